@@ -1,0 +1,75 @@
+/** CartPole-v1 — Gymnasium 1.4 `classic_control/cartpole.py`, same operations in the same order. */
+import type { PCG64Bank } from "../../rng/pcg64.js";
+import { type EnvKernel, type RenderTarget, type ResetOptions, parseResetBounds } from "../kernel.js";
+import { drawCartPole } from "../render/classic.js";
+import { Box, Discrete } from "../spaces.js";
+
+const GRAVITY = 9.8;
+const MASSCART = 1.0;
+const MASSPOLE = 0.1;
+const TOTAL_MASS = MASSPOLE + MASSCART;
+const LENGTH = 0.5; // half the pole's length
+const POLEMASS_LENGTH = MASSPOLE * LENGTH;
+const FORCE_MAG = 10.0;
+const TAU = 0.02;
+export const THETA_THRESHOLD = (12 * 2 * Math.PI) / 360;
+export const X_THRESHOLD = 2.4;
+const F32_MAX = 3.4028234663852886e38;
+
+/** State components (struct of arrays): x, x_dot, theta, theta_dot. */
+export const cartPole: EnvKernel = {
+  name: "CartPoleEnv",
+  stateSize: 4,
+  actionSize: 1,
+  actionSpace: new Discrete(2),
+  observationSpace: new Box([-X_THRESHOLD * 2, -F32_MAX, -THETA_THRESHOLD * 2, -F32_MAX], [X_THRESHOLD * 2, F32_MAX, THETA_THRESHOLD * 2, F32_MAX]),
+  renderSize: { width: 600, height: 400 },
+  renderFps: 50,
+
+  parseResetOptions: (options?: ResetOptions) => parseResetBounds(options, -0.05, 0.05),
+
+  reset(s: Float64Array, n: number, i: number, rng: PCG64Bank, parsed: unknown): void {
+    const { low, high } = parsed as { low: number; high: number };
+    for (let k = 0; k < 4; k++) s[k * n + i] = rng.uniform(i, low, high);
+  },
+
+  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number): number {
+    cartPoleStep(s, n, i, actions[a]!);
+    return 1.0;
+  },
+
+  terminal(s: Float64Array, n: number, i: number): boolean {
+    return cartPoleTerminal(s[i]!, s[2 * n + i]!);
+  },
+
+  observe(s: Float64Array, n: number, i: number, obs: Float32Array, o: number): void {
+    obs[o] = s[i]!;
+    obs[o + 1] = s[n + i]!;
+    obs[o + 2] = s[2 * n + i]!;
+    obs[o + 3] = s[3 * n + i]!;
+  },
+
+  render(s: Float64Array, n: number, i: number, target: RenderTarget): void {
+    drawCartPole(target, s[i]!, s[2 * n + i]!);
+  },
+};
+
+/** One Euler step of env i (exported for the fused vectorized loop). */
+export function cartPoleStep(s: Float64Array, n: number, i: number, action: number): void {
+  const x = s[i]!, xDot = s[n + i]!, theta = s[2 * n + i]!, thetaDot = s[3 * n + i]!;
+  const force = action === 1 ? FORCE_MAG : -FORCE_MAG;
+  const costheta = Math.cos(theta);
+  const sintheta = Math.sin(theta);
+  const temp = (force + POLEMASS_LENGTH * (thetaDot * thetaDot) * sintheta) / TOTAL_MASS;
+  const thetaacc =
+    (GRAVITY * sintheta - costheta * temp) / (LENGTH * (4.0 / 3.0 - (MASSPOLE * (costheta * costheta)) / TOTAL_MASS));
+  const xacc = temp - (POLEMASS_LENGTH * thetaacc * costheta) / TOTAL_MASS;
+  s[i] = x + TAU * xDot;
+  s[n + i] = xDot + TAU * xacc;
+  s[2 * n + i] = theta + TAU * thetaDot;
+  s[3 * n + i] = thetaDot + TAU * thetaacc;
+}
+
+export function cartPoleTerminal(x: number, theta: number): boolean {
+  return x < -X_THRESHOLD || x > X_THRESHOLD || theta < -THETA_THRESHOLD || theta > THETA_THRESHOLD;
+}

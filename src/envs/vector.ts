@@ -1,0 +1,284 @@
+/**
+ * Vectorized environments: one kernel stepping `numEnvs` copies in a single loop over
+ * struct-of-arrays state, with the time limit and autoreset inside the loop, observations
+ * written in place, and nothing allocated per step.
+ *
+ * Semantics follow Gymnasium's `SyncVectorEnv` (≥ 1.1): env i is seeded with `seed + i`, so its
+ * trajectory is exactly that of `make(id).reset({seed: seed + i})` under the same actions.
+ * Autoreset modes: "next-step" (default), "same-step", "disabled".
+ */
+import { PCG64Bank, type PCG64State } from "../rng/pcg64.js";
+import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
+import type { RgbFrame } from "./env.js";
+import type { EnvKernel, ResetOptions } from "./kernel.js";
+import { type ActionSpace, type Box, Discrete } from "./spaces.js";
+
+export type AutoresetMode = "next-step" | "same-step" | "disabled";
+export const AUTORESET_MODES: readonly AutoresetMode[] = ["next-step", "same-step", "disabled"];
+
+export interface VectorInfo {
+  /** same-step mode: the last observation of each env that ended this step (valid where `_final_obs`) */
+  final_obs?: Float32Array;
+  _final_obs?: Uint8Array;
+  [key: string]: unknown;
+}
+
+export type VectorStepResult = [
+  obs: Float32Array,
+  rewards: Float64Array,
+  terminations: Uint8Array,
+  truncations: Uint8Array,
+  info: VectorInfo,
+];
+
+export interface VectorResetArgs {
+  /** an integer (env i gets seed + i) or one seed per env */
+  seed?: Seed | readonly (Seed | undefined)[];
+  options?: ResetOptions & { reset_mask?: ArrayLike<boolean | number> };
+}
+
+export interface VectorEnvOptions {
+  numEnvs: number;
+  autoresetMode?: AutoresetMode;
+  /** steps after which an episode is truncated; null for none */
+  maxEpisodeSteps?: number | null;
+  id?: string;
+}
+
+/** Serializable state of a vector env: enough to continue exactly. */
+export interface VectorEnvState {
+  numEnvs: number;
+  state: number[];
+  rngs: PCG64State[];
+  elapsed: number[];
+  autoreset: number[];
+  started: boolean;
+}
+
+export class VectorEnv {
+  readonly numEnvs: number;
+  readonly autoresetMode: AutoresetMode;
+  readonly maxEpisodeSteps: number;
+  readonly singleActionSpace: ActionSpace;
+  readonly singleObservationSpace: Box;
+  readonly obsSize: number;
+  readonly actionSize: number;
+  readonly id: string;
+
+  /** struct-of-arrays state: component k of env i at `state[k * numEnvs + i]` */
+  readonly state: Float64Array;
+  readonly rngs: PCG64Bank;
+  /** steps taken in the current episode, per env */
+  readonly elapsed: Int32Array;
+  /** envs that ended on the previous step and reset on the next one (next-step mode), or must be reset (disabled) */
+  readonly autoreset: Uint8Array;
+
+  // Output buffers, reused every step: copy them if you keep them past the next call.
+  readonly obs: Float32Array;
+  readonly rewards: Float64Array;
+  readonly terminations: Uint8Array;
+  readonly truncations: Uint8Array;
+  private readonly finalObs: Float32Array | null;
+  private readonly finalObsMask: Uint8Array | null;
+  private readonly defaultReset: unknown;
+  private readonly nActions: number;
+  private started = false;
+
+  constructor(
+    readonly kernel: EnvKernel,
+    options: VectorEnvOptions,
+  ) {
+    const { numEnvs, autoresetMode = "next-step", maxEpisodeSteps = null } = options;
+    if (!Number.isSafeInteger(numEnvs) || numEnvs < 1) throw new RangeError(`numEnvs must be a positive integer, got ${numEnvs}`);
+    if (!AUTORESET_MODES.includes(autoresetMode)) {
+      throw new RangeError(`autoresetMode must be one of ${AUTORESET_MODES.join(", ")}, got ${String(autoresetMode)}`);
+    }
+    if (maxEpisodeSteps !== null && (!Number.isSafeInteger(maxEpisodeSteps) || maxEpisodeSteps < 1)) {
+      throw new RangeError(`maxEpisodeSteps must be a positive integer or null, got ${maxEpisodeSteps}`);
+    }
+    this.id = options.id ?? kernel.name;
+    this.numEnvs = numEnvs;
+    this.autoresetMode = autoresetMode;
+    this.maxEpisodeSteps = maxEpisodeSteps ?? Infinity;
+    this.singleActionSpace = kernel.actionSpace;
+    this.singleObservationSpace = kernel.observationSpace;
+    this.obsSize = kernel.observationSpace.size;
+    this.actionSize = kernel.actionSize;
+    this.nActions = kernel.actionSpace instanceof Discrete ? kernel.actionSpace.n : 0;
+    this.state = new Float64Array(kernel.stateSize * numEnvs);
+    this.rngs = new PCG64Bank(numEnvs);
+    this.elapsed = new Int32Array(numEnvs);
+    this.autoreset = new Uint8Array(numEnvs);
+    this.obs = new Float32Array(numEnvs * this.obsSize);
+    this.rewards = new Float64Array(numEnvs);
+    this.terminations = new Uint8Array(numEnvs);
+    this.truncations = new Uint8Array(numEnvs);
+    this.finalObs = autoresetMode === "same-step" ? new Float32Array(numEnvs * this.obsSize) : null;
+    this.finalObsMask = autoresetMode === "same-step" ? new Uint8Array(numEnvs) : null;
+    this.defaultReset = kernel.parseResetOptions(undefined);
+  }
+
+  /**
+   * Resets every env (or those in `options.reset_mask`) and returns `[obs, info]`.
+   * Env i is seeded with `seed + i`; without a seed, envs never seeded draw OS entropy and the
+   * others continue their generators.
+   */
+  reset(args: VectorResetArgs = {}): [Float32Array, VectorInfo] {
+    const n = this.numEnvs;
+    const { reset_mask: mask, ...rest } = args.options ?? {};
+    if (mask !== undefined && mask.length !== n) {
+      throw new RangeError(`${this.id}: options.reset_mask must have ${n} entries (one per env), got ${mask.length}`);
+    }
+    if (mask === undefined && args.options && "reset_mask" in args.options) {
+      throw new TypeError(`${this.id}: options.reset_mask is undefined`);
+    }
+    if (!this.started && mask) {
+      throw new Error(`${this.id}: the first reset must reset every env; call reset() without reset_mask first`);
+    }
+    const seeds = this.expandSeeds(args.seed);
+    const parsed = this.kernel.parseResetOptions(args.options && Object.keys(rest).length ? rest : undefined);
+    for (let i = 0; i < n; i++) {
+      if (mask && !mask[i]) continue;
+      const seed = seeds[i];
+      if (seed !== undefined) this.rngs.seed(i, seed);
+      else if (!this.started) this.rngs.seed(i);
+      this.kernel.reset(this.state, n, i, this.rngs, parsed);
+      this.kernel.observe(this.state, n, i, this.obs, i * this.obsSize);
+      this.elapsed[i] = 0;
+      this.autoreset[i] = 0;
+    }
+    this.started = true;
+    return [this.obs, {}];
+  }
+
+  private expandSeeds(seed: VectorResetArgs["seed"]): (Seed | undefined)[] {
+    const n = this.numEnvs;
+    if (seed === undefined) return new Array(n).fill(undefined);
+    if (Array.isArray(seed)) {
+      if (seed.length !== n) throw new RangeError(`${this.id}: got ${seed.length} seeds for ${n} envs`);
+      seed.forEach((s, i) => s !== undefined && assertValidSeed(s, `seed[${i}]`));
+      return seed.slice();
+    }
+    assertValidSeed(seed);
+    const base = seed as Seed;
+    return Array.from({ length: n }, (_, i) => (typeof base === "bigint" ? base + BigInt(i) : base + i));
+  }
+
+  /**
+   * Steps every env with `actions` (numEnvs × actionSize numbers: integers for Discrete spaces).
+   * Returned arrays are this env's buffers, overwritten by the next call.
+   */
+  step(actions: ArrayLike<number>): VectorStepResult {
+    if (!this.started) throw new Error(`${this.id}: step() called before reset(); call reset() first`);
+    this.checkActions(actions);
+    const k = this.kernel;
+    const n = this.numEnvs;
+    const s = this.state;
+    const obs = this.obs;
+    const od = this.obsSize;
+    const ad = this.actionSize;
+    const maxSteps = this.maxEpisodeSteps;
+    const mode = this.autoresetMode;
+    const rewards = this.rewards, terms = this.terminations, truncs = this.truncations;
+    const elapsed = this.elapsed, autoreset = this.autoreset;
+    let anyFinal = false;
+    if (this.finalObsMask) this.finalObsMask.fill(0);
+    for (let i = 0; i < n; i++) {
+      if (autoreset[i]) {
+        if (mode === "disabled") {
+          throw new Error(`${this.id}: env ${i} ended its episode and autoreset is disabled; reset it with reset({options: {reset_mask}})`);
+        }
+        k.reset(s, n, i, this.rngs, this.defaultReset);
+        k.observe(s, n, i, obs, i * od);
+        elapsed[i] = 0;
+        autoreset[i] = 0;
+        rewards[i] = 0;
+        terms[i] = 0;
+        truncs[i] = 0;
+        continue;
+      }
+      rewards[i] = k.step(s, n, i, actions, i * ad);
+      const term = k.terminal(s, n, i);
+      const steps = ++elapsed[i]!;
+      const trunc = steps >= maxSteps;
+      terms[i] = term ? 1 : 0;
+      truncs[i] = trunc ? 1 : 0;
+      k.observe(s, n, i, obs, i * od);
+      if (term || trunc) {
+        if (mode === "same-step") {
+          this.finalObs!.set(obs.subarray(i * od, i * od + od), i * od);
+          this.finalObsMask![i] = 1;
+          anyFinal = true;
+          k.reset(s, n, i, this.rngs, this.defaultReset);
+          k.observe(s, n, i, obs, i * od);
+          elapsed[i] = 0;
+        } else {
+          autoreset[i] = 1;
+        }
+      }
+    }
+    const info: VectorInfo = anyFinal ? { final_obs: this.finalObs!, _final_obs: this.finalObsMask! } : {};
+    return [obs, rewards, terms, truncs, info];
+  }
+
+  private checkActions(actions: ArrayLike<number>): void {
+    const expected = this.numEnvs * this.actionSize;
+    if (actions == null || typeof actions.length !== "number" || actions.length !== expected) {
+      throw new RangeError(
+        `${this.id}: expected ${expected} actions (${this.numEnvs} envs × ${this.actionSize}), got ${actions == null ? String(actions) : actions.length}`,
+      );
+    }
+    const nA = this.nActions;
+    if (nA > 0) {
+      for (let j = 0; j < expected; j++) {
+        const a = actions[j]!;
+        if (!(a >= 0 && a < nA && a === Math.floor(a))) {
+          throw new RangeError(`${this.id}: action ${a} for env ${j} is outside ${this.singleActionSpace}; pass integers in [0, ${nA})`);
+        }
+      }
+    } else {
+      for (let j = 0; j < expected; j++) {
+        const a = actions[j]!;
+        if (!Number.isFinite(a)) {
+          throw new RangeError(`${this.id}: action ${a} for env ${Math.floor(j / this.actionSize)} is not a finite number`);
+        }
+      }
+    }
+  }
+
+  render(index = 0): RgbFrame {
+    if (!this.started) throw new Error(`${this.id}: render() called before reset(); call reset() first`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.numEnvs) {
+      throw new RangeError(`${this.id}: render index must be in [0, ${this.numEnvs}), got ${index}`);
+    }
+    const { width, height } = this.kernel.renderSize;
+    const frame = { width, height, data: new Uint8Array(width * height * 3) };
+    this.kernel.render(this.state, this.numEnvs, index, frame);
+    return frame;
+  }
+
+  getState(): VectorEnvState {
+    return {
+      numEnvs: this.numEnvs,
+      state: Array.from(this.state),
+      rngs: Array.from({ length: this.numEnvs }, (_, i) => this.rngs.getState(i)),
+      elapsed: Array.from(this.elapsed),
+      autoreset: Array.from(this.autoreset),
+      started: this.started,
+    };
+  }
+
+  setState(st: VectorEnvState): void {
+    if (!st || st.numEnvs !== this.numEnvs || st.state?.length !== this.state.length) {
+      throw new TypeError(`${this.id}: saved state is for ${st?.numEnvs} envs of a different shape; expected ${this.numEnvs}`);
+    }
+    this.state.set(st.state);
+    st.rngs.forEach((r, i) => this.rngs.setState(i, r));
+    this.elapsed.set(st.elapsed);
+    this.autoreset.set(st.autoreset);
+    this.started = st.started;
+    for (let i = 0; i < this.numEnvs; i++) this.kernel.observe(this.state, this.numEnvs, i, this.obs, i * this.obsSize);
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,11 @@
+export { make, makeVec, register, listEnvs, spec } from "./envs/registry.js";
+export type { MakeOptions, MakeVecOptions } from "./envs/registry.js";
+export { Env, KernelEnv, Wrapper, TimeLimit } from "./envs/env.js";
+export type { Action, Info, StepResult, ResetArgs, EnvSpec, RgbFrame, KernelEnvState } from "./envs/env.js";
+export { VectorEnv, AUTORESET_MODES } from "./envs/vector.js";
+export type { AutoresetMode, VectorInfo, VectorStepResult, VectorResetArgs, VectorEnvState } from "./envs/vector.js";
+export type { EnvKernel, RenderTarget, ResetOptions } from "./envs/kernel.js";
+export * as spaces from "./envs/spaces.js";
+export { Box, Discrete } from "./envs/spaces.js";
+export { PCG64Bank } from "./rng/pcg64.js";
+export type { PCG64State } from "./rng/pcg64.js";
