@@ -41,6 +41,27 @@ export interface EnvKernel {
   observe(s: Float64Array, n: number, i: number, obs: Float32Array, o: number): void;
   /** Draws env i's current state into an RGB frame of `renderSize`. */
   render(s: Float64Array, n: number, i: number, target: RenderTarget): void;
+  /**
+   * Optional fused loop for the vector env's "next-step" autoreset mode: the same results as the
+   * generic per-env calls (tests compare the two), with the kernel's math inlined.
+   */
+  stepBatchNextStep?(b: BatchBuffers, actions: ArrayLike<number>, from: number, to: number): void;
+}
+
+/** The vector env's buffers, as a fused kernel loop sees them. */
+export interface BatchBuffers {
+  n: number;
+  state: Float64Array;
+  rng: PCG64Bank;
+  /** the parsed default reset options */
+  resetParams: unknown;
+  maxEpisodeSteps: number;
+  elapsed: Int32Array;
+  autoreset: Uint8Array;
+  obs: Float32Array;
+  rewards: Float64Array;
+  terminations: Uint8Array;
+  truncations: Uint8Array;
 }
 
 /** Gymnasium's `utils.maybe_parse_reset_bounds`: `{low, high}` options with defaults. */

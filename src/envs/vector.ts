@@ -10,8 +10,10 @@
 import { PCG64Bank, type PCG64State } from "../rng/pcg64.js";
 import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
 import type { RgbFrame } from "./env.js";
-import type { EnvKernel, ResetOptions } from "./kernel.js";
+import type { BatchBuffers, EnvKernel, ResetOptions } from "./kernel.js";
 import { type ActionSpace, type Box, Discrete } from "./spaces.js";
+
+const EMPTY_INFO: VectorInfo = Object.freeze({});
 
 export type AutoresetMode = "next-step" | "same-step" | "disabled";
 export const AUTORESET_MODES: readonly AutoresetMode[] = ["next-step", "same-step", "disabled"];
@@ -35,6 +37,43 @@ export interface VectorResetArgs {
   /** an integer (env i gets seed + i) or one seed per env */
   seed?: Seed | readonly (Seed | undefined)[];
   options?: ResetOptions & { reset_mask?: ArrayLike<boolean | number> };
+}
+
+/**
+ * Every array a vector env reads or writes while stepping. Allocated on SharedArrayBuffers, the
+ * same buffers let several threads step disjoint ranges of envs (see `tsrl/node`).
+ */
+export interface VectorBuffers {
+  state: Float64Array;
+  rngStorage: ArrayBufferLike;
+  elapsed: Int32Array;
+  autoreset: Uint8Array;
+  obs: Float32Array;
+  rewards: Float64Array;
+  terminations: Uint8Array;
+  truncations: Uint8Array;
+  finalObs: Float32Array;
+  finalObsMask: Uint8Array;
+}
+
+export function allocateVectorBuffers(kernel: EnvKernel, numEnvs: number, shared = false): VectorBuffers {
+  const od = kernel.observationSpace.size;
+  const Buffer = shared ? SharedArrayBuffer : ArrayBuffer;
+  const f64 = (len: number) => new Float64Array(new Buffer(len * 8));
+  const f32 = (len: number) => new Float32Array(new Buffer(len * 4));
+  const u8 = (len: number) => new Uint8Array(new Buffer(len));
+  return {
+    state: f64(kernel.stateSize * numEnvs),
+    rngStorage: new Buffer(PCG64Bank.bytesFor(numEnvs)),
+    elapsed: new Int32Array(new Buffer(numEnvs * 4)),
+    autoreset: u8(numEnvs),
+    obs: f32(numEnvs * od),
+    rewards: f64(numEnvs),
+    terminations: u8(numEnvs),
+    truncations: u8(numEnvs),
+    finalObs: f32(numEnvs * od),
+    finalObsMask: u8(numEnvs),
+  };
 }
 
 export interface VectorEnvOptions {
@@ -78,15 +117,20 @@ export class VectorEnv {
   readonly rewards: Float64Array;
   readonly terminations: Uint8Array;
   readonly truncations: Uint8Array;
-  private readonly finalObs: Float32Array | null;
-  private readonly finalObsMask: Uint8Array | null;
+  readonly finalObs: Float32Array;
+  readonly finalObsMask: Uint8Array;
+  readonly buffers: VectorBuffers;
   private readonly defaultReset: unknown;
   private readonly nActions: number;
-  private started = false;
+  protected started = false;
+  private readonly batch: BatchBuffers;
+  /** Forces the generic per-env loop even where the kernel has a fused one (tests compare them). */
+  slowPath = false;
 
   constructor(
     readonly kernel: EnvKernel,
     options: VectorEnvOptions,
+    buffers?: VectorBuffers,
   ) {
     const { numEnvs, autoresetMode = "next-step", maxEpisodeSteps = null } = options;
     if (!Number.isSafeInteger(numEnvs) || numEnvs < 1) throw new RangeError(`numEnvs must be a positive integer, got ${numEnvs}`);
@@ -105,17 +149,33 @@ export class VectorEnv {
     this.obsSize = kernel.observationSpace.size;
     this.actionSize = kernel.actionSize;
     this.nActions = kernel.actionSpace instanceof Discrete ? kernel.actionSpace.n : 0;
-    this.state = new Float64Array(kernel.stateSize * numEnvs);
-    this.rngs = new PCG64Bank(numEnvs);
-    this.elapsed = new Int32Array(numEnvs);
-    this.autoreset = new Uint8Array(numEnvs);
-    this.obs = new Float32Array(numEnvs * this.obsSize);
-    this.rewards = new Float64Array(numEnvs);
-    this.terminations = new Uint8Array(numEnvs);
-    this.truncations = new Uint8Array(numEnvs);
-    this.finalObs = autoresetMode === "same-step" ? new Float32Array(numEnvs * this.obsSize) : null;
-    this.finalObsMask = autoresetMode === "same-step" ? new Uint8Array(numEnvs) : null;
+    this.buffers = buffers ?? allocateVectorBuffers(kernel, numEnvs);
+    ({
+      state: this.state,
+      elapsed: this.elapsed,
+      autoreset: this.autoreset,
+      obs: this.obs,
+      rewards: this.rewards,
+      terminations: this.terminations,
+      truncations: this.truncations,
+      finalObs: this.finalObs,
+      finalObsMask: this.finalObsMask,
+    } = this.buffers);
+    this.rngs = new PCG64Bank(numEnvs, this.buffers.rngStorage);
     this.defaultReset = kernel.parseResetOptions(undefined);
+    this.batch = {
+      n: numEnvs,
+      state: this.state,
+      rng: this.rngs,
+      resetParams: this.defaultReset,
+      maxEpisodeSteps: this.maxEpisodeSteps,
+      elapsed: this.elapsed,
+      autoreset: this.autoreset,
+      obs: this.obs,
+      rewards: this.rewards,
+      terminations: this.terminations,
+      truncations: this.truncations,
+    };
   }
 
   /**
@@ -148,7 +208,7 @@ export class VectorEnv {
       this.autoreset[i] = 0;
     }
     this.started = true;
-    return [this.obs, {}];
+    return [this.obs, EMPTY_INFO];
   }
 
   private expandSeeds(seed: VectorResetArgs["seed"]): (Seed | undefined)[] {
@@ -169,25 +229,48 @@ export class VectorEnv {
    * Returned arrays are this env's buffers, overwritten by the next call.
    */
   step(actions: ArrayLike<number>): VectorStepResult {
+    this.checkStep(actions);
+    const anyFinal = this.stepRange(actions, 0, this.numEnvs);
+    return this.result(anyFinal);
+  }
+
+  protected checkStep(actions: ArrayLike<number>): void {
     if (!this.started) throw new Error(`${this.id}: step() called before reset(); call reset() first`);
     this.checkActions(actions);
+    if (this.autoresetMode === "disabled") {
+      const i = this.autoreset.indexOf(1);
+      if (i >= 0) {
+        throw new Error(`${this.id}: env ${i} ended its episode and autoreset is disabled; reset it with reset({options: {reset_mask}})`);
+      }
+    }
+  }
+
+  protected result(anyFinal: boolean): VectorStepResult {
+    const info = anyFinal ? { final_obs: this.finalObs, _final_obs: this.finalObsMask } : EMPTY_INFO;
+    return [this.obs, this.rewards, this.terminations, this.truncations, info];
+  }
+
+  /** Steps envs [from, to); returns whether any of them autoreset in same-step mode. */
+  stepRange(actions: ArrayLike<number>, from: number, to: number): boolean {
     const k = this.kernel;
+    if (this.autoresetMode === "next-step" && k.stepBatchNextStep && !this.slowPath) {
+      k.stepBatchNextStep(this.batch, actions, from, to);
+      return false;
+    }
     const n = this.numEnvs;
     const s = this.state;
     const obs = this.obs;
     const od = this.obsSize;
     const ad = this.actionSize;
     const maxSteps = this.maxEpisodeSteps;
-    const mode = this.autoresetMode;
+    const sameStep = this.autoresetMode === "same-step";
     const rewards = this.rewards, terms = this.terminations, truncs = this.truncations;
     const elapsed = this.elapsed, autoreset = this.autoreset;
+    const finalObsMask = this.finalObsMask;
     let anyFinal = false;
-    if (this.finalObsMask) this.finalObsMask.fill(0);
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
+      finalObsMask[i] = 0;
       if (autoreset[i]) {
-        if (mode === "disabled") {
-          throw new Error(`${this.id}: env ${i} ended its episode and autoreset is disabled; reset it with reset({options: {reset_mask}})`);
-        }
         k.reset(s, n, i, this.rngs, this.defaultReset);
         k.observe(s, n, i, obs, i * od);
         elapsed[i] = 0;
@@ -199,15 +282,14 @@ export class VectorEnv {
       }
       rewards[i] = k.step(s, n, i, actions, i * ad);
       const term = k.terminal(s, n, i);
-      const steps = ++elapsed[i]!;
-      const trunc = steps >= maxSteps;
+      const trunc = ++elapsed[i]! >= maxSteps;
       terms[i] = term ? 1 : 0;
       truncs[i] = trunc ? 1 : 0;
       k.observe(s, n, i, obs, i * od);
       if (term || trunc) {
-        if (mode === "same-step") {
-          this.finalObs!.set(obs.subarray(i * od, i * od + od), i * od);
-          this.finalObsMask![i] = 1;
+        if (sameStep) {
+          this.finalObs.set(obs.subarray(i * od, i * od + od), i * od);
+          finalObsMask[i] = 1;
           anyFinal = true;
           k.reset(s, n, i, this.rngs, this.defaultReset);
           k.observe(s, n, i, obs, i * od);
@@ -217,8 +299,7 @@ export class VectorEnv {
         }
       }
     }
-    const info: VectorInfo = anyFinal ? { final_obs: this.finalObs!, _final_obs: this.finalObsMask! } : {};
-    return [obs, rewards, terms, truncs, info];
+    return anyFinal;
   }
 
   private checkActions(actions: ArrayLike<number>): void {

@@ -3,20 +3,21 @@
  * reproduced bit for bit. A `PCG64Bank` holds many independent generators in flat typed arrays
  * (one per vectorized env) so that drawing allocates nothing and the whole bank serializes.
  *
- * 128-bit numbers are kept as eight 16-bit limbs (little-endian) so that every partial product
- * of the LCG multiply is exact in float64 — BigInt would cost ~20x more per draw.
+ * 128-bit numbers are kept as six 24-bit limbs (little-endian; the top limb uses 8 bits) so that
+ * every partial product of the LCG multiply is exact in float64 and the carry chain runs on
+ * int32 — BigInt would cost ~20x more per draw. Seeding and (de)serialization use BigInt.
  */
 import { type Seed, generateState, randomEntropy, seedSequencePool, seedToWords } from "./seed-sequence.js";
 
-const LIMBS = 8;
-/** Per generator: 8 limbs of state, then 8 limbs of increment. */
+const LIMBS = 6;
+/** Per generator: 6 limbs of state, then 6 limbs of increment. */
 const STRIDE = 2 * LIMBS;
-
-/** PCG_DEFAULT_MULTIPLIER_128 = 0x2360ED051FC65DA44385DF649FCCF645, as 16-bit limbs. */
-const MULT = [0xf645, 0x9fcc, 0xdf64, 0x4385, 0x5da4, 0x1fc6, 0xed05, 0x2360] as const;
-const M0 = MULT[0], M1 = MULT[1], M2 = MULT[2], M3 = MULT[3];
-const M4 = MULT[4], M5 = MULT[5], M6 = MULT[6], M7 = MULT[7];
-const TWO16 = 65536;
+const MASK128 = (1n << 128n) - 1n;
+/** PCG_DEFAULT_MULTIPLIER_128 */
+const MULTIPLIER = 0x2360ed051fc65da44385df649fccf645n;
+const [M0, M1, M2, M3, M4, M5] = Array.from({ length: LIMBS }, (_, k) => Number((MULTIPLIER >> BigInt(24 * k)) & 0xffffffn));
+const TWO24 = 16777216;
+const INV_TWO24 = 1 / TWO24;
 const TWO32 = 4294967296;
 const TWO_POW_MINUS_53 = 1 / 9007199254740992;
 
@@ -39,93 +40,82 @@ export class PCG64Bank {
   hi = 0;
   lo = 0;
 
-  constructor(size: number) {
+  /** `storage` lets several threads share one bank (see `PCG64Bank.bytesFor`). */
+  constructor(size: number, storage?: ArrayBufferLike) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`bank size must be a positive integer, got ${size}`);
     this.size = size;
-    this.limbs = new Float64Array(size * STRIDE);
-    this.hasUint32 = new Uint8Array(size);
-    this.uinteger = new Uint32Array(size);
+    const buffer = storage ?? new ArrayBuffer(PCG64Bank.bytesFor(size));
+    if (buffer.byteLength < PCG64Bank.bytesFor(size)) throw new RangeError(`PCG64Bank storage too small for ${size} generators`);
+    this.limbs = new Float64Array(buffer, 0, size * STRIDE);
+    this.uinteger = new Uint32Array(buffer, size * STRIDE * 8, size);
+    this.hasUint32 = new Uint8Array(buffer, size * (STRIDE * 8 + 4), size);
+  }
+
+  static bytesFor(size: number): number {
+    return size * (STRIDE * 8 + 4 + 1);
   }
 
   /** Seeds generator `i` as `np.random.Generator(PCG64(SeedSequence(seed)))`; no seed draws OS entropy. */
   seed(i: number, seed?: Seed): void {
-    const pool = seedSequencePool(seedToWords(seed ?? randomEntropy()));
-    const w = generateState(pool, 8);
-    // generate_state(4, uint64) -> [s0, s1, i0, i1]; initstate = s0:s1 (high:low), initseq = i0:i1.
-    const initState = [w[2]!, w[3]!, w[0]!, w[1]!];
-    const initSeq = [w[6]!, w[7]!, w[4]!, w[5]!];
+    const w = generateState(seedSequencePool(seedToWords(seed ?? randomEntropy())), 8);
+    // generate_state(4, uint64) = [s0, s1, i0, i1]; pcg64_set_seed takes initstate = s0:s1, initseq = i0:i1
+    const u64 = (lo: number, hi: number) => (BigInt(hi) << 32n) | BigInt(lo);
+    const initState = (u64(w[0]!, w[1]!) << 64n) | u64(w[2]!, w[3]!);
+    const initSeq = (u64(w[4]!, w[5]!) << 64n) | u64(w[6]!, w[7]!);
+    // pcg_setseq_128_srandom_r: state = 0; step; state += initstate; step
+    const inc = ((initSeq << 1n) | 1n) & MASK128;
+    const state = ((((inc + initState) & MASK128) * MULTIPLIER + inc) & MASK128);
     const o = i * STRIDE;
-    const L = this.limbs;
-    // inc = (initseq << 1) | 1
-    let carry = 1;
-    for (let k = 0; k < 4; k++) {
-      const word = initSeq[k]!;
-      const shifted = word * 2 + carry;
-      carry = shifted >= TWO32 ? 1 : 0;
-      const v = shifted - carry * TWO32;
-      L[o + LIMBS + 2 * k] = v % TWO16;
-      L[o + LIMBS + 2 * k + 1] = Math.floor(v / TWO16);
-    }
-    for (let k = 0; k < LIMBS; k++) L[o + k] = 0;
-    this.step(i);
-    // state += initstate
-    carry = 0;
-    for (let k = 0; k < LIMBS; k++) {
-      const word = initState[k >> 1]!;
-      const part = k & 1 ? Math.floor(word / TWO16) : word % TWO16;
-      const s = L[o + k]! + part + carry;
-      carry = s >= TWO16 ? 1 : 0;
-      L[o + k] = s - carry * TWO16;
-    }
-    this.step(i);
+    bigIntToLimbs(state, this.limbs, o);
+    bigIntToLimbs(inc, this.limbs, o + LIMBS);
     this.hasUint32[i] = 0;
     this.uinteger[i] = 0;
   }
 
-  /** state = state * MULT + inc (mod 2^128) */
-  step(i: number): void {
-    const L = this.limbs;
-    const o = i * STRIDE;
-    const a0 = L[o]!, a1 = L[o + 1]!, a2 = L[o + 2]!, a3 = L[o + 3]!;
-    const a4 = L[o + 4]!, a5 = L[o + 5]!, a6 = L[o + 6]!, a7 = L[o + 7]!;
-    let acc = a0 * M0 + L[o + 8]!;
-    let carry = Math.floor(acc / TWO16);
-    L[o] = acc - carry * TWO16;
-    acc = carry + a0 * M1 + a1 * M0 + L[o + 9]!;
-    carry = Math.floor(acc / TWO16);
-    L[o + 1] = acc - carry * TWO16;
-    acc = carry + a0 * M2 + a1 * M1 + a2 * M0 + L[o + 10]!;
-    carry = Math.floor(acc / TWO16);
-    L[o + 2] = acc - carry * TWO16;
-    acc = carry + a0 * M3 + a1 * M2 + a2 * M1 + a3 * M0 + L[o + 11]!;
-    carry = Math.floor(acc / TWO16);
-    L[o + 3] = acc - carry * TWO16;
-    acc = carry + a0 * M4 + a1 * M3 + a2 * M2 + a3 * M1 + a4 * M0 + L[o + 12]!;
-    carry = Math.floor(acc / TWO16);
-    L[o + 4] = acc - carry * TWO16;
-    acc = carry + a0 * M5 + a1 * M4 + a2 * M3 + a3 * M2 + a4 * M1 + a5 * M0 + L[o + 13]!;
-    carry = Math.floor(acc / TWO16);
-    L[o + 5] = acc - carry * TWO16;
-    acc = carry + a0 * M6 + a1 * M5 + a2 * M4 + a3 * M3 + a4 * M2 + a5 * M1 + a6 * M0 + L[o + 14]!;
-    carry = Math.floor(acc / TWO16);
-    L[o + 6] = acc - carry * TWO16;
-    acc = carry + a0 * M7 + a1 * M6 + a2 * M5 + a3 * M4 + a4 * M3 + a5 * M2 + a6 * M1 + a7 * M0 + L[o + 15]!;
-    L[o + 7] = acc % TWO16;
-  }
-
-  /** Advances generator `i` and leaves the 64-bit XSL-RR output in `this.hi` / `this.lo`. */
+  /**
+   * Advances generator `i` (state = state * MULTIPLIER + inc mod 2^128) and leaves the 64-bit
+   * XSL-RR output of the new state in `this.hi` / `this.lo`.
+   */
   next64(i: number): void {
-    this.step(i);
     const L = this.limbs;
     const o = i * STRIDE;
-    // xor of the high and low 64-bit halves
-    let vlo = ((L[o]! + L[o + 1]! * TWO16) ^ (L[o + 4]! + L[o + 5]! * TWO16)) >>> 0;
-    let vhi = ((L[o + 2]! + L[o + 3]! * TWO16) ^ (L[o + 6]! + L[o + 7]! * TWO16)) >>> 0;
-    let rot = L[o + 7]! >>> 10; // state >> 122
+    const a0 = L[o]!, a1 = L[o + 1]!, a2 = L[o + 2]!, a3 = L[o + 3]!, a4 = L[o + 4]!, a5 = L[o + 5]!;
+    // Column sums (< 2^51, exact), split into independent high/low parts so that only the
+    // small carries are serial.
+    const c0 = a0 * M0! + L[o + 6]!;
+    const c1 = a0 * M1! + a1 * M0! + L[o + 7]!;
+    const c2 = a0 * M2! + a1 * M1! + a2 * M0! + L[o + 8]!;
+    const c3 = a0 * M3! + a1 * M2! + a2 * M1! + a3 * M0! + L[o + 9]!;
+    const c4 = a0 * M4! + a1 * M3! + a2 * M2! + a3 * M1! + a4 * M0! + L[o + 10]!;
+    const c5 = a0 * M5! + a1 * M4! + a2 * M3! + a3 * M2! + a4 * M1! + a5 * M0! + L[o + 11]!;
+    const h0 = Math.floor(c0 * INV_TWO24), h1 = Math.floor(c1 * INV_TWO24), h2 = Math.floor(c2 * INV_TWO24);
+    const h3 = Math.floor(c3 * INV_TWO24), h4 = Math.floor(c4 * INV_TWO24);
+    const r0 = c0 - h0 * TWO24;
+    let t = c1 - h1 * TWO24 + h0;
+    const r1 = t & 0xffffff;
+    t = c2 - h2 * TWO24 + h1 + (t >>> 24);
+    const r2 = t & 0xffffff;
+    t = c3 - h3 * TWO24 + h2 + (t >>> 24);
+    const r3 = t & 0xffffff;
+    t = c4 - h4 * TWO24 + h3 + (t >>> 24);
+    const r4 = t & 0xffffff;
+    const r5 = ((c5 % 256) + h4 + (t >>> 24)) & 0xff;
+    L[o] = r0;
+    L[o + 1] = r1;
+    L[o + 2] = r2;
+    L[o + 3] = r3;
+    L[o + 4] = r4;
+    L[o + 5] = r5;
+    // XSL-RR: rotate (high64 ^ low64) right by the top 6 bits of the state.
+    const w0 = (r0 | (r1 << 24)) >>> 0, w1 = ((r1 >>> 8) | (r2 << 16)) >>> 0;
+    const w2 = ((r2 >>> 16) | (r3 << 8)) >>> 0, w3 = (r4 | (r5 << 24)) >>> 0;
+    let vlo = (w0 ^ w2) >>> 0;
+    let vhi = (w1 ^ w3) >>> 0;
+    let rot = r5 >>> 2;
     if (rot >= 32) {
-      const t = vlo;
+      const tmp = vlo;
       vlo = vhi;
-      vhi = t;
+      vhi = tmp;
       rot -= 32;
     }
     if (rot > 0) {
@@ -216,19 +206,19 @@ export class PCG64Bank {
 function mulHigh32(x: number, y: number): number {
   const xl = x & 0xffff, xh = x >>> 16, yl = y & 0xffff, yh = y >>> 16;
   const mid = xh * yl + xl * yh;
-  return xh * yh + Math.floor((mid * TWO16 + xl * yl) / TWO32);
+  return xh * yh + Math.floor((mid * 65536 + xl * yl) / TWO32);
 }
 
 function limbsToBigInt(L: Float64Array, o: number): bigint {
   let n = 0n;
-  for (let k = LIMBS - 1; k >= 0; k--) n = (n << 16n) | BigInt(L[o + k]!);
+  for (let k = LIMBS - 1; k >= 0; k--) n = (n << 24n) | BigInt(L[o + k]!);
   return n;
 }
 
 function bigIntToLimbs(n: bigint, L: Float64Array, o: number): void {
   if (n < 0n || n >= 1n << 128n) throw new RangeError("PCG64 state words must be 128-bit unsigned integers");
   for (let k = 0; k < LIMBS; k++) {
-    L[o + k] = Number(n & 0xffffn);
-    n >>= 16n;
+    L[o + k] = Number(n & 0xffffffn);
+    n >>= 24n;
   }
 }

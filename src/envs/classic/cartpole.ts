@@ -1,6 +1,6 @@
 /** CartPole-v1 — Gymnasium 1.4 `classic_control/cartpole.py`, same operations in the same order. */
 import type { PCG64Bank } from "../../rng/pcg64.js";
-import { type EnvKernel, type RenderTarget, type ResetOptions, parseResetBounds } from "../kernel.js";
+import { type BatchBuffers, type EnvKernel, type RenderTarget, type ResetOptions, parseResetBounds } from "../kernel.js";
 import { drawCartPole } from "../render/classic.js";
 import { Box, Discrete } from "../spaces.js";
 
@@ -52,7 +52,59 @@ export const cartPole: EnvKernel = {
   render(s: Float64Array, n: number, i: number, target: RenderTarget): void {
     drawCartPole(target, s[i]!, s[2 * n + i]!);
   },
+
+  stepBatchNextStep,
 };
+
+/** The vector env's next-step loop with reset, step, time limit and observation inlined. */
+function stepBatchNextStep(b: BatchBuffers, actions: ArrayLike<number>, from: number, to: number): void {
+  const { n, rng, maxEpisodeSteps, elapsed, autoreset, obs, rewards, terminations, truncations } = b;
+  const { low, high } = b.resetParams as { low: number; high: number };
+  const X = b.state.subarray(0, n), XD = b.state.subarray(n, 2 * n);
+  const TH = b.state.subarray(2 * n, 3 * n), THD = b.state.subarray(3 * n, 4 * n);
+  for (let i = from; i < to; i++) {
+    let x: number, xDot: number, theta: number, thetaDot: number;
+    if (autoreset[i] !== 0) {
+      x = rng.uniform(i, low, high);
+      xDot = rng.uniform(i, low, high);
+      theta = rng.uniform(i, low, high);
+      thetaDot = rng.uniform(i, low, high);
+      elapsed[i] = 0;
+      autoreset[i] = 0;
+      rewards[i] = 0;
+      terminations[i] = 0;
+      truncations[i] = 0;
+    } else {
+      const x0 = X[i]!, xDot0 = XD[i]!, theta0 = TH[i]!, thetaDot0 = THD[i]!;
+      const force = actions[i] === 1 ? FORCE_MAG : -FORCE_MAG;
+      const costheta = Math.cos(theta0);
+      const sintheta = Math.sin(theta0);
+      const temp = (force + POLEMASS_LENGTH * (thetaDot0 * thetaDot0) * sintheta) / TOTAL_MASS;
+      const thetaacc =
+        (GRAVITY * sintheta - costheta * temp) / (LENGTH * (4.0 / 3.0 - (MASSPOLE * (costheta * costheta)) / TOTAL_MASS));
+      const xacc = temp - (POLEMASS_LENGTH * thetaacc * costheta) / TOTAL_MASS;
+      x = x0 + TAU * xDot0;
+      xDot = xDot0 + TAU * xacc;
+      theta = theta0 + TAU * thetaDot0;
+      thetaDot = thetaDot0 + TAU * thetaacc;
+      const terminated = cartPoleTerminal(x, theta);
+      const truncated = ++elapsed[i]! >= maxEpisodeSteps;
+      rewards[i] = 1.0;
+      terminations[i] = terminated ? 1 : 0;
+      truncations[i] = truncated ? 1 : 0;
+      autoreset[i] = terminated || truncated ? 1 : 0;
+    }
+    X[i] = x;
+    XD[i] = xDot;
+    TH[i] = theta;
+    THD[i] = thetaDot;
+    const o = 4 * i;
+    obs[o] = x;
+    obs[o + 1] = xDot;
+    obs[o + 2] = theta;
+    obs[o + 3] = thetaDot;
+  }
+}
 
 /** One Euler step of env i (exported for the fused vectorized loop). */
 export function cartPoleStep(s: Float64Array, n: number, i: number, action: number): void {

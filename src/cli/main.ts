@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+/** The `tsrl` command line. */
+import { Command, InvalidArgumentError } from "commander";
+import { readFileSync } from "node:fs";
+import { listEnvs } from "../envs/registry.js";
+import { rolloutCommand } from "./rollout.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+export function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+const program = new Command()
+  .name("tsrl")
+  .description("Reinforcement learning in TypeScript: Gymnasium-identical environments, vectorized kernels.")
+  .version(pkg.version)
+  .showHelpAfterError("(run with --help for usage)");
+
+program
+  .command("envs")
+  .description("List the registered environments with their spaces, time limits and reward thresholds")
+  .option("--json", "print JSON instead of a table")
+  .action((opts: { json?: boolean }) => {
+    const rows = listEnvs().map((s) => ({
+      id: s.id,
+      action_space: s.kernel.actionSpace.toString(),
+      observation_space: s.kernel.observationSpace.toString(),
+      max_episode_steps: s.maxEpisodeSteps,
+      reward_threshold: s.rewardThreshold,
+    }));
+    if (opts.json) {
+      console.log(JSON.stringify(rows, null, 2));
+      return;
+    }
+    const header = ["id", "action space", "observation space", "max steps", "reward threshold"];
+    const table = rows.map((r) => [r.id, r.action_space, r.observation_space, String(r.max_episode_steps ?? "-"), String(r.reward_threshold ?? "-")]);
+    const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
+    const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
+    console.log(line(header));
+    console.log(line(widths.map((w) => "-".repeat(w))));
+    for (const row of table) console.log(line(row));
+  });
+
+program
+  .command("rollout")
+  .description("Run a random policy in a vectorized env and summarize the episodes (progress bar, returns, speed)")
+  .requiredOption("-e, --env <id>", "environment id, e.g. CartPole-v1 (see `tsrl envs`)")
+  .option("-n, --num-envs <n>", "number of parallel envs", integer("--num-envs", 1), 8)
+  .option("-t, --steps <n>", "total env steps across all envs", integer("--steps", 1), 100_000)
+  .option("-s, --seed <n>", "seed: env i is seeded with seed + i, actions from the action space seeded with seed", integer("--seed", 0), 0)
+  .option("--render", "draw the first env in the terminal at the end (ANSI colours)")
+  .option("--json", "print the summary as one JSON line")
+  .option("-q, --quiet", "no progress bar")
+  .action(rolloutCommand);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`tsrl: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

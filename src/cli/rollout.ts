@@ -1,0 +1,103 @@
+/** `tsrl rollout`: a random-policy run through a vectorized env, with a progress bar and a summary. */
+import cliProgress from "cli-progress";
+import { makeVec, spec } from "../envs/registry.js";
+import { frameToAnsi } from "../envs/render/ansi.js";
+import { Discrete } from "../envs/spaces.js";
+
+export interface RolloutOptions {
+  env: string;
+  numEnvs: number;
+  steps: number;
+  seed: number;
+  render?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function rolloutCommand(opts: RolloutOptions): void {
+  const envSpec = spec(opts.env);
+  const vec = makeVec(opts.env, { numEnvs: opts.numEnvs });
+  const space = vec.singleActionSpace;
+  space.seed(opts.seed);
+  const n = vec.numEnvs;
+  const actions = new Float64Array(n * vec.actionSize);
+  const returns: number[] = [];
+  const lengths: number[] = [];
+  const epReturn = new Float64Array(n);
+  const epLength = new Int32Array(n);
+  vec.reset({ seed: opts.seed });
+  const iterations = Math.ceil(opts.steps / n);
+  const showBar = !opts.quiet && !opts.json && process.stderr.isTTY;
+  const bar = new cliProgress.SingleBar(
+    { format: " {bar} {percentage}% | {value}/{total} steps | {sps} steps/s | episodes {episodes} | mean return {mean} | ETA {eta_formatted}", hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  if (showBar) bar.start(iterations * n, 0, { sps: "-", episodes: 0, mean: "-" });
+  const start = performance.now();
+  for (let it = 0; it < iterations; it++) {
+    for (let i = 0; i < n; i++) {
+      const a = space.sample();
+      if (space instanceof Discrete) actions[i] = a as number;
+      else actions.set(a as Float32Array, i * vec.actionSize);
+    }
+    const [, rewards, terms, truncs] = vec.step(actions);
+    for (let i = 0; i < n; i++) {
+      // next-step autoreset: a step right after an episode end is the reset step, not part of an episode
+      if (epLength[i] < 0) {
+        epLength[i] = 0;
+        continue;
+      }
+      epReturn[i] += rewards[i]!;
+      epLength[i] += 1;
+      if (terms[i] || truncs[i]) {
+        returns.push(epReturn[i]!);
+        lengths.push(epLength[i]!);
+        epReturn[i] = 0;
+        epLength[i] = -1;
+      }
+    }
+    if (showBar && (it % 64 === 0 || it === iterations - 1)) {
+      const secs = (performance.now() - start) / 1000;
+      bar.update((it + 1) * n, { sps: Math.round(((it + 1) * n) / secs), episodes: returns.length, mean: mean(returns.slice(-100)).toFixed(2) });
+    }
+  }
+  if (showBar) bar.stop();
+  const wallS = (performance.now() - start) / 1000;
+  const summary = {
+    env: opts.env,
+    policy: "random",
+    seed: opts.seed,
+    num_envs: n,
+    total_steps: iterations * n,
+    wall_s: +wallS.toFixed(3),
+    sps: Math.round((iterations * n) / wallS),
+    episodes: returns.length,
+    mean_return: +mean(returns).toFixed(4),
+    std_return: +std(returns).toFixed(4),
+    min_return: returns.length ? Math.min(...returns) : null,
+    max_return: returns.length ? Math.max(...returns) : null,
+    mean_length: +mean(lengths).toFixed(2),
+    reward_threshold: envSpec.rewardThreshold,
+  };
+  if (opts.json) {
+    console.log(JSON.stringify(summary));
+    return;
+  }
+  console.log(`${opts.env}: random policy, ${summary.total_steps} steps over ${n} envs in ${summary.wall_s} s (${summary.sps.toLocaleString("en-US")} steps/s)`);
+  console.log(`  episodes finished: ${summary.episodes}`);
+  if (returns.length) {
+    console.log(`  return: mean ${summary.mean_return} ± ${summary.std_return} (min ${summary.min_return}, max ${summary.max_return}); mean length ${summary.mean_length}`);
+  }
+  if (envSpec.rewardThreshold !== null) console.log(`  solved at a mean return of ${envSpec.rewardThreshold} (training arrives with \`tsrl train\`)`);
+  if (opts.render) console.log(frameToAnsi(vec.render(0), { columns: Math.min(process.stdout.columns || 80, 100) }));
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+function std(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+}

@@ -1,0 +1,107 @@
+/**
+ * Gymnasium's `VectorWrapper` and its observation, action and reward specializations. A wrapper
+ * wraps a `VectorEnv` or another wrapper and forwards everything it does not change.
+ */
+import type { RgbFrame } from "../env.js";
+import type { ActionSpace, Box } from "../spaces.js";
+import type { AutoresetMode, VectorEnv, VectorInfo, VectorResetArgs, VectorStepResult } from "../vector.js";
+
+export type VectorEnvLike = VectorEnv | VectorWrapper;
+
+export class VectorWrapper {
+  constructor(readonly env: VectorEnvLike) {}
+
+  get numEnvs(): number {
+    return this.env.numEnvs;
+  }
+  get autoresetMode(): AutoresetMode {
+    return this.env.autoresetMode;
+  }
+  get singleActionSpace(): ActionSpace {
+    return this.env.singleActionSpace;
+  }
+  get singleObservationSpace(): Box {
+    return this.env.singleObservationSpace;
+  }
+  /** numbers per env in the observation buffer */
+  get obsSize(): number {
+    return this.singleObservationSpace.size;
+  }
+  /** numbers per env in the actions passed to `step` */
+  get actionSize(): number {
+    return this.env.actionSize;
+  }
+  get id(): string {
+    return this.env.id;
+  }
+  /** The `VectorEnv` below every wrapper. */
+  get unwrapped(): VectorEnv {
+    return this.env instanceof VectorWrapper ? this.env.unwrapped : this.env;
+  }
+
+  reset(args?: VectorResetArgs): [Float32Array, VectorInfo] {
+    return this.env.reset(args);
+  }
+  step(actions: ArrayLike<number>): VectorStepResult {
+    return this.env.step(actions);
+  }
+  render(index?: number): RgbFrame {
+    return this.env.render(index);
+  }
+  close(): void {
+    this.env.close();
+  }
+  toString(): string {
+    const inner = this.env instanceof VectorWrapper ? this.env.toString() : `<VectorEnv ${this.env.id} × ${this.env.numEnvs}>`;
+    return `<${this.constructor.name}, ${inner}>`;
+  }
+}
+
+/**
+ * Applies `observations()` to the batch that `reset` and `step` return. Refuses "same-step"
+ * autoreset, as Gymnasium does: the final observations in `info.final_obs` would stay untransformed.
+ */
+export abstract class VectorObservationWrapper extends VectorWrapper {
+  constructor(env: VectorEnvLike, allowedModes: readonly AutoresetMode[] = ["next-step", "disabled"]) {
+    super(env);
+    if (!allowedModes.includes(env.autoresetMode)) {
+      throw new Error(
+        `${this.constructor.name} supports autoreset mode ${allowedModes.map((m) => `"${m}"`).join(" or ")}, got "${env.autoresetMode}"`,
+      );
+    }
+  }
+
+  /** Transforms numEnvs × obsSize observations (the batch is the wrapped env's buffer, overwritten next step). */
+  abstract observations(observations: Float32Array): Float32Array;
+
+  override reset(args?: VectorResetArgs): [Float32Array, VectorInfo] {
+    const [obs, info] = this.env.reset(args);
+    return [this.observations(obs), info];
+  }
+
+  override step(actions: ArrayLike<number>): VectorStepResult {
+    const result = this.env.step(actions);
+    result[0] = this.observations(result[0]);
+    return result;
+  }
+}
+
+/** Applies `actions()` to the batch of actions before passing it to the wrapped env. */
+export abstract class VectorActionWrapper extends VectorWrapper {
+  abstract actions(actions: ArrayLike<number>): ArrayLike<number>;
+
+  override step(actions: ArrayLike<number>): VectorStepResult {
+    return this.env.step(this.actions(actions));
+  }
+}
+
+/** Applies `rewards()` to the batch of rewards that `step` returns. */
+export abstract class VectorRewardWrapper extends VectorWrapper {
+  abstract rewards(rewards: Float64Array): Float64Array;
+
+  override step(actions: ArrayLike<number>): VectorStepResult {
+    const result = this.env.step(actions);
+    result[1] = this.rewards(result[1]);
+    return result;
+  }
+}

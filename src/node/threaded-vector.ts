@@ -1,0 +1,116 @@
+/**
+ * A vector env whose envs are stepped by several threads: the main thread steps the first
+ * share, worker threads the rest, all over the same SharedArrayBuffers (struct-of-arrays state,
+ * generators, outputs), synchronized per step with Atomics. Results are identical to the
+ * single-threaded VectorEnv: each env is stepped by exactly one thread with its own generator.
+ * Node-only (worker_threads), hence outside the browser-safe core.
+ */
+import { Worker } from "node:worker_threads";
+import { spec } from "../envs/registry.js";
+import { type AutoresetMode, type VectorBuffers, VectorEnv, type VectorStepResult, allocateVectorBuffers } from "../envs/vector.js";
+import { CMD_EXIT, CMD_STEP, CTRL_CMD, CTRL_DONE, CTRL_FINAL, CTRL_SEQ, type WorkerInit, waitUntil } from "./sync.js";
+
+export interface ThreadedVecOptions {
+  numEnvs: number;
+  /** threads in all, the main thread included (default 2) */
+  threads?: number;
+  autoresetMode?: AutoresetMode;
+  maxEpisodeSteps?: number | null;
+}
+
+export class ThreadedVectorEnv extends VectorEnv {
+  private readonly workers: Worker[] = [];
+  private readonly controls: Int32Array[] = [];
+  private readonly sharedActions: Float64Array;
+  private readonly mainShare: number;
+  private closed = false;
+
+  /** Use `makeThreadedVec`, which waits until every worker is ready. */
+  constructor(id: string, options: ThreadedVecOptions) {
+    const s = spec(id);
+    const threads = options.threads ?? 2;
+    if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    const buffers = allocateVectorBuffers(s.kernel, options.numEnvs, true);
+    const maxEpisodeSteps = options.maxEpisodeSteps === undefined ? s.maxEpisodeSteps : options.maxEpisodeSteps;
+    const vecOptions = { id, numEnvs: options.numEnvs, autoresetMode: options.autoresetMode ?? "next-step", maxEpisodeSteps };
+    super(s.kernel, vecOptions, buffers);
+    const n = this.numEnvs;
+    const t = Math.min(threads, n);
+    const bounds = Array.from({ length: t + 1 }, (_, k) => Math.round((k * n) / t));
+    this.mainShare = bounds[1]!;
+    this.sharedActions = new Float64Array(new SharedArrayBuffer(n * this.actionSize * 8));
+    for (let k = 1; k < t; k++) {
+      const control = new Int32Array(new SharedArrayBuffer(4 * 4));
+      const init: WorkerInit = { vecOptions, buffers, actions: this.sharedActions, control, from: bounds[k]!, to: bounds[k + 1]! };
+      const worker = startWorker(init);
+      worker.unref();
+      this.workers.push(worker);
+      this.controls.push(control);
+    }
+  }
+
+  /** Resolves when every worker has loaded and built its view of the shared env. */
+  ready(): Promise<this> {
+    return Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            worker.once("message", () => resolve());
+            worker.once("error", reject);
+            worker.once("exit", (code) => reject(new Error(`${this.id}: vector worker exited with code ${code} before it was ready`)));
+          }),
+      ),
+    ).then(() => this);
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  override step(actions: ArrayLike<number>): VectorStepResult {
+    if (this.closed) throw new Error(`${this.id}: step() called after close()`);
+    this.checkStep(actions);
+    const shared = this.sharedActions;
+    for (let j = 0; j < shared.length; j++) shared[j] = actions[j]!;
+    for (const control of this.controls) {
+      control[CTRL_CMD] = CMD_STEP;
+      Atomics.add(control, CTRL_SEQ, 1);
+      Atomics.notify(control, CTRL_SEQ);
+    }
+    let anyFinal = this.stepRange(shared, 0, this.mainShare);
+    for (const control of this.controls) {
+      waitUntil(control, CTRL_DONE, Atomics.load(control, CTRL_SEQ));
+      if (control[CTRL_FINAL]) anyFinal = true;
+    }
+    return this.result(anyFinal);
+  }
+
+  override close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const control of this.controls) {
+      control[CTRL_CMD] = CMD_EXIT;
+      Atomics.add(control, CTRL_SEQ, 1);
+      Atomics.notify(control, CTRL_SEQ);
+    }
+    for (const worker of this.workers) void worker.terminate();
+  }
+}
+
+/**
+ * Starts the worker from the built `.js`; when tsrl itself runs from source under tsx (its own
+ * tests), workers do not inherit tsx's loader, so it is registered first.
+ */
+function startWorker(init: WorkerInit): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./vector-worker.js", import.meta.url), { workerData: init });
+  const url = new URL("./vector-worker.ts", import.meta.url).href;
+  const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: init });
+}
+
+/** `makeVec` stepped by `threads` threads (default 2) over shared memory; resolves once the workers are up. */
+export function makeThreadedVec(id: string, options: ThreadedVecOptions): Promise<ThreadedVectorEnv> {
+  return new ThreadedVectorEnv(id, options).ready();
+}
+
+export type { VectorBuffers };
