@@ -221,6 +221,17 @@ export class TimeLimit<O = Float32Array, A = Action> extends Wrapper<O, A, O, A>
     return this.elapsed;
   }
 
+  getState(): { elapsedSteps: number } {
+    return { elapsedSteps: this.elapsed };
+  }
+
+  setState(state: { elapsedSteps: number }): void {
+    if (!Number.isSafeInteger(state?.elapsedSteps) || state.elapsedSteps < 0) {
+      throw new TypeError(`TimeLimit state needs a non-negative integer elapsedSteps, got ${String(state?.elapsedSteps)}`);
+    }
+    this.elapsed = state.elapsedSteps;
+  }
+
   override reset(args?: ResetArgs): [O, Info] {
     this.elapsed = 0;
     return super.reset(args);
