@@ -156,7 +156,7 @@ export class KernelEnv extends Env<Float32Array, Action> {
     for (let k = 0; k < size; k++) {
       const v = action[k];
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new RangeError(`${this.label}: action[${k}] is ${String(v)}; actions must be finite numbers`);
+        throw new RangeError(`${this.label}: action[${k}] is ${String(v)}; actions must be finite numbers (the action space is ${space})`);
       }
     }
     return action as ArrayLike<number>;
@@ -233,8 +233,9 @@ export class TimeLimit<O = Float32Array, A = Action> extends Wrapper<O, A, O, A>
   }
 
   override reset(args?: ResetArgs): [O, Info] {
+    const result = super.reset(args);
     this.elapsed = 0;
-    return super.reset(args);
+    return result;
   }
 
   override step(action: A): StepResult<O> {

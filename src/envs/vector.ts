@@ -221,7 +221,9 @@ export class VectorEnv {
     }
     assertValidSeed(seed);
     const base = seed as Seed;
-    return Array.from({ length: n }, (_, i) => (typeof base === "bigint" ? base + BigInt(i) : base + i));
+    // env i gets seed + i; past 2^53 that sum needs BigInt to stay exact
+    const exact = typeof base === "bigint" || base + n - 1 > Number.MAX_SAFE_INTEGER;
+    return Array.from({ length: n }, (_, i) => (exact ? BigInt(base) + BigInt(i) : (base as number) + i));
   }
 
   /**
@@ -350,8 +352,12 @@ export class VectorEnv {
   }
 
   setState(st: VectorEnvState): void {
-    if (!st || st.numEnvs !== this.numEnvs || st.state?.length !== this.state.length) {
-      throw new TypeError(`${this.id}: saved state is for ${st?.numEnvs} envs of a different shape; expected ${this.numEnvs}`);
+    const n = this.numEnvs;
+    if (!st || st.numEnvs !== n || st.state?.length !== this.state.length) {
+      throw new TypeError(`${this.id}: saved state is for ${st?.numEnvs} envs of a different shape; expected ${n}`);
+    }
+    for (const key of ["rngs", "elapsed", "autoreset"] as const) {
+      if (!Array.isArray(st[key]) || st[key].length !== n) throw new TypeError(`${this.id}: saved state field "${key}" must have ${n} entries`);
     }
     this.state.set(st.state);
     st.rngs.forEach((r, i) => this.rngs.setState(i, r));

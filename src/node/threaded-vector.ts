@@ -30,6 +30,9 @@ export class ThreadedVectorEnv extends VectorEnv {
     const s = spec(id);
     const threads = options.threads ?? 2;
     if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    if (!Number.isSafeInteger(options.numEnvs) || options.numEnvs < 1) {
+      throw new RangeError(`numEnvs must be a positive integer, got ${options.numEnvs}`);
+    }
     const buffers = allocateVectorBuffers(s.kernel, options.numEnvs, true);
     const maxEpisodeSteps = options.maxEpisodeSteps === undefined ? s.maxEpisodeSteps : options.maxEpisodeSteps;
     const vecOptions = { id, numEnvs: options.numEnvs, autoresetMode: options.autoresetMode ?? "next-step", maxEpisodeSteps };
