@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Action, type Env, KernelEnv, TimeLimit, listEnvs, make, spec } from "../src/index.js";
+import { uniforms } from "./random.js";
 
 // numpy: g = np.random.default_rng(2024); g.uniform(-0.05, 0.05, size=(4,)).astype(np.float32), twice
 const CARTPOLE_RESET_2024 = [0.017583133652806282, -0.028567679226398468, -0.019054796546697617, 0.02994661033153534];
@@ -9,17 +10,6 @@ const CARTPOLE_RESET_2024_SECOND = [0.04958020895719528, -0.03577682003378868, -
 // numpy: np.random.default_rng(2024).uniform(0.1, 0.2, size=(4,)).astype(np.float32)
 const CARTPOLE_RESET_2024_LOW_HIGH = [0.1675831377506256, 0.12143231928348541, 0.13094520568847656, 0.17994661629199982];
 
-/** Deterministic uniform [0, 1) numbers (mulberry32). */
-function uniforms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random valid action for `env`'s action space. */
 function randomAction(env: Env, rand: () => number): Action {

@@ -3,18 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type AutoresetMode, type VectorEnv, type VectorStepResult, makeVec } from "../src/index.js";
 import { makeThreadedVec } from "../src/node/index.js";
+import { uniforms } from "./random.js";
 
-/** Deterministic uniform [0, 1) numbers (mulberry32). */
-function uniforms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomActions(vec: VectorEnv, rand: () => number): Float64Array {
   const space = vec.singleActionSpace;

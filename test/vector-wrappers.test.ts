@@ -13,18 +13,8 @@ import {
   VectorWrapper,
 } from "../src/envs/wrappers/vector/index.js";
 import { type AutoresetMode, type VectorStepResult, make, makeVec } from "../src/index.js";
+import { uniforms } from "./random.js";
 
-/** Deterministic uniform [0, 1) numbers (mulberry32), for reproducible random actions. */
-function uniforms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** RunningMeanStd's expected content after seeing `rows`: the prior (0, 1, count 1e-4) merged once with their two-pass moments. */
 function expectedRms(rows: readonly ArrayLike<number>[]): { mean: number[]; var: number[]; count: number } {

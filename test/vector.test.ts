@@ -3,18 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type AutoresetMode, type Env, VectorEnv, type VectorStepResult, listEnvs, make, makeVec } from "../src/index.js";
 import { cartPole } from "../src/envs/classic/cartpole.js";
+import { uniforms } from "./random.js";
 
-/** Deterministic uniform [0, 1) numbers (mulberry32). */
-function uniforms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fills `out` with random valid actions for `vec` (integers for Discrete, values in the Box otherwise). */
 function randomActions(vec: VectorEnv, rand: () => number, out = new Float64Array(vec.numEnvs * vec.actionSize)): Float64Array {

@@ -10,18 +10,8 @@ import {
   TransformReward,
 } from "../src/envs/wrappers/index.js";
 import { Box, Discrete, Env, type Action, type Info, type KernelEnv, type ResetArgs, type StepResult, Wrapper, make } from "../src/index.js";
+import { uniforms } from "./random.js";
 
-/** Deterministic uniform [0, 1) numbers (mulberry32), for reproducible random actions. */
-function uniforms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Mean and population variance per component, two passes over the rows. */
 function twoPass(rows: readonly ArrayLike<number>[]): { mean: number[]; var: number[] } {
