@@ -14,30 +14,8 @@ import {
 } from "../src/envs/wrappers/vector/index.js";
 import { type AutoresetMode, type VectorStepResult, make, makeVec } from "../src/index.js";
 import { uniforms } from "./random.js";
+import { assertClose, expectedRms } from "./running-stats.js";
 
-
-/** RunningMeanStd's expected content after seeing `rows`: the prior (0, 1, count 1e-4) merged once with their two-pass moments. */
-function expectedRms(rows: readonly ArrayLike<number>[]): { mean: number[]; var: number[]; count: number } {
-  const prior = 1e-4, n = rows.length, d = rows[0]!.length, total = prior + n;
-  const m = new Array<number>(d).fill(0), v = new Array<number>(d).fill(0);
-  for (const row of rows) for (let k = 0; k < d; k++) m[k] += row[k]!;
-  for (let k = 0; k < d; k++) m[k] /= n;
-  for (const row of rows) for (let k = 0; k < d; k++) v[k] += (row[k]! - m[k]!) ** 2;
-  for (let k = 0; k < d; k++) v[k] /= n;
-  return {
-    mean: m.map((mk) => (n * mk) / total),
-    var: m.map((mk, k) => (prior * 1 + n * v[k]! + (mk * mk * prior * n) / total) / total),
-    count: total,
-  };
-}
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let k = 0; k < expected.length; k++) {
-    const a = actual[k]!, e = expected[k]!;
-    assert.ok(Math.abs(a - e) <= rel * Math.max(Math.abs(e), 1e-300), `${what}[${k}]: ${a} vs ${e}`);
-  }
-}
 
 function randomBinaryActions(rand: () => number, out: Float64Array): Float64Array {
   for (let i = 0; i < out.length; i++) out[i] = rand() < 0.5 ? 0 : 1;

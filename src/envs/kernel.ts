@@ -48,20 +48,25 @@ export interface EnvKernel {
   stepBatchNextStep?(b: BatchBuffers, actions: ArrayLike<number>, from: number, to: number): void;
 }
 
-/** The vector env's buffers, as a fused kernel loop sees them. */
-export interface BatchBuffers {
-  n: number;
+/** The arrays one vector-env step reads and writes, per env. */
+export interface StepArrays {
+  /** struct-of-arrays state: component k of env i at `state[k * n + i]` */
   state: Float64Array;
-  rng: PCG64Bank;
-  /** the parsed default reset options */
-  resetParams: unknown;
-  maxEpisodeSteps: number;
   elapsed: Int32Array;
   autoreset: Uint8Array;
   obs: Float32Array;
   rewards: Float64Array;
   terminations: Uint8Array;
   truncations: Uint8Array;
+}
+
+/** The vector env's buffers, as a fused kernel loop sees them. */
+export interface BatchBuffers extends StepArrays {
+  n: number;
+  rng: PCG64Bank;
+  /** the parsed default reset options */
+  resetParams: unknown;
+  maxEpisodeSteps: number;
 }
 
 /** Gymnasium's `utils.maybe_parse_reset_bounds`: `{low, high}` options with defaults. */

@@ -10,7 +10,7 @@
 import { PCG64Bank, type PCG64State } from "../rng/pcg64.js";
 import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
 import type { RgbFrame } from "./env.js";
-import type { BatchBuffers, EnvKernel, ResetOptions } from "./kernel.js";
+import type { BatchBuffers, EnvKernel, ResetOptions, StepArrays } from "./kernel.js";
 import { type ActionSpace, type Box, Discrete } from "./spaces.js";
 
 const EMPTY_INFO: VectorInfo = Object.freeze({});
@@ -43,15 +43,8 @@ export interface VectorResetArgs {
  * Every array a vector env reads or writes while stepping. Allocated on SharedArrayBuffers, the
  * same buffers let several threads step disjoint ranges of envs (see `tsrl/node`).
  */
-export interface VectorBuffers {
-  state: Float64Array;
+export interface VectorBuffers extends StepArrays {
   rngStorage: ArrayBufferLike;
-  elapsed: Int32Array;
-  autoreset: Uint8Array;
-  obs: Float32Array;
-  rewards: Float64Array;
-  terminations: Uint8Array;
-  truncations: Uint8Array;
   finalObs: Float32Array;
   finalObsMask: Uint8Array;
 }
@@ -163,19 +156,8 @@ export class VectorEnv {
     } = this.buffers);
     this.rngs = new PCG64Bank(numEnvs, this.buffers.rngStorage);
     this.defaultReset = kernel.parseResetOptions(undefined);
-    this.batch = {
-      n: numEnvs,
-      state: this.state,
-      rng: this.rngs,
-      resetParams: this.defaultReset,
-      maxEpisodeSteps: this.maxEpisodeSteps,
-      elapsed: this.elapsed,
-      autoreset: this.autoreset,
-      obs: this.obs,
-      rewards: this.rewards,
-      terminations: this.terminations,
-      truncations: this.truncations,
-    };
+    const { rngStorage: _, finalObs: __, finalObsMask: ___, ...stepArrays } = this.buffers;
+    this.batch = { ...stepArrays, n: numEnvs, rng: this.rngs, resetParams: this.defaultReset, maxEpisodeSteps: this.maxEpisodeSteps };
   }
 
   /**
