@@ -3,7 +3,9 @@
 import { Command, InvalidArgumentError } from "commander";
 import { readFileSync } from "node:fs";
 import { listEnvs } from "../envs/registry.js";
+import { enjoyCommand } from "./enjoy.js";
 import { rolloutCommand } from "./rollout.js";
+import { registerTrain } from "./train.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -17,7 +19,7 @@ export function integer(name: string, min: number) {
 
 const program = new Command()
   .name("tsrl")
-  .description("Reinforcement learning in TypeScript: Gymnasium-identical environments, vectorized kernels.")
+  .description("Reinforcement learning in TypeScript: Gymnasium-identical environments, PPO and DQN with CleanRL's defaults, fast CPU training.")
   .version(pkg.version)
   .showHelpAfterError("(run with --help for usage)");
 
@@ -57,6 +59,21 @@ program
   .option("--json", "print the summary as one JSON line")
   .option("-q, --quiet", "no progress bar")
   .action(rolloutCommand);
+
+registerTrain(program);
+
+program
+  .command("enjoy")
+  .description("Run a saved policy for a few episodes and report the returns (greedy actions unless --stochastic)")
+  .argument("<policy>", "a policy file written by `tsrl train` (.tsrlpolicy)")
+  .option("-e, --env <id>", "environment (default: the one the policy was trained on)")
+  .option("-n, --episodes <n>", "episodes to run", integer("--episodes", 1), 5)
+  .option("-s, --seed <n>", "seed of the first reset (and of sampling with --stochastic)", integer("--seed", 0), 0)
+  .option("--stochastic", "sample actions from the policy instead of taking the greedy/mean action")
+  .option("--render", "draw the episodes in the terminal (ANSI colours)")
+  .option("--fps <n>", "frames per second with --render (default: the env's)", integer("--fps", 1))
+  .option("--json", "print one JSON line with every episode's return and length")
+  .action(enjoyCommand);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`tsrl: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,3 +1,4 @@
 /** Node-only parts of tsrl (`import ... from "tsrl/node"`): things that need worker threads or the file system. */
 export { ThreadedVectorEnv, makeThreadedVec } from "./threaded-vector.js";
 export type { ThreadedVecOptions } from "./threaded-vector.js";
+export { writeFileAtomic } from "./atomic-write.js";

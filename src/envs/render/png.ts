@@ -3,27 +3,12 @@
  * from the browser or Node. The zlib stream uses stored deflate blocks: no compression, but no
  * dependency either, and every decoder accepts it.
  */
+import { crc32 } from "../../util/crc32.js";
 import type { RenderTarget } from "../kernel.js";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** The largest payload of one stored deflate block. */
 const MAX_STORED_BLOCK = 0xffff;
-
-let crcTable: Uint32Array | null = null;
-
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let p = start; p < end; p++) crc = crcTable[(crc ^ bytes[p]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 function adler32(bytes: Uint8Array): number {
   let a = 1, b = 0;

@@ -1,0 +1,146 @@
+/** The pieces every algorithm shares: config validation, episode bookkeeping, callbacks, results, errors. */
+import { z } from "zod";
+import { spec } from "../envs/registry.js";
+
+/** One finished training episode. */
+export interface EpisodeRecord {
+  /** global env step at which the episode ended */
+  step: number;
+  return: number;
+  length: number;
+  /** seconds since training started */
+  wallSeconds: number;
+}
+
+/** Hooks into a training loop; all optional, all synchronous. */
+export interface TrainCallbacks {
+  onEpisode?(episode: EpisodeRecord): void;
+  /** scalar metrics (losses, entropy, KL, SPS, learning rate, …) at a global step */
+  onMetrics?(step: number, metrics: Record<string, number>): void;
+  /** called often (every iteration or every few hundred steps) for progress displays */
+  onProgress?(progress: TrainProgress): void;
+}
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  sps: number;
+  episodes: number;
+  /** mean return of the last 20 episodes, NaN before the first */
+  recentMeanReturn: number;
+}
+
+/** What `tsrl train --json` prints. */
+export interface TrainResult {
+  algo: string;
+  env: string;
+  seed: number;
+  total_timesteps: number;
+  wall_s: number;
+  sps: number;
+  /** mean episodic return of the last 100 finished training episodes (NaN if none finished) */
+  final_mean_return: number;
+  episodes: number;
+}
+
+/** Thrown when a loss, gradient or parameter becomes NaN or infinite: says which, and when. */
+export class NonFiniteError extends Error {
+  override name = "NonFiniteError";
+}
+
+/** Invalid configuration: lists every bad field with its path and what is allowed. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Validates `input` against `schema`; unknown keys and bad values become one ConfigError naming each field. */
+export function parseConfig<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const lines = result.error.issues.map((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys
+        .map((key) => {
+          const close = known.filter((k) => similar(k, key));
+          return `unknown field "${key}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(", ")}?)` : ""}`;
+        })
+        .join("\n  ");
+    }
+    const path = issue.path.length ? issue.path.join(".") : "(config)";
+    const value = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), input);
+    return `${path}: ${issue.message}${value === undefined || typeof value === "object" ? "" : ` (got ${JSON.stringify(value)})`}`;
+  });
+  throw new ConfigError(`invalid ${what} config:\n  ${lines.join("\n  ")}`);
+}
+
+function similar(a: string, b: string): boolean {
+  const x = a.toLowerCase(), y = b.toLowerCase().replace(/[-_]/g, "");
+  if (x.includes(y) || y.includes(x)) return true;
+  let d = 0;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if (x[i] !== y[i]) d++;
+  return d <= 2;
+}
+
+/** "learning-rate" and "learning_rate" → "learningRate", so YAML files and flags can use CleanRL's names. */
+export function camelCaseKeys(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).map(([k, v]) => [k.replace(/[-_]([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
+}
+
+export const positiveInt = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).positive(`${what} must be > 0`);
+export const unitInterval = z.number().min(0, "must be in [0, 1]").max(1, "must be in [0, 1]");
+/** A registered env id; the error is the registry's, with close suggestions. */
+export const envIdSchema = z.string({ error: "missing: pass an env id, e.g. --env CartPole-v1" }).superRefine((id, ctx) => {
+  try {
+    spec(id);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+  }
+});
+
+/** Episode returns in arrival order, with the windows the CLI and results use. */
+export class EpisodeLog {
+  readonly returns: number[] = [];
+  readonly lengths: number[] = [];
+  readonly steps: number[] = [];
+
+  add(step: number, ret: number, length: number): void {
+    this.steps.push(step);
+    this.returns.push(ret);
+    this.lengths.push(length);
+  }
+
+  get count(): number {
+    return this.returns.length;
+  }
+
+  /** mean of the last `window` returns, NaN when there are none */
+  meanReturn(window: number): number {
+    const n = Math.min(window, this.returns.length);
+    if (n === 0) return NaN;
+    let s = 0;
+    for (let i = this.returns.length - n; i < this.returns.length; i++) s += this.returns[i]!;
+    return s / n;
+  }
+}
+
+/** CleanRL's `linear_schedule`: from `start` to `end` over `duration` steps, then `end`. */
+export function linearSchedule(start: number, end: number, duration: number, t: number): number {
+  const slope = (end - start) / duration;
+  return Math.max(slope * t + start, end);
+}
+
+/** Throws NonFiniteError naming the quantity unless `value` is finite. */
+export function assertFinite(value: number, what: string, update: number, step: number): void {
+  if (!Number.isFinite(value)) {
+    throw new NonFiniteError(
+      `${what} became ${value} at update ${update} (global step ${step}); training stopped. ` +
+        "Try a lower learning rate or enable gradient clipping; the run's metrics up to here are valid.",
+    );
+  }
+}
+
+/** Wall-clock seconds, in browsers and Node. */
+export function now(): number {
+  return performance.now() / 1000;
+}

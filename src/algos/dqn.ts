@@ -1,0 +1,384 @@
+/**
+ * DQN, after CleanRL's `dqn.py`: same defaults and loop (ε linear from 1 to 0.05 over half the
+ * run, 10k learning starts, a train step every 10 env steps on 128 uniformly drawn transitions,
+ * a hard target update every 500 steps, Adam with PyTorch's default eps, MLP 120-84 ReLU with
+ * PyTorch's default init). Options: Double DQN (van Hasselt et al.) and the HL-Gauss
+ * classification loss ("Stop Regressing", Farebrother et al. 2024): the Q head outputs a
+ * histogram over `hlGaussBins` bins per action and is trained by cross-entropy against the
+ * TD target smoothed by a Gaussian of σ = `hlGaussSigmaRatio` × bin width.
+ */
+import { z } from "zod";
+import { spec } from "../envs/registry.js";
+import { Discrete } from "../envs/spaces.js";
+import { VectorEnv } from "../envs/vector.js";
+import { RecordEpisodeStatistics } from "../envs/wrappers/vector/common.js";
+import { type Backend, defaultBackend } from "../nn/backend.js";
+import { argmaxRows } from "../nn/distributions.js";
+import { type LayerSpec, linear, relu } from "../nn/layers.js";
+import { Network } from "../nn/network.js";
+import { Adam, clipGradientNorm, findNonFinite } from "../nn/optim.js";
+import { Random } from "../rng/random.js";
+import {
+  ConfigError,
+  EpisodeLog,
+  type TrainCallbacks,
+  type TrainResult,
+  assertFinite,
+  envIdSchema,
+  linearSchedule,
+  now,
+  parseConfig,
+  positiveInt,
+  unitInterval,
+} from "./common.js";
+import { expectedValues, encodePolicy, type SavedPolicy } from "./policy.js";
+import { ReplayBuffer } from "./replay-buffer.js";
+
+export const dqnConfigSchema = z
+  .object({
+    envId: envIdSchema,
+    seed: z.number().int().min(0, "must be ≥ 0"),
+    totalTimesteps: positiveInt("totalTimesteps"),
+    learningRate: z.number().positive("must be > 0").max(1, "must be ≤ 1"),
+    numEnvs: positiveInt("numEnvs"),
+    bufferSize: positiveInt("bufferSize"),
+    gamma: unitInterval,
+    tau: unitInterval,
+    targetNetworkFrequency: positiveInt("targetNetworkFrequency"),
+    batchSize: positiveInt("batchSize"),
+    startE: unitInterval,
+    endE: unitInterval,
+    explorationFraction: unitInterval,
+    learningStarts: z.number().int().min(0, "must be ≥ 0"),
+    trainFrequency: positiveInt("trainFrequency"),
+    hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer"),
+    adamEps: z.number().positive("must be > 0"),
+    maxGradNorm: z.number().positive("must be > 0").nullable(),
+    doubleQ: z.boolean(),
+    loss: z.enum(["mse", "hl-gauss"]),
+    hlGaussBins: z.number().int().min(2, "must be ≥ 2"),
+    hlGaussSigmaRatio: z.number().positive("must be > 0"),
+    /** HL-Gauss value support; null derives it from the env's per-step reward and γ */
+    vMin: z.number().nullable(),
+    vMax: z.number().nullable(),
+  })
+  .strict()
+  .refine((c) => c.endE <= c.startE, { error: "endE must be ≤ startE", path: ["endE"] })
+  .refine((c) => c.vMin === null || c.vMax === null || c.vMin < c.vMax, { error: "vMin must be < vMax", path: ["vMin"] });
+
+export type DQNConfig = z.infer<typeof dqnConfigSchema>;
+
+export const DQN_DEFAULTS: Omit<DQNConfig, "envId"> = {
+  seed: 1,
+  totalTimesteps: 500_000,
+  learningRate: 2.5e-4,
+  numEnvs: 1,
+  bufferSize: 10_000,
+  gamma: 0.99,
+  tau: 1,
+  targetNetworkFrequency: 500,
+  batchSize: 128,
+  startE: 1,
+  endE: 0.05,
+  explorationFraction: 0.5,
+  learningStarts: 10_000,
+  trainFrequency: 10,
+  hiddenSizes: [120, 84],
+  adamEps: 1e-8,
+  maxGradNorm: null,
+  doubleQ: false,
+  loss: "mse",
+  hlGaussBins: 51,
+  hlGaussSigmaRatio: 0.75,
+  vMin: null,
+  vMax: null,
+};
+
+/** Per-step reward of envs whose returns are a step count: the HL-Gauss support is [r/(1−γ), 0] or [0, r/(1−γ)]. */
+const CONSTANT_STEP_REWARD: Record<string, number> = { "CartPole-v0": 1, "CartPole-v1": 1, "Acrobot-v1": -1, "MountainCar-v0": -1 };
+
+export function resolveDQNConfig(overrides: Partial<DQNConfig> & { envId: string }): DQNConfig {
+  const c = parseConfig(dqnConfigSchema, { ...DQN_DEFAULTS, ...overrides }, "dqn");
+  const space = spec(c.envId).kernel.actionSpace;
+  if (!(space instanceof Discrete)) {
+    throw new ConfigError(`DQN needs a Discrete action space; ${c.envId} has ${space}. Use PPO for continuous actions (tsrl train ppo --env ${c.envId}).`);
+  }
+  if (c.loss === "hl-gauss" && (c.vMin === null || c.vMax === null)) {
+    const r = CONSTANT_STEP_REWARD[c.envId];
+    if (r === undefined) throw new ConfigError(`HL-Gauss needs the value range for ${c.envId}: set vMin and vMax (--v-min, --v-max)`);
+    const bound = r / (1 - c.gamma);
+    return { ...c, vMin: c.vMin ?? Math.min(0, bound), vMax: c.vMax ?? Math.max(0, bound) };
+  }
+  return c;
+}
+
+export class DQN {
+  readonly config: DQNConfig;
+  readonly qNetwork: Network;
+  readonly targetNetwork: Network;
+  readonly optimizer: Adam;
+  readonly episodes = new EpisodeLog();
+  readonly buffer: ReplayBuffer;
+  private readonly env: VectorEnv;
+  private readonly stats: RecordEpisodeStatistics;
+  private readonly rng: Random;
+  private readonly numActions: number;
+  /** HL-Gauss bin edges and centers (empty for the MSE loss) */
+  private readonly edges: Float64Array;
+  private readonly centers: Float64Array;
+  private readonly sigma: number;
+  private globalStep = 0;
+  private updates = 0;
+
+  constructor(config: Partial<DQNConfig> & { envId: string }, options: { backend?: Backend } = {}) {
+    const c = (this.config = resolveDQNConfig(config));
+    const backend = options.backend ?? defaultBackend();
+    const s = spec(c.envId);
+    this.numActions = (s.kernel.actionSpace as Discrete).n;
+    const obsSize = s.kernel.observationSpace.size;
+    this.env = new VectorEnv(s.kernel, { id: c.envId, numEnvs: c.numEnvs, autoresetMode: "same-step", maxEpisodeSteps: s.maxEpisodeSteps });
+    this.stats = new RecordEpisodeStatistics(this.env);
+    const bins = c.loss === "hl-gauss" ? c.hlGaussBins : 1;
+    if (c.loss === "hl-gauss") {
+      const lo = c.vMin!, hi = c.vMax!;
+      this.edges = Float64Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
+      this.centers = Float64Array.from({ length: bins }, (_, i) => (this.edges[i]! + this.edges[i + 1]!) / 2);
+      this.sigma = c.hlGaussSigmaRatio * ((hi - lo) / bins);
+    } else {
+      this.edges = new Float64Array(0);
+      this.centers = new Float64Array(0);
+      this.sigma = 0;
+    }
+    const layers = (): LayerSpec[] => [...c.hiddenSizes.flatMap((h) => [linear(h), relu()]), linear(this.numActions * bins)];
+    const initRng = new Random(c.seed);
+    const maxBatch = Math.max(c.batchSize, c.numEnvs);
+    this.qNetwork = new Network(layers(), { inputShape: obsSize, maxBatch, rng: initRng, backend });
+    this.targetNetwork = new Network(layers(), { inputShape: obsSize, maxBatch, rng: initRng, backend });
+    this.targetNetwork.softUpdateFrom(this.qNetwork, 1);
+    this.optimizer = new Adam([this.qNetwork], { lr: c.learningRate, eps: c.adamEps });
+    this.buffer = new ReplayBuffer(c.bufferSize, obsSize);
+    this.rng = new Random(c.seed + 1);
+  }
+
+  /** Q(s, ·) of the network's last forward, [batch × actions] (expected values for HL-Gauss). */
+  private qValues(net: Network, batch: number, out: Float32Array): Float32Array {
+    const raw = net.backend.view32(net.output, batch * net.outputSize);
+    return this.config.loss === "hl-gauss" ? expectedValues(raw, batch, this.numActions, this.centers, out) : raw;
+  }
+
+  learn(callbacks: TrainCallbacks = {}): TrainResult {
+    const c = this.config;
+    const N = c.numEnvs, B = c.batchSize, nA = this.numActions;
+    const d = this.qNetwork.inputSize;
+    const iterations = Math.ceil(c.totalTimesteps / N);
+    const actions = new Int32Array(N);
+    const sample = new Int32Array(B);
+    const targets = new Float64Array(B);
+    const nextActions = new Int32Array(B);
+    const qBuffer = new Float32Array(Math.max(B, N) * nA);
+    const targetQ = new Float32Array(B * nA);
+    const probs = new Float64Array(c.hlGaussBins);
+    let lastLoss = NaN, lastQ = NaN;
+
+    const start = now();
+    const [obs] = this.stats.reset({ seed: c.seed });
+    const current = obs.slice();
+    for (let g = 0; g < iterations; g++) {
+      const epsilon = linearSchedule(c.startE, c.endE, c.explorationFraction * c.totalTimesteps, g);
+      if (this.rng.random() < epsilon) {
+        for (let i = 0; i < N; i++) actions[i] = this.rng.integer(nA);
+      } else {
+        this.qNetwork.inputView(N).set(current);
+        this.qNetwork.forward(N);
+        argmaxRows(this.qValues(this.qNetwork, N, qBuffer), N, nA, actions);
+      }
+      const [next, rewards, terminations, truncations, info] = this.stats.step(actions);
+      this.globalStep += N;
+      const mask = info["_episode"] as Uint8Array | undefined;
+      if (mask) {
+        const ep = info["episode"] as { r: Float64Array; l: Int32Array };
+        for (let i = 0; i < N; i++) {
+          if (!mask[i]) continue;
+          this.episodes.add(this.globalStep, ep.r[i]!, ep.l[i]!);
+          callbacks.onEpisode?.({ step: this.globalStep, return: ep.r[i]!, length: ep.l[i]!, wallSeconds: now() - start });
+        }
+      }
+      // The transition's next observation is the final one where an episode ended (same-step autoreset).
+      for (let i = 0; i < N; i++) {
+        const ended = terminations[i]! | truncations[i]!;
+        const nextObs = ended ? this.env.finalObs.subarray(i * d, i * d + d) : next.subarray(i * d, i * d + d);
+        this.buffer.add(current.subarray(i * d, i * d + d), nextObs, actions[i]!, rewards[i]!, terminations[i]!);
+      }
+      current.set(next);
+
+      if (g > c.learningStarts) {
+        if (g % c.trainFrequency === 0) {
+          this.buffer.sampleIndices(B, this.rng, sample);
+          lastLoss = this.trainStep(sample, targets, nextActions, qBuffer, targetQ, probs);
+          assertFinite(lastLoss, "the DQN loss", this.updates, this.globalStep);
+          if (g % 100 === 0) {
+            lastQ = this.meanChosenQ(sample);
+            const sps = this.globalStep / (now() - start);
+            callbacks.onMetrics?.(this.globalStep, { "losses/td_loss": lastLoss, "losses/q_values": lastQ, "charts/epsilon": epsilon, "charts/SPS": sps });
+          }
+        }
+        if (g % c.targetNetworkFrequency === 0) {
+          const bad = findNonFinite([{ name: "q_network", network: this.qNetwork }], "value");
+          if (bad) assertFinite(NaN, `parameter ${bad}`, this.updates, this.globalStep);
+          this.targetNetwork.softUpdateFrom(this.qNetwork, c.tau);
+        }
+      }
+      if (g % 500 === 0 || g === iterations - 1) {
+        const sps = this.globalStep / (now() - start);
+        callbacks.onProgress?.({ step: this.globalStep, totalSteps: iterations * N, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
+      }
+    }
+    const wall = now() - start;
+    return {
+      algo: "dqn",
+      env: c.envId,
+      seed: c.seed,
+      total_timesteps: this.globalStep,
+      wall_s: wall,
+      sps: this.globalStep / wall,
+      final_mean_return: this.episodes.meanReturn(100),
+      episodes: this.episodes.count,
+    };
+  }
+
+  /** One gradient step on the sampled transitions; returns the loss. */
+  private trainStep(sample: Int32Array, targets: Float64Array, nextActions: Int32Array, qBuffer: Float32Array, targetQ: Float32Array, probs: Float64Array): number {
+    const c = this.config;
+    const B = c.batchSize, nA = this.numActions, d = this.qNetwork.inputSize;
+    const buf = this.buffer;
+    const online = this.qNetwork, target = this.targetNetwork;
+
+    // TD targets: r + γ·(1 − done)·Q_target(s', a*), a* = argmax of the target net (or of the online net for Double DQN).
+    const input = target.inputView(B);
+    for (let b = 0; b < B; b++) input.set(buf.nextObs.subarray(sample[b]! * d, sample[b]! * d + d), b * d);
+    target.forward(B);
+    const qNext = this.qValues(target, B, targetQ);
+    if (c.doubleQ) {
+      online.forward(B, target.input);
+      argmaxRows(this.qValues(online, B, qBuffer), B, nA, nextActions);
+    } else argmaxRows(qNext, B, nA, nextActions);
+    for (let b = 0; b < B; b++) {
+      const i = sample[b]!;
+      targets[b] = buf.rewards[i]! + c.gamma * qNext[b * nA + nextActions[b]!]! * (1 - buf.dones[i]!);
+    }
+
+    const obsIn = online.inputView(B);
+    for (let b = 0; b < B; b++) obsIn.set(buf.obs.subarray(sample[b]! * d, sample[b]! * d + d), b * d);
+    online.forward(B);
+    const out = online.outputView(B);
+    const grad = online.outputGradView(B);
+    grad.fill(0);
+    let loss = 0;
+    if (c.loss === "mse") {
+      for (let b = 0; b < B; b++) {
+        const at = b * nA + buf.actions[sample[b]!]!;
+        const diff = out[at]! - targets[b]!;
+        loss += diff * diff;
+        grad[at] = (2 * diff) / B;
+      }
+    } else {
+      const bins = c.hlGaussBins;
+      for (let b = 0; b < B; b++) {
+        this.hlGaussTarget(targets[b]!, probs);
+        const o = (b * nA + buf.actions[sample[b]!]!) * bins;
+        let max = -Infinity;
+        for (let i = 0; i < bins; i++) max = Math.max(max, out[o + i]!);
+        let z = 0;
+        for (let i = 0; i < bins; i++) z += Math.exp(out[o + i]! - max);
+        const logZ = max + Math.log(z);
+        for (let i = 0; i < bins; i++) {
+          const logP = out[o + i]! - logZ;
+          loss -= probs[i]! * logP;
+          grad[o + i] = (Math.exp(logP) - probs[i]!) / B;
+        }
+      }
+    }
+    loss /= B;
+    online.backward();
+    if (c.maxGradNorm !== null) {
+      const norm = clipGradientNorm([online], c.maxGradNorm);
+      if (!Number.isFinite(norm)) {
+        const bad = findNonFinite([{ name: "q_network", network: online }], "grad");
+        assertFinite(norm, `gradient norm${bad ? ` (first in ${bad})` : ""}`, this.updates + 1, this.globalStep);
+      }
+    }
+    this.optimizer.update();
+    this.updates++;
+    return loss;
+  }
+
+  /** HL-Gauss: the probability mass of N(y, σ²) in each bin, renormalized to the support. */
+  private hlGaussTarget(y: number, out: Float64Array): void {
+    const edges = this.edges, bins = out.length;
+    const scale = 1 / (Math.SQRT2 * this.sigma);
+    let previous = erf((edges[0]! - y) * scale);
+    const first = previous;
+    for (let i = 0; i < bins; i++) {
+      const next = erf((edges[i + 1]! - y) * scale);
+      out[i] = next - previous;
+      previous = next;
+    }
+    const total = previous - first;
+    for (let i = 0; i < bins; i++) out[i] = total > 0 ? out[i]! / total : 0;
+  }
+
+  /** Mean Q(s, a) of the last trained batch (CleanRL's losses/q_values). */
+  private meanChosenQ(sample: Int32Array): number {
+    const B = this.config.batchSize, nA = this.numActions;
+    const q = this.qValues(this.qNetwork, B, new Float32Array(B * nA));
+    let s = 0;
+    for (let b = 0; b < B; b++) s += q[b * nA + this.buffer.actions[sample[b]!]!]!;
+    return s / B;
+  }
+
+  savePolicy(): Uint8Array {
+    const policy: SavedPolicy = {
+      algo: "dqn",
+      envId: this.config.envId,
+      head: { kind: "q-values", numActions: this.numActions, ...(this.config.loss === "hl-gauss" ? { bins: { centers: [...this.centers] } } : {}) },
+      network: this.qNetwork.describe(),
+      observationNormalization: null,
+      config: this.config,
+    };
+    return encodePolicy(policy, this.qNetwork.stateTensors("policy."));
+  }
+}
+
+/**
+ * The error function to ~1e-15 relative (series for |x| < 2.5, continued fraction beyond):
+ * JavaScript has no Math.erf, and HL-Gauss needs differences of it in the tails.
+ */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // Maclaurin series: erf x = 2/√π Σ (−1)^n x^(2n+1) / (n! (2n+1))
+    let term = ax, sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 60; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  if (ax > 6) return Math.sign(x);
+  // erfc x = exp(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))) (Lentz's continued fraction)
+  let f = ax, c = ax, dd = 0;
+  for (let n = 1; n < 200; n++) {
+    const a = n / 2;
+    dd = ax + a * dd;
+    dd = dd === 0 ? 1e-300 : 1 / dd;
+    c = ax + a / c;
+    const delta = c * dd;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
+}

@@ -1,0 +1,449 @@
+/**
+ * PPO, after CleanRL's `ppo.py` (discrete actions) and `ppo_continuous_action.py` (Box actions):
+ * same defaults, same loss and the same order of operations — GAE, per-minibatch advantage
+ * normalization, clipped surrogate and clipped value loss, entropy bonus, linear lr annealing,
+ * one global gradient-norm clip over actor and critic, Adam with eps 1e-5. Episodes end on
+ * termination or truncation without bootstrapping, and envs autoreset in the same step, as under
+ * the gymnasium 0.29 that CleanRL pins.
+ */
+import { z } from "zod";
+import { spec } from "../envs/registry.js";
+import { Box, Discrete } from "../envs/spaces.js";
+import { VectorEnv } from "../envs/vector.js";
+import { RecordEpisodeStatistics } from "../envs/wrappers/vector/common.js";
+import { NormalizeReward } from "../envs/wrappers/vector/stateful-reward.js";
+import { ClipAction, TransformReward } from "../envs/wrappers/vector/transform.js";
+import type { VectorEnvLike } from "../envs/wrappers/vector-wrapper.js";
+import { RunningMeanStd } from "../envs/wrappers/running-mean-std.js";
+import type { Backend } from "../nn/backend.js";
+import { defaultBackend } from "../nn/backend.js";
+import {
+  categoricalBackward,
+  categoricalEvaluate,
+  categoricalSample,
+  gaussianBackward,
+  gaussianEvaluate,
+  gaussianSample,
+} from "../nn/distributions.js";
+import { type LayerSpec, linear, tanh } from "../nn/layers.js";
+import { Network, ParameterTensor } from "../nn/network.js";
+import { Adam, clipGradientNorm, findNonFinite } from "../nn/optim.js";
+import { Random } from "../rng/random.js";
+import {
+  EpisodeLog,
+  type TrainCallbacks,
+  type TrainResult,
+  assertFinite,
+  envIdSchema,
+  now,
+  parseConfig,
+  positiveInt,
+  unitInterval,
+} from "./common.js";
+import { type SavedPolicy, encodePolicy } from "./policy.js";
+
+export const ppoConfigSchema = z
+  .object({
+    envId: envIdSchema,
+    seed: z.number().int().min(0, "must be ≥ 0"),
+    totalTimesteps: positiveInt("totalTimesteps"),
+    learningRate: z.number().positive("must be > 0").max(1, "must be ≤ 1"),
+    numEnvs: positiveInt("numEnvs"),
+    numSteps: positiveInt("numSteps"),
+    annealLr: z.boolean(),
+    gamma: unitInterval,
+    gaeLambda: unitInterval,
+    numMinibatches: positiveInt("numMinibatches"),
+    updateEpochs: positiveInt("updateEpochs"),
+    normAdv: z.boolean(),
+    clipCoef: z.number().positive("must be > 0"),
+    clipVloss: z.boolean(),
+    entCoef: z.number().min(0, "must be ≥ 0"),
+    vfCoef: z.number().min(0, "must be ≥ 0"),
+    maxGradNorm: z.number().positive("must be > 0"),
+    targetKl: z.number().positive("must be > 0").nullable(),
+    adamEps: z.number().positive("must be > 0"),
+    hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer"),
+    /** continuous actions only: normalize observations and rewards as ppo_continuous_action.py does */
+    normalize: z.boolean(),
+  })
+  .strict()
+  .refine((c) => (c.numEnvs * c.numSteps) % c.numMinibatches === 0 && c.numEnvs * c.numSteps >= c.numMinibatches, {
+    error: "numEnvs × numSteps must be a multiple of numMinibatches",
+    path: ["numMinibatches"],
+  })
+  .refine((c) => c.totalTimesteps >= c.numEnvs * c.numSteps, {
+    error: "totalTimesteps must be at least one rollout (numEnvs × numSteps)",
+    path: ["totalTimesteps"],
+  });
+
+export type PPOConfig = z.infer<typeof ppoConfigSchema>;
+
+/** CleanRL's defaults: `ppo.py` for discrete action spaces, `ppo_continuous_action.py` for Box ones. */
+export function ppoDefaults(envId: string): Omit<PPOConfig, "envId"> {
+  const continuous = spec(envId).kernel.actionSpace instanceof Box;
+  const shared = { seed: 1, annealLr: true, gamma: 0.99, gaeLambda: 0.95, normAdv: true, clipCoef: 0.2, clipVloss: true, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null, adamEps: 1e-5, hiddenSizes: [64, 64] };
+  return continuous
+    ? { ...shared, totalTimesteps: 1_000_000, learningRate: 3e-4, numEnvs: 1, numSteps: 2048, numMinibatches: 32, updateEpochs: 10, entCoef: 0, normalize: true }
+    : { ...shared, totalTimesteps: 500_000, learningRate: 2.5e-4, numEnvs: 4, numSteps: 128, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01, normalize: false };
+}
+
+/** Fills CleanRL's defaults for the env's action space under `overrides`, then validates. */
+export function resolvePPOConfig(overrides: Partial<PPOConfig> & { envId: string }): PPOConfig {
+  const envId = parseConfig(z.object({ envId: envIdSchema }).loose(), overrides, "ppo").envId;
+  return parseConfig(ppoConfigSchema, { ...ppoDefaults(envId), ...overrides }, "ppo");
+}
+
+const OBS_CLIP = 10;
+const REWARD_CLIP = 10;
+
+export class PPO {
+  readonly config: PPOConfig;
+  readonly actor: Network;
+  readonly critic: Network;
+  /** state-independent log standard deviation (continuous actions only) */
+  readonly logStd: ParameterTensor | null;
+  readonly optimizer: Adam;
+  readonly episodes = new EpisodeLog();
+  readonly continuous: boolean;
+  private readonly env: VectorEnvLike;
+  private readonly base: VectorEnv;
+  private readonly stats: RecordEpisodeStatistics;
+  private readonly obsRms: RunningMeanStd | null;
+  private readonly policyRng: Random;
+  private readonly shuffleRng: Random;
+  private readonly obsSize: number;
+  private readonly actionDim: number;
+  private readonly numActions: number;
+  private globalStep = 0;
+  private iteration = 0;
+
+  constructor(config: Partial<PPOConfig> & { envId: string }, options: { backend?: Backend } = {}) {
+    const c = (this.config = resolvePPOConfig(config));
+    const backend = options.backend ?? defaultBackend();
+    const s = spec(c.envId);
+    const space = s.kernel.actionSpace;
+    this.continuous = space instanceof Box;
+    if (!this.continuous && !(space instanceof Discrete)) throw new Error(`PPO supports Discrete and Box action spaces, ${c.envId} has ${space}`);
+    this.obsSize = s.kernel.observationSpace.size;
+    this.actionDim = this.continuous ? (space as Box).size : 1;
+    this.numActions = this.continuous ? 0 : (space as Discrete).n;
+
+    this.base = new VectorEnv(s.kernel, { id: c.envId, numEnvs: c.numEnvs, autoresetMode: "same-step", maxEpisodeSteps: s.maxEpisodeSteps });
+    this.stats = new RecordEpisodeStatistics(this.base);
+    let env: VectorEnvLike = this.stats;
+    if (this.continuous) {
+      env = new ClipAction(env);
+      if (c.normalize) {
+        env = new NormalizeReward(env, c.gamma);
+        env = new TransformReward(env, (r) => {
+          for (let i = 0; i < r.length; i++) r[i] = Math.min(REWARD_CLIP, Math.max(-REWARD_CLIP, r[i]!));
+          return r;
+        });
+      }
+    }
+    this.env = env;
+    this.obsRms = this.continuous && c.normalize ? new RunningMeanStd(this.obsSize) : null;
+
+    const batch = c.numEnvs * c.numSteps;
+    const maxBatch = Math.max(batch / c.numMinibatches, c.numEnvs);
+    const initRng = new Random(c.seed);
+    const body = (): LayerSpec[] => c.hiddenSizes.flatMap((h) => [linear(h, { orthogonal: Math.SQRT2 }), tanh()]);
+    // CleanRL builds the critic first, then the actor.
+    this.critic = new Network([...body(), linear(1, { orthogonal: 1 })], { inputShape: this.obsSize, maxBatch, rng: initRng, backend });
+    this.actor = new Network([...body(), linear(this.continuous ? this.actionDim : this.numActions, { orthogonal: 0.01 })], {
+      inputShape: this.obsSize,
+      maxBatch,
+      rng: initRng,
+      backend,
+    });
+    this.logStd = this.continuous ? new ParameterTensor("actor_logstd", [this.actionDim], { backend }) : null;
+    this.optimizer = new Adam(this.logStd ? [this.actor, this.critic, this.logStd] : [this.actor, this.critic], { lr: c.learningRate, eps: c.adamEps });
+    this.policyRng = new Random(c.seed + 1);
+    this.shuffleRng = new Random(c.seed + 2);
+  }
+
+  private get parameterGroups() {
+    return this.logStd ? [this.actor, this.critic, this.logStd] : [this.actor, this.critic];
+  }
+
+  /** Normalizes (and clips) observations in place when the config asks for it, updating the statistics. */
+  private normalizeObservations(obs: Float32Array, rows: number, out: Float32Array): void {
+    const rms = this.obsRms;
+    if (!rms) {
+      out.set(obs.subarray(0, rows * this.obsSize));
+      return;
+    }
+    rms.update(obs, rows);
+    const d = this.obsSize;
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < d; k++) {
+        const v = (obs[r * d + k]! - rms.mean[k]!) / Math.sqrt(rms.var[k]! + 1e-8);
+        out[r * d + k] = Math.min(OBS_CLIP, Math.max(-OBS_CLIP, v));
+      }
+    }
+  }
+
+  /** Trains for `totalTimesteps` (default: the config's), as CleanRL's main loop. */
+  learn(callbacks: TrainCallbacks = {}): TrainResult {
+    const c = this.config;
+    const N = c.numEnvs, T = c.numSteps, d = this.obsSize, A = this.actionDim;
+    const batchSize = N * T;
+    const minibatchSize = batchSize / c.numMinibatches;
+    const numIterations = Math.floor(c.totalTimesteps / batchSize);
+    const backend = this.actor.backend;
+
+    const obsBuf = new Float32Array(batchSize * d);
+    const actionsBuf = new Float64Array(batchSize * A);
+    const logProbs = new Float64Array(batchSize);
+    const rewards = new Float64Array(batchSize);
+    const dones = new Float64Array(batchSize);
+    const values = new Float64Array(batchSize);
+    const advantages = new Float64Array(batchSize);
+    const returns = new Float64Array(batchSize);
+    const nextObs = new Float32Array(N * d);
+    const nextDone = new Float64Array(N);
+    const stepActions = this.continuous ? new Float64Array(N * A) : new Int32Array(N);
+    const stepLogProb = new Float64Array(N);
+    const stepEntropy = new Float64Array(N);
+    const indices = Int32Array.from({ length: batchSize }, (_, i) => i);
+    const mbActions = new Float64Array(minibatchSize * A);
+    const newLogProb = new Float64Array(minibatchSize);
+    const entropy = new Float64Array(minibatchSize);
+    const gradLogProb = new Float64Array(minibatchSize);
+    const gradEntropy = new Float64Array(minibatchSize).fill(-c.entCoef / minibatchSize);
+    const mbAdv = new Float64Array(minibatchSize);
+
+    const start = now();
+    let [obs] = this.env.reset({ seed: c.seed });
+    this.normalizeObservations(obs, N, nextObs);
+
+    for (let iteration = 1; iteration <= numIterations; iteration++) {
+      this.iteration = iteration;
+      if (c.annealLr) this.optimizer.lr = (1 - (iteration - 1) / numIterations) * c.learningRate;
+
+      for (let step = 0; step < T; step++) {
+        this.globalStep += N;
+        const row = step * N;
+        obsBuf.set(nextObs, row * d);
+        dones.set(nextDone, row);
+        this.actor.inputView(N).set(nextObs);
+        const out = backend.view32(this.actor.forward(N), N * this.actor.outputSize);
+        const value = backend.view32(this.critic.forward(N, this.actor.input), N);
+        if (this.continuous) {
+          const logStd = this.logStd!.value;
+          gaussianSample(out, logStd, N, A, this.policyRng, stepActions as Float64Array);
+          gaussianEvaluate(out, logStd, N, A, stepActions, stepLogProb, stepEntropy);
+        } else {
+          categoricalSample(out, N, this.numActions, this.policyRng, stepActions);
+          categoricalEvaluate(out, N, this.numActions, stepActions, stepLogProb, stepEntropy);
+        }
+        for (let i = 0; i < N; i++) values[row + i] = value[i]!;
+        for (let k = 0; k < N * A; k++) actionsBuf[row * A + k] = stepActions[k]!;
+        logProbs.set(stepLogProb, row);
+
+        const [o, r, term, trunc, info] = this.env.step(stepActions);
+        for (let i = 0; i < N; i++) {
+          rewards[row + i] = r[i]!;
+          nextDone[i] = term[i]! | trunc[i]! ? 1 : 0;
+        }
+        this.normalizeObservations(o, N, nextObs);
+        const mask = info["_episode"] as Uint8Array | undefined;
+        if (mask) this.recordEpisodes(mask, info["episode"] as { r: Float64Array; l: Int32Array }, start, callbacks);
+      }
+
+      // GAE(λ), bootstrapped from the critic at the last observation.
+      this.actor.inputView(N).set(nextObs);
+      const nextValue = backend.view32(this.critic.forward(N, this.actor.input), N);
+      for (let i = 0; i < N; i++) {
+        let lastGae = 0;
+        for (let t = T - 1; t >= 0; t--) {
+          const at = t * N + i;
+          const nextNonTerminal = t === T - 1 ? 1 - nextDone[i]! : 1 - dones[at + N]!;
+          const nextValues = t === T - 1 ? nextValue[i]! : values[at + N]!;
+          const delta = rewards[at]! + c.gamma * nextValues * nextNonTerminal - values[at]!;
+          lastGae = delta + c.gamma * c.gaeLambda * nextNonTerminal * lastGae;
+          advantages[at] = lastGae;
+          returns[at] = lastGae + values[at]!;
+        }
+      }
+
+      let clipFractionSum = 0, minibatches = 0;
+      let pgLoss = 0, vLoss = 0, entropyLoss = 0, oldApproxKl = 0, approxKl = 0;
+      epochs: for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+        this.shuffleRng.shuffle(indices);
+        for (let mbStart = 0; mbStart < batchSize; mbStart += minibatchSize) {
+          const input = this.actor.inputView(minibatchSize);
+          for (let b = 0; b < minibatchSize; b++) {
+            const idx = indices[mbStart + b]!;
+            input.set(obsBuf.subarray(idx * d, idx * d + d), b * d);
+            for (let k = 0; k < A; k++) mbActions[b * A + k] = actionsBuf[idx * A + k]!;
+          }
+          const out = backend.view32(this.actor.forward(minibatchSize), minibatchSize * this.actor.outputSize);
+          const newValue = backend.view32(this.critic.forward(minibatchSize, this.actor.input), minibatchSize);
+          const logStd = this.logStd?.value;
+          if (logStd) gaussianEvaluate(out, logStd, minibatchSize, A, mbActions, newLogProb, entropy);
+          else categoricalEvaluate(out, minibatchSize, this.numActions, mbActions, newLogProb, entropy);
+
+          let mean = 0;
+          for (let b = 0; b < minibatchSize; b++) mean += advantages[indices[mbStart + b]!]!;
+          mean /= minibatchSize;
+          let sq = 0;
+          for (let b = 0; b < minibatchSize; b++) sq += (advantages[indices[mbStart + b]!]! - mean) ** 2;
+          const std = Math.sqrt(sq / (minibatchSize - 1)); // torch.std is unbiased
+          for (let b = 0; b < minibatchSize; b++) {
+            const a = advantages[indices[mbStart + b]!]!;
+            mbAdv[b] = c.normAdv ? (a - mean) / (std + 1e-8) : a;
+          }
+
+          // Losses and their gradients w.r.t. log π(a) and V, written by hand (see nn/layers.ts).
+          const dValue = this.critic.outputGradView(minibatchSize);
+          let pg = 0, v = 0, h = 0, oldKl = 0, kl = 0, clipped = 0;
+          const scale = 1 / minibatchSize;
+          for (let b = 0; b < minibatchSize; b++) {
+            const idx = indices[mbStart + b]!;
+            const logRatio = newLogProb[b]! - logProbs[idx]!;
+            const ratio = Math.exp(logRatio);
+            oldKl -= logRatio;
+            kl += ratio - 1 - logRatio;
+            if (Math.abs(ratio - 1) > c.clipCoef) clipped++;
+            const adv = mbAdv[b]!;
+            const unclippedLoss = -adv * ratio;
+            const clippedLoss = -adv * Math.min(Math.max(ratio, 1 - c.clipCoef), 1 + c.clipCoef);
+            pg += Math.max(unclippedLoss, clippedLoss);
+            // max() passes the gradient to the larger term; the clipped term has none outside the clip range.
+            gradLogProb[b] = unclippedLoss >= clippedLoss ? -adv * ratio * scale : 0;
+            h += entropy[b]!;
+
+            const value = newValue[b]!;
+            const ret = returns[idx]!;
+            if (c.clipVloss) {
+              const old = values[idx]!;
+              const diff = value - old;
+              const inside = Math.abs(diff) <= c.clipCoef;
+              const vClipped = old + Math.min(Math.max(diff, -c.clipCoef), c.clipCoef);
+              const lu = (value - ret) ** 2, lc = (vClipped - ret) ** 2;
+              v += Math.max(lu, lc);
+              // d(0.5·mean(max(lu, lc)))/dV; ties split the gradient between the two terms, as torch.max does.
+              const g = lu > lc ? 2 * (value - ret) : lc > lu ? (inside ? 2 * (vClipped - ret) : 0) : (value - ret) + (inside ? vClipped - ret : 0);
+              dValue[b] = c.vfCoef * 0.5 * g * scale;
+            } else {
+              v += (value - ret) ** 2;
+              dValue[b] = c.vfCoef * (value - ret) * scale;
+            }
+          }
+          pgLoss = pg * scale;
+          vLoss = 0.5 * v * scale;
+          entropyLoss = h * scale;
+          oldApproxKl = oldKl * scale;
+          approxKl = kl * scale;
+          clipFractionSum += clipped * scale;
+          minibatches++;
+          const loss = pgLoss - c.entCoef * entropyLoss + c.vfCoef * vLoss;
+          assertFinite(loss, "the PPO loss", this.optimizer.step + 1, this.globalStep);
+
+          if (this.logStd) {
+            gaussianBackward(out, this.logStd.value, minibatchSize, A, mbActions, gradLogProb, gradEntropy, this.actor.outputGradView(minibatchSize), this.logStd.grad);
+          } else {
+            categoricalBackward(out, minibatchSize, this.numActions, mbActions, gradLogProb, gradEntropy, this.actor.outputGradView(minibatchSize));
+          }
+          this.actor.backward();
+          this.critic.backward();
+          const norm = clipGradientNorm(this.parameterGroups, c.maxGradNorm);
+          if (!Number.isFinite(norm)) this.throwNonFinite("grad", norm);
+          this.optimizer.update();
+        }
+        if (c.targetKl !== null && approxKl > c.targetKl) break epochs;
+      }
+      const bad = findNonFinite(this.namedGroups(), "value");
+      if (bad) this.throwNonFinite("value", NaN, bad);
+
+      const elapsed = now() - start;
+      const sps = this.globalStep / elapsed;
+      callbacks.onMetrics?.(this.globalStep, {
+        "charts/learning_rate": this.optimizer.lr,
+        "losses/value_loss": vLoss,
+        "losses/policy_loss": pgLoss,
+        "losses/entropy": entropyLoss,
+        "losses/old_approx_kl": oldApproxKl,
+        "losses/approx_kl": approxKl,
+        "losses/clipfrac": clipFractionSum / minibatches,
+        "losses/explained_variance": explainedVariance(values, returns),
+        "charts/SPS": sps,
+      });
+      callbacks.onProgress?.({ step: this.globalStep, totalSteps: numIterations * batchSize, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
+    }
+    const wall = now() - start;
+    return {
+      algo: "ppo",
+      env: c.envId,
+      seed: c.seed,
+      total_timesteps: this.globalStep,
+      wall_s: wall,
+      sps: this.globalStep / wall,
+      final_mean_return: this.episodes.meanReturn(100),
+      episodes: this.episodes.count,
+    };
+  }
+
+  private recordEpisodes(mask: Uint8Array, episode: { r: Float64Array; l: Int32Array }, start: number, callbacks: TrainCallbacks): void {
+    for (let i = 0; i < mask.length; i++) {
+      if (!mask[i]) continue;
+      this.episodes.add(this.globalStep, episode.r[i]!, episode.l[i]!);
+      callbacks.onEpisode?.({ step: this.globalStep, return: episode.r[i]!, length: episode.l[i]!, wallSeconds: now() - start });
+    }
+  }
+
+  private namedGroups() {
+    const groups = [
+      { name: "actor", network: this.actor },
+      { name: "critic", network: this.critic },
+    ];
+    return this.logStd ? [...groups, { name: "", network: this.logStd }] : groups;
+  }
+
+  private throwNonFinite(what: "grad" | "value", norm: number, name = findNonFinite(this.namedGroups(), what)): never {
+    const where = what === "grad" ? `gradient norm ${norm}${name ? `, first in ${name}` : ""}` : `parameter ${name}`;
+    assertFinite(NaN, `${where} (after optimizer step ${this.optimizer.step}, iteration ${this.iteration})`, this.optimizer.step, this.globalStep);
+    throw new Error("unreachable");
+  }
+
+  /** The trained policy (actor and, for continuous control, observation statistics) for `tsrl enjoy` and the browser. */
+  savePolicy(): Uint8Array {
+    const policy: SavedPolicy = {
+      algo: "ppo",
+      envId: this.config.envId,
+      head: this.continuous ? { kind: "gaussian", actionDim: this.actionDim } : { kind: "categorical", numActions: this.numActions },
+      network: this.actor.describe(),
+      observationNormalization: this.obsRms ? { mean: [...this.obsRms.mean], var: [...this.obsRms.var], epsilon: 1e-8, clip: OBS_CLIP } : null,
+      config: this.config,
+    };
+    const tensors = this.actor.stateTensors("policy.");
+    if (this.logStd) tensors.push({ name: "policy.logstd", shape: [this.actionDim], data: this.logStd.value.slice() });
+    return encodePolicy(policy, tensors);
+  }
+}
+
+/** 1 − Var(returns − values)/Var(returns), NaN when the returns are constant (as CleanRL's numpy code). */
+function explainedVariance(values: Float64Array, returns: Float64Array): number {
+  const n = values.length;
+  let mr = 0, md = 0;
+  for (let i = 0; i < n; i++) {
+    mr += returns[i]!;
+    md += returns[i]! - values[i]!;
+  }
+  mr /= n;
+  md /= n;
+  let vr = 0, vd = 0;
+  for (let i = 0; i < n; i++) {
+    vr += (returns[i]! - mr) ** 2;
+    vd += (returns[i]! - values[i]! - md) ** 2;
+  }
+  return vr === 0 ? NaN : 1 - vd / vr;
+}
+
+/** CleanRL-style function form: `trainPPO({envId: "CartPole-v1", seed: 1})`. */
+export function trainPPO(config: Partial<PPOConfig> & { envId: string }, callbacks?: TrainCallbacks): { agent: PPO; result: TrainResult } {
+  const agent = new PPO(config);
+  return { agent, result: agent.learn(callbacks) };
+}

@@ -1,0 +1,178 @@
+/** `tsrl train <algo>`: CleanRL-default training with a progress bar, config file + flag overrides, a saved policy. */
+import cliProgress from "cli-progress";
+import { type Command, Option } from "commander";
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { ALGORITHMS } from "../algos/index.js";
+import { ConfigError, camelCaseKeys } from "../algos/common.js";
+import { createBackend } from "../nn/backend.js";
+import { writeFileAtomic } from "../node/atomic-write.js";
+
+/** Help text per config field (flags are the kebab-case names: learningRate → --learning-rate). */
+const FIELD_HELP: Record<string, string> = {
+  seed: "seed of everything: envs (env i gets seed + i), weights, sampling, shuffles",
+  totalTimesteps: "env steps to train for",
+  learningRate: "optimizer learning rate",
+  numEnvs: "parallel envs",
+  numSteps: "steps per env per rollout (PPO)",
+  annealLr: "linearly anneal the learning rate to 0 (PPO)",
+  gamma: "discount factor",
+  gaeLambda: "GAE λ (PPO)",
+  numMinibatches: "minibatches per epoch (PPO)",
+  updateEpochs: "epochs over each rollout (PPO)",
+  normAdv: "normalize advantages per minibatch (PPO)",
+  clipCoef: "surrogate clipping coefficient (PPO)",
+  clipVloss: "clip the value loss (PPO)",
+  entCoef: "entropy bonus coefficient (PPO)",
+  vfCoef: "value loss coefficient (PPO)",
+  maxGradNorm: "global gradient-norm clip; 'none' disables (DQN default: none)",
+  targetKl: "stop an update's epochs early above this approx KL; 'none' disables (PPO)",
+  adamEps: "Adam epsilon (PPO 1e-5 as CleanRL, DQN PyTorch's 1e-8)",
+  hiddenSizes: "hidden layer widths, comma separated",
+  normalize: "normalize observations and rewards (PPO, continuous actions)",
+  bufferSize: "replay buffer capacity (DQN)",
+  tau: "target network update rate, 1 = hard copy (DQN)",
+  targetNetworkFrequency: "env steps between target network updates (DQN)",
+  batchSize: "replay minibatch size (DQN)",
+  startE: "initial exploration ε (DQN)",
+  endE: "final exploration ε (DQN)",
+  explorationFraction: "fraction of the run over which ε decays (DQN)",
+  learningStarts: "env steps before training starts (DQN)",
+  trainFrequency: "env steps between gradient steps (DQN)",
+  doubleQ: "Double DQN targets (DQN)",
+  loss: "value loss: mse, or hl-gauss (histogram loss, 'Stop Regressing') (DQN)",
+  hlGaussBins: "number of HL-Gauss bins (DQN)",
+  hlGaussSigmaRatio: "HL-Gauss σ / bin width (DQN)",
+  vMin: "HL-Gauss support minimum; 'none' derives it from the env (DQN)",
+  vMax: "HL-Gauss support maximum; 'none' derives it from the env (DQN)",
+};
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Parses a flag value like the field's default: numbers, booleans, lists, 'none' for nullable fields. */
+function parseFlag(key: string, raw: string, example: unknown): unknown {
+  const flag = `--${kebab(key)}`;
+  if (raw === "none" || raw === "null") return null;
+  if (typeof example === "boolean") {
+    if (["true", "1", "yes"].includes(raw)) return true;
+    if (["false", "0", "no"].includes(raw)) return false;
+    throw new ConfigError(`${flag}: expected true or false, got "${raw}"`);
+  }
+  if (Array.isArray(example)) {
+    const values = raw.split(",").map(Number);
+    if (values.some((v) => !Number.isFinite(v))) throw new ConfigError(`${flag}: expected comma-separated numbers, got "${raw}"`);
+    return values;
+  }
+  if (typeof example === "string") return raw;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`${flag}: expected a number, got "${raw}"`);
+  return n;
+}
+
+export interface TrainFlags {
+  env?: string;
+  config?: string;
+  save?: string | false;
+  json?: boolean;
+  quiet?: boolean;
+  backend?: "js" | "wasm";
+  [field: string]: unknown;
+}
+
+export function registerTrain(program: Command): void {
+  const train = program
+    .command("train")
+    .description("Train an agent with CleanRL's defaults (see `tsrl train <algo> --help`)")
+    .argument("[algo]", `algorithm: ${Object.keys(ALGORITHMS).join(", ")}`)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action((algo?: string) => {
+      if (algo === undefined) train.help();
+      throw new ConfigError(`unknown algorithm "${algo}"; available: ${Object.keys(ALGORITHMS).join(", ")}`);
+    });
+  for (const [name, entry] of Object.entries(ALGORITHMS)) {
+    const sub = train
+      .command(name)
+      .description(entry.description)
+      .requiredOption("-e, --env <id>", "environment id, e.g. CartPole-v1 (see `tsrl envs`)")
+      .option("-c, --config <file>", "YAML or JSON file of config fields (CleanRL names in snake_case, kebab-case or camelCase); flags override it")
+      .option("--save <file>", "where to write the trained policy (default: tsrl-runs/policies/<algo>-<env>-seed<seed>.tsrlpolicy)")
+      .option("--no-save", "do not save the policy")
+      .option("--json", "end stdout with one JSON line: {algo, env, seed, total_timesteps, wall_s, sps, final_mean_return, episodes}")
+      .option("-q, --quiet", "no progress bar")
+      .addOption(new Option("--backend <kind>", "nn kernels: wasm (SIMD) or js (reference)").choices(["wasm", "js"]));
+    // Flags for every config field; defaults shown are for discrete-action envs where they differ.
+    const example = entry.defaults("CartPole-v1");
+    for (const [key, value] of Object.entries(example)) {
+      const help = FIELD_HELP[key] ?? key;
+      sub.option(`--${kebab(key)} <value>`, `${help} (default: ${Array.isArray(value) ? value.join(",") : String(value)})`);
+    }
+    sub.action((flags: TrainFlags) => trainCommand(name, flags, example));
+  }
+}
+
+function trainCommand(algo: string, flags: TrainFlags, example: Record<string, unknown>): void {
+  const entry = ALGORITHMS[algo]!;
+  let fileConfig: Record<string, unknown> = {};
+  if (flags.config) {
+    let text: string;
+    try {
+      text = readFileSync(flags.config, "utf8");
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${flags.config}: ${(err as Error).message}`);
+    }
+    const parsed = (() => {
+      try {
+        return parseYaml(text) as unknown;
+      } catch (err) {
+        throw new ConfigError(`config file ${flags.config} is not valid YAML/JSON: ${(err as Error).message}`);
+      }
+    })();
+    if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) throw new ConfigError(`config file ${flags.config} must hold a mapping of field: value`);
+    fileConfig = camelCaseKeys((parsed ?? {}) as Record<string, unknown>);
+    if ("env" in fileConfig) {
+      fileConfig.envId ??= fileConfig.env;
+      delete fileConfig.env;
+    }
+  }
+  const flagConfig: Record<string, unknown> = {};
+  for (const key of Object.keys(example)) {
+    if (typeof flags[key] === "string") flagConfig[key] = parseFlag(key, flags[key] as string, example[key]);
+  }
+  const envId = flags.env ?? (fileConfig.envId as string);
+  const config = entry.resolve({ ...fileConfig, ...flagConfig, envId });
+  const backend = flags.backend ? createBackend(flags.backend) : undefined;
+  const agent = entry.create(config, { backend });
+
+  const total = config.totalTimesteps as number;
+  const showBar = !flags.quiet && !flags.json && process.stderr.isTTY;
+  const bar = new cliProgress.SingleBar(
+    { format: " {bar} {percentage}% | {value}/{total} steps | {sps} steps/s | episodes {episodes} | return (last 20) {ret} | ETA {eta_formatted}", hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  if (showBar) bar.start(total, 0, { sps: "-", episodes: 0, ret: "-" });
+  let result;
+  try {
+    result = agent.learn({
+      onProgress: (p) => {
+        if (showBar) bar.update(Math.min(p.step, total), { sps: Math.round(p.sps), episodes: p.episodes, ret: Number.isNaN(p.recentMeanReturn) ? "-" : p.recentMeanReturn.toFixed(1) });
+      },
+    });
+  } finally {
+    if (showBar) bar.stop();
+  }
+  let savedTo: string | null = null;
+  if (flags.save !== false) {
+    savedTo = typeof flags.save === "string" ? flags.save : `tsrl-runs/policies/${algo}-${config.envId}-seed${config.seed}.tsrlpolicy`;
+    writeFileAtomic(savedTo, agent.savePolicy());
+  }
+  if (flags.json) {
+    console.log(JSON.stringify(result));
+    return;
+  }
+  console.log(
+    `${algo} on ${result.env}, seed ${result.seed}: ${result.total_timesteps} steps in ${result.wall_s.toFixed(1)} s (${Math.round(result.sps)} steps/s), ` +
+      `${result.episodes} episodes, mean return of the last 100: ${result.final_mean_return.toFixed(2)}`,
+  );
+  if (savedTo) console.log(`policy saved to ${savedTo} (watch it: tsrl enjoy ${savedTo})`);
+}

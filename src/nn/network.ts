@@ -1,0 +1,243 @@
+/**
+ * A feed-forward stack of layers with all its memory allocated once: parameters in one
+ * contiguous block (so optimizers and gradient clipping are one kernel call per network),
+ * gradients in a second block, and per-layer activations sized for `maxBatch` samples.
+ */
+import type { Random } from "../rng/random.js";
+import { type Backend, defaultBackend } from "./backend.js";
+import { type Layer, type LayerDescription, type LayerSpec, type Param, layerFromDescription } from "./layers.js";
+
+export interface NetworkOptions {
+  /** per-sample input shape: a feature count, or [height, width, channels] for images */
+  inputShape: number | readonly number[];
+  /** the largest batch forward/backward will be called with */
+  maxBatch: number;
+  /** seeded generator for the initial weights */
+  rng: Random;
+  backend?: Backend;
+}
+
+/** A saved network's architecture (JSON). */
+export interface NetworkDescription {
+  inputShape: number[];
+  layers: LayerDescription[];
+}
+
+/** A named tensor copied out of (or into) a network: the unit of the save format. */
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A contiguous run of parameters and their gradients. */
+export interface ParameterBlock {
+  values: number;
+  grads: number;
+  length: number;
+}
+
+/** Anything optimizers and gradient clipping can work on: named parameters in one contiguous block. */
+export interface Parameterized {
+  readonly backend: Backend;
+  readonly params: Param[];
+  readonly block: ParameterBlock;
+}
+
+/**
+ * Parameters that are not part of a layer, e.g. PPO's state-independent log-std. `shape`
+ * elements, zero unless `initial` is given.
+ */
+export class ParameterTensor implements Parameterized {
+  readonly backend: Backend;
+  readonly params: Param[];
+  readonly block: ParameterBlock;
+
+  constructor(readonly name: string, shape: number[], options: { backend?: Backend; initial?: number } = {}) {
+    this.backend = options.backend ?? defaultBackend();
+    const n = shape.reduce((a, b) => a * b, 1);
+    this.block = { values: this.backend.alloc(n), grads: this.backend.alloc(n), length: n };
+    this.params = [{ name, shape: [...shape], size: n, value: this.block.values, grad: this.block.grads }];
+    if (options.initial) this.value.fill(options.initial);
+  }
+
+  get value(): Float32Array {
+    return this.backend.view32(this.block.values, this.block.length);
+  }
+
+  get grad(): Float32Array {
+    return this.backend.view32(this.block.grads, this.block.length);
+  }
+}
+
+export class Network implements Parameterized {
+  readonly backend: Backend;
+  readonly inputShape: number[];
+  readonly outputShape: number[];
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly maxBatch: number;
+  readonly params: Param[];
+  readonly block: ParameterBlock;
+  /** where callers write inputs (maxBatch × inputSize) */
+  readonly input: number;
+  /** where callers write ∂loss/∂output before `backward` (maxBatch × outputSize) */
+  readonly outputGrad: number;
+  private readonly specs: LayerSpec[];
+  private readonly layers: Layer[];
+  /** activations[i] is the input of layer i; the last one is the output */
+  private readonly activations: number[];
+  /** gradients[i] is ∂loss/∂activations[i] (gradients[0] unused: no input gradient) */
+  private readonly gradients: number[];
+  private lastInput = -1;
+  private lastBatch = 0;
+
+  constructor(specs: LayerSpec[], options: NetworkOptions) {
+    const backend = options.backend ?? defaultBackend();
+    const { maxBatch } = options;
+    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
+    if (specs.length === 0) throw new RangeError("a network needs at least one layer");
+    const inputShape = typeof options.inputShape === "number" ? [options.inputShape] : [...options.inputShape];
+    if (inputShape.length === 0 || inputShape.some((d) => !Number.isSafeInteger(d) || d < 1)) {
+      throw new RangeError(`inputShape must be positive integers, got [${inputShape.join(", ")}]`);
+    }
+    this.backend = backend;
+    this.specs = specs;
+    this.maxBatch = maxBatch;
+    this.inputShape = inputShape;
+
+    const shapes: number[][] = [inputShape];
+    for (const spec of specs) shapes.push(spec.outputShape(shapes[shapes.length - 1]!));
+    const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+    this.outputShape = shapes[shapes.length - 1]!;
+    this.inputSize = sizeOf(inputShape);
+    this.outputSize = sizeOf(this.outputShape);
+
+    const paramSpecs = specs.map((spec, i) => spec.paramSpecs(shapes[i]!));
+    const total = paramSpecs.flat().reduce((sum, p) => sum + sizeOf(p.shape), 0);
+    this.block = { values: backend.alloc(total), grads: backend.alloc(total), length: total };
+    let offset = 0;
+    this.params = [];
+    const layerParams = paramSpecs.map((list, i) =>
+      list.map((p) => {
+        const n = sizeOf(p.shape);
+        const param: Param = { name: `${i}.${p.name}`, shape: p.shape, size: n, value: this.block.values + offset, grad: this.block.grads + offset };
+        offset += n;
+        this.params.push(param);
+        return param;
+      }),
+    );
+    this.activations = shapes.map((s) => backend.alloc(maxBatch * sizeOf(s)));
+    this.gradients = shapes.map((s, i) => (i === 0 ? -1 : backend.alloc(maxBatch * sizeOf(s))));
+    this.input = this.activations[0]!;
+    this.outputGrad = this.gradients[specs.length]!;
+    this.layers = specs.map((spec, i) =>
+      spec.build({
+        backend,
+        inputShape: shapes[i]!,
+        outputShape: shapes[i + 1]!,
+        params: layerParams[i]!,
+        scratch: backend.alloc(maxBatch * spec.scratchPerSample(shapes[i]!)),
+      }),
+    );
+    for (const layer of this.layers) layer.initialize(options.rng);
+  }
+
+  /** Runs the network on `batch` samples read from `input` (default: `this.input`); returns the output pointer. */
+  forward(batch: number, input = this.input): number {
+    this.checkBatch(batch);
+    const acts = this.activations;
+    let x = input;
+    for (let i = 0; i < this.layers.length; i++) {
+      this.layers[i]!.forward(x, acts[i + 1]!, batch);
+      x = acts[i + 1]!;
+    }
+    this.lastInput = input;
+    this.lastBatch = batch;
+    return x;
+  }
+
+  /** Back-propagates `outputGrad` through the last forward call, overwriting every parameter gradient. */
+  backward(): void {
+    if (this.lastInput < 0) throw new Error("backward() needs a forward() first");
+    const acts = this.activations;
+    const batch = this.lastBatch;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const x = i === 0 ? this.lastInput : acts[i]!;
+      this.layers[i]!.backward(x, acts[i + 1]!, this.gradients[i + 1]!, i === 0 ? -1 : this.gradients[i]!, batch);
+    }
+  }
+
+  get output(): number {
+    return this.activations[this.layers.length]!;
+  }
+
+  /** The inputs of the first `batch` samples, to write into (invalid after the memory grows). */
+  inputView(batch = this.maxBatch): Float32Array {
+    return this.backend.view32(this.input, batch * this.inputSize);
+  }
+
+  outputView(batch = this.maxBatch): Float32Array {
+    return this.backend.view32(this.output, batch * this.outputSize);
+  }
+
+  outputGradView(batch = this.maxBatch): Float32Array {
+    return this.backend.view32(this.outputGrad, batch * this.outputSize);
+  }
+
+  /** All parameters, flat, in `params` order. */
+  parameterView(): Float32Array {
+    return this.backend.view32(this.block.values, this.block.length);
+  }
+
+  gradientView(): Float32Array {
+    return this.backend.view32(this.block.grads, this.block.length);
+  }
+
+  describe(): NetworkDescription {
+    return { inputShape: [...this.inputShape], layers: this.specs.map((s) => s.describe()) };
+  }
+
+  /** Rebuilds a network (fresh weights) from a description, e.g. before loading saved parameters. */
+  static fromDescription(d: NetworkDescription, options: Omit<NetworkOptions, "inputShape">): Network {
+    return new Network(d.layers.map(layerFromDescription), { ...options, inputShape: d.inputShape });
+  }
+
+  /** Copies of the parameters, named like PyTorch's state_dict ("0.weight", "0.bias", "2.weight", …). */
+  stateTensors(prefix = ""): NamedTensor[] {
+    return this.params.map((p) => ({ name: prefix + p.name, shape: [...p.shape], data: this.backend.view32(p.value, p.size).slice() }));
+  }
+
+  /** Loads parameters saved by `stateTensors` (every name must be present with its shape). */
+  loadStateTensors(tensors: ReadonlyMap<string, NamedTensor>, prefix = ""): void {
+    const checked = this.params.map((p) => {
+      const t = tensors.get(prefix + p.name);
+      if (!t) throw new Error(`missing parameter ${prefix + p.name}`);
+      if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]) || t.data.length !== p.size) {
+        throw new Error(`parameter ${prefix + p.name} has shape [${t.shape.join(", ")}], the network expects [${p.shape.join(", ")}]`);
+      }
+      return [p, t] as const;
+    });
+    for (const [p, t] of checked) this.backend.view32(p.value, p.size).set(t.data);
+  }
+
+  /** target ← τ·source + (1 − τ)·target over all parameters (τ = 1 copies). */
+  softUpdateFrom(source: Network, tau: number): void {
+    if (source.block.length !== this.block.length) throw new Error("softUpdateFrom: networks have different parameter counts");
+    const a = this.backend.f32;
+    const b = source.backend.f32;
+    const dst = this.block.values;
+    const src = source.block.values;
+    if (tau === 1) {
+      for (let i = 0; i < this.block.length; i++) a[dst + i] = b[src + i]!;
+      return;
+    }
+    for (let i = 0; i < this.block.length; i++) a[dst + i] = tau * b[src + i]! + (1 - tau) * a[dst + i]!;
+  }
+
+  private checkBatch(batch: number): void {
+    if (!Number.isSafeInteger(batch) || batch < 1 || batch > this.maxBatch) {
+      throw new RangeError(`batch must be an integer in [1, ${this.maxBatch}] (the network's maxBatch), got ${batch}`);
+    }
+  }
+}

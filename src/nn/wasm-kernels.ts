@@ -1,0 +1,79 @@
+import type { Kernels } from "./kernels.js";
+import { KERNELS_WASM_BASE64 } from "./wasm/kernels-binary.js";
+
+/** The raw exports of wasm/kernels.ts (booleans as 0/1; Adam gets its float64 constants precomputed). */
+interface KernelExports {
+  linearForward(m: number, k: number, n: number, x: number, w: number, b: number, y: number): void;
+  matmulNT(m: number, k: number, n: number, a: number, b: number, c: number, accumulate: number): void;
+  matmulTN(m: number, k: number, n: number, a: number, b: number, c: number, accumulate: number): void;
+  columnSums(m: number, n: number, a: number, out: number, accumulate: number): void;
+  tanhForward(length: number, x: number, y: number): void;
+  tanhBackward(length: number, y: number, dy: number, dx: number): void;
+  reluForward(length: number, x: number, y: number): void;
+  reluBackward(length: number, y: number, dy: number, dx: number): void;
+  sumOfSquares(length: number, x: number): number;
+  scale(length: number, x: number, s: number): void;
+  adamStep(length: number, p: number, g: number, m: number, v: number, stepSize: number, bias2Sqrt: number, beta1: number, beta2: number, eps: number): void;
+  rmspropStep(length: number, p: number, g: number, squareAverage: number, gradAverage: number, lr: number, alpha: number, eps: number): void;
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+function kernelsModule(): WebAssembly.Module {
+  if (compiled === null) {
+    const text = atob(KERNELS_WASM_BASE64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+/**
+ * The WASM SIMD kernels (built from wasm/kernels.ts), working in place on `memory`, which the
+ * caller may grow at any time. Synchronous: the module is compiled once per process on first use.
+ */
+export function createWasmKernels(memory: WebAssembly.Memory = new WebAssembly.Memory({ initial: 16 })): Kernels {
+  const instance = new WebAssembly.Instance(kernelsModule(), { env: { memory } });
+  const k = instance.exports as unknown as KernelExports;
+  return {
+    name: "wasm",
+    memory,
+    linearForward: k.linearForward,
+    matmulNT: (m, kk, n, a, b, c, accumulate) => k.matmulNT(m, kk, n, a, b, c, accumulate ? 1 : 0),
+    matmulTN: (m, kk, n, a, b, c, accumulate) => k.matmulTN(m, kk, n, a, b, c, accumulate ? 1 : 0),
+    columnSums: (m, n, a, out, accumulate) => k.columnSums(m, n, a, out, accumulate ? 1 : 0),
+    tanhForward: k.tanhForward,
+    tanhBackward: k.tanhBackward,
+    reluForward: k.reluForward,
+    reluBackward: k.reluBackward,
+    sumOfSquares: k.sumOfSquares,
+    scale: k.scale,
+    adamStep(length, p, g, m, v, lr, beta1, beta2, eps, step) {
+      // The same float64 expressions as the JS reference.
+      const stepSize = lr / (1 - beta1 ** step);
+      const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
+      k.adamStep(length, p, g, m, v, stepSize, bias2Sqrt, beta1, beta2, eps);
+    },
+    rmspropStep: k.rmspropStep,
+  };
+}
+
+/** A minimal module that uses one SIMD instruction: (func (result v128) v128.const 0). */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, // code: v128.const
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x0b, // end
+]);
+
+/** Whether this runtime can run the WASM SIMD kernels. */
+export function wasmSimdAvailable(): boolean {
+  try {
+    return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}

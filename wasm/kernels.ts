@@ -1,0 +1,781 @@
+// WASM SIMD kernels behind `Kernels` (src/nn/kernels.ts); AssemblyScript, built by
+// scripts/build-wasm.mjs into src/nn/wasm/kernels-binary.ts.
+//
+// Every pointer argument is a float32 *element index* into the imported linear memory (byte
+// address = index * 4); matrices are row-major float32. Nothing here allocates, keeps state or
+// assumes a memory size or alignment: the host may grow the memory between calls. Booleans
+// arrive as i32 (0/1). Sums of products are float32 (the JS reference sums in float64; the
+// tests compare with a tolerance).
+//
+// Matrix products keep a register block of accumulators in locals (V8 on x64 has 15 usable
+// xmm registers): linearForward and matmulTN vectorize along n (4 rows × 8 columns),
+// matmulNT takes dot products along k (2 rows × 4 columns of f32x4 partial sums, reduced
+// horizontally at the end). Relaxed SIMD (FMA) is not used: Node 20 lacks it by default.
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** Element index → byte address. */
+// @ts-ignore: decorator
+@inline function addr(p: i32): usize {
+  return (<usize>p) << 2;
+}
+
+/** acc + s·w, lane-wise. */
+// @ts-ignore: decorator
+@inline function mac(acc: v128, s: v128, w: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(s, w));
+}
+
+/** [Σa0, Σa1, Σa2, Σa3]: the four horizontal sums of four vectors. */
+// @ts-ignore: decorator
+@inline function reduce4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const t0 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const t1 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+}
+
+/** Σ of the four lanes. */
+// @ts-ignore: decorator
+@inline function hsum(a: v128): f32 {
+  const t = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
+  return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// linearForward: Y[m×n] = X[m×k]·W[k×n] + b[n]   (b < 0: no bias)
+//
+// Blocks of 4 rows × 8 columns: per p, two f32x4 of W's row p and four broadcast X values.
+// p is unrolled by 4 so the X loads use immediate offsets off four row pointers.
+
+export function linearForward(m: i32, k: i32, n: i32, x: i32, w: i32, b: i32, y: i32): void {
+  const nb = (<usize>n) << 2;
+  const kb = (<usize>k) << 2;
+  const k4 = k & ~3;
+  const hasBias = b >= 0;
+  const pbias = addr(b);
+  const px = addr(x);
+  const pw = addr(w);
+  const py = addr(y);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const xRow = px + <usize>i * kb;
+    const yRow = py + <usize>i * nb;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      let c00 = zero, c01 = zero;
+      if (hasBias) {
+        c00 = v128.load(pbias + ((<usize>j) << 2));
+        c01 = v128.load(pbias + ((<usize>j) << 2), 16);
+      }
+      let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+      let x0 = xRow, x1 = xRow + kb, x2 = x1 + kb, x3 = x2 + kb;
+      let q = pw + ((<usize>j) << 2);
+      let p = 0;
+      for (; p < k4; p += 4) {
+        let w0 = v128.load(q), w1 = v128.load(q, 16);
+        let s = v128.load32_splat(x0); c00 = mac(c00, s, w0); c01 = mac(c01, s, w1);
+        s = v128.load32_splat(x1); c10 = mac(c10, s, w0); c11 = mac(c11, s, w1);
+        s = v128.load32_splat(x2); c20 = mac(c20, s, w0); c21 = mac(c21, s, w1);
+        s = v128.load32_splat(x3); c30 = mac(c30, s, w0); c31 = mac(c31, s, w1);
+        q += nb;
+        w0 = v128.load(q); w1 = v128.load(q, 16);
+        s = v128.load32_splat(x0, 4); c00 = mac(c00, s, w0); c01 = mac(c01, s, w1);
+        s = v128.load32_splat(x1, 4); c10 = mac(c10, s, w0); c11 = mac(c11, s, w1);
+        s = v128.load32_splat(x2, 4); c20 = mac(c20, s, w0); c21 = mac(c21, s, w1);
+        s = v128.load32_splat(x3, 4); c30 = mac(c30, s, w0); c31 = mac(c31, s, w1);
+        q += nb;
+        w0 = v128.load(q); w1 = v128.load(q, 16);
+        s = v128.load32_splat(x0, 8); c00 = mac(c00, s, w0); c01 = mac(c01, s, w1);
+        s = v128.load32_splat(x1, 8); c10 = mac(c10, s, w0); c11 = mac(c11, s, w1);
+        s = v128.load32_splat(x2, 8); c20 = mac(c20, s, w0); c21 = mac(c21, s, w1);
+        s = v128.load32_splat(x3, 8); c30 = mac(c30, s, w0); c31 = mac(c31, s, w1);
+        q += nb;
+        w0 = v128.load(q); w1 = v128.load(q, 16);
+        s = v128.load32_splat(x0, 12); c00 = mac(c00, s, w0); c01 = mac(c01, s, w1);
+        s = v128.load32_splat(x1, 12); c10 = mac(c10, s, w0); c11 = mac(c11, s, w1);
+        s = v128.load32_splat(x2, 12); c20 = mac(c20, s, w0); c21 = mac(c21, s, w1);
+        s = v128.load32_splat(x3, 12); c30 = mac(c30, s, w0); c31 = mac(c31, s, w1);
+        q += nb;
+        x0 += 16; x1 += 16; x2 += 16; x3 += 16;
+      }
+      for (; p < k; p++) {
+        const w0 = v128.load(q), w1 = v128.load(q, 16);
+        let s = v128.load32_splat(x0); c00 = mac(c00, s, w0); c01 = mac(c01, s, w1);
+        s = v128.load32_splat(x1); c10 = mac(c10, s, w0); c11 = mac(c11, s, w1);
+        s = v128.load32_splat(x2); c20 = mac(c20, s, w0); c21 = mac(c21, s, w1);
+        s = v128.load32_splat(x3); c30 = mac(c30, s, w0); c31 = mac(c31, s, w1);
+        q += nb;
+        x0 += 4; x1 += 4; x2 += 4; x3 += 4;
+      }
+      const o = yRow + ((<usize>j) << 2);
+      v128.store(o, c00); v128.store(o, c01, 16);
+      v128.store(o + nb, c10); v128.store(o + nb, c11, 16);
+      v128.store(o + 2 * nb, c20); v128.store(o + 2 * nb, c21, 16);
+      v128.store(o + 3 * nb, c30); v128.store(o + 3 * nb, c31, 16);
+    }
+    if (j + 4 <= n) {
+      let c0 = hasBias ? v128.load(pbias + ((<usize>j) << 2)) : zero;
+      let c1 = c0, c2 = c0, c3 = c0;
+      let x0 = xRow, x1 = xRow + kb, x2 = x1 + kb, x3 = x2 + kb;
+      let q = pw + ((<usize>j) << 2);
+      for (let p = 0; p < k; p++) {
+        const w0 = v128.load(q);
+        c0 = mac(c0, v128.load32_splat(x0), w0);
+        c1 = mac(c1, v128.load32_splat(x1), w0);
+        c2 = mac(c2, v128.load32_splat(x2), w0);
+        c3 = mac(c3, v128.load32_splat(x3), w0);
+        q += nb;
+        x0 += 4; x1 += 4; x2 += 4; x3 += 4;
+      }
+      const o = yRow + ((<usize>j) << 2);
+      v128.store(o, c0);
+      v128.store(o + nb, c1);
+      v128.store(o + 2 * nb, c2);
+      v128.store(o + 3 * nb, c3);
+      j += 4;
+    }
+    for (; j < n; j++) {
+      let c0: f32 = hasBias ? load<f32>(pbias + ((<usize>j) << 2)) : 0;
+      let c1 = c0, c2 = c0, c3 = c0;
+      let x0 = xRow, x1 = xRow + kb, x2 = x1 + kb, x3 = x2 + kb;
+      let q = pw + ((<usize>j) << 2);
+      for (let p = 0; p < k; p++) {
+        const w0 = load<f32>(q);
+        c0 += load<f32>(x0) * w0;
+        c1 += load<f32>(x1) * w0;
+        c2 += load<f32>(x2) * w0;
+        c3 += load<f32>(x3) * w0;
+        q += nb;
+        x0 += 4; x1 += 4; x2 += 4; x3 += 4;
+      }
+      const o = yRow + ((<usize>j) << 2);
+      store<f32>(o, c0);
+      store<f32>(o + nb, c1);
+      store<f32>(o + 2 * nb, c2);
+      store<f32>(o + 3 * nb, c3);
+    }
+  }
+  for (; i < m; i++) {
+    const xRow = px + <usize>i * kb;
+    const yRow = py + <usize>i * nb;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      let c0 = zero, c1 = zero;
+      if (hasBias) {
+        c0 = v128.load(pbias + ((<usize>j) << 2));
+        c1 = v128.load(pbias + ((<usize>j) << 2), 16);
+      }
+      let x0 = xRow;
+      let q = pw + ((<usize>j) << 2);
+      for (let p = 0; p < k; p++) {
+        const s = v128.load32_splat(x0);
+        c0 = mac(c0, s, v128.load(q));
+        c1 = mac(c1, s, v128.load(q, 16));
+        q += nb;
+        x0 += 4;
+      }
+      const o = yRow + ((<usize>j) << 2);
+      v128.store(o, c0); v128.store(o, c1, 16);
+    }
+    if (j + 4 <= n) {
+      let c0 = hasBias ? v128.load(pbias + ((<usize>j) << 2)) : zero;
+      let x0 = xRow;
+      let q = pw + ((<usize>j) << 2);
+      for (let p = 0; p < k; p++) {
+        c0 = mac(c0, v128.load32_splat(x0), v128.load(q));
+        q += nb;
+        x0 += 4;
+      }
+      v128.store(yRow + ((<usize>j) << 2), c0);
+      j += 4;
+    }
+    for (; j < n; j++) {
+      let c0: f32 = hasBias ? load<f32>(pbias + ((<usize>j) << 2)) : 0;
+      let x0 = xRow;
+      let q = pw + ((<usize>j) << 2);
+      for (let p = 0; p < k; p++) {
+        c0 += load<f32>(x0) * load<f32>(q);
+        q += nb;
+        x0 += 4;
+      }
+      store<f32>(yRow + ((<usize>j) << 2), c0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// matmulTN: C[m×n] (+)= A[k×m]ᵀ·B[k×n]
+//
+// Like linearForward, but the four row scalars A[p, i..i+3] are adjacent in memory (immediate
+// offsets 0, 4, 8, 12 off one pointer that steps one A row per p).
+
+export function matmulTN(m: i32, k: i32, n: i32, a: i32, b: i32, c: i32, accumulate: i32): void {
+  const nb = (<usize>n) << 2;
+  const mb = (<usize>m) << 2;
+  const pa = addr(a);
+  const pb = addr(b);
+  const pc = addr(c);
+  const acc = accumulate != 0;
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const aCol = pa + ((<usize>i) << 2);
+    const cRow = pc + <usize>i * nb;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const o = cRow + ((<usize>j) << 2);
+      let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+      if (acc) {
+        c00 = v128.load(o); c01 = v128.load(o, 16);
+        c10 = v128.load(o + nb); c11 = v128.load(o + nb, 16);
+        c20 = v128.load(o + 2 * nb); c21 = v128.load(o + 2 * nb, 16);
+        c30 = v128.load(o + 3 * nb); c31 = v128.load(o + 3 * nb, 16);
+      }
+      let r = aCol;
+      let q = pb + ((<usize>j) << 2);
+      let p = 0;
+      for (; p + 2 <= k; p += 2) {
+        let w0 = v128.load(q), w1 = v128.load(q, 16);
+        let s = v128.load32_splat(r); c00 = mac(c00, s, w0); c01 = mac(c01, s, w1);
+        s = v128.load32_splat(r, 4); c10 = mac(c10, s, w0); c11 = mac(c11, s, w1);
+        s = v128.load32_splat(r, 8); c20 = mac(c20, s, w0); c21 = mac(c21, s, w1);
+        s = v128.load32_splat(r, 12); c30 = mac(c30, s, w0); c31 = mac(c31, s, w1);
+        q += nb;
+        r += mb;
+        w0 = v128.load(q); w1 = v128.load(q, 16);
+        s = v128.load32_splat(r); c00 = mac(c00, s, w0); c01 = mac(c01, s, w1);
+        s = v128.load32_splat(r, 4); c10 = mac(c10, s, w0); c11 = mac(c11, s, w1);
+        s = v128.load32_splat(r, 8); c20 = mac(c20, s, w0); c21 = mac(c21, s, w1);
+        s = v128.load32_splat(r, 12); c30 = mac(c30, s, w0); c31 = mac(c31, s, w1);
+        q += nb;
+        r += mb;
+      }
+      if (p < k) {
+        const w0 = v128.load(q), w1 = v128.load(q, 16);
+        let s = v128.load32_splat(r); c00 = mac(c00, s, w0); c01 = mac(c01, s, w1);
+        s = v128.load32_splat(r, 4); c10 = mac(c10, s, w0); c11 = mac(c11, s, w1);
+        s = v128.load32_splat(r, 8); c20 = mac(c20, s, w0); c21 = mac(c21, s, w1);
+        s = v128.load32_splat(r, 12); c30 = mac(c30, s, w0); c31 = mac(c31, s, w1);
+      }
+      v128.store(o, c00); v128.store(o, c01, 16);
+      v128.store(o + nb, c10); v128.store(o + nb, c11, 16);
+      v128.store(o + 2 * nb, c20); v128.store(o + 2 * nb, c21, 16);
+      v128.store(o + 3 * nb, c30); v128.store(o + 3 * nb, c31, 16);
+    }
+    if (j + 4 <= n) {
+      const o = cRow + ((<usize>j) << 2);
+      let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+      if (acc) {
+        c0 = v128.load(o); c1 = v128.load(o + nb); c2 = v128.load(o + 2 * nb); c3 = v128.load(o + 3 * nb);
+      }
+      let r = aCol;
+      let q = pb + ((<usize>j) << 2);
+      for (let p = 0; p < k; p++) {
+        const w0 = v128.load(q);
+        c0 = mac(c0, v128.load32_splat(r), w0);
+        c1 = mac(c1, v128.load32_splat(r, 4), w0);
+        c2 = mac(c2, v128.load32_splat(r, 8), w0);
+        c3 = mac(c3, v128.load32_splat(r, 12), w0);
+        q += nb;
+        r += mb;
+      }
+      v128.store(o, c0); v128.store(o + nb, c1); v128.store(o + 2 * nb, c2); v128.store(o + 3 * nb, c3);
+      j += 4;
+    }
+    if (j < n) {
+      // Narrow remainder (< 4 columns): vectorize along the 4 rows instead, A[p, i..i+3] is one f32x4.
+      for (; j < n; j++) {
+        let cv = zero;
+        let r = aCol;
+        let q = pb + ((<usize>j) << 2);
+        for (let p = 0; p < k; p++) {
+          cv = mac(cv, v128.load(r), v128.load32_splat(q));
+          q += nb;
+          r += mb;
+        }
+        const o = cRow + ((<usize>j) << 2);
+        if (acc) {
+          store<f32>(o, load<f32>(o) + f32x4.extract_lane(cv, 0));
+          store<f32>(o + nb, load<f32>(o + nb) + f32x4.extract_lane(cv, 1));
+          store<f32>(o + 2 * nb, load<f32>(o + 2 * nb) + f32x4.extract_lane(cv, 2));
+          store<f32>(o + 3 * nb, load<f32>(o + 3 * nb) + f32x4.extract_lane(cv, 3));
+        } else {
+          store<f32>(o, f32x4.extract_lane(cv, 0));
+          store<f32>(o + nb, f32x4.extract_lane(cv, 1));
+          store<f32>(o + 2 * nb, f32x4.extract_lane(cv, 2));
+          store<f32>(o + 3 * nb, f32x4.extract_lane(cv, 3));
+        }
+      }
+    }
+  }
+  for (; i < m; i++) {
+    const aCol = pa + ((<usize>i) << 2);
+    const cRow = pc + <usize>i * nb;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const o = cRow + ((<usize>j) << 2);
+      let c0 = zero, c1 = zero;
+      if (acc) {
+        c0 = v128.load(o); c1 = v128.load(o, 16);
+      }
+      let r = aCol;
+      let q = pb + ((<usize>j) << 2);
+      for (let p = 0; p < k; p++) {
+        const s = v128.load32_splat(r);
+        c0 = mac(c0, s, v128.load(q));
+        c1 = mac(c1, s, v128.load(q, 16));
+        q += nb;
+        r += mb;
+      }
+      v128.store(o, c0); v128.store(o, c1, 16);
+    }
+    if (j + 4 <= n) {
+      const o = cRow + ((<usize>j) << 2);
+      let c0 = acc ? v128.load(o) : zero;
+      let r = aCol;
+      let q = pb + ((<usize>j) << 2);
+      for (let p = 0; p < k; p++) {
+        c0 = mac(c0, v128.load32_splat(r), v128.load(q));
+        q += nb;
+        r += mb;
+      }
+      v128.store(o, c0);
+      j += 4;
+    }
+    for (; j < n; j++) {
+      let c0: f32 = 0;
+      let r = aCol;
+      let q = pb + ((<usize>j) << 2);
+      for (let p = 0; p < k; p++) {
+        c0 += load<f32>(r) * load<f32>(q);
+        q += nb;
+        r += mb;
+      }
+      const o = cRow + ((<usize>j) << 2);
+      store<f32>(o, acc ? load<f32>(o) + c0 : c0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// matmulNT: C[m×n] (+)= A[m×k]·B[n×k]ᵀ
+//
+// Dot products along k (both operands contiguous): blocks of 2 rows of A × 4 rows of B hold
+// eight f32x4 partial sums; the k % 4 tail goes into lane 0 via load32_zero; each row's four
+// sums are reduced into one f32x4 and stored as C[i, j..j+3].
+
+export function matmulNT(m: i32, k: i32, n: i32, a: i32, b: i32, c: i32, accumulate: i32): void {
+  const kb = (<usize>k) << 2;
+  const nb = (<usize>n) << 2;
+  const k4b = (<usize>(k & ~3)) << 2;
+  const pa = addr(a);
+  const pb = addr(b);
+  const pc = addr(c);
+  const acc = accumulate != 0;
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 2 <= m; i += 2) {
+    const a0 = pa + <usize>i * kb;
+    const a1 = a0 + kb;
+    const cRow = pc + <usize>i * nb;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = pb + <usize>j * kb;
+      const b1 = b0 + kb, b2 = b1 + kb, b3 = b2 + kb;
+      let s00 = zero, s01 = zero, s02 = zero, s03 = zero;
+      let s10 = zero, s11 = zero, s12 = zero, s13 = zero;
+      let o: usize = 0;
+      for (; o < k4b; o += 16) {
+        const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o);
+        let y = v128.load(b0 + o); s00 = mac(s00, x0, y); s10 = mac(s10, x1, y);
+        y = v128.load(b1 + o); s01 = mac(s01, x0, y); s11 = mac(s11, x1, y);
+        y = v128.load(b2 + o); s02 = mac(s02, x0, y); s12 = mac(s12, x1, y);
+        y = v128.load(b3 + o); s03 = mac(s03, x0, y); s13 = mac(s13, x1, y);
+      }
+      for (; o < kb; o += 4) {
+        const x0 = v128.load32_zero(a0 + o), x1 = v128.load32_zero(a1 + o);
+        let y = v128.load32_zero(b0 + o); s00 = mac(s00, x0, y); s10 = mac(s10, x1, y);
+        y = v128.load32_zero(b1 + o); s01 = mac(s01, x0, y); s11 = mac(s11, x1, y);
+        y = v128.load32_zero(b2 + o); s02 = mac(s02, x0, y); s12 = mac(s12, x1, y);
+        y = v128.load32_zero(b3 + o); s03 = mac(s03, x0, y); s13 = mac(s13, x1, y);
+      }
+      const c0 = cRow + ((<usize>j) << 2);
+      const c1 = c0 + nb;
+      let r0 = reduce4(s00, s01, s02, s03);
+      let r1 = reduce4(s10, s11, s12, s13);
+      if (acc) {
+        r0 = f32x4.add(v128.load(c0), r0);
+        r1 = f32x4.add(v128.load(c1), r1);
+      }
+      v128.store(c0, r0);
+      v128.store(c1, r1);
+    }
+    for (; j < n; j++) {
+      const b0 = pb + <usize>j * kb;
+      let s0 = zero, s1 = zero;
+      let o: usize = 0;
+      for (; o < k4b; o += 16) {
+        const y = v128.load(b0 + o);
+        s0 = mac(s0, v128.load(a0 + o), y);
+        s1 = mac(s1, v128.load(a1 + o), y);
+      }
+      for (; o < kb; o += 4) {
+        const y = v128.load32_zero(b0 + o);
+        s0 = mac(s0, v128.load32_zero(a0 + o), y);
+        s1 = mac(s1, v128.load32_zero(a1 + o), y);
+      }
+      const c0 = cRow + ((<usize>j) << 2);
+      const c1 = c0 + nb;
+      store<f32>(c0, acc ? load<f32>(c0) + hsum(s0) : hsum(s0));
+      store<f32>(c1, acc ? load<f32>(c1) + hsum(s1) : hsum(s1));
+    }
+  }
+  if (i < m) {
+    const a0 = pa + <usize>i * kb;
+    const cRow = pc + <usize>i * nb;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = pb + <usize>j * kb;
+      const b1 = b0 + kb, b2 = b1 + kb, b3 = b2 + kb;
+      let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+      let o: usize = 0;
+      for (; o < k4b; o += 16) {
+        const x0 = v128.load(a0 + o);
+        s0 = mac(s0, x0, v128.load(b0 + o));
+        s1 = mac(s1, x0, v128.load(b1 + o));
+        s2 = mac(s2, x0, v128.load(b2 + o));
+        s3 = mac(s3, x0, v128.load(b3 + o));
+      }
+      for (; o < kb; o += 4) {
+        const x0 = v128.load32_zero(a0 + o);
+        s0 = mac(s0, x0, v128.load32_zero(b0 + o));
+        s1 = mac(s1, x0, v128.load32_zero(b1 + o));
+        s2 = mac(s2, x0, v128.load32_zero(b2 + o));
+        s3 = mac(s3, x0, v128.load32_zero(b3 + o));
+      }
+      const c0 = cRow + ((<usize>j) << 2);
+      let r0 = reduce4(s0, s1, s2, s3);
+      if (acc) r0 = f32x4.add(v128.load(c0), r0);
+      v128.store(c0, r0);
+    }
+    for (; j < n; j++) {
+      const b0 = pb + <usize>j * kb;
+      let s0 = zero;
+      let o: usize = 0;
+      for (; o < k4b; o += 16) s0 = mac(s0, v128.load(a0 + o), v128.load(b0 + o));
+      for (; o < kb; o += 4) s0 = mac(s0, v128.load32_zero(a0 + o), v128.load32_zero(b0 + o));
+      const c0 = cRow + ((<usize>j) << 2);
+      store<f32>(c0, acc ? load<f32>(c0) + hsum(s0) : hsum(s0));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// columnSums: out[n] (+)= Σ_i A[i, :]
+
+export function columnSums(m: i32, n: i32, a: i32, out: i32, accumulate: i32): void {
+  const nb = (<usize>n) << 2;
+  const pa = addr(a);
+  const po = addr(out);
+  const acc = accumulate != 0;
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const o = po + ((<usize>j) << 2);
+    let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+    let r = pa + ((<usize>j) << 2);
+    for (let i = 0; i < m; i++) {
+      s0 = f32x4.add(s0, v128.load(r));
+      s1 = f32x4.add(s1, v128.load(r, 16));
+      s2 = f32x4.add(s2, v128.load(r, 32));
+      s3 = f32x4.add(s3, v128.load(r, 48));
+      r += nb;
+    }
+    if (acc) {
+      s0 = f32x4.add(v128.load(o), s0);
+      s1 = f32x4.add(v128.load(o, 16), s1);
+      s2 = f32x4.add(v128.load(o, 32), s2);
+      s3 = f32x4.add(v128.load(o, 48), s3);
+    }
+    v128.store(o, s0); v128.store(o, s1, 16); v128.store(o, s2, 32); v128.store(o, s3, 48);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const o = po + ((<usize>j) << 2);
+    let s0 = zero;
+    let r = pa + ((<usize>j) << 2);
+    for (let i = 0; i < m; i++) {
+      s0 = f32x4.add(s0, v128.load(r));
+      r += nb;
+    }
+    if (acc) s0 = f32x4.add(v128.load(o), s0);
+    v128.store(o, s0);
+  }
+  for (; j < n; j++) {
+    const o = po + ((<usize>j) << 2);
+    let s: f32 = 0;
+    let r = pa + ((<usize>j) << 2);
+    for (let i = 0; i < m; i++) {
+      s += load<f32>(r);
+      r += nb;
+    }
+    store<f32>(o, acc ? load<f32>(o) + s : s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tanh, evaluated in float64 two lanes at a time and rounded once to float32, so the result is
+// f32(tanh(x)) up to ~1e-10 before rounding (the JS reference is f32(Math.tanh(x))):
+// tanh|x| = 1 − 2/(e^{2|x|} + 1), e^z = 2^n·e^r with |r| ≤ ln2/2 and a degree-10 Taylor
+// polynomial for e^r (relative error < 1e-12); |x| is clamped at 10 (tanh = 1 in float32 from
+// about 9.01); |x| < 2^-12 returns x (tanh x rounds to x there); the sign is copied back.
+
+// @ts-ignore: decorator
+@inline function tanhAbs2(ax: v128): v128 {
+  // ax: f64x2 of |x| (NaN passes through as NaN).
+  const z = f64x2.mul(f64x2.pmin(ax, f64x2.splat(10.0)), f64x2.splat(2.0));
+  const shifter = f64x2.splat(6755399441055744.0); // 1.5·2^52: adding it rounds to an integer in the low bits
+  const t = f64x2.add(f64x2.mul(z, f64x2.splat(1.4426950408889634)), shifter);
+  const nf = f64x2.sub(t, shifter);
+  const r = f64x2.sub(
+    f64x2.sub(z, f64x2.mul(nf, f64x2.splat(6.93147180369123816490e-01))),
+    f64x2.mul(nf, f64x2.splat(1.90821492927058770002e-10)),
+  );
+  let e = f64x2.splat(1.0 / 3628800.0);
+  e = f64x2.add(f64x2.mul(e, r), f64x2.splat(1.0 / 362880.0));
+  e = f64x2.add(f64x2.mul(e, r), f64x2.splat(1.0 / 40320.0));
+  e = f64x2.add(f64x2.mul(e, r), f64x2.splat(1.0 / 5040.0));
+  e = f64x2.add(f64x2.mul(e, r), f64x2.splat(1.0 / 720.0));
+  e = f64x2.add(f64x2.mul(e, r), f64x2.splat(1.0 / 120.0));
+  e = f64x2.add(f64x2.mul(e, r), f64x2.splat(1.0 / 24.0));
+  e = f64x2.add(f64x2.mul(e, r), f64x2.splat(1.0 / 6.0));
+  e = f64x2.add(f64x2.mul(e, r), f64x2.splat(0.5));
+  e = f64x2.add(f64x2.mul(e, r), f64x2.splat(1.0));
+  e = f64x2.add(f64x2.mul(e, r), f64x2.splat(1.0));
+  // e·2^n: n (0..29) sits in the low mantissa bits of t; shifting left by 52 leaves n<<52.
+  const big = i64x2.add(e, i64x2.shl(t, 52));
+  const one = f64x2.splat(1.0);
+  return f64x2.sub(one, f64x2.div(f64x2.splat(2.0), f64x2.add(big, one)));
+}
+
+/** tanh of four float32 lanes. */
+// @ts-ignore: decorator
+@inline function tanh4(v: v128): v128 {
+  const ax = f32x4.abs(v);
+  const lo = tanhAbs2(f64x2.promote_low_f32x4(ax));
+  const hi = tanhAbs2(f64x2.promote_low_f32x4(v128.shuffle<f32>(ax, ax, 2, 3, 2, 3)));
+  const t = v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+  const signed = v128.or(t, v128.and(v, i32x4.splat(0x80000000)));
+  const tiny = f32x4.lt(ax, f32x4.splat(2.44140625e-4)); // 2^-12
+  return v128.bitselect(v, signed, tiny);
+}
+
+export function tanhForward(length: i32, x: i32, y: i32): void {
+  const px = addr(x);
+  const py = addr(y);
+  const nb = (<usize>length) << 2;
+  const n4 = (<usize>(length & ~3)) << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) v128.store(py + o, tanh4(v128.load(px + o)));
+  if (o < nb) {
+    // 1–3 leftover lanes: gather, compute, scatter (same arithmetic as the full vectors).
+    let v = v128.load32_zero(px + o);
+    if (o + 4 < nb) v = f32x4.replace_lane(v, 1, load<f32>(px + o, 4));
+    if (o + 8 < nb) v = f32x4.replace_lane(v, 2, load<f32>(px + o, 8));
+    const t = tanh4(v);
+    store<f32>(py + o, f32x4.extract_lane(t, 0));
+    if (o + 4 < nb) store<f32>(py + o, f32x4.extract_lane(t, 1), 4);
+    if (o + 8 < nb) store<f32>(py + o, f32x4.extract_lane(t, 2), 8);
+  }
+}
+
+// dx = dy·(1 − y²), evaluated as dy·((1 − y)(1 + y)): 1 − y is exact for y near ±1, so the
+// result keeps its relative accuracy where 1 − y² cancels.
+export function tanhBackward(length: i32, y: i32, dy: i32, dx: i32): void {
+  const py = addr(y);
+  const pdy = addr(dy);
+  const pdx = addr(dx);
+  const nb = (<usize>length) << 2;
+  const n4 = (<usize>(length & ~3)) << 2;
+  const one = f32x4.splat(1);
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const t = v128.load(py + o);
+    const d = f32x4.mul(f32x4.sub(one, t), f32x4.add(one, t));
+    v128.store(pdx + o, f32x4.mul(v128.load(pdy + o), d));
+  }
+  for (; o < nb; o += 4) {
+    const t = load<f32>(py + o);
+    store<f32>(pdx + o, load<f32>(pdy + o) * ((1 - t) * (1 + t)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// relu: pmax(0, x) is `0 < x ? x : 0`, exactly the reference (NaN and −0 give +0).
+
+export function reluForward(length: i32, x: i32, y: i32): void {
+  const px = addr(x);
+  const py = addr(y);
+  const nb = (<usize>length) << 2;
+  const n16 = (<usize>(length & ~15)) << 2;
+  const n4 = (<usize>(length & ~3)) << 2;
+  const zero = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < n16; o += 64) {
+    const v0 = v128.load(px + o), v1 = v128.load(px + o, 16), v2 = v128.load(px + o, 32), v3 = v128.load(px + o, 48);
+    v128.store(py + o, f32x4.pmax(zero, v0));
+    v128.store(py + o, f32x4.pmax(zero, v1), 16);
+    v128.store(py + o, f32x4.pmax(zero, v2), 32);
+    v128.store(py + o, f32x4.pmax(zero, v3), 48);
+  }
+  for (; o < n4; o += 16) v128.store(py + o, f32x4.pmax(zero, v128.load(px + o)));
+  for (; o < nb; o += 4) {
+    const v = load<f32>(px + o);
+    store<f32>(py + o, v > 0 ? v : 0);
+  }
+}
+
+export function reluBackward(length: i32, y: i32, dy: i32, dx: i32): void {
+  const py = addr(y);
+  const pdy = addr(dy);
+  const pdx = addr(dx);
+  const nb = (<usize>length) << 2;
+  const n4 = (<usize>(length & ~3)) << 2;
+  const zero = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    v128.store(pdx + o, v128.and(v128.load(pdy + o), f32x4.gt(v128.load(py + o), zero)));
+  }
+  for (; o < nb; o += 4) {
+    store<f32>(pdx + o, load<f32>(py + o) > 0 ? load<f32>(pdy + o) : 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// sumOfSquares: Σ x² in float64 (each square is exact in float64, as in the reference).
+
+export function sumOfSquares(length: i32, x: i32): f64 {
+  const px = addr(x);
+  const nb = (<usize>length) << 2;
+  const n4 = (<usize>(length & ~3)) << 2;
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const v = v128.load(px + o);
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+    s0 = f64x2.add(s0, f64x2.mul(lo, lo));
+    s1 = f64x2.add(s1, f64x2.mul(hi, hi));
+  }
+  const s = f64x2.add(s0, s1);
+  let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; o < nb; o += 4) {
+    const v = <f64>load<f32>(px + o);
+    total += v * v;
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// scale: x *= s
+
+export function scale(length: i32, x: i32, s: f64): void {
+  const px = addr(x);
+  const nb = (<usize>length) << 2;
+  const n4 = (<usize>(length & ~3)) << 2;
+  const sf = <f32>s;
+  const sv = f32x4.splat(sf);
+  let o: usize = 0;
+  for (; o < n4; o += 16) v128.store(px + o, f32x4.mul(v128.load(px + o), sv));
+  for (; o < nb; o += 4) store<f32>(px + o, load<f32>(px + o) * sf);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimizers, in float32 lanes; the scalar constants are computed once in float64.
+
+// stepSize = lr / (1 − β1^step) and bias2Sqrt = sqrt(1 − β2^step) come from the host, computed
+// in float64 exactly as the JS reference does (and no pow here: its tables would be a data segment
+// written into the shared memory).
+export function adamStep(
+  length: i32, p: i32, g: i32, m: i32, v: i32,
+  stepSize: f64, bias2Sqrt: f64, beta1: f64, beta2: f64, eps: f64,
+): void {
+  const pp = addr(p), pg = addr(g), pm = addr(m), pv = addr(v);
+  const b1 = f32x4.splat(<f32>beta1), ob1 = f32x4.splat(<f32>(1 - beta1));
+  const b2 = f32x4.splat(<f32>beta2), ob2 = f32x4.splat(<f32>(1 - beta2));
+  const ss = f32x4.splat(<f32>stepSize);
+  const ib = f32x4.splat(<f32>(1 / bias2Sqrt));
+  const ep = f32x4.splat(<f32>eps);
+  const nb = (<usize>length) << 2;
+  const n4 = (<usize>(length & ~3)) << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const gr = v128.load(pg + o);
+    const mm = f32x4.add(f32x4.mul(b1, v128.load(pm + o)), f32x4.mul(ob1, gr));
+    const vv = f32x4.add(f32x4.mul(b2, v128.load(pv + o)), f32x4.mul(f32x4.mul(ob2, gr), gr));
+    v128.store(pm + o, mm);
+    v128.store(pv + o, vv);
+    const den = f32x4.add(f32x4.mul(f32x4.sqrt(vv), ib), ep);
+    v128.store(pp + o, f32x4.sub(v128.load(pp + o), f32x4.div(f32x4.mul(ss, mm), den)));
+  }
+  if (o < nb) {
+    const b1s = <f32>beta1, ob1s = <f32>(1 - beta1), b2s = <f32>beta2, ob2s = <f32>(1 - beta2);
+    const sss = <f32>stepSize, ibs = <f32>(1 / bias2Sqrt), eps32 = <f32>eps;
+    for (; o < nb; o += 4) {
+      const gr = load<f32>(pg + o);
+      const mm = b1s * load<f32>(pm + o) + ob1s * gr;
+      const vv = b2s * load<f32>(pv + o) + ob2s * gr * gr;
+      store<f32>(pm + o, mm);
+      store<f32>(pv + o, vv);
+      store<f32>(pp + o, load<f32>(pp + o) - (sss * mm) / (Mathf.sqrt(vv) * ibs + eps32));
+    }
+  }
+}
+
+export function rmspropStep(
+  length: i32, p: i32, g: i32, squareAverage: i32, gradAverage: i32,
+  lr: f64, alpha: f64, eps: f64,
+): void {
+  const pp = addr(p), pg = addr(g), ps = addr(squareAverage), pa = addr(gradAverage);
+  const centered = gradAverage >= 0;
+  const al = f32x4.splat(<f32>alpha), oal = f32x4.splat(<f32>(1 - alpha));
+  const lrv = f32x4.splat(<f32>lr), ep = f32x4.splat(<f32>eps);
+  const als = <f32>alpha, oals = <f32>(1 - alpha), lrs = <f32>lr, eps32 = <f32>eps;
+  const nb = (<usize>length) << 2;
+  const n4 = (<usize>(length & ~3)) << 2;
+  let o: usize = 0;
+  if (centered) {
+    for (; o < n4; o += 16) {
+      const gr = v128.load(pg + o);
+      const sq = f32x4.add(f32x4.mul(al, v128.load(ps + o)), f32x4.mul(f32x4.mul(oal, gr), gr));
+      const ga = f32x4.add(f32x4.mul(al, v128.load(pa + o)), f32x4.mul(oal, gr));
+      v128.store(ps + o, sq);
+      v128.store(pa + o, ga);
+      const den = f32x4.add(f32x4.sqrt(f32x4.sub(sq, f32x4.mul(ga, ga))), ep);
+      v128.store(pp + o, f32x4.sub(v128.load(pp + o), f32x4.div(f32x4.mul(lrv, gr), den)));
+    }
+    for (; o < nb; o += 4) {
+      const gr = load<f32>(pg + o);
+      const sq = als * load<f32>(ps + o) + oals * gr * gr;
+      const ga = als * load<f32>(pa + o) + oals * gr;
+      store<f32>(ps + o, sq);
+      store<f32>(pa + o, ga);
+      store<f32>(pp + o, load<f32>(pp + o) - (lrs * gr) / (Mathf.sqrt(sq - ga * ga) + eps32));
+    }
+  } else {
+    for (; o < n4; o += 16) {
+      const gr = v128.load(pg + o);
+      const sq = f32x4.add(f32x4.mul(al, v128.load(ps + o)), f32x4.mul(f32x4.mul(oal, gr), gr));
+      v128.store(ps + o, sq);
+      const den = f32x4.add(f32x4.sqrt(sq), ep);
+      v128.store(pp + o, f32x4.sub(v128.load(pp + o), f32x4.div(f32x4.mul(lrv, gr), den)));
+    }
+    for (; o < nb; o += 4) {
+      const gr = load<f32>(pg + o);
+      const sq = als * load<f32>(ps + o) + oals * gr * gr;
+      store<f32>(ps + o, sq);
+      store<f32>(pp + o, load<f32>(pp + o) - (lrs * gr) / (Mathf.sqrt(sq) + eps32));
+    }
+  }
+}
