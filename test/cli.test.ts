@@ -1,6 +1,9 @@
 /** The `tsrl` command line, run as a user would (from source, through tsx). */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 
 function tsrl(...args: string[]) {
@@ -44,5 +47,50 @@ describe("tsrl CLI", () => {
     const r = tsrl("rollout", "--env", "CartPole-v1", "--num-envs", "0");
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /--num-envs must be an integer >= 1/);
+  });
+
+  it("train --json ends stdout with the result line; enjoy runs the saved policy", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsrl-cli-"));
+    const file = join(dir, "cartpole.tsrlpolicy");
+    const r = tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "4096", "--seed", "2", "--json", "--save", file);
+    assert.equal(r.code, 0, r.stderr);
+    const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+    assert.deepEqual(Object.keys(last).sort(), ["algo", "env", "episodes", "final_mean_return", "seed", "sps", "total_timesteps", "wall_s"]);
+    assert.deepEqual([last.algo, last.env, last.seed, last.total_timesteps], ["ppo", "CartPole-v1", 2, 4096]);
+    assert.ok(last.final_mean_return > 0 && last.episodes > 0);
+    const e = tsrl("enjoy", file, "--episodes", "2", "--json");
+    assert.equal(e.code, 0, e.stderr);
+    const summary = JSON.parse(e.stdout);
+    assert.equal(summary.returns.length, 2);
+    assert.equal(summary.env, "CartPole-v1");
+    const wrongEnv = tsrl("enjoy", file, "--env", "Pendulum-v1");
+    assert.notEqual(wrongEnv.code, 0);
+    assert.match(wrongEnv.stderr, /trained on CartPole-v1 \(4 observation values\); Pendulum-v1 has 3/);
+    writeFileSync(join(dir, "broken.tsrlpolicy"), readFileSync(file).subarray(0, 100));
+    assert.match(tsrl("enjoy", join(dir, "broken.tsrlpolicy")).stderr, /checksum mismatch|truncated/);
+  });
+
+  it("train reads a YAML config with CleanRL's snake_case names; flags override it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsrl-cli-"));
+    const config = join(dir, "dqn.yaml");
+    writeFileSync(config, "env: CartPole-v1\ntotal_timesteps: 600\nlearning_starts: 100\nlearning-rate: 0.001\n");
+    const r = tsrl("train", "dqn", "--config", config, "--total-timesteps", "800", "--json", "--no-save");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout.trim()).total_timesteps, 800);
+  });
+
+  it("train rejects bad input with messages that name the problem", () => {
+    const cases: [string[], RegExp][] = [
+      [["train", "sac", "--env", "CartPole-v1"], /unknown algorithm "sac"; available: ppo, dqn/],
+      [["train", "dqn", "--env", "Pendulum-v1"], /DQN needs a Discrete action space/],
+      [["train", "ppo", "--env", "CartPole-v1", "--gamma", "1.5"], /gamma: must be in \[0, 1\] \(got 1.5\)/],
+      [["train", "ppo", "--env", "CartPole-v1", "--learning-rate", "fast"], /--learning-rate: expected a number, got "fast"/],
+      [["train", "ppo", "--env", "CartPol-v1"], /Did you mean CartPole-v1/],
+    ];
+    for (const [args, message] of cases) {
+      const r = tsrl(...args);
+      assert.notEqual(r.code, 0, args.join(" "));
+      assert.match(r.stderr, message);
+    }
   });
 });

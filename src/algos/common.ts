@@ -1,6 +1,8 @@
 /** The pieces every algorithm shares: config validation, episode bookkeeping, callbacks, results, errors. */
 import { z } from "zod";
 import { spec } from "../envs/registry.js";
+import type { Parameterized } from "../nn/network.js";
+import { findNonFinite } from "../nn/optim.js";
 
 /** One finished training episode. */
 export interface EpisodeRecord {
@@ -131,13 +133,19 @@ export function linearSchedule(start: number, end: number, duration: number, t: 
 }
 
 /** Throws NonFiniteError naming the quantity unless `value` is finite. */
-export function assertFinite(value: number, what: string, update: number, step: number): void {
+export function assertFinite(value: number, what: string, update: number, step: number, detail?: () => string): void {
   if (!Number.isFinite(value)) {
     throw new NonFiniteError(
-      `${what} became ${value} at update ${update} (global step ${step}); training stopped. ` +
+      `${what} became ${value} at update ${update} (global step ${step})${detail ? ` — ${detail()}` : ""}; training stopped. ` +
         "Try a lower learning rate or enable gradient clipping; the run's metrics up to here are valid.",
     );
   }
+}
+
+/** Says which parameter first holds NaN/Inf, or that the parameters are all finite (so the data is not). */
+export function describeNonFinite(groups: readonly { name: string; network: Parameterized }[]): string {
+  const bad = findNonFinite(groups, "value");
+  return bad ? `first non-finite parameter: ${bad}` : "all parameters are finite, so an input (observation, reward or return) is not";
 }
 
 /** Wall-clock seconds, in browsers and Node. */

@@ -24,6 +24,7 @@ import {
   type TrainCallbacks,
   type TrainResult,
   assertFinite,
+  describeNonFinite,
   envIdSchema,
   linearSchedule,
   now,
@@ -215,7 +216,7 @@ export class DQN {
         if (g % c.trainFrequency === 0) {
           this.buffer.sampleIndices(B, this.rng, sample);
           lastLoss = this.trainStep(sample, targets, nextActions, qBuffer, targetQ, probs);
-          assertFinite(lastLoss, "the DQN loss", this.updates, this.globalStep);
+          assertFinite(lastLoss, "the DQN loss", this.updates, this.globalStep, () => describeNonFinite([{ name: "q_network", network: this.qNetwork }]));
           if (g % 100 === 0) {
             lastQ = this.meanChosenQ(sample);
             const sps = this.globalStep / (now() - start);

@@ -34,6 +34,7 @@ import {
   type TrainCallbacks,
   type TrainResult,
   assertFinite,
+  describeNonFinite,
   envIdSchema,
   now,
   parseConfig,
@@ -213,6 +214,10 @@ export class PPO {
     const gradLogProb = new Float64Array(minibatchSize);
     const gradEntropy = new Float64Array(minibatchSize).fill(-c.entCoef / minibatchSize);
     const mbAdv = new Float64Array(minibatchSize);
+    const mbOldLogProb = new Float64Array(minibatchSize);
+    const mbOldValue = new Float64Array(minibatchSize);
+    const mbReturns = new Float64Array(minibatchSize);
+    const terms: PPOLossTerms = { policyLoss: 0, valueLoss: 0, entropy: 0, oldApproxKl: 0, approxKl: 0, clipFraction: 0 };
 
     const start = now();
     let [obs] = this.env.reset({ seed: c.seed });
@@ -296,51 +301,22 @@ export class PPO {
             mbAdv[b] = c.normAdv ? (a - mean) / (std + 1e-8) : a;
           }
 
-          // Losses and their gradients w.r.t. log π(a) and V, written by hand (see nn/layers.ts).
-          const dValue = this.critic.outputGradView(minibatchSize);
-          let pg = 0, v = 0, h = 0, oldKl = 0, kl = 0, clipped = 0;
-          const scale = 1 / minibatchSize;
           for (let b = 0; b < minibatchSize; b++) {
             const idx = indices[mbStart + b]!;
-            const logRatio = newLogProb[b]! - logProbs[idx]!;
-            const ratio = Math.exp(logRatio);
-            oldKl -= logRatio;
-            kl += ratio - 1 - logRatio;
-            if (Math.abs(ratio - 1) > c.clipCoef) clipped++;
-            const adv = mbAdv[b]!;
-            const unclippedLoss = -adv * ratio;
-            const clippedLoss = -adv * Math.min(Math.max(ratio, 1 - c.clipCoef), 1 + c.clipCoef);
-            pg += Math.max(unclippedLoss, clippedLoss);
-            // max() passes the gradient to the larger term; the clipped term has none outside the clip range.
-            gradLogProb[b] = unclippedLoss >= clippedLoss ? -adv * ratio * scale : 0;
-            h += entropy[b]!;
-
-            const value = newValue[b]!;
-            const ret = returns[idx]!;
-            if (c.clipVloss) {
-              const old = values[idx]!;
-              const diff = value - old;
-              const inside = Math.abs(diff) <= c.clipCoef;
-              const vClipped = old + Math.min(Math.max(diff, -c.clipCoef), c.clipCoef);
-              const lu = (value - ret) ** 2, lc = (vClipped - ret) ** 2;
-              v += Math.max(lu, lc);
-              // d(0.5·mean(max(lu, lc)))/dV; ties split the gradient between the two terms, as torch.max does.
-              const g = lu > lc ? 2 * (value - ret) : lc > lu ? (inside ? 2 * (vClipped - ret) : 0) : (value - ret) + (inside ? vClipped - ret : 0);
-              dValue[b] = c.vfCoef * 0.5 * g * scale;
-            } else {
-              v += (value - ret) ** 2;
-              dValue[b] = c.vfCoef * (value - ret) * scale;
-            }
+            mbOldLogProb[b] = logProbs[idx]!;
+            mbOldValue[b] = values[idx]!;
+            mbReturns[b] = returns[idx]!;
           }
-          pgLoss = pg * scale;
-          vLoss = 0.5 * v * scale;
-          entropyLoss = h * scale;
-          oldApproxKl = oldKl * scale;
-          approxKl = kl * scale;
-          clipFractionSum += clipped * scale;
+          const dValue = this.critic.outputGradView(minibatchSize);
+          const loss = ppoLoss(c, { newLogProb, oldLogProb: mbOldLogProb, advantages: mbAdv, entropy, newValue, oldValue: mbOldValue, returns: mbReturns }, gradLogProb, dValue, terms);
+          pgLoss = terms.policyLoss;
+          vLoss = terms.valueLoss;
+          entropyLoss = terms.entropy;
+          oldApproxKl = terms.oldApproxKl;
+          approxKl = terms.approxKl;
+          clipFractionSum += terms.clipFraction;
           minibatches++;
-          const loss = pgLoss - c.entCoef * entropyLoss + c.vfCoef * vLoss;
-          assertFinite(loss, "the PPO loss", this.optimizer.step + 1, this.globalStep);
+          assertFinite(loss, "the PPO loss", this.optimizer.step + 1, this.globalStep, () => describeNonFinite(this.namedGroups()));
 
           if (this.logStd) {
             gaussianBackward(out, this.logStd.value, minibatchSize, A, mbActions, gradLogProb, gradEntropy, this.actor.outputGradView(minibatchSize), this.logStd.grad);
@@ -422,6 +398,82 @@ export class PPO {
     if (this.logStd) tensors.push({ name: "policy.logstd", shape: [this.actionDim], data: this.logStd.value.slice() });
     return encodePolicy(policy, tensors);
   }
+}
+
+export interface PPOLossTerms {
+  policyLoss: number;
+  valueLoss: number;
+  entropy: number;
+  oldApproxKl: number;
+  approxKl: number;
+  clipFraction: number;
+}
+
+export interface PPOMinibatch {
+  newLogProb: ArrayLike<number>;
+  oldLogProb: ArrayLike<number>;
+  /** already normalized when the config asks for it */
+  advantages: ArrayLike<number>;
+  entropy: ArrayLike<number>;
+  newValue: ArrayLike<number>;
+  oldValue: ArrayLike<number>;
+  returns: ArrayLike<number>;
+}
+
+/**
+ * CleanRL's PPO loss on one minibatch, pg − ent_coef·H + vf_coef·v_loss, with its gradients
+ * w.r.t. each sample's new log-prob (into `gradLogProb`) and new value (into `gradValue`),
+ * written by hand. The entropy's gradient is the constant −ent_coef/B per sample.
+ * Fills `terms` with the logged quantities and returns the loss.
+ */
+export function ppoLoss(
+  c: Pick<PPOConfig, "clipCoef" | "clipVloss" | "entCoef" | "vfCoef">,
+  mb: PPOMinibatch,
+  gradLogProb: { [i: number]: number; length: number },
+  gradValue: { [i: number]: number; length: number },
+  terms: PPOLossTerms,
+): number {
+  const B = mb.newLogProb.length;
+  const scale = 1 / B;
+  let pg = 0, v = 0, h = 0, oldKl = 0, kl = 0, clipped = 0;
+  for (let b = 0; b < B; b++) {
+    const logRatio = mb.newLogProb[b]! - mb.oldLogProb[b]!;
+    const ratio = Math.exp(logRatio);
+    oldKl -= logRatio;
+    kl += ratio - 1 - logRatio;
+    if (Math.abs(ratio - 1) > c.clipCoef) clipped++;
+    const adv = mb.advantages[b]!;
+    const unclippedLoss = -adv * ratio;
+    const clippedLoss = -adv * Math.min(Math.max(ratio, 1 - c.clipCoef), 1 + c.clipCoef);
+    pg += Math.max(unclippedLoss, clippedLoss);
+    // max() passes the gradient to the larger term; the clipped term has none outside the clip range.
+    gradLogProb[b] = unclippedLoss >= clippedLoss ? -adv * ratio * scale : 0;
+    h += mb.entropy[b]!;
+
+    const value = mb.newValue[b]!;
+    const ret = mb.returns[b]!;
+    if (c.clipVloss) {
+      const old = mb.oldValue[b]!;
+      const diff = value - old;
+      const inside = Math.abs(diff) <= c.clipCoef;
+      const vClipped = old + Math.min(Math.max(diff, -c.clipCoef), c.clipCoef);
+      const lu = (value - ret) ** 2, lc = (vClipped - ret) ** 2;
+      v += Math.max(lu, lc);
+      // d(0.5·mean(max(lu, lc)))/dV; ties split the gradient between the two terms, as torch.max does.
+      const g = lu > lc ? 2 * (value - ret) : lc > lu ? (inside ? 2 * (vClipped - ret) : 0) : value - ret + (inside ? vClipped - ret : 0);
+      gradValue[b] = c.vfCoef * 0.5 * g * scale;
+    } else {
+      v += (value - ret) ** 2;
+      gradValue[b] = c.vfCoef * (value - ret) * scale;
+    }
+  }
+  terms.policyLoss = pg * scale;
+  terms.valueLoss = 0.5 * v * scale;
+  terms.entropy = h * scale;
+  terms.oldApproxKl = oldKl * scale;
+  terms.approxKl = kl * scale;
+  terms.clipFraction = clipped * scale;
+  return terms.policyLoss - c.entCoef * terms.entropy + c.vfCoef * terms.valueLoss;
 }
 
 /** 1 − Var(returns − values)/Var(returns), NaN when the returns are constant (as CleanRL's numpy code). */

@@ -94,7 +94,7 @@ export function registerTrain(program: Command): void {
     const sub = train
       .command(name)
       .description(entry.description)
-      .requiredOption("-e, --env <id>", "environment id, e.g. CartPole-v1 (see `tsrl envs`)")
+      .option("-e, --env <id>", "environment id, e.g. CartPole-v1 (see `tsrl envs`); or `env:` in the config file")
       .option("-c, --config <file>", "YAML or JSON file of config fields (CleanRL names in snake_case, kebab-case or camelCase); flags override it")
       .option("--save <file>", "where to write the trained policy (default: tsrl-runs/policies/<algo>-<env>-seed<seed>.tsrlpolicy)")
       .option("--no-save", "do not save the policy")
