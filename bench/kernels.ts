@@ -2,7 +2,7 @@
  * The matrix-product kernels, JS reference against WASM SIMD, at the shapes of an RL MLP step
  * (batch 128): µs per call and GFLOP/s (2·m·k·n flops), plus the elementwise kernels at 128×64.
  *
- *   npm run bench:kernels [-- --seconds 0.3 --kernels linearForward,matmulNT --shapes 128x64x64]
+ *   npm run bench:kernels [-- --seconds 0.3 --kernels linearForward,matmulNT --shapes 128x64x64 --no-elementwise]
  *
  * For reference, tfjs-wasm's SIMD matmul reaches 21–24 GFLOP/s on this machine kind.
  */
@@ -16,7 +16,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "0.3" },
     kernels: { type: "string", default: "linearForward,matmulNT,matmulTN" },
     shapes: { type: "string", default: "4x4x64,128x4x64,128x64x64,128x64x2,128x64x1,128x4x120,128x120x84,128x84x2,1x4x120,512x64x64" },
-    elementwise: { type: "boolean", default: true },
+    "no-elementwise": { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -98,7 +98,7 @@ for (const kernel of products) {
   }
 }
 
-if (values.elementwise) {
+if (!values["no-elementwise"]) {
   const len = 128 * 64;
   fill(6 * len + 64);
   const [x, y, z, w, u] = [16, 16 + len, 16 + 2 * len, 16 + 3 * len, 16 + 4 * len];

@@ -18,3 +18,21 @@ export type { RunningMeanStdState } from "./envs/wrappers/running-mean-std.js";
 export { frameToAnsi } from "./envs/render/ansi.js";
 export type { AnsiOptions } from "./envs/render/ansi.js";
 export { encodePng } from "./envs/render/png.js";
+export * as nn from "./nn/index.js";
+export { Network, Adam, RMSprop, linear, conv2d, tanh, relu, createBackend } from "./nn/index.js";
+export { Random } from "./rng/random.js";
+export type { RandomState } from "./rng/random.js";
+export {
+  PPO,
+  DQN,
+  trainPPO,
+  Policy,
+  ALGORITHMS,
+  ConfigError,
+  NonFiniteError,
+  resolvePPOConfig,
+  resolveDQNConfig,
+  ppoDefaults,
+  DQN_DEFAULTS,
+} from "./algos/index.js";
+export type { PPOConfig, DQNConfig, TrainCallbacks, TrainResult, TrainProgress, EpisodeRecord, SavedPolicy } from "./algos/index.js";

@@ -21,6 +21,8 @@ import {
   relu,
   tanh,
   TensorFileError,
+  loadParameters,
+  saveParameters,
   type LayerSpec,
 } from "../src/nn/index.js";
 import { Random } from "../src/rng/random.js";
@@ -247,4 +249,38 @@ test("networks reject bad shapes and batches with clear errors", () => {
   assert.throws(() => new Network([conv2d(2, { kernel: 5 })], { inputShape: [3, 3, 1], maxBatch: 1, rng: new Random(1), backend: js }), /does not fit/);
   const net = new Network([linear(2)], { inputShape: 4, maxBatch: 8, rng: new Random(1), backend: js });
   assert.throws(() => net.forward(9), /batch must be an integer in \[1, 8\]/);
+});
+
+test("parameters + Adam state round trip: training continues exactly as without the save", () => {
+  const build = (seed: number) => {
+    const net = new Network([linear(8), tanh(), linear(2)], { inputShape: 3, maxBatch: 4, rng: new Random(seed), backend: js });
+    const log = new ParameterTensor("log_std", [2], { backend: js });
+    return { net, log, adam: new Adam([net, log], { lr: 0.01, eps: 1e-5 }) };
+  };
+  const trainSteps = (m: ReturnType<typeof build>, steps: number, from: number) => {
+    for (let s = from; s < from + steps; s++) {
+      m.net.inputView(4).set(Array.from({ length: 12 }, (_, i) => Math.sin(i + s)));
+      m.net.forward(4);
+      m.net.outputGradView(4).set(Array.from({ length: 8 }, (_, i) => Math.cos(i * s)));
+      m.net.backward();
+      m.log.grad.set([0.1 * s, -0.2]);
+      m.adam.update();
+    }
+  };
+  const a = build(1);
+  trainSteps(a, 5, 0);
+  const bytes = saveParameters({ policy: a.net, log: a.log }, a.adam, { note: "x" });
+  const b = build(2);
+  assert.deepEqual(loadParameters(bytes, { policy: b.net, log: b.log }, b.adam), { note: "x" });
+  trainSteps(a, 5, 5);
+  trainSteps(b, 5, 5);
+  assert.deepEqual(b.net.parameterView(), a.net.parameterView());
+  assert.deepEqual(b.log.value, a.log.value);
+  assert.equal(b.adam.step, 10);
+
+  const other = new Network([linear(9), tanh(), linear(2)], { inputShape: 3, maxBatch: 4, rng: new Random(3), backend: js });
+  const before = other.parameterView().slice();
+  assert.throws(() => loadParameters(bytes, { policy: other, log: b.log }), /policy.0.weight has shape \[3, 8\], expected \[3, 9\]/);
+  assert.deepEqual(other.parameterView(), before, "a failed load changes nothing");
+  assert.throws(() => loadParameters(bytes, { policy: b.net, log: b.log }, new RMSprop([b.net, b.log], { lr: 1 })), /optimizer state is adam, not rmsprop/);
 });

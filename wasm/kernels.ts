@@ -50,8 +50,10 @@
 
 export function linearForward(m: i32, k: i32, n: i32, x: i32, w: i32, b: i32, y: i32): void {
   const nb = (<usize>n) << 2;
+  const nb2 = nb << 1, nb3 = nb2 + nb, nb4 = nb << 2;
   const kb = (<usize>k) << 2;
   const k4 = k & ~3;
+  const k4b = (<usize>k4) << 2;
   const hasBias = b >= 0;
   const pbias = addr(b);
   const px = addr(x);
@@ -136,25 +138,39 @@ export function linearForward(m: i32, k: i32, n: i32, x: i32, w: i32, b: i32, y:
       v128.store(o + 3 * nb, c3);
       j += 4;
     }
+    // Narrow remainder (< 4 columns, e.g. a value or policy head): dot products along k, with
+    // W's column gathered four rows at a time and each row's partial sums reduced at the end.
+    const x1 = xRow + kb, x2 = x1 + kb, x3 = x2 + kb;
     for (; j < n; j++) {
-      let c0: f32 = hasBias ? load<f32>(pbias + ((<usize>j) << 2)) : 0;
-      let c1 = c0, c2 = c0, c3 = c0;
-      let x0 = xRow, x1 = xRow + kb, x2 = x1 + kb, x3 = x2 + kb;
+      let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
       let q = pw + ((<usize>j) << 2);
-      for (let p = 0; p < k; p++) {
-        const w0 = load<f32>(q);
-        c0 += load<f32>(x0) * w0;
-        c1 += load<f32>(x1) * w0;
-        c2 += load<f32>(x2) * w0;
-        c3 += load<f32>(x3) * w0;
-        q += nb;
-        x0 += 4; x1 += 4; x2 += 4; x3 += 4;
+      let o: usize = 0;
+      for (; o < k4b; o += 16) {
+        let wv = v128.load32_zero(q);
+        wv = v128.load32_lane(q + nb, wv, 1);
+        wv = v128.load32_lane(q + nb2, wv, 2);
+        wv = v128.load32_lane(q + nb3, wv, 3);
+        s0 = mac(s0, v128.load(xRow + o), wv);
+        s1 = mac(s1, v128.load(x1 + o), wv);
+        s2 = mac(s2, v128.load(x2 + o), wv);
+        s3 = mac(s3, v128.load(x3 + o), wv);
+        q += nb4;
       }
-      const o = yRow + ((<usize>j) << 2);
-      store<f32>(o, c0);
-      store<f32>(o + nb, c1);
-      store<f32>(o + 2 * nb, c2);
-      store<f32>(o + 3 * nb, c3);
+      for (; o < kb; o += 4) {
+        const wv = v128.load32_zero(q);
+        s0 = mac(s0, v128.load32_zero(xRow + o), wv);
+        s1 = mac(s1, v128.load32_zero(x1 + o), wv);
+        s2 = mac(s2, v128.load32_zero(x2 + o), wv);
+        s3 = mac(s3, v128.load32_zero(x3 + o), wv);
+        q += nb;
+      }
+      let r = reduce4(s0, s1, s2, s3);
+      if (hasBias) r = f32x4.add(r, v128.load32_splat(pbias + ((<usize>j) << 2)));
+      const out = yRow + ((<usize>j) << 2);
+      v128.store32_lane(out, r, 0);
+      v128.store32_lane(out + nb, r, 1);
+      v128.store32_lane(out + nb2, r, 2);
+      v128.store32_lane(out + nb3, r, 3);
     }
   }
   for (; i < m; i++) {
@@ -192,15 +208,23 @@ export function linearForward(m: i32, k: i32, n: i32, x: i32, w: i32, b: i32, y:
       j += 4;
     }
     for (; j < n; j++) {
-      let c0: f32 = hasBias ? load<f32>(pbias + ((<usize>j) << 2)) : 0;
-      let x0 = xRow;
+      let s0 = zero;
       let q = pw + ((<usize>j) << 2);
-      for (let p = 0; p < k; p++) {
-        c0 += load<f32>(x0) * load<f32>(q);
-        q += nb;
-        x0 += 4;
+      let o: usize = 0;
+      for (; o < k4b; o += 16) {
+        let wv = v128.load32_zero(q);
+        wv = v128.load32_lane(q + nb, wv, 1);
+        wv = v128.load32_lane(q + nb2, wv, 2);
+        wv = v128.load32_lane(q + nb3, wv, 3);
+        s0 = mac(s0, v128.load(xRow + o), wv);
+        q += nb4;
       }
-      store<f32>(yRow + ((<usize>j) << 2), c0);
+      for (; o < kb; o += 4) {
+        s0 = mac(s0, v128.load32_zero(xRow + o), v128.load32_zero(q));
+        q += nb;
+      }
+      const c0 = hsum(s0);
+      store<f32>(yRow + ((<usize>j) << 2), hasBias ? load<f32>(pbias + ((<usize>j) << 2)) + c0 : c0);
     }
   }
 }
@@ -213,7 +237,9 @@ export function linearForward(m: i32, k: i32, n: i32, x: i32, w: i32, b: i32, y:
 
 export function matmulTN(m: i32, k: i32, n: i32, a: i32, b: i32, c: i32, accumulate: i32): void {
   const nb = (<usize>n) << 2;
+  const nb2 = nb << 1, nb3 = nb2 + nb, nb4 = nb << 2;
   const mb = (<usize>m) << 2;
+  const mb2 = mb << 1, mb3 = mb2 + mb, mb4 = mb << 2;
   const pa = addr(a);
   const pb = addr(b);
   const pc = addr(c);
@@ -286,15 +312,26 @@ export function matmulTN(m: i32, k: i32, n: i32, a: i32, b: i32, c: i32, accumul
     }
     if (j < n) {
       // Narrow remainder (< 4 columns): vectorize along the 4 rows instead, A[p, i..i+3] is one f32x4.
+      // Four accumulators over p (mod 4) keep four independent add chains in flight.
       for (; j < n; j++) {
-        let cv = zero;
+        let cv = zero, cv1 = zero, cv2 = zero, cv3 = zero;
         let r = aCol;
         let q = pb + ((<usize>j) << 2);
-        for (let p = 0; p < k; p++) {
+        let p = 0;
+        for (; p + 4 <= k; p += 4) {
+          cv = mac(cv, v128.load(r), v128.load32_splat(q));
+          cv1 = mac(cv1, v128.load(r + mb), v128.load32_splat(q + nb));
+          cv2 = mac(cv2, v128.load(r + mb2), v128.load32_splat(q + nb2));
+          cv3 = mac(cv3, v128.load(r + mb3), v128.load32_splat(q + nb3));
+          q += nb4;
+          r += mb4;
+        }
+        for (; p < k; p++) {
           cv = mac(cv, v128.load(r), v128.load32_splat(q));
           q += nb;
           r += mb;
         }
+        cv = f32x4.add(f32x4.add(cv, cv1), f32x4.add(cv2, cv3));
         const o = cRow + ((<usize>j) << 2);
         if (acc) {
           store<f32>(o, load<f32>(o) + f32x4.extract_lane(cv, 0));
@@ -375,6 +412,10 @@ export function matmulNT(m: i32, k: i32, n: i32, a: i32, b: i32, c: i32, accumul
   const pc = addr(c);
   const acc = accumulate != 0;
   const zero = f32x4.splat(0);
+  if (k <= 4 && m >= 4) {
+    matmulNTShortK(m, k, n, pa, pb, pc, acc);
+    return;
+  }
   let i = 0;
   for (; i + 2 <= m; i += 2) {
     const a0 = pa + <usize>i * kb;
@@ -468,6 +509,61 @@ export function matmulNT(m: i32, k: i32, n: i32, a: i32, b: i32, c: i32, accumul
       for (; o < kb; o += 4) s0 = mac(s0, v128.load32_zero(a0 + o), v128.load32_zero(b0 + o));
       const c0 = cRow + ((<usize>j) << 2);
       store<f32>(c0, acc ? load<f32>(c0) + hsum(s0) : hsum(s0));
+    }
+  }
+}
+
+// k ≤ 4 (back through a small head, e.g. 2–4 actions): dot products would be mostly reduction,
+// so vectorize along n instead. For four columns j..j+3, B's k columns are gathered once into
+// f32x4s (B[j..j+3, p]), then every row of C is Σ_p A[i, p]·that.
+function matmulNTShortK(m: i32, k: i32, n: i32, pa: usize, pb: usize, pc: usize, acc: bool): void {
+  const kb = (<usize>k) << 2;
+  const nb = (<usize>n) << 2;
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const b0 = pb + <usize>j * kb;
+    const b1 = b0 + kb, b2 = b1 + kb, b3 = b2 + kb;
+    let t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+    t0 = v128.load32_lane(b3, v128.load32_lane(b2, v128.load32_lane(b1, v128.load32_zero(b0), 1), 2), 3);
+    if (k > 1) t1 = v128.load32_lane(b3, v128.load32_lane(b2, v128.load32_lane(b1, v128.load32_zero(b0, 4), 1, 4), 2, 4), 3, 4);
+    if (k > 2) t2 = v128.load32_lane(b3, v128.load32_lane(b2, v128.load32_lane(b1, v128.load32_zero(b0, 8), 1, 8), 2, 8), 3, 8);
+    if (k > 3) t3 = v128.load32_lane(b3, v128.load32_lane(b2, v128.load32_lane(b1, v128.load32_zero(b0, 12), 1, 12), 2, 12), 3, 12);
+    let ar = pa;
+    let o = pc + ((<usize>j) << 2);
+    if (k == 4) {
+      for (let i = 0; i < m; i++) {
+        let r = f32x4.add(
+          f32x4.add(f32x4.mul(v128.load32_splat(ar), t0), f32x4.mul(v128.load32_splat(ar, 4), t1)),
+          f32x4.add(f32x4.mul(v128.load32_splat(ar, 8), t2), f32x4.mul(v128.load32_splat(ar, 12), t3)),
+        );
+        if (acc) r = f32x4.add(v128.load(o), r);
+        v128.store(o, r);
+        ar += kb;
+        o += nb;
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        let r = f32x4.mul(v128.load32_splat(ar), t0);
+        if (k > 1) r = mac(r, v128.load32_splat(ar, 4), t1);
+        if (k > 2) r = mac(r, v128.load32_splat(ar, 8), t2);
+        if (acc) r = f32x4.add(v128.load(o), r);
+        v128.store(o, r);
+        ar += kb;
+        o += nb;
+      }
+    }
+  }
+  for (; j < n; j++) {
+    const b0 = pb + <usize>j * kb;
+    let ar = pa;
+    let o = pc + ((<usize>j) << 2);
+    for (let i = 0; i < m; i++) {
+      let s: f32 = 0;
+      for (let p: usize = 0; p < kb; p += 4) s += load<f32>(ar + p) * load<f32>(b0 + p);
+      store<f32>(o, acc ? load<f32>(o) + s : s);
+      ar += kb;
+      o += nb;
     }
   }
 }

@@ -14,3 +14,4 @@ export * from "./distributions.js";
 export { encodeTensorFile, decodeTensorFile, TensorFileError, TENSOR_FORMAT_VERSION } from "./serialize.js";
 export type { TensorFile } from "./serialize.js";
 export { orthogonalMatrix } from "./init.js";
+export { saveParameters, loadParameters, PARAMETERS_FORMAT, PARAMETERS_FORMAT_VERSION } from "./checkpoint.js";

@@ -1,0 +1,60 @@
+/**
+ * Parameters and optimizer state together, in the tensor file format (serialize.ts) with
+ * `meta.format = "tsrl.parameters"`: tensors are named "<module>.<param>" (e.g. "actor.0.weight")
+ * and "optimizer.<moment>.<block>"; the optimizer's kind, step count and hyperparameters are in
+ * `meta.optimizer`. Loading checks every name and shape before changing anything.
+ */
+import type { NamedTensor, Parameterized } from "./network.js";
+import type { Optimizer, OptimizerState } from "./optim.js";
+import { TensorFileError, decodeTensorFile, encodeTensorFile } from "./serialize.js";
+
+export const PARAMETERS_FORMAT = "tsrl.parameters";
+export const PARAMETERS_FORMAT_VERSION = 1;
+
+function moduleTensors(name: string, module: Parameterized): NamedTensor[] {
+  return module.params.map((p) => ({ name: `${name}.${p.name}`, shape: [...p.shape], data: module.backend.view32(p.value, p.size).slice() }));
+}
+
+export function saveParameters(modules: Record<string, Parameterized>, optimizer?: Optimizer, meta: Record<string, unknown> = {}): Uint8Array {
+  const tensors = Object.entries(modules).flatMap(([name, m]) => moduleTensors(name, m));
+  let optimizerMeta: Omit<OptimizerState, "tensors"> | null = null;
+  if (optimizer) {
+    const { tensors: moments, ...rest } = optimizer.getState();
+    optimizerMeta = rest;
+    for (const t of moments) tensors.push({ ...t, name: `optimizer.${t.name}` });
+  }
+  return encodeTensorFile({ ...meta, format: PARAMETERS_FORMAT, version: PARAMETERS_FORMAT_VERSION, optimizer: optimizerMeta }, tensors);
+}
+
+/** Loads what `saveParameters` wrote into the same modules (and optimizer); returns the extra metadata. */
+export function loadParameters(bytes: Uint8Array, modules: Record<string, Parameterized>, optimizer?: Optimizer, source = "parameters file"): Record<string, unknown> {
+  const file = decodeTensorFile(bytes, source);
+  const { format, version, optimizer: optimizerMeta, ...meta } = file.meta as { format?: unknown; version?: unknown; optimizer?: Omit<OptimizerState, "tensors"> | null };
+  if (format !== PARAMETERS_FORMAT) throw new TensorFileError(`${source}: not a parameters file (format ${JSON.stringify(format)})`);
+  if (version !== PARAMETERS_FORMAT_VERSION) throw new TensorFileError(`${source}: version ${String(version)} is not supported (expected ${PARAMETERS_FORMAT_VERSION})`);
+  // Check everything first so that a mismatch changes nothing.
+  const writes: [Float32Array, Float32Array][] = [];
+  for (const [name, m] of Object.entries(modules)) {
+    for (const p of m.params) {
+      const t = file.tensors.get(`${name}.${p.name}`);
+      if (!t) throw new TensorFileError(`${source}: missing ${name}.${p.name}`);
+      if (t.shape.join("×") !== p.shape.join("×")) throw new TensorFileError(`${source}: ${name}.${p.name} has shape [${t.shape.join(", ")}], expected [${p.shape.join(", ")}]`);
+      writes.push([m.backend.view32(p.value, p.size), t.data]);
+    }
+  }
+  let optimizerState: OptimizerState | null = null;
+  if (optimizer) {
+    if (!optimizerMeta) throw new TensorFileError(`${source}: holds no optimizer state`);
+    const tensors = [...file.tensors.values()].filter((t) => t.name.startsWith("optimizer.")).map((t) => ({ ...t, name: t.name.slice("optimizer.".length) }));
+    optimizerState = { ...optimizerMeta, tensors };
+    const probe = optimizer.getState();
+    if (probe.kind !== optimizerState.kind) throw new TensorFileError(`${source}: optimizer state is ${optimizerState.kind}, not ${probe.kind}`);
+    for (const t of probe.tensors) {
+      const saved = tensors.find((x) => x.name === t.name);
+      if (!saved || saved.data.length !== t.data.length) throw new TensorFileError(`${source}: optimizer ${t.name} missing or of the wrong size`);
+    }
+  }
+  for (const [dst, src] of writes) dst.set(src);
+  if (optimizer && optimizerState) optimizer.setState(optimizerState);
+  return meta;
+}
