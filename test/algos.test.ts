@@ -1,7 +1,7 @@
 /** PPO and DQN: loss gradients, determinism, learning, saved policies and clear errors. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, DQN, NonFiniteError, PPO, Policy, erf, resolveDQNConfig, resolvePPOConfig } from "../src/algos/index.js";
+import { ConfigError, DQN, NonFiniteError, PPO, Policy, erf, fastErf, resolveDQNConfig, resolvePPOConfig } from "../src/algos/index.js";
 import { ppoLoss, type PPOLossTerms } from "../src/algos/ppo.js";
 import { Random } from "../src/rng/random.js";
 
@@ -55,6 +55,14 @@ describe("HL-Gauss", () => {
   it("erf matches reference values", () => {
     const cases: [number, number][] = [[0, 0], [0.1, 0.1124629160182849], [0.5, 0.5204998778130465], [1, 0.8427007929497149], [2, 0.9953222650189527], [2.7, 0.9998656672600594], [3.5, 0.9999992569016276], [-1.3, -0.934007944940652]];
     for (const [x, y] of cases) assert.ok(Math.abs(erf(x) - y) < 1e-14, `erf(${x}) = ${erf(x)}, expected ${y}`);
+  });
+
+  it("fastErf (table + Hermite) stays within 1e-11 of erf", () => {
+    let worst = 0;
+    for (let x = -7; x <= 7; x += 0.000731) worst = Math.max(worst, Math.abs(fastErf(x) - erf(x)));
+    assert.ok(worst < 1e-11, `worst ${worst}`);
+    assert.equal(fastErf(Infinity), 1);
+    assert.ok(Number.isNaN(fastErf(NaN)));
   });
 
   it("DQN with HL-Gauss derives the value support from the env and γ", () => {

@@ -35,7 +35,7 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
 
 export { PPO, trainPPO, ppoDefaults, resolvePPOConfig, ppoConfigSchema } from "./ppo.js";
 export type { PPOConfig } from "./ppo.js";
-export { DQN, DQN_DEFAULTS, resolveDQNConfig, dqnConfigSchema, erf } from "./dqn.js";
+export { DQN, DQN_DEFAULTS, resolveDQNConfig, dqnConfigSchema, erf, fastErf } from "./dqn.js";
 export type { DQNConfig } from "./dqn.js";
 export { ReplayBuffer } from "./replay-buffer.js";
 export { Policy, encodePolicy, expectedValues, POLICY_FORMAT, POLICY_FORMAT_VERSION } from "./policy.js";
