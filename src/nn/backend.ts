@@ -4,7 +4,7 @@
  */
 import { createJsKernels } from "./js-kernels.js";
 import type { Kernels } from "./kernels.js";
-import { createWasmKernels, wasmSimdAvailable } from "./wasm-kernels.js";
+import { compileWasmKernels, createWasmKernels, wasmSimdAvailable } from "./wasm-kernels.js";
 
 const PAGE_FLOATS = 65536 / 4;
 /** 16-byte alignment keeps f32x4 loads aligned. */
@@ -52,7 +52,7 @@ export class Backend {
 }
 
 /** A backend on the requested kernels: "wasm" (SIMD) or "js" (plain loops, the reference). */
-export function createBackend(kind: BackendKind = defaultKind()): Backend {
+export function createBackend(kind: BackendKind = wasmSimdAvailable() ? "wasm" : "js"): Backend {
   if (kind === "wasm") {
     if (!wasmSimdAvailable()) throw new Error("WebAssembly SIMD is not available in this runtime; use the \"js\" backend");
     return new Backend(createWasmKernels());
@@ -61,16 +61,29 @@ export function createBackend(kind: BackendKind = defaultKind()): Backend {
   throw new RangeError(`unknown nn backend ${JSON.stringify(kind)}: expected "wasm" or "js"`);
 }
 
-function defaultKind(): BackendKind {
-  return wasmSimdAvailable() ? "wasm" : "js";
-}
-
 let shared: Backend | null = null;
 
-/** The process-wide default backend (WASM SIMD where available), created on first use. */
+/**
+ * The process-wide default backend, created on first use: WASM SIMD where it is available and
+ * compiles, else the plain-TS kernels (in a browser's main thread, `await initBackend()` first to
+ * get WASM).
+ */
 export function defaultBackend(): Backend {
-  shared ??= createBackend();
+  if (!shared) {
+    try {
+      shared = createBackend("wasm");
+    } catch {
+      shared = createBackend("js");
+    }
+  }
   return shared;
+}
+
+/** Compiles the WASM kernels asynchronously (needed on a browser's main thread) and returns the default backend. */
+export async function initBackend(): Promise<Backend> {
+  if (wasmSimdAvailable()) await compileWasmKernels();
+  shared = null;
+  return defaultBackend();
 }
 
 /** Replaces the default backend, e.g. `setDefaultBackend(createBackend("js"))`. */

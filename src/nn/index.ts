@@ -1,9 +1,9 @@
 /** tsrl's neural-network core: float32 tensors in one linear memory, WASM SIMD kernels with a plain-TS reference. */
-export { Backend, createBackend, defaultBackend, setDefaultBackend } from "./backend.js";
+export { Backend, createBackend, defaultBackend, initBackend, setDefaultBackend } from "./backend.js";
 export type { BackendKind } from "./backend.js";
 export type { Kernels } from "./kernels.js";
 export { createJsKernels } from "./js-kernels.js";
-export { createWasmKernels, wasmSimdAvailable } from "./wasm-kernels.js";
+export { compileWasmKernels, createWasmKernels, wasmSimdAvailable } from "./wasm-kernels.js";
 export { linear, conv2d, tanh, relu, layerFromDescription } from "./layers.js";
 export type { Init, LayerSpec, LayerDescription, Param, Conv2dOptions } from "./layers.js";
 export { Network, ParameterTensor } from "./network.js";

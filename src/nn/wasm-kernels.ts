@@ -19,14 +19,25 @@ interface KernelExports {
 
 let compiled: WebAssembly.Module | null = null;
 
+function kernelsBytes(): Uint8Array<ArrayBuffer> {
+  const text = atob(KERNELS_WASM_BASE64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
 function kernelsModule(): WebAssembly.Module {
-  if (compiled === null) {
-    const text = atob(KERNELS_WASM_BASE64);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    compiled = new WebAssembly.Module(bytes);
-  }
+  compiled ??= new WebAssembly.Module(kernelsBytes());
   return compiled;
+}
+
+/**
+ * Compiles the kernels asynchronously. Browsers refuse synchronous compilation of modules over
+ * 4 KB on the main thread, so call this once before creating WASM backends there; in Node and
+ * in workers it is optional.
+ */
+export async function compileWasmKernels(): Promise<void> {
+  compiled ??= await WebAssembly.compile(kernelsBytes());
 }
 
 /**
