@@ -183,3 +183,49 @@ describe("config validation", () => {
     assert.deepEqual([c.learningRate, c.numEnvs, c.numSteps, c.numMinibatches, c.updateEpochs, c.entCoef, c.normalize], [3e-4, 1, 2048, 32, 10, 0, true]);
   });
 });
+
+describe("checkpoints", () => {
+  /** Trains `make()` to the end, and another copy that checkpoints at `at`, stops, and resumes in a fresh agent. */
+  function resumeMatches<A extends { learn(cb?: object): unknown; saveCheckpoint(): Uint8Array; loadCheckpoint(b: Uint8Array): void; episodes: { returns: number[] } }>(
+    make: () => A,
+    at: number,
+    params: (a: A) => Float32Array,
+  ): void {
+    const full = make();
+    full.learn();
+    let saved: Uint8Array | null = null;
+    const interrupted = make();
+    assert.throws(() =>
+      interrupted.learn({
+        checkpoint: (step: number) => {
+          if (step >= at) {
+            saved = interrupted.saveCheckpoint();
+            throw new Error("interrupted");
+          }
+        },
+      }),
+    /interrupted/);
+    const resumed = make();
+    resumed.loadCheckpoint(saved!);
+    assert.ok(resumed.episodes.returns.length > 0 && resumed.episodes.returns.length < full.episodes.returns.length);
+    resumed.learn();
+    assert.deepEqual(resumed.episodes.returns, full.episodes.returns);
+    assert.deepEqual(params(resumed), params(full));
+  }
+
+  it("PPO (CartPole and Pendulum) resumes exactly from a checkpoint", () => {
+    resumeMatches(() => new PPO({ envId: "CartPole-v1", seed: 3, totalTimesteps: 6144, numSteps: 512 }), 3000, (a) => a.actor.parameterView().slice());
+    resumeMatches(() => new PPO({ envId: "Pendulum-v1", seed: 3, totalTimesteps: 4096, numSteps: 1024 }), 2000, (a) => a.critic.parameterView().slice());
+  });
+
+  it("DQN resumes exactly from a checkpoint, replay buffer included", () => {
+    resumeMatches(() => new DQN({ envId: "CartPole-v1", seed: 3, totalTimesteps: 5000, learningStarts: 1000, bufferSize: 1500, targetNetworkFrequency: 200 }), 3333, (a) => a.qNetwork.parameterView().slice());
+  });
+
+  it("refuses a checkpoint of another algorithm or config", () => {
+    const ppo = new PPO({ envId: "CartPole-v1", seed: 1, totalTimesteps: 1024 });
+    const bytes = ppo.saveCheckpoint();
+    assert.throws(() => new PPO({ envId: "CartPole-v1", seed: 2, totalTimesteps: 1024 }).loadCheckpoint(bytes), /different config/);
+    assert.throws(() => new DQN({ envId: "CartPole-v1" }).loadCheckpoint(bytes), /missing q_network|not a dqn checkpoint/);
+  });
+});

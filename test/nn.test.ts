@@ -271,7 +271,7 @@ test("parameters + Adam state round trip: training continues exactly as without 
   trainSteps(a, 5, 0);
   const bytes = saveParameters({ policy: a.net, log: a.log }, a.adam, { note: "x" });
   const b = build(2);
-  assert.deepEqual(loadParameters(bytes, { policy: b.net, log: b.log }, b.adam), { note: "x" });
+  assert.deepEqual(loadParameters(bytes, { policy: b.net, log: b.log }, b.adam).meta, { note: "x" });
   trainSteps(a, 5, 5);
   trainSteps(b, 5, 5);
   assert.deepEqual(b.net.parameterView(), a.net.parameterView());

@@ -21,6 +21,12 @@ export interface TrainCallbacks {
   onMetrics?(step: number, metrics: Record<string, number>): void;
   /** called often (every iteration or every few hundred steps) for progress displays */
   onProgress?(progress: TrainProgress): void;
+  /**
+   * Called at every point where the run can be checkpointed (PPO: after each iteration; DQN:
+   * every `checkpointInterval` steps), after every episode and metric up to `step` was reported.
+   * `saveCheckpoint()` called from here captures the run exactly; `last` marks the end of training.
+   */
+  checkpoint?(step: number, last: boolean): void;
 }
 
 export interface TrainProgress {
@@ -100,11 +106,27 @@ export const envIdSchema = z.string({ error: "missing: pass an env id, e.g. --en
   }
 });
 
+export interface EpisodeLogState {
+  returns: number[];
+  lengths: number[];
+  steps: number[];
+}
+
 /** Episode returns in arrival order, with the windows the CLI and results use. */
 export class EpisodeLog {
   readonly returns: number[] = [];
   readonly lengths: number[] = [];
   readonly steps: number[] = [];
+
+  getState(): EpisodeLogState {
+    return { returns: [...this.returns], lengths: [...this.lengths], steps: [...this.steps] };
+  }
+
+  setState(s: EpisodeLogState): void {
+    this.returns.splice(0, Infinity, ...s.returns);
+    this.lengths.splice(0, Infinity, ...s.lengths);
+    this.steps.splice(0, Infinity, ...s.steps);
+  }
 
   add(step: number, ret: number, length: number): void {
     this.steps.push(step);
@@ -140,6 +162,19 @@ export function assertFinite(value: number, what: string, update: number, step: 
         "Try a lower learning rate or enable gradient clipping; the run's metrics up to here are valid.",
     );
   }
+}
+
+export const CHECKPOINT_KIND = "tsrl.checkpoint";
+
+/** Checks a checkpoint's metadata belongs to `algo` with the same config; returns its algorithm state. */
+export function checkCheckpointMeta(meta: Record<string, unknown>, algo: string, config: unknown, source: string): unknown {
+  if (meta.kind !== CHECKPOINT_KIND || meta.algo !== algo) {
+    throw new ConfigError(`${source}: not a ${algo} checkpoint (kind ${JSON.stringify(meta.kind)}, algo ${JSON.stringify(meta.algo)})`);
+  }
+  if (JSON.stringify(meta.config) !== JSON.stringify(config)) {
+    throw new ConfigError(`${source}: the checkpoint was made with a different config; build the agent from the checkpoint's config`);
+  }
+  return meta.state;
 }
 
 /** Says which parameter first holds NaN/Inf, or that the parameters are all finite (so the data is not). */

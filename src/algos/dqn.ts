@@ -15,12 +15,18 @@ import { RecordEpisodeStatistics } from "../envs/wrappers/vector/common.js";
 import { type Backend, defaultBackend } from "../nn/backend.js";
 import { argmaxRows } from "../nn/distributions.js";
 import { type LayerSpec, linear, relu } from "../nn/layers.js";
-import { Network } from "../nn/network.js";
+import { Network, type Parameterized } from "../nn/network.js";
 import { Adam, clipGradientNorm, findNonFinite } from "../nn/optim.js";
-import { Random } from "../rng/random.js";
+import { Random, type RandomState } from "../rng/random.js";
+import { loadParameters, saveParameters } from "../nn/checkpoint.js";
+import type { VectorEnvState } from "../envs/vector.js";
+import type { VectorRecordEpisodeStatisticsState } from "../envs/wrappers/vector/common.js";
 import {
+  CHECKPOINT_KIND,
   ConfigError,
   EpisodeLog,
+  type EpisodeLogState,
+  checkCheckpointMeta,
   type TrainCallbacks,
   type TrainResult,
   assertFinite,
@@ -33,7 +39,7 @@ import {
   unitInterval,
 } from "./common.js";
 import { expectedValues, encodePolicy, type SavedPolicy } from "./policy.js";
-import { ReplayBuffer } from "./replay-buffer.js";
+import { ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 
 export const dqnConfigSchema = z
   .object({
@@ -68,6 +74,19 @@ export const dqnConfigSchema = z
   .refine((c) => c.vMin === null || c.vMax === null || c.vMin < c.vMax, { error: "vMin must be < vMax", path: ["vMin"] });
 
 export type DQNConfig = z.infer<typeof dqnConfigSchema>;
+
+interface DQNState {
+  globalStep: number;
+  updates: number;
+  iteration: number;
+  elapsed: number;
+  current: number[];
+  rng: RandomState;
+  env: VectorEnvState;
+  episodeStatistics: VectorRecordEpisodeStatisticsState;
+  episodes: EpisodeLogState;
+  buffer: ReplayBufferState;
+}
 
 export const DQN_DEFAULTS: Omit<DQNConfig, "envId"> = {
   seed: 1,
@@ -130,6 +149,11 @@ export class DQN {
   private readonly sigma: number;
   private globalStep = 0;
   private updates = 0;
+  /** loop iterations done (each steps every env once) */
+  private iteration = 0;
+  private elapsedBefore = 0;
+  /** the observations the next action is chosen from */
+  private readonly current: Float32Array;
 
   constructor(config: Partial<DQNConfig> & { envId: string }, options: { backend?: Backend } = {}) {
     const c = (this.config = resolveDQNConfig(config));
@@ -159,6 +183,7 @@ export class DQN {
     this.optimizer = new Adam([this.qNetwork], { lr: c.learningRate, eps: c.adamEps });
     this.buffer = new ReplayBuffer(c.bufferSize, obsSize);
     this.rng = new Random(c.seed + 1);
+    this.current = new Float32Array(c.numEnvs * obsSize);
   }
 
   /** Q(s, ·) of the network's last forward, [batch × actions] (expected values for HL-Gauss). */
@@ -181,10 +206,10 @@ export class DQN {
     const probs = new Float64Array(c.hlGaussBins);
     let lastLoss = NaN, lastQ = NaN;
 
-    const start = now();
-    const [obs] = this.stats.reset({ seed: c.seed });
-    const current = obs.slice();
-    for (let g = 0; g < iterations; g++) {
+    const start = now() - this.elapsedBefore;
+    const current = this.current;
+    if (this.iteration === 0) current.set(this.stats.reset({ seed: c.seed })[0]);
+    for (let g = this.iteration; g < iterations; g++) {
       const epsilon = linearSchedule(c.startE, c.endE, c.explorationFraction * c.totalTimesteps, g);
       if (this.rng.random() < epsilon) {
         for (let i = 0; i < N; i++) actions[i] = this.rng.integer(nA);
@@ -233,8 +258,14 @@ export class DQN {
         const sps = this.globalStep / (now() - start);
         callbacks.onProgress?.({ step: this.globalStep, totalSteps: iterations * N, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
       }
+      this.iteration = g + 1;
+      if (callbacks.checkpoint) {
+        this.elapsedBefore = now() - start;
+        callbacks.checkpoint(this.globalStep, g === iterations - 1);
+      }
     }
     const wall = now() - start;
+    this.elapsedBefore = wall;
     return {
       algo: "dqn",
       env: c.envId,
@@ -338,6 +369,43 @@ export class DQN {
     let s = 0;
     for (let b = 0; b < B; b++) s += q[b * nA + this.buffer.actions[sample[b]!]!]!;
     return s / B;
+  }
+
+  /** Everything needed to continue this run exactly (between two env steps), replay buffer included. */
+  saveCheckpoint(): Uint8Array {
+    const state: DQNState = {
+      globalStep: this.globalStep,
+      updates: this.updates,
+      iteration: this.iteration,
+      elapsed: this.elapsedBefore,
+      current: Array.from(this.current),
+      rng: this.rng.getState(),
+      env: this.env.getState(),
+      episodeStatistics: this.stats.getState(),
+      episodes: this.episodes.getState(),
+      buffer: this.buffer.getState(),
+    };
+    return saveParameters(this.modules(), this.optimizer, { kind: CHECKPOINT_KIND, algo: "dqn", config: this.config, state }, this.buffer.tensors());
+  }
+
+  /** Restores a `saveCheckpoint` of a run with the same config; `learn` then continues it. */
+  loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): void {
+    const { meta, extra } = loadParameters(bytes, this.modules(), this.optimizer, source);
+    const state = checkCheckpointMeta(meta, "dqn", this.config, source) as DQNState;
+    this.globalStep = state.globalStep;
+    this.updates = state.updates;
+    this.iteration = state.iteration;
+    this.elapsedBefore = state.elapsed;
+    this.current.set(state.current);
+    this.rng.setState(state.rng);
+    this.env.setState(state.env);
+    this.stats.setState(state.episodeStatistics);
+    this.episodes.setState(state.episodes);
+    this.buffer.setState(state.buffer, extra);
+  }
+
+  private modules(): Record<string, Parameterized> {
+    return { q_network: this.qNetwork, target_network: this.targetNetwork };
   }
 
   savePolicy(): Uint8Array {

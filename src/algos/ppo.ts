@@ -26,12 +26,20 @@ import {
   gaussianSample,
 } from "../nn/distributions.js";
 import { type LayerSpec, linear, tanh } from "../nn/layers.js";
-import { Network, ParameterTensor } from "../nn/network.js";
+import { Network, ParameterTensor, type Parameterized } from "../nn/network.js";
 import { Adam, clipGradientNorm, findNonFinite } from "../nn/optim.js";
-import { Random } from "../rng/random.js";
+import { Random, type RandomState } from "../rng/random.js";
+import { loadParameters, saveParameters } from "../nn/checkpoint.js";
+import type { VectorEnvState } from "../envs/vector.js";
+import type { VectorRecordEpisodeStatisticsState } from "../envs/wrappers/vector/common.js";
+import type { VectorNormalizeRewardState } from "../envs/wrappers/vector/stateful-reward.js";
+import type { RunningMeanStdState } from "../envs/wrappers/running-mean-std.js";
 import {
+  CHECKPOINT_KIND,
   EpisodeLog,
+  type EpisodeLogState,
   type TrainCallbacks,
+  checkCheckpointMeta,
   type TrainResult,
   assertFinite,
   describeNonFinite,
@@ -111,6 +119,7 @@ export class PPO {
   private readonly base: VectorEnv;
   private readonly stats: RecordEpisodeStatistics;
   private readonly obsRms: RunningMeanStd | null;
+  private rewardNormalizer: NormalizeReward | null = null;
   private readonly policyRng: Random;
   private readonly shuffleRng: Random;
   private readonly obsSize: number;
@@ -118,6 +127,11 @@ export class PPO {
   private readonly numActions: number;
   private globalStep = 0;
   private iteration = 0;
+  /** wall-clock seconds of training before the current `learn` call (restored from checkpoints) */
+  private elapsedBefore = 0;
+  /** the policy's next input (normalized where configured) and whether each env just ended an episode */
+  private readonly nextObs: Float32Array;
+  private readonly nextDone: Float64Array;
 
   constructor(config: Partial<PPOConfig> & { envId: string }, options: { backend?: Backend } = {}) {
     const c = (this.config = resolvePPOConfig(config));
@@ -136,7 +150,7 @@ export class PPO {
     if (this.continuous) {
       env = new ClipAction(env);
       if (c.normalize) {
-        env = new NormalizeReward(env, c.gamma);
+        env = this.rewardNormalizer = new NormalizeReward(env, c.gamma);
         env = new TransformReward(env, (r) => {
           for (let i = 0; i < r.length; i++) r[i] = Math.min(REWARD_CLIP, Math.max(-REWARD_CLIP, r[i]!));
           return r;
@@ -162,6 +176,8 @@ export class PPO {
     this.optimizer = new Adam(this.logStd ? [this.actor, this.critic, this.logStd] : [this.actor, this.critic], { lr: c.learningRate, eps: c.adamEps });
     this.policyRng = new Random(c.seed + 1);
     this.shuffleRng = new Random(c.seed + 2);
+    this.nextObs = new Float32Array(c.numEnvs * this.obsSize);
+    this.nextDone = new Float64Array(c.numEnvs);
   }
 
   private get parameterGroups() {
@@ -202,12 +218,11 @@ export class PPO {
     const values = new Float64Array(batchSize);
     const advantages = new Float64Array(batchSize);
     const returns = new Float64Array(batchSize);
-    const nextObs = new Float32Array(N * d);
-    const nextDone = new Float64Array(N);
+    const { nextObs, nextDone } = this;
     const stepActions = this.continuous ? new Float64Array(N * A) : new Int32Array(N);
     const stepLogProb = new Float64Array(N);
     const stepEntropy = new Float64Array(N);
-    const indices = Int32Array.from({ length: batchSize }, (_, i) => i);
+    const indices = new Int32Array(batchSize);
     const mbActions = new Float64Array(minibatchSize * A);
     const newLogProb = new Float64Array(minibatchSize);
     const entropy = new Float64Array(minibatchSize);
@@ -219,11 +234,12 @@ export class PPO {
     const mbReturns = new Float64Array(minibatchSize);
     const terms: PPOLossTerms = { policyLoss: 0, valueLoss: 0, entropy: 0, oldApproxKl: 0, approxKl: 0, clipFraction: 0 };
 
-    const start = now();
-    let [obs] = this.env.reset({ seed: c.seed });
-    this.normalizeObservations(obs, N, nextObs);
-
-    for (let iteration = 1; iteration <= numIterations; iteration++) {
+    const start = now() - this.elapsedBefore;
+    if (this.iteration === 0) {
+      const [obs] = this.env.reset({ seed: c.seed });
+      this.normalizeObservations(obs, N, nextObs);
+    }
+    for (let iteration = this.iteration + 1; iteration <= numIterations; iteration++) {
       this.iteration = iteration;
       if (c.annealLr) this.optimizer.lr = (1 - (iteration - 1) / numIterations) * c.learningRate;
 
@@ -275,6 +291,7 @@ export class PPO {
 
       let clipFractionSum = 0, minibatches = 0;
       let pgLoss = 0, vLoss = 0, entropyLoss = 0, oldApproxKl = 0, approxKl = 0;
+      for (let i = 0; i < batchSize; i++) indices[i] = i; // CleanRL's b_inds = np.arange(batch_size), every iteration
       epochs: for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
         this.shuffleRng.shuffle(indices);
         for (let mbStart = 0; mbStart < batchSize; mbStart += minibatchSize) {
@@ -348,8 +365,11 @@ export class PPO {
         "charts/SPS": sps,
       });
       callbacks.onProgress?.({ step: this.globalStep, totalSteps: numIterations * batchSize, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
+      this.elapsedBefore = now() - start;
+      callbacks.checkpoint?.(this.globalStep, iteration === numIterations);
     }
     const wall = now() - start;
+    this.elapsedBefore = wall;
     return {
       algo: "ppo",
       env: c.envId,
@@ -384,6 +404,47 @@ export class PPO {
     throw new Error("unreachable");
   }
 
+  /** Everything needed to continue this run exactly (at an iteration boundary), in the tsrl tensor file format. */
+  saveCheckpoint(): Uint8Array {
+    const state: PPOState = {
+      globalStep: this.globalStep,
+      iteration: this.iteration,
+      elapsed: this.elapsedBefore,
+      nextObs: Array.from(this.nextObs),
+      nextDone: Array.from(this.nextDone),
+      policyRng: this.policyRng.getState(),
+      shuffleRng: this.shuffleRng.getState(),
+      env: this.base.getState(),
+      episodeStatistics: this.stats.getState(),
+      rewardNormalization: this.rewardNormalizer?.getState() ?? null,
+      obsRms: this.obsRms?.getState() ?? null,
+      episodes: this.episodes.getState(),
+    };
+    return saveParameters(this.modules(), this.optimizer, { kind: CHECKPOINT_KIND, algo: "ppo", config: this.config, state });
+  }
+
+  /** Restores a `saveCheckpoint` of a run with the same config; `learn` then continues it. */
+  loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): void {
+    const { meta } = loadParameters(bytes, this.modules(), this.optimizer, source);
+    const state = checkCheckpointMeta(meta, "ppo", this.config, source) as PPOState;
+    this.globalStep = state.globalStep;
+    this.iteration = state.iteration;
+    this.elapsedBefore = state.elapsed;
+    this.nextObs.set(state.nextObs);
+    this.nextDone.set(state.nextDone);
+    this.policyRng.setState(state.policyRng);
+    this.shuffleRng.setState(state.shuffleRng);
+    this.base.setState(state.env);
+    this.stats.setState(state.episodeStatistics);
+    if (this.rewardNormalizer && state.rewardNormalization) this.rewardNormalizer.setState(state.rewardNormalization);
+    if (this.obsRms && state.obsRms) this.obsRms.setState(state.obsRms);
+    this.episodes.setState(state.episodes);
+  }
+
+  private modules(): Record<string, Parameterized> {
+    return this.logStd ? { actor: this.actor, critic: this.critic, actor_logstd: this.logStd } : { actor: this.actor, critic: this.critic };
+  }
+
   /** The trained policy (actor and, for continuous control, observation statistics) for `tsrl enjoy` and the browser. */
   savePolicy(): Uint8Array {
     const policy: SavedPolicy = {
@@ -398,6 +459,21 @@ export class PPO {
     if (this.logStd) tensors.push({ name: "policy.logstd", shape: [this.actionDim], data: this.logStd.value.slice() });
     return encodePolicy(policy, tensors);
   }
+}
+
+interface PPOState {
+  globalStep: number;
+  iteration: number;
+  elapsed: number;
+  nextObs: number[];
+  nextDone: number[];
+  policyRng: RandomState;
+  shuffleRng: RandomState;
+  env: VectorEnvState;
+  episodeStatistics: VectorRecordEpisodeStatisticsState;
+  rewardNormalization: VectorNormalizeRewardState | null;
+  obsRms: RunningMeanStdState | null;
+  episodes: EpisodeLogState;
 }
 
 export interface PPOLossTerms {

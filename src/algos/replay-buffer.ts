@@ -1,5 +1,13 @@
 /** A uniform replay buffer on typed arrays (SB3's `ReplayBuffer` as CleanRL's DQN uses it: next observations stored, sampling with replacement). */
+import type { NamedTensor } from "../nn/network.js";
 import type { Random } from "../rng/random.js";
+
+export interface ReplayBufferState {
+  capacity: number;
+  obsSize: number;
+  position: number;
+  full: boolean;
+}
 
 export class ReplayBuffer {
   readonly obs: Float32Array;
@@ -43,5 +51,38 @@ export class ReplayBuffer {
     const size = this.size;
     if (size === 0) throw new Error("cannot sample from an empty replay buffer");
     for (let i = 0; i < count; i++) out[i] = rng.integer(size);
+  }
+
+  getState(): ReplayBufferState {
+    return { capacity: this.capacity, obsSize: this.obsSize, position: this.position, full: this.full };
+  }
+
+  /** The stored transitions as float32 tensors (actions and flags are small integers, exact in float32). */
+  tensors(): NamedTensor[] {
+    const n = this.size, d = this.obsSize;
+    return [
+      { name: "replay.obs", shape: [n, d], data: this.obs.slice(0, n * d) },
+      { name: "replay.next_obs", shape: [n, d], data: this.nextObs.slice(0, n * d) },
+      { name: "replay.actions", shape: [n], data: Float32Array.from(this.actions.subarray(0, n)) },
+      { name: "replay.rewards", shape: [n], data: this.rewards.slice(0, n) },
+      { name: "replay.dones", shape: [n], data: this.dones.slice(0, n) },
+    ];
+  }
+
+  setState(s: ReplayBufferState, tensors: ReadonlyMap<string, NamedTensor>): void {
+    if (s.capacity !== this.capacity || s.obsSize !== this.obsSize) throw new Error(`replay buffer state is for capacity ${s.capacity} × ${s.obsSize}, this buffer is ${this.capacity} × ${this.obsSize}`);
+    const n = s.full ? s.capacity : s.position;
+    const get = (name: string, length: number) => {
+      const t = tensors.get(name);
+      if (!t || t.data.length !== length) throw new Error(`replay buffer state: ${name} missing or not ${length} values`);
+      return t.data;
+    };
+    this.obs.set(get("replay.obs", n * s.obsSize));
+    this.nextObs.set(get("replay.next_obs", n * s.obsSize));
+    this.actions.set(get("replay.actions", n));
+    this.rewards.set(get("replay.rewards", n));
+    this.dones.set(get("replay.dones", n));
+    this.position = s.position;
+    this.full = s.full;
   }
 }

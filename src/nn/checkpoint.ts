@@ -15,8 +15,10 @@ function moduleTensors(name: string, module: Parameterized): NamedTensor[] {
   return module.params.map((p) => ({ name: `${name}.${p.name}`, shape: [...p.shape], data: module.backend.view32(p.value, p.size).slice() }));
 }
 
-export function saveParameters(modules: Record<string, Parameterized>, optimizer?: Optimizer, meta: Record<string, unknown> = {}): Uint8Array {
+/** `extra` tensors (e.g. a replay buffer) are stored under "extra.<name>" and come back from `loadParameters`. */
+export function saveParameters(modules: Record<string, Parameterized>, optimizer?: Optimizer, meta: Record<string, unknown> = {}, extra: NamedTensor[] = []): Uint8Array {
   const tensors = Object.entries(modules).flatMap(([name, m]) => moduleTensors(name, m));
+  for (const t of extra) tensors.push({ ...t, name: `extra.${t.name}` });
   let optimizerMeta: Omit<OptimizerState, "tensors"> | null = null;
   if (optimizer) {
     const { tensors: moments, ...rest } = optimizer.getState();
@@ -26,8 +28,13 @@ export function saveParameters(modules: Record<string, Parameterized>, optimizer
   return encodeTensorFile({ ...meta, format: PARAMETERS_FORMAT, version: PARAMETERS_FORMAT_VERSION, optimizer: optimizerMeta }, tensors);
 }
 
-/** Loads what `saveParameters` wrote into the same modules (and optimizer); returns the extra metadata. */
-export function loadParameters(bytes: Uint8Array, modules: Record<string, Parameterized>, optimizer?: Optimizer, source = "parameters file"): Record<string, unknown> {
+/** Loads what `saveParameters` wrote into the same modules (and optimizer); returns the metadata and the extra tensors. */
+export function loadParameters(
+  bytes: Uint8Array,
+  modules: Record<string, Parameterized>,
+  optimizer?: Optimizer,
+  source = "parameters file",
+): { meta: Record<string, unknown>; extra: Map<string, NamedTensor> } {
   const file = decodeTensorFile(bytes, source);
   const { format, version, optimizer: optimizerMeta, ...meta } = file.meta as { format?: unknown; version?: unknown; optimizer?: Omit<OptimizerState, "tensors"> | null };
   if (format !== PARAMETERS_FORMAT) throw new TensorFileError(`${source}: not a parameters file (format ${JSON.stringify(format)})`);
@@ -56,5 +63,7 @@ export function loadParameters(bytes: Uint8Array, modules: Record<string, Parame
   }
   for (const [dst, src] of writes) dst.set(src);
   if (optimizer && optimizerState) optimizer.setState(optimizerState);
-  return meta;
+  const extra = new Map<string, NamedTensor>();
+  for (const t of file.tensors.values()) if (t.name.startsWith("extra.")) extra.set(t.name.slice(6), { ...t, name: t.name.slice(6) });
+  return { meta, extra };
 }
