@@ -17,8 +17,8 @@ export interface EpisodeRecord {
 /** Hooks into a training loop; all optional, all synchronous. */
 export interface TrainCallbacks {
   onEpisode?(episode: EpisodeRecord): void;
-  /** scalar metrics (losses, entropy, KL, SPS, learning rate, …) at a global step */
-  onMetrics?(step: number, metrics: Record<string, number>): void;
+  /** scalar metrics (losses, entropy, KL, SPS, learning rate, …) at a global step, with the run's wall-clock seconds so far */
+  onMetrics?(step: number, metrics: Record<string, number>, wallSeconds: number): void;
   /** called often (every iteration or every few hundred steps) for progress displays */
   onProgress?(progress: TrainProgress): void;
   /**

@@ -244,8 +244,8 @@ export class DQN {
           assertFinite(lastLoss, "the DQN loss", this.updates, this.globalStep, () => describeNonFinite([{ name: "q_network", network: this.qNetwork }]));
           if (g % 100 === 0) {
             lastQ = this.meanChosenQ(sample);
-            const sps = this.globalStep / (now() - start);
-            callbacks.onMetrics?.(this.globalStep, { "losses/td_loss": lastLoss, "losses/q_values": lastQ, "charts/epsilon": epsilon, "charts/SPS": sps });
+            const elapsed = now() - start;
+            callbacks.onMetrics?.(this.globalStep, { "losses/td_loss": lastLoss, "losses/q_values": lastQ, "charts/epsilon": epsilon, "charts/SPS": this.globalStep / elapsed }, elapsed);
           }
         }
         if (g % c.targetNetworkFrequency === 0) {

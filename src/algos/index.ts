@@ -7,6 +7,8 @@ import type { TrainCallbacks, TrainResult } from "./common.js";
 export interface Trainer {
   learn(callbacks?: TrainCallbacks): TrainResult;
   savePolicy(): Uint8Array;
+  saveCheckpoint(): Uint8Array;
+  loadCheckpoint(bytes: Uint8Array, source?: string): void;
 }
 
 export interface AlgorithmEntry {

@@ -363,7 +363,7 @@ export class PPO {
         "losses/clipfrac": clipFractionSum / minibatches,
         "losses/explained_variance": explainedVariance(values, returns),
         "charts/SPS": sps,
-      });
+      }, elapsed);
       callbacks.onProgress?.({ step: this.globalStep, totalSteps: numIterations * batchSize, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
       this.elapsedBefore = now() - start;
       callbacks.checkpoint?.(this.globalStep, iteration === numIterations);

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { listEnvs } from "../envs/registry.js";
 import { enjoyCommand } from "./enjoy.js";
 import { rolloutCommand } from "./rollout.js";
+import { registerRuns } from "./runs.js";
 import { registerTrain } from "./train.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -61,6 +62,7 @@ program
   .action(rolloutCommand);
 
 registerTrain(program);
+registerRuns(program);
 
 program
   .command("enjoy")

@@ -3,8 +3,12 @@ import cliProgress from "cli-progress";
 import { type Command, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { ALGORITHMS } from "../algos/index.js";
-import { ConfigError, camelCaseKeys } from "../algos/common.js";
+import { hostname } from "node:os";
+import { ALGORITHMS, type Trainer } from "../algos/index.js";
+import { ConfigError, camelCaseKeys, type TrainCallbacks, type TrainResult } from "../algos/common.js";
+import { type RunRecord, RunStore, storeDirectory } from "../track/store.js";
+import { Tracker, type TrackerOptions } from "../track/tracker.js";
+import { collectVersions } from "../track/versions.js";
 import { createBackend } from "../nn/backend.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 
@@ -72,7 +76,11 @@ function parseFlag(key: string, raw: string, example: unknown): unknown {
 export interface TrainFlags {
   env?: string;
   config?: string;
-  save?: string | false;
+  save?: string;
+  name?: string;
+  store?: string;
+  checkpointEvery?: string;
+  track?: boolean;
   json?: boolean;
   quiet?: boolean;
   backend?: "js" | "wasm";
@@ -96,8 +104,11 @@ export function registerTrain(program: Command): void {
       .description(entry.description)
       .option("-e, --env <id>", "environment id, e.g. CartPole-v1 (see `tsrl envs`); or `env:` in the config file")
       .option("-c, --config <file>", "YAML or JSON file of config fields (CleanRL names in snake_case, kebab-case or camelCase); flags override it")
-      .option("--save <file>", "where to write the trained policy (default: tsrl-runs/policies/<algo>-<env>-seed<seed>.tsrlpolicy)")
-      .option("--no-save", "do not save the policy")
+      .option("--name <name>", "a unique name for the run (default: <algo>-<env>-s<seed>-<id>)")
+      .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
+      .option("--checkpoint-every <steps>", "env steps between checkpoints, 0 for none (default: a tenth of the run)")
+      .option("--no-track", "do not record the run in the store")
+      .option("--save <file>", "also write the trained policy to this file (it is always saved in the store)")
       .option("--json", "end stdout with one JSON line: {algo, env, seed, total_timesteps, wall_s, sps, final_mean_return, episodes}")
       .option("-q, --quiet", "no progress bar")
       .addOption(new Option("--backend <kind>", "nn kernels: wasm (SIMD) or js (reference)").choices(["wasm", "js"]));
@@ -143,29 +154,59 @@ function trainCommand(algo: string, flags: TrainFlags, example: Record<string, u
   const config = entry.resolve({ ...fileConfig, ...flagConfig, envId });
   const backend = flags.backend ? createBackend(flags.backend) : undefined;
   const agent = entry.create(config, { backend });
+  if (flags.track === false) {
+    const result = runWithProgress(agent, config.totalTimesteps as number, flags, {});
+    if (typeof flags.save === "string") writeFileAtomic(flags.save, agent.savePolicy());
+    report(algo, result, flags, typeof flags.save === "string" ? flags.save : null, null);
+    return;
+  }
+  const store = new RunStore(storeDirectory(flags.store));
+  const checkpointEvery = flags.checkpointEvery === undefined ? Math.max(1, Math.round((config.totalTimesteps as number) / 10)) : Number(flags.checkpointEvery);
+  if (!(Number.isSafeInteger(checkpointEvery) && checkpointEvery >= 0)) throw new ConfigError(`--checkpoint-every: expected an integer ≥ 0, got "${String(flags.checkpointEvery)}"`);
+  const run = store.createRun({ name: flags.name, algo, env: config.envId, seed: config.seed, config, versions: { ...collectVersions(), pid: process.pid, host: hostname() }, checkpoint_every: checkpointEvery });
+  const result = trackedTraining(store, run.id, agent, { checkpointEvery }, (callbacks) => runWithProgress(agent, config.totalTimesteps as number, flags, callbacks));
+  const policy = store.addArtifact(run.id, "policy", result.total_timesteps, agent.savePolicy());
+  if (typeof flags.save === "string") writeFileAtomic(flags.save, agent.savePolicy());
+  report(algo, result, flags, typeof flags.save === "string" ? flags.save : policy.path, run);
+  store.close();
+}
 
-  const total = config.totalTimesteps as number;
+/** Runs `learn` under a tracker: finished runs get a summary, failures the error, and nothing recorded is lost. */
+export function trackedTraining(store: RunStore, runId: string, agent: Trainer, options: TrackerOptions, learn: (callbacks: TrainCallbacks) => TrainResult): TrainResult {
+  const tracker = new Tracker(store, runId, agent, options);
+  try {
+    const result = learn(tracker.callbacks());
+    tracker.flush();
+    store.finishRun(runId, "finished", { ...result });
+    return result;
+  } catch (err) {
+    tracker.flush();
+    store.finishRun(runId, "failed", null, (err as Error).message);
+    throw err;
+  }
+}
+
+export function runWithProgress(agent: Trainer, total: number, flags: { quiet?: boolean; json?: boolean }, callbacks: TrainCallbacks): TrainResult {
   const showBar = !flags.quiet && !flags.json && process.stderr.isTTY;
   const bar = new cliProgress.SingleBar(
     { format: " {bar} {percentage}% | {value}/{total} steps | {sps} steps/s | episodes {episodes} | return (last 20) {ret} | ETA {eta_formatted}", hideCursor: true, stream: process.stderr },
     cliProgress.Presets.shades_classic,
   );
   if (showBar) bar.start(total, 0, { sps: "-", episodes: 0, ret: "-" });
-  let result;
   try {
-    result = agent.learn({
+    return agent.learn({
+      ...callbacks,
       onProgress: (p) => {
+        callbacks.onProgress?.(p);
         if (showBar) bar.update(Math.min(p.step, total), { sps: Math.round(p.sps), episodes: p.episodes, ret: Number.isNaN(p.recentMeanReturn) ? "-" : p.recentMeanReturn.toFixed(1) });
       },
     });
   } finally {
     if (showBar) bar.stop();
   }
-  let savedTo: string | null = null;
-  if (flags.save !== false) {
-    savedTo = typeof flags.save === "string" ? flags.save : `tsrl-runs/policies/${algo}-${config.envId}-seed${config.seed}.tsrlpolicy`;
-    writeFileAtomic(savedTo, agent.savePolicy());
-  }
+}
+
+export function report(algo: string, result: TrainResult, flags: { json?: boolean }, savedTo: string | null, run: RunRecord | null): void {
   if (flags.json) {
     console.log(JSON.stringify(result));
     return;
@@ -174,5 +215,6 @@ function trainCommand(algo: string, flags: TrainFlags, example: Record<string, u
     `${algo} on ${result.env}, seed ${result.seed}: ${result.total_timesteps} steps in ${result.wall_s.toFixed(1)} s (${Math.round(result.sps)} steps/s), ` +
       `${result.episodes} episodes, mean return of the last 100: ${result.final_mean_return.toFixed(2)}`,
   );
+  if (run) console.log(`run ${run.id} (${run.name}) recorded in the store (tsrl runs show ${run.id})`);
   if (savedTo) console.log(`policy saved to ${savedTo} (watch it: tsrl enjoy ${savedTo})`);
 }

@@ -7,6 +7,7 @@ import { pendulum } from "./classic/pendulum.js";
 import { type Action, type Env, type EnvSpec, KernelEnv, TimeLimit } from "./env.js";
 import type { EnvKernel } from "./kernel.js";
 import { type AutoresetMode, VectorEnv } from "./vector.js";
+import { editDistance } from "../util/edit-distance.js";
 
 const registry = new Map<string, EnvSpec>();
 
@@ -72,18 +73,4 @@ export function makeVec(id: string, options: MakeVecOptions = {}): VectorEnv {
     autoresetMode: options.autoresetMode ?? "next-step",
     maxEpisodeSteps: options.maxEpisodeSteps === undefined ? s.maxEpisodeSteps : options.maxEpisodeSteps,
   });
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
 }

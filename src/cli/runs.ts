@@ -1,0 +1,141 @@
+/** `tsrl runs list|show|rm` and `tsrl resume`: reading and continuing runs in the store. */
+import type { Command } from "commander";
+import { createInterface } from "node:readline/promises";
+import { hostname } from "node:os";
+import { ALGORITHMS } from "../algos/index.js";
+import { type RunRecord, RunStore, StoreError, storeDirectory } from "../track/store.js";
+import { collectVersions, tsrlVersion } from "../track/versions.js";
+import { report, runWithProgress, trackedTraining } from "./train.js";
+
+/** "running" runs whose process is gone (killed, crashed) show as "killed". */
+function displayStatus(run: RunRecord): string {
+  if (run.status !== "running") return run.status;
+  const { pid, host } = run.versions as { pid?: number; host?: string };
+  if (host !== hostname() || pid === undefined) return "running";
+  try {
+    process.kill(pid, 0);
+    return "running";
+  } catch {
+    return "killed";
+  }
+}
+
+function openStore(dir: string | undefined): RunStore {
+  return new RunStore(storeDirectory(dir), { create: false });
+}
+
+export function registerRuns(program: Command): void {
+  const runs = program.command("runs").description("List, inspect and delete the runs recorded in the store");
+  runs
+    .command("list")
+    .description("One line per run (newest last)")
+    .option("--env <id>", "only runs on this env")
+    .option("--algo <name>", "only runs of this algorithm")
+    .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
+    .option("--json", "print JSON")
+    .action((opts: { env?: string; algo?: string; store?: string; json?: boolean }) => {
+      const store = openStore(opts.store);
+      const rows = store.listRuns({ env: opts.env, algo: opts.algo }).map((r) => ({
+        id: r.id,
+        name: r.name,
+        algo: r.algo,
+        env: r.env,
+        seed: r.seed,
+        status: displayStatus(r),
+        steps: r.last_step,
+        final_mean_return: (r.summary?.final_mean_return as number | undefined) ?? null,
+        wall_s: (r.summary?.wall_s as number | undefined) ?? null,
+        started_at: r.started_at,
+      }));
+      if (opts.json) return console.log(JSON.stringify(rows));
+      if (rows.length === 0) return console.log(`no runs in ${store.dir}`);
+      const table = rows.map((r) => [r.id, r.name, r.algo, r.env, String(r.seed), r.status, String(r.steps), r.final_mean_return === null ? "-" : r.final_mean_return.toFixed(2), r.wall_s === null ? "-" : r.wall_s.toFixed(1)]);
+      const header = ["id", "name", "algo", "env", "seed", "status", "steps", "final return", "wall s"];
+      const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
+      for (const row of [header, ...table]) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+    });
+  runs
+    .command("show")
+    .description("Config, versions, status, summary, metric keys and checkpoints of a run")
+    .argument("<run>", "run id, id prefix or name")
+    .option("--store <dir>", "run store directory")
+    .option("--json", "print JSON, including every episode as {step, return, length}")
+    .action((idOrName: string, opts: { store?: string; json?: boolean }) => {
+      const store = openStore(opts.store);
+      const run = store.getRun(idOrName);
+      const details = {
+        ...run,
+        status: displayStatus(run),
+        metric_keys: store.metricKeys(run.id),
+        artifacts: store.artifacts(run.id),
+        episodes: store.episodes(run.id).map((e) => ({ step: e.step, return: e.return, length: e.length })),
+      };
+      if (opts.json) return console.log(JSON.stringify(details));
+      const { episodes, ...rest } = details;
+      console.log(JSON.stringify(rest, null, 2));
+      console.log(`${episodes.length} episodes recorded (--json lists them)`);
+    });
+  runs
+    .command("rm")
+    .description("Delete a run, its rows and its files")
+    .argument("<run>", "run id, id prefix or name")
+    .option("--store <dir>", "run store directory")
+    .option("-y, --yes", "do not ask")
+    .action(async (idOrName: string, opts: { store?: string; yes?: boolean }) => {
+      const store = openStore(opts.store);
+      const run = store.getRun(idOrName);
+      if (!opts.yes) {
+        if (!process.stdin.isTTY) throw new StoreError("refusing to delete without confirmation: pass --yes");
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question(`delete run ${run.id} (${run.name}) and its files? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) return console.log("kept");
+      }
+      store.deleteRun(run.id);
+      console.log(`deleted run ${run.id} (${run.name})`);
+    });
+
+  program
+    .command("resume")
+    .description("Continue a run from its last checkpoint; the result is identical to an uninterrupted run")
+    .argument("<run>", "run id, id prefix or name")
+    .option("--store <dir>", "run store directory")
+    .option("--checkpoint <step>", "resume from the checkpoint at this step instead of the newest")
+    .option("--force", "resume even if the run was made with another tsrl version")
+    .option("--json", "end stdout with the result as one JSON line")
+    .option("-q, --quiet", "no progress bar")
+    .action((idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; json?: boolean; quiet?: boolean }) => {
+      const store = openStore(opts.store);
+      const run = store.getRun(idOrName);
+      const status = displayStatus(run);
+      if (run.status === "finished") throw new StoreError(`run ${run.id} (${run.name}) already finished; start a new one with tsrl train`);
+      if (status === "running") throw new StoreError(`run ${run.id} is still running (pid ${String((run.versions as { pid?: number }).pid)})`);
+      const version = (run.versions as { tsrl?: string }).tsrl;
+      if (version !== tsrlVersion() && !opts.force) {
+        throw new StoreError(`run ${run.id} was made with tsrl ${version}, this is ${tsrlVersion()}: results may differ; pass --force to resume anyway`);
+      }
+      const entry = ALGORITHMS[run.algo];
+      if (!entry) throw new StoreError(`run ${run.id} uses algorithm "${run.algo}", which this tsrl does not have`);
+      const agent = entry.create(entry.resolve({ ...run.config, envId: run.env }));
+      const checkpoints = store.artifacts(run.id, "checkpoint");
+      const wanted = opts.checkpoint === undefined ? checkpoints.at(-1) : checkpoints.find((c) => c.step === Number(opts.checkpoint));
+      if (opts.checkpoint !== undefined && !wanted) throw new StoreError(`run ${run.id} has no checkpoint at step ${opts.checkpoint}; it has ${checkpoints.map((c) => c.step).join(", ") || "none"}`);
+      let step = 0;
+      if (wanted) {
+        try {
+          agent.loadCheckpoint(store.readArtifact(wanted), wanted.path);
+        } catch (err) {
+          const previous = checkpoints.filter((c) => c.step < wanted.step).at(-1);
+          throw new StoreError(`${(err as Error).message}${previous ? `; the previous checkpoint is at step ${previous.step}: tsrl resume ${run.id} --checkpoint ${previous.step}` : ""}`);
+        }
+        step = wanted.step;
+      }
+      store.reopenRun(run.id, step);
+      store.db.prepare("UPDATE runs SET versions = ? WHERE id = ?").run(JSON.stringify({ ...run.versions, ...collectVersions(), pid: process.pid, host: hostname() }), run.id);
+      const total = run.config.totalTimesteps as number;
+      const result = trackedTraining(store, run.id, agent, { checkpointEvery: run.checkpoint_every, startStep: step }, (callbacks) => runWithProgress(agent, total, opts, callbacks));
+      const policy = store.addArtifact(run.id, "policy", result.total_timesteps, agent.savePolicy());
+      report(run.algo, result, opts, policy.path, run);
+      store.close();
+    });
+}

@@ -1,0 +1,264 @@
+/**
+ * The run store: one SQLite database (WAL, so several training processes and readers can use it
+ * at once) plus artifact files beside it. Every write is a short transaction; a busy timeout
+ * makes concurrent writers wait instead of failing with "database is locked".
+ *
+ *   <store>/runs.sqlite        runs, metrics, episodes, artifacts
+ *   <store>/artifacts/<run>/   checkpoints and saved policies (checksums in the DB)
+ */
+import Database from "better-sqlite3";
+import { createHash, randomBytes } from "node:crypto";
+import { accessSync, constants, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../node/atomic-write.js";
+import { editDistance } from "../util/edit-distance.js";
+
+export const STORE_SCHEMA_VERSION = 1;
+export type RunStatus = "running" | "finished" | "failed" | "killed";
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  algo: string;
+  env: string;
+  seed: number;
+  config: Record<string, unknown>;
+  status: RunStatus;
+  started_at: string;
+  ended_at: string | null;
+  versions: Record<string, unknown>;
+  /** env steps between checkpoints (0: none) */
+  checkpoint_every: number;
+  summary: Record<string, unknown> | null;
+  error: string | null;
+  /** the step of the last recorded row (metric or episode) */
+  last_step: number;
+}
+
+export interface ArtifactRecord {
+  run_id: string;
+  kind: "checkpoint" | "policy";
+  step: number;
+  path: string;
+  sha256: string;
+  bytes: number;
+  created_at: string;
+}
+
+export interface EpisodeRow {
+  step: number;
+  wall: number;
+  return: number;
+  length: number;
+}
+
+export interface MetricRow {
+  step: number;
+  wall: number;
+  key: string;
+  value: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  algo TEXT NOT NULL,
+  env TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  versions TEXT NOT NULL,
+  checkpoint_every INTEGER NOT NULL,
+  summary TEXT,
+  error TEXT
+);
+CREATE TABLE IF NOT EXISTS metrics (run_id TEXT NOT NULL, step INTEGER NOT NULL, wall REAL NOT NULL, key TEXT NOT NULL, value REAL);
+CREATE INDEX IF NOT EXISTS metrics_by_run ON metrics (run_id, key, step);
+CREATE TABLE IF NOT EXISTS episodes (run_id TEXT NOT NULL, step INTEGER NOT NULL, wall REAL NOT NULL, return REAL NOT NULL, length INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS episodes_by_run ON episodes (run_id, step);
+CREATE TABLE IF NOT EXISTS artifacts (run_id TEXT NOT NULL, kind TEXT NOT NULL, step INTEGER NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS artifacts_by_run ON artifacts (run_id, kind, step);
+`;
+
+export class StoreError extends Error {
+  override name = "StoreError";
+}
+
+/** The store directory: `--store`, else $TSRL_STORE, else ./tsrl-runs. */
+export function storeDirectory(option?: string): string {
+  return resolve(option ?? process.env.TSRL_STORE ?? "tsrl-runs");
+}
+
+export class RunStore {
+  readonly dir: string;
+  readonly db: Database.Database;
+
+  constructor(dir: string, options: { create?: boolean } = {}) {
+    this.dir = resolve(dir);
+    const create = options.create ?? true;
+    try {
+      if (create) mkdirSync(this.dir, { recursive: true });
+      accessSync(this.dir, create ? constants.W_OK : constants.R_OK);
+    } catch (err) {
+      throw new StoreError(`store ${this.dir} is not ${create ? "writable" : "readable"} (${(err as NodeJS.ErrnoException).code}); pass --store DIR or set TSRL_STORE`);
+    }
+    try {
+      this.db = new Database(join(this.dir, "runs.sqlite"), { fileMustExist: !create, timeout: 30_000 });
+    } catch (err) {
+      throw new StoreError(`cannot open the run store in ${this.dir}: ${(err as Error).message}`);
+    }
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.exec(SCHEMA);
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    if (version === 0) this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
+    else if (version > STORE_SCHEMA_VERSION) throw new StoreError(`store ${this.dir} has schema version ${version}; this tsrl reads up to ${STORE_SCHEMA_VERSION}: upgrade tsrl`);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  createRun(run: Omit<RunRecord, "id" | "status" | "started_at" | "ended_at" | "summary" | "error" | "last_step" | "name"> & { name?: string }): RunRecord {
+    const id = randomBytes(4).toString("hex");
+    const name = run.name ?? `${run.algo}-${run.env}-s${run.seed}-${id}`;
+    if (this.db.prepare("SELECT 1 FROM runs WHERE name = ?").get(name)) throw new StoreError(`a run named "${name}" already exists in ${this.dir}; pick another --name`);
+    const startedAt = new Date().toISOString();
+    this.db
+      .prepare("INSERT INTO runs (id, name, algo, env, seed, config, status, started_at, versions, checkpoint_every) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)")
+      .run(id, name, run.algo, run.env, run.seed, JSON.stringify(run.config), startedAt, JSON.stringify(run.versions), run.checkpoint_every);
+    return this.getRun(id);
+  }
+
+  /** A run by id, id prefix or name; unknown ones get close suggestions. */
+  getRun(idOrName: string): RunRecord {
+    const exact = this.db.prepare("SELECT * FROM runs WHERE id = ? OR name = ?").all(idOrName, idOrName) as RawRun[];
+    const rows = exact.length ? exact : (this.db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%'").all(idOrName) as RawRun[]);
+    if (rows.length === 1) return this.decode(rows[0]!);
+    if (rows.length > 1) throw new StoreError(`"${idOrName}" matches ${rows.length} runs (${rows.map((r) => r.id).join(", ")}); give more of the id`);
+    const names = (this.db.prepare("SELECT id, name FROM runs").all() as { id: string; name: string }[]).flatMap((r) => [r.id, r.name]);
+    const close = names.filter((n) => editDistance(n.toLowerCase(), idOrName.toLowerCase()) <= Math.max(2, idOrName.length / 4)).slice(0, 3);
+    throw new StoreError(`no run "${idOrName}" in ${this.dir}${close.length ? `; did you mean ${close.join(", ")}?` : ""} (tsrl runs list shows them all)`);
+  }
+
+  listRuns(filter: { env?: string; algo?: string; status?: string } = {}): RunRecord[] {
+    const where: string[] = [];
+    const args: string[] = [];
+    for (const key of ["env", "algo", "status"] as const) {
+      if (filter[key]) {
+        where.push(`${key} = ?`);
+        args.push(filter[key]!);
+      }
+    }
+    const rows = this.db.prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at`).all(...args) as RawRun[];
+    return rows.map((r) => this.decode(r));
+  }
+
+  /** Appends rows in one transaction (the tracker batches them). */
+  appendRows(runId: string, episodes: readonly EpisodeRow[], metrics: readonly MetricRow[]): void {
+    const insertEpisode = this.db.prepare("INSERT INTO episodes (run_id, step, wall, return, length) VALUES (?, ?, ?, ?, ?)");
+    const insertMetric = this.db.prepare("INSERT INTO metrics (run_id, step, wall, key, value) VALUES (?, ?, ?, ?, ?)");
+    this.db.transaction(() => {
+      for (const e of episodes) insertEpisode.run(runId, e.step, e.wall, e.return, e.length);
+      for (const m of metrics) insertMetric.run(runId, m.step, m.wall, m.key, Number.isFinite(m.value) ? m.value : null);
+    })();
+  }
+
+  /** Writes an artifact file atomically and records it with its checksum, in one step with `rows`. */
+  addArtifact(runId: string, kind: ArtifactRecord["kind"], step: number, bytes: Uint8Array, rows?: { episodes: EpisodeRow[]; metrics: MetricRow[] }): ArtifactRecord {
+    const dir = join(this.dir, "artifacts", runId);
+    const file = join(dir, kind === "checkpoint" ? `checkpoint-${String(step).padStart(10, "0")}.tsrlckpt` : "policy.tsrlpolicy");
+    writeFileAtomic(file, bytes);
+    const record: ArtifactRecord = { run_id: runId, kind, step, path: file, sha256: sha256(bytes), bytes: bytes.length, created_at: new Date().toISOString() };
+    this.db.transaction(() => {
+      if (rows) this.appendRows(runId, rows.episodes, rows.metrics);
+      if (kind === "policy") this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = 'policy'").run(runId);
+      this.db.prepare("INSERT INTO artifacts (run_id, kind, step, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(record.run_id, kind, step, file, record.sha256, record.bytes, record.created_at);
+    })();
+    return record;
+  }
+
+  artifacts(runId: string, kind?: ArtifactRecord["kind"]): ArtifactRecord[] {
+    return this.db.prepare(`SELECT * FROM artifacts WHERE run_id = ? ${kind ? "AND kind = ?" : ""} ORDER BY step`).all(...(kind ? [runId, kind] : [runId])) as ArtifactRecord[];
+  }
+
+  /** Reads an artifact and checks its checksum; a mismatch names the file and what to do. */
+  readArtifact(a: ArtifactRecord): Uint8Array {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(a.path);
+    } catch (err) {
+      throw new StoreError(`${a.kind} ${a.path} is missing (${(err as NodeJS.ErrnoException).code})`);
+    }
+    if (sha256(bytes) !== a.sha256) throw new StoreError(`${a.kind} ${a.path} is corrupted (checksum mismatch)`);
+    return bytes;
+  }
+
+  finishRun(runId: string, status: Exclude<RunStatus, "running">, summary: Record<string, unknown> | null, error?: string): void {
+    this.db.prepare("UPDATE runs SET status = ?, ended_at = ?, summary = ?, error = ? WHERE id = ?").run(status, new Date().toISOString(), summary && JSON.stringify(summary), error ?? null, runId);
+  }
+
+  /** Marks a run as running again and drops the rows recorded after `step` (they will be recomputed exactly). */
+  reopenRun(runId: string, step: number): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM episodes WHERE run_id = ? AND step > ?").run(runId, step);
+      this.db.prepare("DELETE FROM metrics WHERE run_id = ? AND step > ?").run(runId, step);
+      this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND step > ?").run(runId, step);
+      this.db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, summary = NULL, error = NULL WHERE id = ?").run(runId);
+    })();
+  }
+
+  episodes(runId: string): EpisodeRow[] {
+    return this.db.prepare("SELECT step, wall, return, length FROM episodes WHERE run_id = ? ORDER BY rowid").all(runId) as EpisodeRow[];
+  }
+
+  metrics(runId: string, key?: string): MetricRow[] {
+    return this.db.prepare(`SELECT step, wall, key, value FROM metrics WHERE run_id = ? ${key ? "AND key = ?" : ""} ORDER BY rowid`).all(...(key ? [runId, key] : [runId])) as MetricRow[];
+  }
+
+  metricKeys(runId: string): string[] {
+    return (this.db.prepare("SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key").all(runId) as { key: string }[]).map((r) => r.key);
+  }
+
+  deleteRun(runId: string): void {
+    this.db.transaction(() => {
+      for (const table of ["episodes", "metrics", "artifacts", "runs"]) this.db.prepare(`DELETE FROM ${table} WHERE ${table === "runs" ? "id" : "run_id"} = ?`).run(runId);
+    })();
+    rmSync(join(this.dir, "artifacts", runId), { recursive: true, force: true });
+  }
+
+  private decode(r: RawRun): RunRecord {
+    const last = this.db.prepare("SELECT MAX(step) AS s FROM (SELECT step FROM episodes WHERE run_id = ? UNION ALL SELECT step FROM metrics WHERE run_id = ?)").get(r.id, r.id) as { s: number | null };
+    return {
+      ...r,
+      config: JSON.parse(r.config),
+      versions: JSON.parse(r.versions),
+      summary: r.summary ? JSON.parse(r.summary) : null,
+      status: r.status as RunStatus,
+      last_step: last.s ?? 0,
+    };
+  }
+}
+
+interface RawRun {
+  id: string;
+  name: string;
+  algo: string;
+  env: string;
+  seed: number;
+  config: string;
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  versions: string;
+  checkpoint_every: number;
+  summary: string | null;
+  error: string | null;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}

@@ -1,0 +1,44 @@
+/** What a run records about the software and machine it ran on. */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { arch, cpus, platform, release } from "node:os";
+
+const pkgUrl = new URL("../../package.json", import.meta.url);
+
+export function tsrlVersion(): string {
+  return (JSON.parse(readFileSync(pkgUrl, "utf8")) as { version: string }).version;
+}
+
+export function collectVersions(cwd = process.cwd()): Record<string, unknown> {
+  const pkg = JSON.parse(readFileSync(pkgUrl, "utf8")) as { version: string; dependencies?: Record<string, string> };
+  const require = createRequire(pkgUrl);
+  const dependencies: Record<string, string | null> = {};
+  for (const name of Object.keys(pkg.dependencies ?? {})) {
+    try {
+      dependencies[name] = (require(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      dependencies[name] = null; // packages whose exports hide package.json
+    }
+  }
+  const cpuList = cpus();
+  return {
+    tsrl: pkg.version,
+    node: process.versions.node,
+    os: `${platform()} ${release()} ${arch()}`,
+    cpu: cpuList[0]?.model ?? "unknown",
+    cpu_count: cpuList.length,
+    dependencies,
+    git: gitState(cwd),
+  };
+}
+
+/** The commit and dirty flag of the user's working directory, or null outside a git repository. */
+function gitState(cwd: string): { commit: string; dirty: boolean } | null {
+  try {
+    const run = (...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return { commit: run("rev-parse", "HEAD"), dirty: run("status", "--porcelain").length > 0 };
+  } catch {
+    return null;
+  }
+}

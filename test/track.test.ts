@@ -1,0 +1,92 @@
+/** The run store and exact resume, exercised through the CLI as a user would, including kill -9. */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { RunStore } from "../src/track/store.js";
+
+function tsrl(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts a run and kills it with SIGKILL once it has written `checkpoints` checkpoints. */
+async function killAfterCheckpoints(args: string[], dir: string, name: string, checkpoints: number): Promise<void> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: "ignore" });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (!existsSync(join(dir, "runs.sqlite"))) continue;
+    const store = new RunStore(dir, { create: false });
+    const run = store.listRuns().find((r) => r.name === name);
+    const count = run ? store.artifacts(run.id, "checkpoint").length : 0;
+    store.close();
+    if (count >= checkpoints) break;
+  }
+  child.kill("SIGKILL");
+  await exited;
+}
+
+/** Everything of a run that must not depend on interruptions (wall-clock values excluded). */
+function comparable(dir: string, name: string) {
+  const store = new RunStore(dir, { create: false });
+  const run = store.getRun(name);
+  const episodes = store.episodes(run.id).map((e) => [e.step, e.return, e.length]);
+  const metrics = store.metrics(run.id).filter((m) => m.key !== "charts/SPS").map((m) => [m.step, m.key, m.value]);
+  store.close();
+  return { episodes, metrics, status: run.status, summary: { ...run.summary, wall_s: 0, sps: 0 } };
+}
+
+describe("run store and exact resume", () => {
+  for (const [algo, steps, every] of [["ppo", "40960", "4096"], ["dqn", "12000", "2000"]] as const) {
+    it(`${algo}: kill -9 mid-run, resume ⇒ the same episodes and metrics as an uninterrupted run`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "tsrl-store-"));
+      const common = ["train", algo, "--env", "CartPole-v1", "--seed", "4", "--total-timesteps", steps, "--checkpoint-every", every, "--store", dir, "--quiet"];
+      const extra = algo === "dqn" ? ["--learning-starts", "1000"] : [];
+      assert.equal(tsrl(...common, ...extra, "--name", "full").code, 0);
+      await killAfterCheckpoints([...common, ...extra, "--name", "killed"], dir, "killed", 2);
+      const listed = JSON.parse(tsrl("runs", "list", "--store", dir, "--json").stdout) as { name: string; status: string }[];
+      assert.equal(listed.find((r) => r.name === "killed")?.status, "killed");
+      const resumed = tsrl("resume", "killed", "--store", dir, "--quiet");
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const a = comparable(dir, "full"), b = comparable(dir, "killed");
+      assert.equal(b.status, "finished");
+      assert.ok(a.episodes.length > 20);
+      assert.deepEqual(b.episodes, a.episodes);
+      assert.deepEqual(b.metrics, a.metrics);
+      assert.deepEqual(b.summary, a.summary);
+    });
+  }
+
+  it("show --json has config, versions and episodes; unknown names get suggestions; finished runs are not resumed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsrl-store-"));
+    assert.equal(tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "2048", "--store", dir, "--name", "tiny", "--quiet").code, 0);
+    const shown = JSON.parse(tsrl("runs", "show", "tiny", "--store", dir, "--json").stdout);
+    assert.equal(shown.config.learningRate, 2.5e-4);
+    assert.equal(shown.versions.node, process.versions.node);
+    assert.ok(shown.episodes.length > 0 && "return" in shown.episodes[0] && "length" in shown.episodes[0]);
+    assert.ok(shown.metric_keys.includes("losses/approx_kl"));
+    assert.match(tsrl("runs", "show", "tinny", "--store", dir).stderr, /no run "tinny".*did you mean tiny\?/);
+    assert.match(tsrl("resume", "tiny", "--store", dir).stderr, /already finished/);
+    assert.match(tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "2048", "--store", dir, "--name", "tiny").stderr, /already exists/);
+    assert.match(tsrl("runs", "rm", "tiny", "--store", dir).stderr, /--yes/);
+    assert.equal(tsrl("runs", "rm", "tiny", "--store", dir, "--yes").code, 0);
+    assert.deepEqual(JSON.parse(tsrl("runs", "list", "--store", dir, "--json").stdout), []);
+  });
+
+  it("a corrupted checkpoint is refused and the previous good one is offered", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsrl-store-"));
+    await killAfterCheckpoints(["train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "40960", "--checkpoint-every", "2048", "--store", dir, "--name", "c", "--quiet"], dir, "c", 3);
+    const store = new RunStore(dir, { create: false });
+    const [previous, last] = store.artifacts(store.getRun("c").id, "checkpoint").slice(-2);
+    store.close();
+    writeFileSync(last!.path, "garbage");
+    const r = tsrl("resume", "c", "--store", dir);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, new RegExp(`corrupted.*previous checkpoint is at step ${previous!.step}: tsrl resume \\w+ --checkpoint ${previous!.step}`));
+    assert.equal(tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--quiet").code, 0);
+    assert.ok(readdirSync(dir).includes("runs.sqlite"));
+  });
+});
