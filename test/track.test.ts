@@ -71,6 +71,12 @@ describe("run store and exact resume", () => {
     assert.match(tsrl("runs", "show", "tinny", "--store", dir).stderr, /no run "tinny".*did you mean tiny\?/);
     assert.match(tsrl("resume", "tiny", "--store", dir).stderr, /already finished/);
     assert.match(tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "2048", "--store", dir, "--name", "tiny").stderr, /already exists/);
+    const csv = tsrl("runs", "export", "tiny", "--what", "episodes", "--store", dir).stdout.trim().split("\n");
+    assert.equal(csv[0], "run_id,run_name,step,wall,return,length");
+    assert.equal(csv.length - 1, shown.episodes.length);
+    const jsonl = tsrl("runs", "export", "tiny", "--format", "jsonl", "--store", dir).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(jsonl.some((m) => m.key === "losses/entropy" && typeof m.value === "number"));
+    assert.match(tsrl("runs", "export", "tiny", "--format", "xlsx", "--store", dir).stderr, /--format must be csv or jsonl/);
     assert.match(tsrl("runs", "rm", "tiny", "--store", dir).stderr, /--yes/);
     assert.equal(tsrl("runs", "rm", "tiny", "--store", dir, "--yes").code, 0);
     assert.deepEqual(JSON.parse(tsrl("runs", "list", "--store", dir, "--json").stdout), []);

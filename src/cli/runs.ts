@@ -3,9 +3,16 @@ import type { Command } from "commander";
 import { createInterface } from "node:readline/promises";
 import { hostname } from "node:os";
 import { ALGORITHMS } from "../algos/index.js";
+import { writeFileAtomic } from "../node/atomic-write.js";
 import { type RunRecord, RunStore, StoreError, storeDirectory } from "../track/store.js";
 import { collectVersions, tsrlVersion } from "../track/versions.js";
 import { report, runWithProgress, trackedTraining } from "./train.js";
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
 
 /** "running" runs whose process is gone (killed, crashed) show as "killed". */
 function displayStatus(run: RunRecord): string {
@@ -93,6 +100,33 @@ export function registerRuns(program: Command): void {
       }
       store.deleteRun(run.id);
       console.log(`deleted run ${run.id} (${run.name})`);
+    });
+
+  runs
+    .command("export")
+    .description("Write runs' metrics or episodes as CSV or JSON Lines (for pandas, DuckDB, spreadsheets)")
+    .argument("<runs...>", "run ids, id prefixes or names")
+    .option("--format <format>", "csv or jsonl", "csv")
+    .option("--what <rows>", "metrics or episodes", "metrics")
+    .option("--out <file>", "write here (atomically) instead of stdout")
+    .option("--store <dir>", "run store directory")
+    .action((ids: string[], opts: { format: string; what: string; out?: string; store?: string }) => {
+      if (!["csv", "jsonl"].includes(opts.format)) throw new StoreError(`--format must be csv or jsonl, got "${opts.format}" (parquet is not supported yet)`);
+      if (!["metrics", "episodes"].includes(opts.what)) throw new StoreError(`--what must be metrics or episodes, got "${opts.what}"`);
+      const store = openStore(opts.store);
+      const selected = ids.map((id) => store.getRun(id));
+      const columns = opts.what === "metrics" ? ["run_id", "run_name", "step", "wall", "key", "value"] : ["run_id", "run_name", "step", "wall", "return", "length"];
+      const lines: string[] = opts.format === "csv" ? [columns.join(",")] : [];
+      for (const run of selected) {
+        const rows: object[] = opts.what === "metrics" ? store.metrics(run.id) : store.episodes(run.id);
+        for (const row of rows) {
+          const record: Record<string, unknown> = { run_id: run.id, run_name: run.name, ...row };
+          lines.push(opts.format === "csv" ? columns.map((c) => csvCell(record[c])).join(",") : JSON.stringify(record));
+        }
+      }
+      const text = lines.join("\n") + "\n";
+      if (opts.out) writeFileAtomic(opts.out, text);
+      else process.stdout.write(text);
     });
 
   program
