@@ -45,7 +45,7 @@ interface Outcome {
 
 function run(args: string[], seed: number): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "train", ...args, "--seed", String(seed), "--json", "--no-save"], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "train", ...args, "--seed", String(seed), "--json", "--no-track"], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("close", (code) => {

@@ -52,7 +52,7 @@ describe("tsrl CLI", () => {
   it("train --json ends stdout with the result line; enjoy runs the saved policy", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsrl-cli-"));
     const file = join(dir, "cartpole.tsrlpolicy");
-    const r = tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "4096", "--seed", "2", "--json", "--save", file);
+    const r = tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "4096", "--seed", "2", "--json", "--save", file, "--store", join(dir, "store"));
     assert.equal(r.code, 0, r.stderr);
     const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
     assert.deepEqual(Object.keys(last).sort(), ["algo", "env", "episodes", "final_mean_return", "seed", "sps", "total_timesteps", "wall_s"]);
@@ -74,7 +74,7 @@ describe("tsrl CLI", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsrl-cli-"));
     const config = join(dir, "dqn.yaml");
     writeFileSync(config, "env: CartPole-v1\ntotal_timesteps: 600\nlearning_starts: 100\nlearning-rate: 0.001\n");
-    const r = tsrl("train", "dqn", "--config", config, "--total-timesteps", "800", "--json", "--no-save");
+    const r = tsrl("train", "dqn", "--config", config, "--total-timesteps", "800", "--json", "--no-track");
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout.trim()).total_timesteps, 800);
   });
