@@ -112,6 +112,15 @@ export interface EpisodeLogState {
   steps: number[];
 }
 
+/** The config fields every algorithm has. */
+export const commonFields = {
+  envId: envIdSchema,
+  seed: z.number().int().min(0, "must be ≥ 0"),
+  totalTimesteps: positiveInt("totalTimesteps"),
+  learningRate: z.number().positive("must be > 0").max(1, "must be ≤ 1"),
+  numEnvs: positiveInt("numEnvs"),
+};
+
 /** Episode returns in arrival order, with the windows the CLI and results use. */
 export class EpisodeLog {
   readonly returns: number[] = [];

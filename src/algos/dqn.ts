@@ -31,23 +31,19 @@ import {
   type TrainResult,
   assertFinite,
   describeNonFinite,
-  envIdSchema,
   linearSchedule,
   now,
   parseConfig,
   positiveInt,
   unitInterval,
+  commonFields,
 } from "./common.js";
 import { expectedValues, encodePolicy, type SavedPolicy } from "./policy.js";
 import { ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 
 export const dqnConfigSchema = z
   .object({
-    envId: envIdSchema,
-    seed: z.number().int().min(0, "must be ≥ 0"),
-    totalTimesteps: positiveInt("totalTimesteps"),
-    learningRate: z.number().positive("must be > 0").max(1, "must be ≤ 1"),
-    numEnvs: positiveInt("numEnvs"),
+    ...commonFields,
     bufferSize: positiveInt("bufferSize"),
     gamma: unitInterval,
     tau: unitInterval,

@@ -43,21 +43,18 @@ import {
   type TrainResult,
   assertFinite,
   describeNonFinite,
-  envIdSchema,
   now,
   parseConfig,
   positiveInt,
   unitInterval,
+  commonFields,
+  envIdSchema,
 } from "./common.js";
 import { type SavedPolicy, encodePolicy } from "./policy.js";
 
 export const ppoConfigSchema = z
   .object({
-    envId: envIdSchema,
-    seed: z.number().int().min(0, "must be ≥ 0"),
-    totalTimesteps: positiveInt("totalTimesteps"),
-    learningRate: z.number().positive("must be > 0").max(1, "must be ≤ 1"),
-    numEnvs: positiveInt("numEnvs"),
+    ...commonFields,
     numSteps: positiveInt("numSteps"),
     annealLr: z.boolean(),
     gamma: unitInterval,

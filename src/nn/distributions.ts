@@ -50,11 +50,7 @@ export function categoricalEvaluate(
   for (let b = 0; b < batch; b++) {
     const row = b * n;
     const logZ = logSumExp(logits, row, n);
-    let h = 0;
-    for (let j = 0; j < n; j++) {
-      const lp = logits[row + j]! - logZ;
-      h -= Math.exp(lp) * lp;
-    }
+    const h = entropyOfRow(logits, row, n, logZ);
     logProb[b] = logits[row + actions[b]!]! - logZ;
     entropy[b] = h;
   }
@@ -76,11 +72,7 @@ export function categoricalBackward(
   for (let b = 0; b < batch; b++) {
     const row = b * n;
     const logZ = logSumExp(logits, row, n);
-    let h = 0;
-    for (let j = 0; j < n; j++) {
-      const lp = logits[row + j]! - logZ;
-      h -= Math.exp(lp) * lp;
-    }
+    const h = entropyOfRow(logits, row, n, logZ);
     const gl = gradLogProb[b]!;
     const ge = gradEntropy[b]!;
     for (let j = 0; j < n; j++) {
@@ -89,6 +81,16 @@ export function categoricalBackward(
       dLogits[row + j] = gl * ((j === actions[b] ? 1 : 0) - p) - ge * p * (lp + h);
     }
   }
+}
+
+/** −Σ p log p of one row of logits, given its log-normalizer. */
+function entropyOfRow(logits: Float32Array, row: number, n: number, logZ: number): number {
+  let h = 0;
+  for (let j = 0; j < n; j++) {
+    const lp = logits[row + j]! - logZ;
+    h -= Math.exp(lp) * lp;
+  }
+  return h;
 }
 
 function logSumExp(x: Float32Array, offset: number, n: number): number {
