@@ -51,6 +51,19 @@ export interface TrainResult {
   episodes: number;
 }
 
+export function trainResult(algo: string, c: { envId: string; seed: number }, steps: number, wall: number, episodes: EpisodeLog): TrainResult {
+  return {
+    algo,
+    env: c.envId,
+    seed: c.seed,
+    total_timesteps: steps,
+    wall_s: wall,
+    sps: steps / wall,
+    final_mean_return: episodes.meanReturn(100),
+    episodes: episodes.count,
+  };
+}
+
 /** Thrown when a loss, gradient or parameter becomes NaN or infinite: says which, and when. */
 export class NonFiniteError extends Error {
   override name = "NonFiniteError";

@@ -37,6 +37,7 @@ import {
   positiveInt,
   unitInterval,
   commonFields,
+  trainResult,
 } from "./common.js";
 import { expectedValues, encodePolicy, type SavedPolicy } from "./policy.js";
 import { ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
@@ -262,16 +263,7 @@ export class DQN {
     }
     const wall = now() - start;
     this.elapsedBefore = wall;
-    return {
-      algo: "dqn",
-      env: c.envId,
-      seed: c.seed,
-      total_timesteps: this.globalStep,
-      wall_s: wall,
-      sps: this.globalStep / wall,
-      final_mean_return: this.episodes.meanReturn(100),
-      episodes: this.episodes.count,
-    };
+    return trainResult("dqn", c, this.globalStep, wall, this.episodes);
   }
 
   /** One gradient step on the sampled transitions; returns the loss. */

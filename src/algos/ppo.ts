@@ -49,6 +49,7 @@ import {
   unitInterval,
   commonFields,
   envIdSchema,
+  trainResult,
 } from "./common.js";
 import { type SavedPolicy, encodePolicy } from "./policy.js";
 
@@ -367,16 +368,7 @@ export class PPO {
     }
     const wall = now() - start;
     this.elapsedBefore = wall;
-    return {
-      algo: "ppo",
-      env: c.envId,
-      seed: c.seed,
-      total_timesteps: this.globalStep,
-      wall_s: wall,
-      sps: this.globalStep / wall,
-      final_mean_return: this.episodes.meanReturn(100),
-      episodes: this.episodes.count,
-    };
+    return trainResult("ppo", c, this.globalStep, wall, this.episodes);
   }
 
   private recordEpisodes(mask: Uint8Array, episode: { r: Float64Array; l: Int32Array }, start: number, callbacks: TrainCallbacks): void {
