@@ -165,7 +165,7 @@ export function registerRuns(program: Command): void {
         step = wanted.step;
       }
       store.reopenRun(run.id, step);
-      store.db.prepare("UPDATE runs SET versions = ? WHERE id = ?").run(JSON.stringify({ ...run.versions, ...collectVersions(), pid: process.pid, host: hostname() }), run.id);
+      store.setVersions(run.id, { ...run.versions, ...collectVersions(), pid: process.pid, host: hostname() });
       const total = run.config.totalTimesteps as number;
       const result = trackedTraining(store, run.id, agent, { checkpointEvery: run.checkpoint_every, startStep: step }, (callbacks) => runWithProgress(agent, total, opts, callbacks));
       const policy = store.addArtifact(run.id, "policy", result.total_timesteps, agent.savePolicy());

@@ -165,8 +165,9 @@ function trainCommand(algo: string, flags: TrainFlags, example: Record<string, u
   if (!(Number.isSafeInteger(checkpointEvery) && checkpointEvery >= 0)) throw new ConfigError(`--checkpoint-every: expected an integer ≥ 0, got "${String(flags.checkpointEvery)}"`);
   const run = store.createRun({ name: flags.name, algo, env: config.envId, seed: config.seed, config, versions: { ...collectVersions(), pid: process.pid, host: hostname() }, checkpoint_every: checkpointEvery });
   const result = trackedTraining(store, run.id, agent, { checkpointEvery }, (callbacks) => runWithProgress(agent, config.totalTimesteps as number, flags, callbacks));
-  const policy = store.addArtifact(run.id, "policy", result.total_timesteps, agent.savePolicy());
-  if (typeof flags.save === "string") writeFileAtomic(flags.save, agent.savePolicy());
+  const policyBytes = agent.savePolicy();
+  const policy = store.addArtifact(run.id, "policy", result.total_timesteps, policyBytes);
+  if (typeof flags.save === "string") writeFileAtomic(flags.save, policyBytes);
   report(algo, result, flags, typeof flags.save === "string" ? flags.save : policy.path, run);
   store.close();
 }

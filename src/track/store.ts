@@ -181,6 +181,17 @@ export class RunStore {
     return record;
   }
 
+  /** Forgets an artifact, then removes its file (a crash in between leaves only an orphan file). */
+  deleteArtifact(a: ArtifactRecord): void {
+    this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = ? AND step = ?").run(a.run_id, a.kind, a.step);
+    rmSync(a.path, { force: true });
+  }
+
+  /** Records where a run (re)started: software versions, pid and host. */
+  setVersions(runId: string, versions: Record<string, unknown>): void {
+    this.db.prepare("UPDATE runs SET versions = ? WHERE id = ?").run(JSON.stringify(versions), runId);
+  }
+
   artifacts(runId: string, kind?: ArtifactRecord["kind"]): ArtifactRecord[] {
     return this.db.prepare(`SELECT * FROM artifacts WHERE run_id = ? ${kind ? "AND kind = ?" : ""} ORDER BY step`).all(...(kind ? [runId, kind] : [runId])) as ArtifactRecord[];
   }

@@ -4,7 +4,6 @@
  * flushing every row up to the checkpoint's step in the same transaction — and keeps the
  * newest `keepCheckpoints`.
  */
-import { rmSync } from "node:fs";
 import type { TrainCallbacks, TrainProgress } from "../algos/common.js";
 import type { EpisodeRow, MetricRow, RunStore } from "./store.js";
 
@@ -84,9 +83,6 @@ export class Tracker {
     this.lastCheckpointStep = step;
     const keep = this.options.keepCheckpoints ?? 3;
     const all = this.store.artifacts(this.runId, "checkpoint");
-    for (const old of all.slice(0, Math.max(0, all.length - keep))) {
-      this.store.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND step = ?").run(this.runId, old.step);
-      rmSync(old.path, { force: true });
-    }
+    for (const old of all.slice(0, Math.max(0, all.length - keep))) this.store.deleteArtifact(old);
   }
 }
