@@ -76,7 +76,7 @@ describe("run store and exact resume", () => {
     assert.equal(csv.length - 1, shown.episodes.length);
     const jsonl = tsrl("runs", "export", "tiny", "--format", "jsonl", "--store", dir).stdout.trim().split("\n").map((l) => JSON.parse(l));
     assert.ok(jsonl.some((m) => m.key === "losses/entropy" && typeof m.value === "number"));
-    assert.match(tsrl("runs", "export", "tiny", "--format", "xlsx", "--store", dir).stderr, /--format must be csv or jsonl/);
+    assert.match(tsrl("runs", "export", "tiny", "--format", "xlsx", "--store", dir).stderr, /argument .xlsx. is invalid. Allowed choices are csv, jsonl, parquet/);
     assert.match(tsrl("runs", "rm", "tiny", "--store", dir).stderr, /--yes/);
     assert.equal(tsrl("runs", "rm", "tiny", "--store", dir, "--yes").code, 0);
     assert.deepEqual(JSON.parse(tsrl("runs", "list", "--store", dir, "--json").stdout), []);

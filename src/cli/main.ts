@@ -1,22 +1,16 @@
 #!/usr/bin/env node
 /** The `tsrl` command line. */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { listEnvs } from "../envs/registry.js";
 import { enjoyCommand } from "./enjoy.js";
+import { integer } from "./options.js";
+import { registerPlot } from "./plot.js";
 import { rolloutCommand } from "./rollout.js";
 import { registerRuns } from "./runs.js";
 import { registerTrain } from "./train.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-
-export function integer(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
-    return n;
-  };
-}
 
 const program = new Command()
   .name("tsrl")
@@ -63,6 +57,7 @@ program
 
 registerTrain(program);
 registerRuns(program);
+registerPlot(program);
 
 program
   .command("enjoy")

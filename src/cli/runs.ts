@@ -1,18 +1,14 @@
 /** `tsrl runs list|show|rm` and `tsrl resume`: reading and continuing runs in the store. */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { createInterface } from "node:readline/promises";
 import { hostname } from "node:os";
 import { ALGORITHMS } from "../algos/index.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
+import { EXPORT_FORMATS, type ExportFormat, type ExportWhat, exportRows } from "../track/export.js";
 import { type RunRecord, RunStore, StoreError, storeDirectory } from "../track/store.js";
+import { Tracker } from "../track/tracker.js";
 import { collectVersions, tsrlVersion } from "../track/versions.js";
 import { report, runWithProgress, trackedTraining } from "./train.js";
-
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  const text = String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /** "running" runs whose process is gone (killed, crashed) show as "killed". */
 function displayStatus(run: RunRecord): string {
@@ -104,29 +100,18 @@ export function registerRuns(program: Command): void {
 
   runs
     .command("export")
-    .description("Write runs' metrics or episodes as CSV or JSON Lines (for pandas, DuckDB, spreadsheets)")
+    .description("Write runs' metrics or episodes as CSV, JSON Lines or Parquet (for pandas, DuckDB, spreadsheets)")
     .argument("<runs...>", "run ids, id prefixes or names")
-    .option("--format <format>", "csv or jsonl", "csv")
-    .option("--what <rows>", "metrics or episodes", "metrics")
+    .addOption(new Option("--format <format>", "output format").choices(EXPORT_FORMATS).default("csv"))
+    .addOption(new Option("--what <rows>", "which rows").choices(["metrics", "episodes"]).default("metrics"))
     .option("--out <file>", "write here (atomically) instead of stdout")
     .option("--store <dir>", "run store directory")
-    .action((ids: string[], opts: { format: string; what: string; out?: string; store?: string }) => {
-      if (!["csv", "jsonl"].includes(opts.format)) throw new StoreError(`--format must be csv or jsonl, got "${opts.format}" (parquet is not supported yet)`);
-      if (!["metrics", "episodes"].includes(opts.what)) throw new StoreError(`--what must be metrics or episodes, got "${opts.what}"`);
+    .action((ids: string[], opts: { format: ExportFormat; what: ExportWhat; out?: string; store?: string }) => {
+      if (opts.format === "parquet" && !opts.out && process.stdout.isTTY) throw new StoreError("Parquet is binary: pass --out FILE.parquet (or redirect stdout)");
       const store = openStore(opts.store);
-      const selected = ids.map((id) => store.getRun(id));
-      const columns = opts.what === "metrics" ? ["run_id", "run_name", "step", "wall", "key", "value"] : ["run_id", "run_name", "step", "wall", "return", "length"];
-      const lines: string[] = opts.format === "csv" ? [columns.join(",")] : [];
-      for (const run of selected) {
-        const rows: object[] = opts.what === "metrics" ? store.metrics(run.id) : store.episodes(run.id);
-        for (const row of rows) {
-          const record: Record<string, unknown> = { run_id: run.id, run_name: run.name, ...row };
-          lines.push(opts.format === "csv" ? columns.map((c) => csvCell(record[c])).join(",") : JSON.stringify(record));
-        }
-      }
-      const text = lines.join("\n") + "\n";
-      if (opts.out) writeFileAtomic(opts.out, text);
-      else process.stdout.write(text);
+      const data = exportRows(store, ids.map((id) => store.getRun(id)), opts.what, opts.format);
+      if (opts.out) writeFileAtomic(opts.out, data);
+      else process.stdout.write(data);
     });
 
   program
@@ -167,7 +152,8 @@ export function registerRuns(program: Command): void {
       store.reopenRun(run.id, step);
       store.setVersions(run.id, { ...run.versions, ...collectVersions(), pid: process.pid, host: hostname() });
       const total = run.config.totalTimesteps as number;
-      const result = trackedTraining(store, run.id, agent, { checkpointEvery: run.checkpoint_every, startStep: step }, (callbacks) => runWithProgress(agent, total, opts, callbacks));
+      const tracker = new Tracker(store, run.id, { agent, checkpointEvery: run.checkpoint_every, startStep: step });
+      const result = trackedTraining(tracker, (callbacks) => runWithProgress(agent, total, opts, callbacks));
       const policy = store.addArtifact(run.id, "policy", result.total_timesteps, agent.savePolicy());
       report(run.algo, result, opts, policy.path, run);
       store.close();

@@ -3,12 +3,10 @@ import cliProgress from "cli-progress";
 import { type Command, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { hostname } from "node:os";
 import { ALGORITHMS, type Trainer } from "../algos/index.js";
 import { ConfigError, camelCaseKeys, type TrainCallbacks, type TrainResult } from "../algos/common.js";
-import { type RunRecord, RunStore, storeDirectory } from "../track/store.js";
-import { Tracker, type TrackerOptions } from "../track/tracker.js";
-import { collectVersions } from "../track/versions.js";
+import type { RunRecord } from "../track/store.js";
+import { startRun, type Tracker } from "../track/tracker.js";
 import { createBackend } from "../nn/backend.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 
@@ -160,29 +158,25 @@ function trainCommand(algo: string, flags: TrainFlags, example: Record<string, u
     report(algo, result, flags, typeof flags.save === "string" ? flags.save : null, null);
     return;
   }
-  const store = new RunStore(storeDirectory(flags.store));
   const checkpointEvery = flags.checkpointEvery === undefined ? Math.max(1, Math.round((config.totalTimesteps as number) / 10)) : Number(flags.checkpointEvery);
   if (!(Number.isSafeInteger(checkpointEvery) && checkpointEvery >= 0)) throw new ConfigError(`--checkpoint-every: expected an integer ≥ 0, got "${String(flags.checkpointEvery)}"`);
-  const run = store.createRun({ name: flags.name, algo, env: config.envId, seed: config.seed, config, versions: { ...collectVersions(), pid: process.pid, host: hostname() }, checkpoint_every: checkpointEvery });
-  const result = trackedTraining(store, run.id, agent, { checkpointEvery }, (callbacks) => runWithProgress(agent, config.totalTimesteps as number, flags, callbacks));
+  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery });
+  const result = trackedTraining(tracker, (callbacks) => runWithProgress(agent, config.totalTimesteps as number, flags, callbacks));
   const policyBytes = agent.savePolicy();
-  const policy = store.addArtifact(run.id, "policy", result.total_timesteps, policyBytes);
+  const policy = tracker.store.addArtifact(tracker.runId, "policy", result.total_timesteps, policyBytes);
   if (typeof flags.save === "string") writeFileAtomic(flags.save, policyBytes);
-  report(algo, result, flags, typeof flags.save === "string" ? flags.save : policy.path, run);
-  store.close();
+  report(algo, result, flags, typeof flags.save === "string" ? flags.save : policy.path, tracker.run);
+  tracker.store.close();
 }
 
 /** Runs `learn` under a tracker: finished runs get a summary, failures the error, and nothing recorded is lost. */
-export function trackedTraining(store: RunStore, runId: string, agent: Trainer, options: TrackerOptions, learn: (callbacks: TrainCallbacks) => TrainResult): TrainResult {
-  const tracker = new Tracker(store, runId, agent, options);
+export function trackedTraining(tracker: Tracker, learn: (callbacks: TrainCallbacks) => TrainResult): TrainResult {
   try {
     const result = learn(tracker.callbacks());
-    tracker.flush();
-    store.finishRun(runId, "finished", { ...result });
+    tracker.finish({ ...result });
     return result;
   } catch (err) {
-    tracker.flush();
-    store.finishRun(runId, "failed", null, (err as Error).message);
+    tracker.fail(err);
     throw err;
   }
 }

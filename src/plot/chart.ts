@@ -1,0 +1,68 @@
+/**
+ * ECharts options for learning curves: one line per run, or per group a mean line with a shaded
+ * confidence band (drawn as a stacked pair: an invisible lower line plus the band's height).
+ * The same options render server-side to SVG (`tsrl plot`) and live in the dashboard.
+ */
+import type { EChartsOption, SeriesOption } from "echarts";
+import type { GroupCurve, RunSeries } from "./curves.js";
+
+/** A colour-blind-friendly palette (Okabe–Ito), then echarts' own. */
+export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#5470c6", "#91cc75", "#fac858", "#ee6666"];
+
+export interface CurveChartOptions {
+  title: string;
+  subtitle?: string;
+  xLabel: string;
+  yLabel: string;
+  /** interactive extras (tooltip, zoom) for the browser; off for static files */
+  interactive?: boolean;
+  /** chart width in px, for server-side rendering where echarts cannot measure text */
+  width?: number;
+}
+
+function frame(o: CurveChartOptions, legend: string[]): EChartsOption {
+  // Few entries fit in a row under the chart; more go in a column on the right, sized to the longest name.
+  const side = legend.length > 3;
+  const textWidth = Math.min(260, 7.5 * Math.max(0, ...legend.map((l) => l.length)));
+  const legendWidth = textWidth + 40;
+  const common = { data: legend, itemGap: side ? 10 : 24, icon: "roundRect", itemWidth: 22, itemHeight: 4, type: "scroll" as const, textStyle: { width: textWidth, overflow: "truncate" as const } };
+  return {
+    animation: false,
+    backgroundColor: "#ffffff",
+    color: PALETTE,
+    title: { text: o.title, subtext: o.subtitle, left: "center", textStyle: { fontSize: 16 }, subtextStyle: { fontSize: 12, color: "#555" } },
+    legend: side ? { ...common, orient: "vertical", top: "middle", ...(o.width ? { left: o.width - legendWidth } : { right: 10 }) } : { ...common, bottom: 4 },
+    grid: { left: 70, right: side ? legendWidth + 20 : 30, top: o.subtitle ? 70 : 55, bottom: side ? 50 : 75, containLabel: false },
+    xAxis: { type: "value", name: o.xLabel, nameLocation: "middle", nameGap: 28, scale: false, splitLine: { show: false } },
+    yAxis: { type: "value", name: o.yLabel, nameLocation: "middle", nameGap: 50, scale: true },
+    ...(o.interactive ? { tooltip: { trigger: "axis" }, dataZoom: [{ type: "inside" }, { type: "slider", bottom: side ? 8 : 30, height: 18 }] } : {}),
+  };
+}
+
+/** One line per run. */
+export function runsChart(runs: readonly RunSeries[], o: CurveChartOptions): EChartsOption {
+  const series: SeriesOption[] = runs.map((r, i) => ({
+    type: "line",
+    name: r.label,
+    showSymbol: false,
+    lineStyle: { width: 1.5 },
+    color: PALETTE[i % PALETTE.length],
+    data: r.points.map((p) => [p.x, p.y]),
+  }));
+  return { ...frame(o, runs.map((r) => r.label)), series };
+}
+
+/** Per group: the mean line and its confidence band. */
+export function groupsChart(groups: readonly GroupCurve[], o: CurveChartOptions): EChartsOption {
+  const series: SeriesOption[] = [];
+  groups.forEach((g, i) => {
+    const color = PALETTE[i % PALETTE.length];
+    const stack = `band-${i}`;
+    series.push(
+      { type: "line", name: `${g.label} band`, stack, data: g.x.map((x, j) => [x, g.lower[j]!]), showSymbol: false, lineStyle: { opacity: 0 }, color, silent: true, tooltip: { show: false } },
+      { type: "line", name: `${g.label} band`, stack, data: g.x.map((x, j) => [x, g.upper[j]! - g.lower[j]!]), showSymbol: false, lineStyle: { opacity: 0 }, areaStyle: { color, opacity: 0.18 }, color, silent: true, tooltip: { show: false } },
+      { type: "line", name: g.label, data: g.x.map((x, j) => [x, g.mean[j]!]), showSymbol: false, lineStyle: { width: 2 }, color, z: 3 },
+    );
+  });
+  return { ...frame(o, groups.map((g) => g.label)), series };
+}

@@ -1,0 +1,174 @@
+/** Logging from user code, concurrent writers, Parquet export, plots and the store's bad-input errors. */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { parquetReadObjects } from "hyparquet";
+import { PPO } from "../src/algos/ppo.js";
+import { groupCurve, smooth, studentTQuantile } from "../src/plot/curves.js";
+import { RunStore } from "../src/track/store.js";
+import { startRun } from "../src/track/tracker.js";
+
+function tsrl(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tempStore = () => mkdtempSync(join(tmpdir(), "tsrl-api-"));
+
+describe("logging API", () => {
+  it("custom scalars and episodes from a user loop, next to a tsrl algorithm's own metrics", () => {
+    const dir = tempStore();
+    const agent = new PPO({ envId: "CartPole-v1", totalTimesteps: 1024, numEnvs: 2, numSteps: 128, seed: 3 });
+    const run = startRun({ store: dir, name: "mine", algo: "ppo", env: "CartPole-v1", seed: 3, config: { note: "custom" }, agent, checkpointEvery: 512 });
+    let episodes = 0;
+    const result = agent.learn(run.callbacks({ onEpisode: (e) => run.log(e.step, { "custom/episode_index": episodes++ }) }));
+    run.log(result.total_timesteps, { "custom/final": 42 });
+    run.finish({ ...result });
+    run.store.close();
+
+    const store = new RunStore(dir, { create: false });
+    const stored = store.getRun("mine");
+    assert.equal(stored.status, "finished");
+    assert.deepEqual(stored.config, { note: "custom" });
+    assert.equal(store.episodes(stored.id).length, result.episodes);
+    assert.equal(store.metrics(stored.id, "custom/episode_index").length, result.episodes);
+    assert.deepEqual(store.metrics(stored.id, "custom/final").map((m) => [m.step, m.value]), [[1024, 42]]);
+    assert.ok(store.metricKeys(stored.id).includes("losses/value_loss"));
+    assert.deepEqual(store.artifacts(stored.id, "checkpoint").map((a) => a.step), [512, 1024]);
+    assert.throws(() => run.finish(), /already ended/);
+    store.close();
+  });
+
+  it("rejects a bad step or a non-number value with the name of what is wrong", () => {
+    const run = startRun({ store: tempStore(), algo: "custom", env: "none", seed: 0 });
+    assert.throws(() => run.log(-1, { a: 1 }), /step must be an integer >= 0, got -1/);
+    assert.throws(() => run.log(1, { loss: "0.5" as unknown as number }), /metric "loss" must be a number, got string/);
+    run.fail(new Error("user stopped"));
+    assert.equal(run.store.getRun(run.runId).error, "user stopped");
+    run.store.close();
+  });
+
+  it("a store path that cannot be written is refused with a clear message, and nothing is created", () => {
+    const file = join(tempStore(), "a-file");
+    writeFileSync(file, "x");
+    assert.throws(() => startRun({ store: join(file, "store"), algo: "ppo", env: "CartPole-v1", seed: 0 }), /store .*a-file\/store is not writable \(ENOTDIR\); pass --store DIR or set TSRL_STORE/);
+    const r = tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "4096", "--store", join(file, "store"));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is not writable/);
+  });
+});
+
+describe("concurrent writers", () => {
+  it("4 processes logging into one store at once lose no rows and never fail on a lock", async () => {
+    const dir = tempStore();
+    const writers = 4, batches = 600, perBatch = 10;
+    const codes = await Promise.all(
+      Array.from({ length: writers }, (_, w) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/concurrent-writer.ts", dir, `w${w}`, String(batches), String(perBatch)], { stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        return new Promise<[number | null, string]>((resolve) => child.on("exit", (code) => resolve([code, stderr])));
+      }),
+    );
+    for (const [code, stderr] of codes) assert.equal(code, 0, stderr);
+    const store = new RunStore(dir, { create: false });
+    const rows = batches * perBatch;
+    for (let w = 0; w < writers; w++) {
+      const run = store.getRun(`w${w}`);
+      assert.equal(run.status, "finished");
+      const episodes = store.episodes(run.id);
+      assert.equal(episodes.length, rows);
+      assert.deepEqual(episodes.map((e) => e.step), Array.from({ length: rows }, (_, i) => i));
+      assert.equal(store.metrics(run.id).length, 2 * rows);
+    }
+    store.close();
+  });
+});
+
+describe("export and plots", () => {
+  const dir = tempStore();
+  const train = (seed: number, algo = "ppo") => {
+    const extra = algo === "dqn" ? ["--learning-starts", "500"] : [];
+    const r = tsrl("train", algo, "--env", "CartPole-v1", "--seed", String(seed), "--total-timesteps", "4096", ...extra, "--store", dir, "--name", `${algo}${seed}`, "--quiet");
+    assert.equal(r.code, 0, r.stderr);
+  };
+  before(() => {
+    train(1, "ppo");
+    train(2, "ppo");
+    train(1, "dqn");
+  });
+
+  it("Parquet export reads back with the same rows as the store", async () => {
+    const out = join(dir, "eps.parquet");
+    assert.equal(tsrl("runs", "export", "ppo1", "dqn1", "--format", "parquet", "--what", "episodes", "--out", out, "--store", dir).code, 0);
+    const bytes = readFileSync(out);
+    const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+    const store = new RunStore(dir, { create: false });
+    const expected = ["ppo1", "dqn1"].flatMap((name) => {
+      const run = store.getRun(name);
+      return store.episodes(run.id).map((e) => ({ run_id: run.id, run_name: name, step: BigInt(e.step), wall: e.wall, return: e.return, length: e.length }));
+    });
+    store.close();
+    assert.ok(expected.length > 20);
+    assert.deepEqual(rows, expected);
+
+    const metricsOut = join(dir, "m.parquet");
+    assert.equal(tsrl("runs", "export", "ppo1", "--format", "parquet", "--out", metricsOut, "--store", dir).code, 0);
+    const mb = readFileSync(metricsOut);
+    const metrics = await parquetReadObjects({ file: mb.buffer.slice(mb.byteOffset, mb.byteOffset + mb.byteLength) });
+    assert.ok(metrics.some((m) => m.key === "losses/entropy" && typeof m.value === "number"));
+  });
+
+  it("plot: an SVG with title, axis names and one line per run, or mean + band per group", () => {
+    const out = join(dir, "runs.svg");
+    const r = tsrl("plot", "ppo1", "ppo2", "dqn1", "--out", out, "--store", dir);
+    assert.equal(r.code, 0, r.stderr);
+    const svg = readFileSync(out, "utf8");
+    assert.match(svg, /^<svg/);
+    for (const text of ["CartPole-v1: episodic return", "environment steps", "episodic return (mean of last 20)", "ppo1", "ppo2", "dqn1"]) assert.ok(svg.includes(text), text);
+    assert.equal((svg.match(/<path d="M[^"]*L/g) ?? []).length >= 3, true);
+
+    const grouped = join(dir, "grouped.svg");
+    assert.equal(tsrl("plot", "ppo1", "ppo2", "dqn1", "--group-by", "algo", "--x", "wall", "--out", grouped, "--store", dir).code, 0);
+    const g = readFileSync(grouped, "utf8");
+    for (const text of ["ppo (n=2)", "dqn (n=1)", "wall-clock time (s)", "95% confidence interval"]) assert.ok(g.includes(text), text);
+    assert.ok(/fill-opacity="0.18"/.test(g), "a shaded band");
+  });
+
+  it("plot: a PNG of the requested size; bad input is named", () => {
+    const out = join(dir, "curves.png");
+    assert.equal(tsrl("plot", "ppo1", "--metric", "losses/entropy", "--width", "600", "--height", "400", "--out", out, "--store", dir).code, 0);
+    const png = readFileSync(out);
+    assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(""), "PNG");
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1200, 800]);
+    assert.match(tsrl("plot", "ppo1", "--out", join(dir, "x.jpg"), "--store", dir).stderr, /--out must end in .svg or .png/);
+    assert.match(tsrl("plot", "ppo1", "--metric", "losses/nope", "--out", out, "--store", dir).stderr, /has no metric "losses\/nope"; it has: .*losses\/entropy/);
+    assert.match(tsrl("plot", "ppo1", "--group-by", "colour", "--out", out, "--store", dir).stderr, /--group-by "colour": run \w+ has no such field/);
+    assert.match(tsrl("plot", "ppo9", "--out", out, "--store", dir).stderr, /no run "ppo9".*did you mean/);
+  });
+});
+
+describe("curves", () => {
+  it("trailing mean, and Student-t quantiles that match the tables", () => {
+    assert.deepEqual(smooth([1, 2, 3, 4].map((y, x) => ({ x, y })), 2).map((p) => p.y), [1, 1.5, 2.5, 3.5]);
+    // t_{0.975} for df 1, 2, 4, 30 (scipy.stats.t.ppf)
+    for (const [df, t] of [[1, 12.706204736174694], [2, 4.302652729749462], [4, 2.7764451051977934], [30, 2.0422724563012378]] as const) {
+      assert.ok(Math.abs(studentTQuantile(0.975, df) - t) < 1e-9, `df ${df}`);
+    }
+  });
+
+  it("the group curve is the mean of each run's latest value, with the t band, over the runs that reached x", () => {
+    const a = [{ x: 0, y: 0 }, { x: 10, y: 10 }];
+    const b = [{ x: 0, y: 2 }, { x: 5, y: 4 }];
+    const c = groupCurve("g", [a, b], { gridPoints: 3 });
+    assert.deepEqual(c.x, [0, 5, 10]);
+    assert.deepEqual(c.count, [2, 2, 1]);
+    assert.deepEqual(c.mean, [1, 2, 10]);
+    const half = studentTQuantile(0.975, 1) * Math.sqrt(((0 - 1) ** 2 + (2 - 1) ** 2) / 1 / 2);
+    assert.ok(Math.abs(c.upper[0]! - (1 + half)) < 1e-12 && Math.abs(c.lower[0]! - (1 - half)) < 1e-12);
+    assert.equal(c.upper[2], 10);
+  });
+});
