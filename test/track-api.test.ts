@@ -151,6 +151,31 @@ describe("export and plots", () => {
   });
 });
 
+describe("report", () => {
+  it("a markdown table per env and algo with mean ± std over seeds, wall-clock, linked SVGs; bad input named", () => {
+    const dir = tempStore();
+    for (const [algo, seed] of [["ppo", 1], ["ppo", 2], ["dqn", 1]] as const) {
+      const run = startRun({ store: dir, name: `${algo}|${seed}`, algo, env: "CartPole-v1", seed });
+      for (let i = 0; i < 150; i++) run.logEpisode({ step: i * 10, return: i < 50 ? 0 : seed * 10 + (algo === "dqn" ? 100 : 0), length: 10 });
+      run.finish({ wall_s: seed * 2 });
+      run.store.close();
+    }
+    const out = join(dir, "out", "report.md");
+    const r = tsrl("report", "--out", out, "--store", dir);
+    assert.equal(r.code, 0, r.stderr);
+    const md = readFileSync(out, "utf8");
+    // ppo seeds score 10 and 20 (last 100 episodes), dqn 110: mean ± sample std
+    assert.match(md, /\| env \| dqn \| ppo \|/);
+    assert.match(md, /\| CartPole-v1 \| 110\.00 ± 0\.00 \(n=1\) \| 15\.00 ± 7\.07 \(n=2\) \|/);
+    assert.match(md, /\| CartPole-v1 \| 2\.0 ± 0\.0 \| 3\.0 ± 1\.4 \|/);
+    assert.match(md, /!\[CartPole-v1\]\(report-CartPole-v1\.svg\)/);
+    assert.match(md, /ppo\\\|1/, "a | in a run name is escaped");
+    assert.match(readFileSync(join(dir, "out", "report-CartPole-v1.svg"), "utf8"), /^<svg/);
+    assert.match(tsrl("report", "--out", join(dir, "r.txt"), "--store", dir).stderr, /--out must be a .md file/);
+    assert.match(tsrl("report", "--algo", "sac", "--out", out, "--store", dir).stderr, /no finished runs/);
+  });
+});
+
 describe("curves", () => {
   it("trailing mean, and Student-t quantiles that match the tables", () => {
     assert.deepEqual(smooth([1, 2, 3, 4].map((y, x) => ({ x, y })), 2).map((p) => p.y), [1, 1.5, 2.5, 3.5]);

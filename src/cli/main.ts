@@ -6,6 +6,7 @@ import { listEnvs } from "../envs/registry.js";
 import { enjoyCommand } from "./enjoy.js";
 import { integer } from "./options.js";
 import { registerPlot } from "./plot.js";
+import { registerReport } from "./report.js";
 import { rolloutCommand } from "./rollout.js";
 import { registerRuns } from "./runs.js";
 import { registerTrain } from "./train.js";
@@ -58,6 +59,7 @@ program
 registerTrain(program);
 registerRuns(program);
 registerPlot(program);
+registerReport(program);
 
 program
   .command("enjoy")

@@ -1,0 +1,105 @@
+/**
+ * Markdown results tables in the style of Open RL Benchmark's compare tables: per env (rows) and
+ * group (columns), the mean over runs of each run's score (mean return of its last 100
+ * episodes) ± the standard deviation over runs, the run count and wall-clock; one learning-curve
+ * SVG per env beside the report.
+ */
+import { groupValue, learningCurveChart, renderSvg } from "./plot.js";
+import type { RunRecord, RunStore } from "./store.js";
+
+export const SCORE_EPISODES = 100;
+
+export interface ReportOptions {
+  /** column key: algo (default), env, name, seed or a config key */
+  groupBy?: string;
+  title?: string;
+  /** file name prefix of the plots, e.g. "report" gives report-CartPole-v1.svg; none: no plots */
+  plotPrefix?: string;
+}
+
+export interface Report {
+  markdown: string;
+  plots: { file: string; svg: string }[];
+}
+
+/** A run's score: the mean return of its last 100 episodes (NaN without episodes). */
+export function runScore(store: RunStore, run: RunRecord, episodes = SCORE_EPISODES): number {
+  const returns = store.episodes(run.id).slice(-episodes).map((e) => e.return);
+  return returns.length ? returns.reduce((a, b) => a + b, 0) / returns.length : NaN;
+}
+
+/** Seconds from start to end (or to now for unfinished runs). */
+export function runWallSeconds(run: RunRecord): number {
+  const wall = run.summary?.wall_s;
+  if (typeof wall === "number") return wall;
+  return ((run.ended_at ? Date.parse(run.ended_at) : Date.now()) - Date.parse(run.started_at)) / 1000;
+}
+
+function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, std };
+}
+
+/** Markdown table cells must not break the table. */
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+export function fileSafe(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, "_");
+}
+
+export function buildReport(store: RunStore, runs: readonly RunRecord[], options: ReportOptions = {}): Report {
+  const groupBy = options.groupBy ?? "algo";
+  const envs = [...new Set(runs.map((r) => r.env))].sort();
+  const groups = [...new Set(runs.map((r) => groupValue(r, groupBy)))].sort();
+  const scores = new Map(runs.map((r) => [r.id, runScore(store, r)]));
+  const lines: string[] = [`# ${options.title ?? "Results"}`, ""];
+  lines.push(
+    `Score: mean episodic return of each run's last ${SCORE_EPISODES} training episodes; cells show the mean ± standard deviation over runs (n = runs). ` +
+      `Columns are grouped by \`${groupBy}\`. ${runs.length} runs, made with tsrl ${[...new Set(runs.map((r) => String(r.versions.tsrl)))].join(", ")}.`,
+    "",
+  );
+  const header = (first: string) => [`| ${first} | ${groups.map(cell).join(" | ")} |`, `|---|${groups.map(() => "---|").join("")}`];
+  const table = (first: string, value: (members: RunRecord[]) => string) => {
+    lines.push(...header(first));
+    for (const env of envs) {
+      const cells = groups.map((g) => {
+        const members = runs.filter((r) => r.env === env && groupValue(r, groupBy) === g);
+        return members.length ? value(members) : "–";
+      });
+      lines.push(`| ${cell(env)} | ${cells.join(" | ")} |`);
+    }
+    lines.push("");
+  };
+  lines.push("## Score", "");
+  table("env", (members) => {
+    const valid = members.map((r) => scores.get(r.id)!).filter((s) => !Number.isNaN(s));
+    if (valid.length === 0) return "no episodes";
+    const { mean, std } = meanStd(valid);
+    return `${mean.toFixed(2)} ± ${std.toFixed(2)} (n=${valid.length})`;
+  });
+  lines.push("## Wall-clock per run (s)", "");
+  table("env", (members) => {
+    const { mean, std } = meanStd(members.map(runWallSeconds));
+    return `${mean.toFixed(1)} ± ${std.toFixed(1)}`;
+  });
+  const plots: Report["plots"] = [];
+  if (options.plotPrefix !== undefined) {
+    lines.push("## Learning curves", "");
+    for (const env of envs) {
+      const file = `${options.plotPrefix}-${fileSafe(env)}.svg`;
+      const envRuns = runs.filter((r) => r.env === env);
+      plots.push({ file, svg: renderSvg(learningCurveChart(store, envRuns, { groupBy, width: 900 }), { width: 900, height: 540 }) });
+      lines.push(`![${cell(env)}](${encodeURI(file.split("/").pop()!)})`, "");
+    }
+  }
+  lines.push("## Runs", "", "| run | env | " + cell(groupBy) + " | seed | status | score | wall s |", "|---|---|---|---|---|---|---|");
+  for (const r of runs) {
+    const score = scores.get(r.id)!;
+    lines.push(`| ${cell(r.name)} (\`${r.id}\`) | ${cell(r.env)} | ${cell(groupValue(r, groupBy))} | ${r.seed} | ${r.status} | ${Number.isNaN(score) ? "–" : score.toFixed(2)} | ${runWallSeconds(r).toFixed(1)} |`);
+  }
+  lines.push("");
+  return { markdown: lines.join("\n"), plots };
+}
