@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { listEnvs } from "../envs/registry.js";
+import { registerDashboard } from "./dashboard.js";
 import { enjoyCommand } from "./enjoy.js";
 import { integer } from "./options.js";
 import { registerPlot } from "./plot.js";
@@ -59,6 +60,7 @@ program
 registerTrain(program);
 registerRuns(program);
 registerPlot(program);
+registerDashboard(program);
 registerReport(program);
 
 program

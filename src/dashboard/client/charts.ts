@@ -1,0 +1,103 @@
+/**
+ * Charts in the page: echarts (its prebuilt browser file, loaded by the page as a global) fed
+ * with the same options `tsrl plot` renders — src/plot/chart.ts with `interactive: true`.
+ */
+import type * as Echarts from "echarts";
+import type { EChartsOption, LineSeriesOption } from "echarts";
+import { groupsChart, runsChart } from "../../plot/chart.js";
+import { type Point, type RunSeries, groupCurve, smooth } from "../../plot/curves.js";
+import type { RunSeriesData } from "../types.js";
+import { formatCompact } from "./format.js";
+
+const echarts = (globalThis as unknown as { echarts: typeof Echarts }).echarts;
+
+export type XAxis = "steps" | "wall";
+
+export const X_LABELS: Record<XAxis, string> = { steps: "environment steps", wall: "wall-clock time (s)" };
+
+/** A series' points on the chosen x axis, in x order. */
+export function toPoints(s: RunSeriesData, x: XAxis): Point[] {
+  const points = s.steps.map((step, i) => ({ x: x === "steps" ? step : s.walls[i]!, y: s.values[i]! }));
+  // Wall-clock time restarts when a run is resumed; order by it so lines do not zigzag.
+  if (x === "wall") points.sort((a, b) => a.x - b.x);
+  return points;
+}
+
+/** One echarts instance in `el`, resized with it. */
+export class ChartView {
+  readonly chart: Echarts.ECharts;
+  private readonly resize: ResizeObserver;
+
+  constructor(readonly el: HTMLElement) {
+    this.chart = echarts.init(el, null, { renderer: "canvas" });
+    this.chart.showLoading({ text: "", color: "#2563eb", maskColor: "rgba(255, 255, 255, 0.8)" });
+    this.resize = new ResizeObserver(() => this.chart.resize());
+    this.resize.observe(el);
+  }
+
+  /**
+   * Shows `option`, keeping the zoom the user chose (series are replaced, the rest merged).
+   * `points` (the data points drawn, bands and raw shadows aside) is published on the element
+   * for tests and for the "n points" notes.
+   */
+  show(option: EChartsOption, points: number): void {
+    this.chart.hideLoading();
+    this.chart.setOption(option, { replaceMerge: ["series", "legend"] });
+    this.el.dataset.points = String(points);
+    this.el.dataset.renders = String(Number(this.el.dataset.renders ?? 0) + 1);
+  }
+
+  dispose(): void {
+    this.resize.disconnect();
+    this.chart.dispose();
+  }
+}
+
+function withStepLabels(option: EChartsOption, x: XAxis): EChartsOption {
+  if (x !== "steps") return option;
+  return { ...option, xAxis: { ...(option.xAxis as object), axisLabel: { formatter: (v: number) => formatCompact(v) } } };
+}
+
+/** Room between the x-axis name and the zoom slider (chart.ts lays out static plots, which have no slider). */
+function clearOfSlider(option: EChartsOption): EChartsOption {
+  const sideLegend = (option.legend as { orient?: string }).orient === "vertical";
+  const zoom = (option.dataZoom as object[]).map((z, i) => (i === 1 ? { ...z, bottom: sideLegend ? 8 : 30 } : z));
+  return { ...option, grid: { ...(option.grid as object), bottom: sideLegend ? 72 : 94 }, dataZoom: zoom };
+}
+
+/**
+ * The trailing-mean window for a series of `n` points: the slider's, but at most a fifth of the
+ * series, so a metric logged a handful of times is not flattened into its running mean.
+ */
+export function smoothingWindow(slider: number, n: number): number {
+  return Math.max(1, Math.min(slider, Math.floor(n / 5)));
+}
+
+/** A chart of one run's series: the smoothed line over the raw one in a light shade (as TensorBoard draws). */
+export function singleRunChart(title: string, points: Point[], o: { x: XAxis; smoothing: number }): { option: EChartsOption; points: number } {
+  const span = smoothingWindow(o.smoothing, points.length);
+  const option = runsChart([{ label: title, points: smooth(points, span) }], { title, xLabel: X_LABELS[o.x], yLabel: "", interactive: true });
+  const series = option.series as LineSeriesOption[];
+  if (span > 1) {
+    series.unshift({ type: "line", name: "raw", data: points.map((p) => [p.x, p.y]), showSymbol: false, color: series[0]!.color, lineStyle: { width: 1, opacity: 0.22 }, z: 1 });
+  }
+  const zoom = (option.dataZoom as object[]).map((z, i) => (i === 1 ? { ...z, bottom: 6 } : z));
+  return { option: withStepLabels({ ...option, legend: { show: false }, grid: { left: 64, right: 24, top: 48, bottom: 62 }, title: { ...(option.title as object), textStyle: { fontSize: 14, fontWeight: 600 } }, dataZoom: zoom }, o.x), points: points.length };
+}
+
+/** Runs overlaid, or with `groups` (a label per run) the mean and confidence band of each group. */
+export function compareChart(title: string, runs: RunSeries[], o: { x: XAxis; smoothing: number; groups: string[] | null; groupBy: string }): { option: EChartsOption; points: number } {
+  const span = smoothingWindow(o.smoothing, Math.min(...runs.map((r) => r.points.length)));
+  const smoothed = runs.map((r) => ({ label: r.label, points: smooth(r.points, span) }));
+  const yLabel = span > 1 ? `mean of last ${span}` : "";
+  const chartOptions = { title, xLabel: X_LABELS[o.x], yLabel, interactive: true };
+  if (!o.groups) {
+    const option = runsChart(smoothed, { ...chartOptions, subtitle: `${runs.length} run${runs.length === 1 ? "" : "s"}` });
+    return { option: clearOfSlider(withStepLabels(option, o.x)), points: smoothed.reduce((n, r) => n + r.points.length, 0) };
+  }
+  const members = new Map<string, Point[][]>();
+  o.groups.forEach((label, i) => members.set(label, [...(members.get(label) ?? []), smoothed[i]!.points]));
+  const curves = [...members].map(([label, group]) => groupCurve(`${label} (n=${group.length})`, group));
+  const option = groupsChart(curves, { ...chartOptions, subtitle: `mean and 95% CI (Student t) across runs, by ${o.groupBy}` });
+  return { option: clearOfSlider(withStepLabels(option, o.x)), points: curves.reduce((n, c) => n + c.x.length, 0) };
+}

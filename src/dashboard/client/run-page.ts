@@ -1,0 +1,203 @@
+/** One run: its charts (every metric, the episodes), config, versions and artifacts. */
+import { EPISODE_LENGTH, EPISODIC_RETURN, type ChangeEvent, type RunDetail, type RunSeriesData } from "../types.js";
+import { api } from "./api.js";
+import { type AppContext, type Page, ReloadPacer, throttle } from "./app.js";
+import { ChartView, type XAxis, singleRunChart, toPoints } from "./charts.js";
+import { h, keyValueTable, replaceChildren, segmented } from "./dom.js";
+import { formatBytes, formatDate, formatDuration, formatInt, formatReturn } from "./format.js";
+import { statusBadge } from "./runs-page.js";
+
+const POINTS = 1500;
+const settings: { x: XAxis; smoothing: number } = { x: "steps", smoothing: 10 };
+
+interface MetricChart {
+  key: string;
+  view: ChartView;
+  note: HTMLElement;
+  data: RunSeriesData | null;
+  /** full-detail rows of the zoomed-in step range, when `data` is a sample */
+  detail: RunSeriesData | null;
+  pacer: ReloadPacer;
+}
+
+export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
+  const charts = new Map<string, MetricChart>();
+  const head = h("div", { class: "card" });
+  const episodeGrid = h("div", { class: "charts", "data-section": "episodes" });
+  const metricGrid = h("div", { class: "charts", "data-section": "metrics" });
+  const details = h("div", { class: "grid-2" });
+  const smoothingValue = h("span", { class: "mono" }, String(settings.smoothing));
+  const smoothing = h("input", { type: "range", min: 1, max: 100, value: String(settings.smoothing), "aria-label": "smoothing", oninput: () => {
+    settings.smoothing = Number(smoothing.value);
+    smoothingValue.textContent = smoothing.value;
+    redrawAll();
+  } });
+  const toolbar = h("div", { class: "card toolbar" },
+    h("span", { class: "field" }, "x axis", segmented<XAxis>([["steps", "Steps"], ["wall", "Wall clock"]], settings.x, (x) => ((settings.x = x), redrawAll()), "x axis")),
+    h("label", { class: "field" }, "smoothing", smoothing, smoothingValue),
+    h("span", { class: "grow" }),
+    h("span", { class: "muted", "data-role": "live-note" }),
+  );
+  let detail: RunDetail | null = null;
+  replaceChildren(root, h("div", { class: "stack" }, head, toolbar, h("h2", null, "Episodes"), episodeGrid, h("h2", null, "Metrics"), metricGrid, details));
+
+  function addChart(key: string, grid: HTMLElement): void {
+    if (charts.has(key)) return;
+    const el = h("div", { class: "chart", "data-chart": key });
+    const note = h("div", { class: "chart-note" });
+    grid.append(h("div", { class: "chart-card" }, el, note));
+    const chart: MetricChart = { key, view: new ChartView(el), note, data: null, detail: null, pacer: new ReloadPacer() };
+    charts.set(key, chart);
+    chart.pacer.request(() => loadChart(chart), true);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    chart.view.chart.on("datazoom", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void loadDetailOfZoom(chart), 250);
+    });
+  }
+
+  /** A sampled series zoomed in on steps: fetch the visible range, which has fewer rows, in full. */
+  async function loadDetailOfZoom(chart: MetricChart): Promise<void> {
+    if (!chart.data?.sampled || settings.x !== "steps") return;
+    const zoom = (chart.view.chart.getOption() as { dataZoom?: { start?: number; end?: number; startValue?: number; endValue?: number }[] }).dataZoom?.[0];
+    if (!zoom || zoom.startValue === undefined || zoom.endValue === undefined) return;
+    if ((zoom.start ?? 0) <= 0 && (zoom.end ?? 100) >= 100) {
+      chart.detail = null;
+    } else {
+      [chart.detail] = await api.series([id], chart.key, POINTS, { from: zoom.startValue, to: zoom.endValue });
+    }
+    draw(chart);
+  }
+
+  async function loadChart(chart: MetricChart): Promise<void> {
+    try {
+      [chart.data] = await api.series([id], chart.key, POINTS);
+      chart.detail = null;
+      draw(chart);
+    } catch (err) {
+      chart.note.textContent = `Could not load: ${(err as Error).message}`;
+    }
+  }
+
+  function draw(chart: MetricChart): void {
+    const data = chart.data!;
+    const label = chart.key === EPISODIC_RETURN ? "episodic return" : chart.key === EPISODE_LENGTH ? "episode length" : chart.key;
+    let points = toPoints(data, settings.x);
+    const detail = chart.detail && settings.x === "steps" ? toPoints(chart.detail, "steps") : null;
+    if (detail?.length) {
+      const from = detail[0]!.x, to = detail.at(-1)!.x;
+      points = [...points.filter((p) => p.x < from), ...detail, ...points.filter((p) => p.x > to)];
+    }
+    const drawn = singleRunChart(label, points, settings);
+    chart.view.show(drawn.option, drawn.points);
+    const sampled = detail ? chart.detail!.sampled : data.sampled;
+    chart.note.textContent = data.steps.length === 0 ? "no points yet" : `${formatInt(drawn.points)} points${sampled ? ", sampled from more rows (zoom in for full detail)" : ""}`;
+  }
+
+  function redrawAll(): void {
+    for (const chart of charts.values()) if (chart.data) draw(chart);
+  }
+
+  function renderHead(run: RunDetail): void {
+    const chip = (label: string, value: string) => h("span", { class: "chip" }, h("b", null, label), value);
+    const policy = run.artifacts.find((a) => a.kind === "policy");
+    const checkpoint = run.artifacts.filter((a) => a.kind === "checkpoint").at(-1);
+    const replayHash = policy ? `#/replay/${run.id}` : checkpoint ? `#/replay/${run.id}?checkpoint=${checkpoint.step}` : null;
+    const selected = ctx.selection.has(run.id);
+    replaceChildren(
+      head,
+      h("div", { class: "page-head" },
+        h("div", null,
+          h("div", { class: "row" }, h("h1", { "data-role": "run-name" }, run.name), statusBadge(run.status)),
+          h("div", { class: "meta" },
+            chip("id", run.id), chip("algo", run.algo), chip("env", run.env), chip("seed", String(run.seed)),
+            chip("steps", formatInt(run.steps)), chip("final return", formatReturn(run.finalReturn)), chip("wall", formatDuration(run.wallSeconds)),
+            chip("episodes", formatInt(run.episodes)), chip("started", formatDate(run.startedAt)),
+          ),
+        ),
+        h("div", { class: "row" },
+          replayHash ? h("a", { class: "btn primary", href: replayHash }, "▶ Replay policy") : null,
+          h("button", { class: "btn", type: "button", onclick: () => {
+            selected ? ctx.selection.delete(run.id) : ctx.selection.add(run.id);
+            renderHead(run);
+          } }, selected ? "✓ Selected for compare" : "Select for compare"),
+          ctx.status.allowDelete ? h("button", { class: "btn danger", type: "button", onclick: () => void remove(run) }, "Delete") : null,
+        ),
+      ),
+      run.error ? h("div", { class: "banner error spaced" }, `Failed: ${run.error}`) : null,
+    );
+    const note = toolbar.querySelector<HTMLElement>("[data-role=live-note]")!;
+    note.textContent = run.status === "running" ? "● live: charts update as the run logs" : "";
+  }
+
+  async function remove(run: RunDetail): Promise<void> {
+    if (!confirm(`Delete run ${run.name} (${run.id}) with its rows and files? This cannot be undone.`)) return;
+    try {
+      await api.deleteRun(run.id);
+      ctx.selection.delete(run.id);
+      ctx.navigate("#/");
+    } catch (err) {
+      alert(`Could not delete: ${(err as Error).message}`);
+    }
+  }
+
+  function renderDetails(run: RunDetail): void {
+    const artifacts = run.artifacts.length
+      ? h("table", { "data-role": "artifacts" },
+          h("thead", null, h("tr", null, h("th", null, "Kind"), h("th", { class: "num" }, "Step"), h("th", { class: "num" }, "Size"), h("th", null, "Saved"), h("th", null, ""))),
+          h("tbody", null, [...run.artifacts].reverse().map((a) =>
+            h("tr", { "data-artifact": `${a.kind}-${a.step}` },
+              h("td", null, a.kind), h("td", { class: "num" }, formatInt(a.step)), h("td", { class: "num" }, formatBytes(a.bytes)), h("td", null, formatDate(a.createdAt)),
+              h("td", null, h("div", { class: "row nowrap" },
+                h("a", { class: "btn small", href: a.kind === "policy" ? `#/replay/${run.id}` : `#/replay/${run.id}?checkpoint=${a.step}` }, "Replay"),
+                h("a", { class: "btn small", href: api.artifactUrl(run.id, a.kind, a.step), download: "" }, "Download"),
+              )),
+            ),
+          )),
+        )
+      : h("p", { class: "muted" }, run.checkpointEvery ? "No checkpoint yet." : "This run writes no checkpoints; its policy is saved when it ends.");
+    replaceChildren(
+      details,
+      h("div", { class: "card" }, h("h2", null, "Config"), h("div", { class: "kv-scroll" }, keyValueTable(Object.entries(run.config)))),
+      h("div", { class: "stack" },
+        h("div", { class: "card" }, h("h2", null, "Checkpoints and policy"), artifacts),
+        run.summary ? h("div", { class: "card" }, h("h2", null, "Summary"), keyValueTable(Object.entries(run.summary))) : null,
+        h("div", { class: "card" }, h("h2", null, "Versions"), h("div", { class: "kv-scroll" }, keyValueTable(Object.entries(run.versions)))),
+      ),
+    );
+  }
+
+  async function loadDetail(): Promise<void> {
+    try {
+      detail = await api.run(id);
+    } catch (err) {
+      replaceChildren(head, h("div", { class: "banner error" }, (err as Error).message), h("p", null, h("a", { href: "#/" }, "← all runs")));
+      return;
+    }
+    renderHead(detail);
+    addChart(EPISODIC_RETURN, episodeGrid);
+    addChart(EPISODE_LENGTH, episodeGrid);
+    for (const key of detail.metricKeys) addChart(key, metricGrid);
+    if (detail.metricKeys.length === 0 && !metricGrid.hasChildNodes()) metricGrid.append(h("p", { class: "muted" }, "No metrics logged."));
+    else metricGrid.querySelector(":scope > p")?.remove();
+    renderDetails(detail);
+  }
+
+  const refresh = throttle(() => {
+    void loadDetail();
+    for (const chart of charts.values()) if (chart.data) chart.pacer.request(() => loadChart(chart));
+  }, 1000);
+
+  void loadDetail();
+  return {
+    onChange: (e: ChangeEvent) => {
+      if (e.runs.includes(id) || e.list) refresh();
+    },
+    dispose: () => {
+      for (const chart of charts.values()) {
+        chart.pacer.cancel();
+        chart.view.dispose();
+      }
+    },
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * The dashboard's read side of the run store. It opens the store lazily (a missing store is a
+ * state the page explains, and it is picked up once training creates it) and answers with
+ * queries that stay fast on huge runs: RunStore's own `listRuns`/`metricKeys` scan every metric
+ * row of a run (MAX(step) and DISTINCT key are not covered by the (run_id, key, step) index),
+ * so this file walks the index key by key instead.
+ */
+import { hostname } from "node:os";
+import { type ArtifactRecord, RunStore } from "../track/store.js";
+import { type SeriesRange, readSeries } from "./series.js";
+import type { ChangeEvent, DisplayStatus, RunDetail, RunSeriesData, RunSummary, StoreStatus } from "./types.js";
+
+export class NotFoundError extends Error {
+  override name = "NotFoundError";
+}
+
+/** Retry opening a missing store at most this often. */
+const REOPEN_MS = 1000;
+
+interface RawRun {
+  id: string;
+  name: string;
+  algo: string;
+  env: string;
+  seed: number;
+  config: string;
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  versions: string;
+  checkpoint_every: number;
+  summary: string | null;
+  error: string | null;
+}
+
+export class StoreReader {
+  private store: RunStore | null = null;
+  private lastStatus: StoreStatus;
+  private lastAttempt = -Infinity;
+  /** change detection: the connection's data_version, the newest rows seen, the runs' statuses */
+  private dataVersion = -1;
+  private lastRowids = { metrics: 0, episodes: 0 };
+  private runStates = new Map<string, string>();
+
+  constructor(readonly dir: string) {
+    this.lastStatus = { state: "missing", dir };
+  }
+
+  status(): StoreStatus {
+    this.tryOpen();
+    return this.lastStatus;
+  }
+
+  /** The open store, or an error that says why there is none. */
+  private db(): RunStore {
+    const store = this.tryOpen();
+    if (!store) throw new StoreUnavailableError(this.lastStatus.message ?? `no run store at ${this.dir}`);
+    return store;
+  }
+
+  private tryOpen(): RunStore | null {
+    if (this.store) return this.store;
+    const now = performance.now();
+    if (now - this.lastAttempt < REOPEN_MS) return null;
+    this.lastAttempt = now;
+    try {
+      const store = new RunStore(this.dir, { create: false });
+      // Reads of big runs touch pages all over the file: map it instead of copying pages through the cache.
+      store.db.pragma("mmap_size = 1073741824");
+      this.store = store;
+      this.lastStatus = { state: "ok", dir: this.dir };
+    } catch (err) {
+      const message = (err as Error).message;
+      const missing = /not readable \(ENOENT\)|unable to open|does not exist|SQLITE_CANTOPEN/i.test(message);
+      this.lastStatus = { state: missing ? "missing" : "error", dir: this.dir, message };
+    }
+    return this.store;
+  }
+
+  close(): void {
+    this.store?.close();
+    this.store = null;
+  }
+
+  listRuns(): RunSummary[] {
+    const store = this.db();
+    const rows = store.db.prepare("SELECT * FROM runs ORDER BY started_at").all() as RawRun[];
+    return rows.map((r) => this.summarize(store, r));
+  }
+
+  runDetail(id: string): RunDetail {
+    const store = this.db();
+    const raw = store.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as RawRun | undefined;
+    if (!raw) throw new NotFoundError(`no run with id "${id}" in ${this.dir}`);
+    const summary = this.summarize(store, raw);
+    return {
+      ...summary,
+      endedAt: raw.ended_at,
+      versions: JSON.parse(raw.versions) as Record<string, unknown>,
+      summary: raw.summary ? (JSON.parse(raw.summary) as Record<string, unknown>) : null,
+      error: raw.error,
+      checkpointEvery: raw.checkpoint_every,
+      metricKeys: metricKeys(store, id),
+      episodes: (store.db.prepare("SELECT COUNT(*) AS n FROM episodes WHERE run_id = ?").get(id) as { n: number }).n,
+      artifacts: store.artifacts(id).map((a) => ({ kind: a.kind, step: a.step, bytes: a.bytes, sha256: a.sha256, createdAt: a.created_at })),
+    };
+  }
+
+  series(runIds: readonly string[], key: string, range: SeriesRange): RunSeriesData[] {
+    const store = this.db();
+    return runIds.map((run) => {
+      this.requireRun(store, run);
+      return { run, key, ...readSeries(store.db, run, key, range) };
+    });
+  }
+
+  /** An artifact by its database record (never by a path from the request). */
+  artifact(runId: string, kind: string, step: number): ArtifactRecord {
+    const store = this.db();
+    this.requireRun(store, runId);
+    const found = store.artifacts(runId).find((a) => a.kind === kind && a.step === step);
+    if (!found) throw new NotFoundError(`run ${runId} has no ${kind} at step ${step}`);
+    return found;
+  }
+
+  /** The newest policy of a run, else null. */
+  policyArtifact(runId: string): ArtifactRecord | null {
+    const store = this.db();
+    this.requireRun(store, runId);
+    return store.artifacts(runId, "policy").at(-1) ?? null;
+  }
+
+  readArtifact(a: ArtifactRecord): Uint8Array {
+    return this.db().readArtifact(a);
+  }
+
+  /** The run's record as RunStore has it (for rebuilding its agent from a checkpoint). */
+  runRecord(id: string) {
+    const store = this.db();
+    this.requireRun(store, id);
+    return store.getRun(id);
+  }
+
+  deleteRun(id: string): void {
+    const store = this.db();
+    this.requireRun(store, id);
+    store.deleteRun(id);
+  }
+
+  /**
+   * What changed since the last call: runs with new rows (found from rowids above the newest
+   * seen, so the check costs nothing when idle) or a new status, and whether the list changed.
+   */
+  poll(): ChangeEvent | null {
+    const wasOpen = this.store !== null;
+    const store = this.tryOpen();
+    if (!store) return null;
+    const version = store.db.pragma("data_version", { simple: true }) as number;
+    if (wasOpen && version === this.dataVersion) return null;
+    this.dataVersion = version;
+
+    const changed = new Set<string>();
+    let list = !wasOpen;
+    for (const table of ["metrics", "episodes"] as const) {
+      const newest = (store.db.prepare(`SELECT MAX(rowid) AS r FROM ${table}`).get() as { r: number | null }).r ?? 0;
+      const since = this.lastRowids[table];
+      this.lastRowids[table] = newest;
+      if (!wasOpen) continue; // the first look only notes where the tables end
+      if (newest < since) list = true; // rows were deleted (a run removed or reopened)
+      for (const { run_id } of store.db.prepare(`SELECT DISTINCT run_id FROM ${table} WHERE rowid > ?`).all(Math.min(since, newest)) as { run_id: string }[]) changed.add(run_id);
+    }
+    const states = new Map((store.db.prepare("SELECT id, status, ended_at FROM runs").all() as { id: string; status: string; ended_at: string | null }[]).map((r) => [r.id, `${r.status}|${r.ended_at}`]));
+    if (states.size !== this.runStates.size || [...states.keys()].some((id) => !this.runStates.has(id))) list = true;
+    for (const [id, state] of states) if (wasOpen && this.runStates.get(id) !== state) changed.add(id);
+    this.runStates = states;
+    return changed.size || list ? { runs: [...changed], list } : null;
+  }
+
+  private requireRun(store: RunStore, id: string): void {
+    if (!store.db.prepare("SELECT 1 FROM runs WHERE id = ?").get(id)) throw new NotFoundError(`no run with id "${id}" in ${this.dir}`);
+  }
+
+  private summarize(store: RunStore, r: RawRun): RunSummary {
+    const summary = r.summary ? (JSON.parse(r.summary) as Record<string, unknown>) : null;
+    const versions = JSON.parse(r.versions) as { pid?: number; host?: string };
+    const last = lastRow(store, r.id);
+    const recentMean = (store.db.prepare('SELECT AVG(r) AS m, COUNT(*) AS n FROM (SELECT "return" AS r FROM episodes WHERE run_id = ? ORDER BY step DESC LIMIT 100)').get(r.id) as { m: number | null; n: number }).m;
+    const summaryReturn = summary?.final_mean_return;
+    const summaryWall = summary?.wall_s;
+    return {
+      id: r.id,
+      name: r.name,
+      algo: r.algo,
+      env: r.env,
+      seed: r.seed,
+      status: displayStatus(r.status, versions),
+      steps: last.step,
+      finalReturn: typeof summaryReturn === "number" ? summaryReturn : recentMean,
+      wallSeconds: typeof summaryWall === "number" ? summaryWall : last.wall,
+      startedAt: r.started_at,
+      config: JSON.parse(r.config) as Record<string, unknown>,
+      replayable: store.db.prepare("SELECT 1 FROM artifacts WHERE run_id = ? LIMIT 1").get(r.id) !== undefined,
+    };
+  }
+}
+
+export class StoreUnavailableError extends Error {
+  override name = "StoreUnavailableError";
+}
+
+/** A run's metric keys by skipping through the index: one seek per key instead of a scan of every row. */
+export function metricKeys(store: RunStore, runId: string): string[] {
+  const first = store.db.prepare("SELECT key FROM metrics WHERE run_id = ? ORDER BY key LIMIT 1");
+  const next = store.db.prepare("SELECT key FROM metrics WHERE run_id = ? AND key > ? ORDER BY key LIMIT 1");
+  const keys: string[] = [];
+  let row = first.get(runId) as { key: string } | undefined;
+  while (row) {
+    keys.push(row.key);
+    row = next.get(runId, row.key) as { key: string } | undefined;
+  }
+  return keys;
+}
+
+/** The step and wall-clock time of a run's latest row, from one index seek per metric key. */
+function lastRow(store: RunStore, runId: string): { step: number; wall: number | null } {
+  let step = 0;
+  let wall: number | null = null;
+  const consider = (row: { step: number; wall: number } | undefined) => {
+    if (!row) return;
+    step = Math.max(step, row.step);
+    wall = Math.max(wall ?? 0, row.wall);
+  };
+  consider(store.db.prepare("SELECT step, wall FROM episodes WHERE run_id = ? ORDER BY step DESC LIMIT 1").get(runId) as { step: number; wall: number } | undefined);
+  const latest = store.db.prepare("SELECT step, wall FROM metrics WHERE run_id = ? AND key = ? ORDER BY step DESC LIMIT 1");
+  for (const key of metricKeys(store, runId)) consider(latest.get(runId, key) as { step: number; wall: number } | undefined);
+  return { step, wall };
+}
+
+/** "running" runs whose process is gone show as "killed" (as in `tsrl runs list`). */
+function displayStatus(status: string, versions: { pid?: number; host?: string }): DisplayStatus {
+  if (status !== "running") return status as DisplayStatus;
+  if (versions.host !== hostname() || versions.pid === undefined) return "running";
+  try {
+    process.kill(versions.pid, 0);
+    return "running";
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM" ? "running" : "killed"; // EPERM: alive, another user's
+  }
+}

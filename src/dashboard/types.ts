@@ -1,0 +1,74 @@
+/** The dashboard's JSON API, shared by the server and the browser client (types only). */
+import type { SeriesColumns } from "./downsample.js";
+
+export type DisplayStatus = "running" | "finished" | "failed" | "killed";
+
+/** Whether the store could be opened, and if not, why (the client shows a help page). */
+export interface StoreStatus {
+  state: "ok" | "missing" | "error";
+  dir: string;
+  message?: string;
+}
+
+export interface StatusResponse {
+  store: StoreStatus;
+  allowDelete: boolean;
+  version: string;
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  algo: string;
+  env: string;
+  seed: number;
+  status: DisplayStatus;
+  /** the step of the last recorded row */
+  steps: number;
+  /** the run's final_mean_return, or the mean of its last 100 episodes while it runs */
+  finalReturn: number | null;
+  /** wall-clock seconds: the summary's, or the latest row's while it runs */
+  wallSeconds: number | null;
+  startedAt: string;
+  config: Record<string, unknown>;
+  /** has a saved policy or a checkpoint to replay */
+  replayable: boolean;
+}
+
+export interface ArtifactSummary {
+  kind: "checkpoint" | "policy";
+  step: number;
+  bytes: number;
+  sha256: string;
+  createdAt: string;
+}
+
+export interface RunDetail extends RunSummary {
+  endedAt: string | null;
+  versions: Record<string, unknown>;
+  summary: Record<string, unknown> | null;
+  error: string | null;
+  checkpointEvery: number;
+  metricKeys: string[];
+  episodes: number;
+  artifacts: ArtifactSummary[];
+}
+
+/** Pseudo metric keys for the episodes table. */
+export const EPISODIC_RETURN = "episodic_return";
+export const EPISODE_LENGTH = "episode_length";
+
+export interface RunSeriesData extends SeriesColumns {
+  run: string;
+  key: string;
+  /** true when the points are a sample of more rows than were read (see server/series.ts) */
+  sampled: boolean;
+}
+
+/** Pushed on /api/events when the store changes. */
+export interface ChangeEvent {
+  /** runs with new rows or a new status */
+  runs: string[];
+  /** runs were added, removed, or the store became readable */
+  list: boolean;
+}

@@ -1,0 +1,329 @@
+/**
+ * `tsrl dashboard` as a user meets it: a store filled by real training runs, the server started
+ * on a free port, and Debian's Chromium driving the page — runs table, compare, run page, live
+ * updates, replay — plus the API's security rules and the downsampling underneath.
+ * Screenshots go to /tmp/tsrl-dashboard-*.png.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { get } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type Browser, type Page, chromium } from "playwright-core";
+import { lttbIndices } from "../src/dashboard/downsample.js";
+import { EXACT_LIMIT, readSeries } from "../src/dashboard/series.js";
+import { type Dashboard, startDashboard } from "../src/dashboard/server.js";
+import { RunStore } from "../src/track/store.js";
+import { startRun } from "../src/track/tracker.js";
+
+const XSS_NAME = "<img src=x onerror=alert(1)>";
+const tempDir = () => mkdtempSync(join(tmpdir(), "tsrl-dashboard-"));
+
+/** Runs the CLI from source; resolves with its exit code and output. */
+function tsrl(args: string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "", stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+    onStdout?.(stdout, child);
+  });
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+}
+
+describe("LTTB downsampling", () => {
+  it("keeps the first and last points, the requested count, and a lone spike", () => {
+    const n = 10_000;
+    const xs = Array.from({ length: n }, (_, i) => i);
+    const ys = xs.map((x) => Math.sin(x / 100) + (x === 6543 ? 50 : 0));
+    const kept = lttbIndices(xs, ys, 200);
+    assert.equal(kept.length, 200);
+    assert.equal(kept[0], 0);
+    assert.equal(kept.at(-1), n - 1);
+    assert.ok(kept.includes(6543), "the spike survives");
+    assert.ok(kept.every((k, i) => i === 0 || k > kept[i - 1]!), "ascending, no repeats");
+  });
+
+  it("returns every point when there are few, and refuses a bad threshold", () => {
+    assert.deepEqual(lttbIndices([1, 2, 3], [1, 2, 3], 5), [0, 1, 2]);
+    assert.throws(() => lttbIndices([1, 2, 3], [1, 2, 3], 1), /threshold must be an integer >= 2/);
+    assert.throws(() => lttbIndices([1, 2], [1], 2), /2 x values but 1 y values/);
+  });
+});
+
+describe("chart series from the store", () => {
+  it("reads a small range exactly, samples a big one through the index, skips non-finite values", () => {
+    const store = new RunStore(tempDir());
+    const run = store.createRun({ algo: "custom", env: "none", seed: 0, config: {}, versions: {}, checkpoint_every: 0 });
+    const n = EXACT_LIMIT + 20_000;
+    const rows = Array.from({ length: n }, (_, step) => ({ step, wall: step / 1000, key: "loss", value: step === 500 ? Number.NaN : step === 700 ? 99 : Math.sin(step / 300) }));
+    store.appendRows(run.id, [], rows);
+
+    const whole = readSeries(store.db, run.id, "loss", { points: 400 });
+    assert.equal(whole.sampled, true);
+    assert.ok(whole.steps.length <= 400 && whole.steps.length > 300, `${whole.steps.length} points`);
+    assert.deepEqual([whole.steps[0], whole.steps.at(-1)], [0, n - 1]);
+
+    const zoomed = readSeries(store.db, run.id, "loss", { points: 2000, from: 0, to: 999 });
+    assert.equal(zoomed.sampled, false);
+    assert.equal(zoomed.steps.length, 999, "1000 rows in range, the NaN one left out");
+    assert.ok(!zoomed.steps.includes(500));
+    assert.ok(zoomed.values.includes(99), "exact reads keep spikes");
+    assert.ok(zoomed.walls.every((w, i) => w === zoomed.steps[i]! / 1000));
+    store.close();
+  });
+});
+
+describe("tsrl dashboard", () => {
+  const dir = tempDir();
+  let dashboard: Dashboard;
+  let browser: Browser;
+  let page: Page;
+  const ids: Record<string, string> = {};
+  const dialogs: string[] = [];
+
+  before(async () => {
+    // Two real PPO runs (one with checkpoints) trained by the CLI, side by side.
+    const train = (name: string, seed: number, extra: string[] = []) =>
+      tsrl(["train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "4096", "--seed", String(seed), "--store", dir, "--name", name, "--quiet", ...extra]);
+    const results = await Promise.all([train("ppo-a", 1, ["--checkpoint-every", "2048"]), train("ppo-b", 2)]);
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    // A hostile run: its name, config and metric key must show as text.
+    const hostile = startRun({ store: dir, name: XSS_NAME, algo: "custom", env: "CartPole-v1", seed: 7, config: { note: "<script>alert(2)</script>" } });
+    for (let i = 1; i <= 5; i++) hostile.logEpisode({ step: i * 10, return: i, length: 10 });
+    hostile.log(50, { "<b>key</b>": 1 });
+    hostile.finish({});
+    hostile.store.close();
+    const store = new RunStore(dir, { create: false });
+    for (const r of store.listRuns()) ids[r.name] = r.id;
+    store.close();
+
+    dashboard = await startDashboard({ store: dir, port: 0, pollMs: 200 });
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on("pageerror", (err) => dialogs.push(`page error: ${err.message}`));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await dashboard?.close();
+  });
+
+  /** The series (name and number of points) of the chart of `key`, read from echarts itself. */
+  const chartSeries = (key: string) =>
+    page.evaluate((k) => {
+      const el = document.querySelector(`[data-chart="${CSS.escape(k)}"]`) as HTMLElement;
+      const chart = (window as unknown as { echarts: typeof import("echarts") }).echarts.getInstanceByDom(el)!;
+      return (chart.getOption().series as { name: string; data: unknown[] }[]).map((s) => ({ name: s.name, points: s.data.length }));
+    }, key);
+  const rendered = (key: string) => page.waitForSelector(`[data-chart="${key}"][data-renders]`, { timeout: 15_000 });
+  const episodes = (name: string) => {
+    const store = new RunStore(dir, { create: false });
+    const n = store.episodes(ids[name]!).length;
+    store.close();
+    return n;
+  };
+
+  it("runs table: every run, names shown as text, sort and filter", async () => {
+    await page.goto(dashboard.url);
+    await page.waitForSelector("#runs-table tbody tr");
+    assert.equal(await page.locator("#runs-table tbody tr").count(), 3);
+    const hostileRow = page.locator(`tr[data-run="${ids[XSS_NAME]}"]`);
+    assert.equal(await hostileRow.locator("td.name").textContent(), XSS_NAME);
+    assert.equal(await page.locator("#runs-table img").count(), 0, "no element made from a run name");
+
+    await page.click('th[data-sort="seed"]'); // numbers sort high to low first
+    const seeds = await page.locator("#runs-table tbody tr td:nth-child(5)").allTextContents();
+    assert.deepEqual(seeds, ["7", "2", "1"]);
+    await page.fill('input[type="search"]', "ppo-");
+    assert.deepEqual(await page.locator("#runs-table tbody td.name").allTextContents(), ["ppo-b", "ppo-a"]);
+    await page.fill('input[type="search"]', "");
+    await page.screenshot({ path: "/tmp/tsrl-dashboard-runs.png" });
+  });
+
+  it("compare: two selected runs overlaid, then grouped by algo as a mean with a band", async () => {
+    await page.check(`tr[data-run="${ids["ppo-a"]}"] input[type=checkbox]`);
+    await page.check(`tr[data-run="${ids["ppo-b"]}"] input[type=checkbox]`);
+    assert.equal(await page.textContent("[data-action=compare]"), "Compare 2 runs");
+    await page.click("[data-action=compare]");
+    await rendered("episodic_return");
+    const overlaid = await chartSeries("episodic_return");
+    assert.deepEqual(overlaid.map((s) => s.name).sort(), ["ppo-a", "ppo-b"]);
+    for (const s of overlaid) assert.equal(s.points, episodes(s.name), `${s.name}: one point per episode`);
+
+    await page.selectOption("[data-control=group-by]", "algo");
+    await page.waitForFunction(() => document.querySelector('[data-chart="episodic_return"]')?.getAttribute("data-renders") === "2");
+    assert.deepEqual((await chartSeries("episodic_return")).map((s) => s.name), ["ppo (n=2) band", "ppo (n=2) band", "ppo (n=2)"]);
+    assert.match(page.url(), /group=algo/);
+    await page.screenshot({ path: "/tmp/tsrl-dashboard-compare.png", fullPage: true });
+  });
+
+  it("run page: a chart per metric, config, versions and checkpoints", async () => {
+    await page.goto(`${dashboard.url}#/run/${ids["ppo-a"]}`);
+    await page.waitForSelector("[data-role=artifacts]");
+    const keys = await page.locator("[data-chart]").evaluateAll((els) => els.map((e) => e.getAttribute("data-chart")));
+    assert.ok(keys.includes("episodic_return") && keys.includes("losses/value_loss") && keys.includes("charts/SPS"), keys.join(", "));
+    await page.waitForFunction((n) => document.querySelectorAll("[data-chart][data-renders]").length === n, keys.length);
+    assert.deepEqual((await chartSeries("episodic_return")).map((s) => s.name), ["raw", "episodic return"], "smoothed over raw");
+    assert.deepEqual((await chartSeries("losses/value_loss")).map((s) => s.name), ["losses/value_loss"], "8 points: too few to smooth");
+    assert.ok((await page.textContent(".kv"))!.includes("learningRate"));
+    const artifacts = await page.locator("[data-artifact]").evaluateAll((els) => els.map((e) => e.getAttribute("data-artifact")));
+    assert.deepEqual(artifacts, ["policy-4096", "checkpoint-4096", "checkpoint-2048"]);
+    await page.screenshot({ path: "/tmp/tsrl-dashboard-run.png", fullPage: true });
+
+    await page.goto(`${dashboard.url}#/run/${ids[XSS_NAME]}`);
+    await page.waitForSelector('[data-chart="<b>key</b>"]');
+    assert.equal(await page.textContent("[data-role=run-name]"), XSS_NAME);
+    assert.ok((await page.textContent(".kv"))!.includes("<script>alert(2)</script>"));
+    assert.equal(await page.locator("main img, main script").count(), 0);
+    assert.equal(await page.locator("main b", { hasText: /^key$/ }).count(), 0, "the metric key is not markup");
+  });
+
+  it("live: a running run's charts and status update without reloading the page", async () => {
+    const run = startRun({ store: dir, name: "live", algo: "custom", env: "CartPole-v1", seed: 3 });
+    for (let i = 1; i <= 10; i++) run.logEpisode({ step: i * 20, return: i, length: 20 });
+    run.flush();
+    await page.goto(`${dashboard.url}#/run/${run.runId}`);
+    await page.waitForSelector('[data-chart="episodic_return"][data-points="10"]');
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    assert.equal(await page.textContent(".badge"), "running");
+
+    for (let i = 11; i <= 30; i++) run.logEpisode({ step: i * 20, return: i, length: 20 });
+    run.flush();
+    await page.waitForSelector('[data-chart="episodic_return"][data-points="30"]', { timeout: 10_000 });
+    run.finish({ final_mean_return: 20.5 });
+    run.store.close();
+    await page.waitForFunction(() => document.querySelector(".badge")?.textContent === "finished", null, { timeout: 10_000 });
+    assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, "the same page, never reloaded");
+  });
+
+  it("replay: the saved policy plays in the page until its episode ends", async () => {
+    await page.goto(`${dashboard.url}#/replay/${ids["ppo-a"]}`);
+    await page.waitForSelector("[data-role=replay-panel][data-state=ready]");
+    await page.selectOption("[data-control=speed]", "16");
+    await page.click("[data-action=play]");
+    await page.waitForFunction(() => Number(document.querySelector("[data-role=length]")?.textContent) > 5);
+    await page.screenshot({ path: "/tmp/tsrl-dashboard-replay.png" });
+    await page.waitForSelector("[data-role=replay-panel][data-state=ended]", { timeout: 30_000 });
+    const final = await page.textContent("[data-role=return]");
+    const length = Number((await page.textContent("[data-role=length]"))!.replace(/,/g, ""));
+    assert.equal(Number(final), length, "CartPole pays 1 per step");
+    await page.waitForTimeout(300);
+    assert.equal(await page.textContent("[data-role=return]"), final, "stops at the episode's end");
+    assert.match((await page.textContent("[data-role=episode-state]"))!, /Episode over: (terminated|truncated)/);
+    const inked = await page.evaluate(() => {
+      const c = document.querySelector("canvas")!;
+      const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      let dark = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i]! < 100) dark++;
+      return dark;
+    });
+    assert.ok(inked > 1000, `the cart is drawn (${inked} dark pixels)`);
+
+    // A checkpoint: the server extracts its policy, the page steps it.
+    await page.goto(`${dashboard.url}#/replay/${ids["ppo-a"]}?checkpoint=2048`);
+    await page.waitForSelector("[data-role=replay-panel][data-state=ready]");
+    for (let i = 0; i < 3; i++) await page.click("[data-action=step]");
+    assert.equal(await page.textContent("[data-role=length]"), "3");
+    assert.deepEqual(dialogs, [], "no alert, no page error");
+  });
+
+  it("API: read-only, artifacts only by their record, a loopback Host only", async () => {
+    const base = dashboard.url.replace(/\/$/, "");
+    const del = await fetch(`${base}/api/runs/${ids["ppo-b"]}`, { method: "DELETE" });
+    assert.equal(del.status, 403);
+    assert.match(((await del.json()) as { error: string }).error, /read-only; start it with --allow-delete/);
+
+    const policy = await fetch(`${base}/api/runs/${ids["ppo-a"]}/artifacts/policy/4096`);
+    assert.equal(policy.status, 200);
+    const stored = readFileSync(join(dir, "artifacts", ids["ppo-a"]!, "policy.tsrlpolicy"));
+    assert.equal(createHash("sha256").update(new Uint8Array(await policy.arrayBuffer())).digest("hex"), createHash("sha256").update(stored).digest("hex"));
+    for (const path of [`/api/runs/${ids["ppo-a"]}/artifacts/policy/1`, "/api/runs/..%2F..%2Fetc/artifacts/policy/1", `/api/runs/${ids["ppo-a"]}/artifacts/..%2Fruns.sqlite/1`]) {
+      assert.equal((await fetch(base + path)).status, 404, path);
+    }
+    assert.equal((await fetch(`${base}/api/series?runs=${ids["ppo-a"]}&key=x&points=-1`)).status, 400);
+
+    const status = await new Promise<number>((resolve) => get(`${base}/api/runs`, { headers: { host: "attacker.example" } }, (res) => resolve(res.statusCode!)).end());
+    assert.equal(status, 403, "DNS rebinding: a foreign Host is refused");
+  });
+
+  it("a token guards every request; other hosts need one; a busy port is named", async () => {
+    const guarded = await startDashboard({ store: dir, port: 0, token: "auto" });
+    try {
+      const token = new URL(guarded.url).searchParams.get("token")!;
+      const base = `http://127.0.0.1:${guarded.port}`;
+      assert.equal((await fetch(`${base}/api/runs`)).status, 401);
+      assert.equal((await fetch(`${base}/`)).status, 401);
+      assert.equal((await fetch(`${base}/api/events`)).status, 401);
+      assert.equal((await fetch(`${base}/api/runs`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+      const first = await fetch(guarded.url, { redirect: "manual" });
+      assert.equal(first.status, 303);
+      const cookie = first.headers.get("set-cookie")!.split(";")[0]!;
+      assert.equal((await fetch(`${base}/assets/app.js`, { headers: { cookie } })).status, 200);
+      assert.equal((await fetch(`${base}/api/runs`, { headers: { cookie: `${cookie}x` } })).status, 401);
+    } finally {
+      await guarded.close();
+    }
+    await assert.rejects(startDashboard({ store: dir, port: 0, host: "0.0.0.0" }), /--host 0.0.0.0 would let anyone on the network read your runs: add --token SECRET \(or --token auto/);
+    await assert.rejects(startDashboard({ store: dir, port: dashboard.port }), /port \d+ on 127.0.0.1 is already in use .*pass --port N, or --port 0/);
+  });
+
+  it("--allow-delete lets the page's API delete a run", async () => {
+    const run = startRun({ store: dir, name: "doomed", algo: "custom", env: "none", seed: 0 });
+    run.finish({});
+    run.store.close();
+    const writable = await startDashboard({ store: dir, port: 0, allowDelete: true });
+    try {
+      const res = await fetch(`${writable.url}api/runs/${run.runId}`, { method: "DELETE" });
+      assert.equal(res.status, 200);
+      const runs = ((await (await fetch(`${writable.url}api/runs`)).json()) as { runs: { name: string }[] }).runs;
+      assert.ok(!runs.some((r) => r.name === "doomed"));
+    } finally {
+      await writable.close();
+    }
+  });
+
+  it("a missing store shows how to fill it, then its runs as soon as one starts", async () => {
+    const missing = join(tempDir(), "not-yet");
+    const empty = await startDashboard({ store: missing, port: 0, pollMs: 200 });
+    try {
+      await page.goto(empty.url);
+      await page.waitForSelector("text=No run store here yet");
+      assert.ok((await page.textContent("pre"))!.includes(`tsrl train ppo --env CartPole-v1 --store ${missing}`));
+      await page.screenshot({ path: "/tmp/tsrl-dashboard-missing.png" });
+      const run = startRun({ store: missing, name: "first", algo: "custom", env: "none", seed: 0 });
+      await page.waitForSelector("#runs-table td.name >> text=first", { timeout: 10_000 });
+      run.finish({});
+      run.store.close();
+    } finally {
+      await empty.close();
+    }
+  });
+
+  it("the CLI prints the URL and refuses a public host without a token", async () => {
+    const refused = await tsrl(["dashboard", "--store", dir, "--host", "0.0.0.0"]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /--host 0.0.0.0 would let anyone on the network read your runs: add --token SECRET/);
+
+    let url = "";
+    const served = await tsrl(["dashboard", "--store", dir, "--port", "0"], (stdout, child) => {
+      const found = /tsrl dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
+      if (found && !url) {
+        url = found[1]!;
+        void fetch(`${url}api/status`).then(async (res) => {
+          assert.equal(((await res.json()) as { store: { state: string } }).store.state, "ok");
+          child.kill("SIGINT");
+        });
+      }
+    });
+    assert.ok(url, served.stdout + served.stderr);
+    assert.equal(served.code, 0, served.stderr);
+  });
+});
