@@ -8,6 +8,8 @@ import { enjoyCommand } from "./enjoy.js";
 import { integer } from "./options.js";
 import { registerPlot } from "./plot.js";
 import { registerReport } from "./report.js";
+import { registerAdaStop } from "./adastop.js";
+import { registerCompare } from "./compare.js";
 import { rolloutCommand } from "./rollout.js";
 import { registerRuns } from "./runs.js";
 import { registerTrain } from "./train.js";
@@ -62,6 +64,8 @@ registerRuns(program);
 registerPlot(program);
 registerDashboard(program);
 registerReport(program);
+registerCompare(program);
+registerAdaStop(program);
 
 program
   .command("enjoy")

@@ -126,6 +126,11 @@ td.check, th.check { width: 36px; padding-right: 0; }
 
 .replay { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 18px; align-items: start; }
 .replay canvas { width: 100%; max-width: 720px; aspect-ratio: 3 / 2; border: 1px solid var(--border); border-radius: 8px; background: #fff; image-rendering: auto; display: block; margin: 0 auto; }
+.stats-table { width: auto; min-width: 420px; margin-top: 6px; }
+.stats-table th { position: static; }
+.decision { padding: 2px 9px; border-radius: 999px; font-size: 12px; font-weight: 600; background: #eef0f3; color: #555; }
+.decision.larger { background: #dff3ec; color: #00704f; }
+.decision.smaller { background: #fbe6dc; color: #a4430b; }
 .stats { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }
 .stat { background: var(--bg); border-radius: 8px; padding: 10px 12px; }
 .stat .label { font-size: 12px; color: var(--muted); }

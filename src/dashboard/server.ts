@@ -17,7 +17,7 @@ import { clientBundle, echartsBundle } from "./bundle.js";
 import { PAGE_CSS, PAGE_HTML } from "./page.js";
 import { PolicySource, PolicyUnavailableError } from "./policies.js";
 import { NotFoundError, StoreReader, StoreUnavailableError } from "./store-reader.js";
-import type { StatusResponse } from "./types.js";
+import type { ScoresResponse, StatusResponse } from "./types.js";
 
 export interface DashboardOptions {
   /** store directory (default: $TSRL_STORE or ./tsrl-runs) */
@@ -124,6 +124,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       const points = intParam(url, "points", 2, MAX_POINTS) ?? DEFAULT_POINTS;
       const series = reader.series(runs, key, { points, from: intParam(url, "from", 0), to: intParam(url, "to", 0) });
       return sendJson(res, 200, { series });
+    }
+    if (path === "/api/scores") {
+      const runs = (url.searchParams.get("runs") ?? "").split(",").filter(Boolean);
+      if (!runs.length) throw new BadRequestError("/api/scores needs runs=ID,ID");
+      const body: ScoresResponse = { scores: reader.scores(runs), comparisons: reader.comparisons(runs) };
+      return sendJson(res, 200, body);
     }
     if (path === "/api/events") return openEvents(req, res);
 

@@ -5,10 +5,12 @@
  * row of a run (MAX(step) and DISTINCT key are not covered by the (run_id, key, step) index),
  * so this file walks the index key by key instead.
  */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { type ArtifactRecord, RunStore } from "../track/store.js";
 import { type SeriesRange, readSeries } from "./series.js";
-import type { ChangeEvent, DisplayStatus, RunDetail, RunSeriesData, RunSummary, StoreStatus } from "./types.js";
+import type { ChangeEvent, ComparisonSummary, DisplayStatus, RunDetail, RunSeriesData, RunSummary, StoreStatus } from "./types.js";
 
 export class NotFoundError extends Error {
   override name = "NotFoundError";
@@ -134,6 +136,35 @@ export class StoreReader {
     return this.db().readArtifact(a);
   }
 
+  /** Each run's score: the mean return of its last 100 episodes. */
+  scores(runIds: readonly string[]): Record<string, number | null> {
+    const store = this.db();
+    return Object.fromEntries(runIds.map((id) => {
+      const score = store.recentMeanReturn(id);
+      return [id, Number.isNaN(score) ? null : score];
+    }));
+  }
+
+  /** The `tsrl compare` comparisons (state files beside the database) that include any of `runIds`. */
+  comparisons(runIds: readonly string[]): ComparisonSummary[] {
+    const store = this.db();
+    const dir = join(this.dir, "comparisons");
+    if (!existsSync(dir)) return [];
+    const wanted = new Set(runIds);
+    const found: ComparisonSummary[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+      const state = readComparison(join(dir, file));
+      if (!state) continue;
+      const runs = (store.db.prepare("SELECT id, name FROM runs WHERE env = ?").all(state.spec.env) as { id: string; name: string }[])
+        .filter((r) => state.spec.agents.some((a) => r.name.startsWith(`${state.name}-${a}-s`)))
+        .map((r) => r.id);
+      if (!runs.some((id) => wanted.has(id))) continue;
+      const { decisions, interim } = state.adastop;
+      found.push({ name: state.name, env: state.spec.env, agents: state.spec.agents, interim, nGroups: state.spec.K, finished: !Object.values(decisions).includes("undecided"), decisions, runs });
+    }
+    return found;
+  }
+
   /** The run's record as RunStore has it (for rebuilding its agent from a checkpoint). */
   runRecord(id: string) {
     const store = this.db();
@@ -201,6 +232,23 @@ export class StoreReader {
       config: JSON.parse(r.config) as Record<string, unknown>,
       replayable: store.db.prepare("SELECT 1 FROM artifacts WHERE run_id = ? LIMIT 1").get(r.id) !== undefined,
     };
+  }
+}
+
+interface ComparisonFile {
+  name: string;
+  spec: { env: string; agents: string[]; K: number };
+  adastop: { decisions: Record<string, string>; interim: number };
+}
+
+/** A comparison state file, or null when it is not one (being written, or something else). */
+function readComparison(file: string): ComparisonFile | null {
+  try {
+    const state = JSON.parse(readFileSync(file, "utf8")) as ComparisonFile;
+    const ok = typeof state.name === "string" && Array.isArray(state.spec?.agents) && typeof state.spec.env === "string" && typeof state.adastop?.decisions === "object" && typeof state.adastop.interim === "number";
+    return ok ? state : null;
+  } catch {
+    return null;
   }
 }
 

@@ -72,3 +72,25 @@ export interface ChangeEvent {
   /** runs were added, removed, or the store became readable */
   list: boolean;
 }
+
+/** An AdaStop comparison made by `tsrl compare` (its state file in <store>/comparisons/). */
+export interface ComparisonSummary {
+  name: string;
+  env: string;
+  agents: string[];
+  /** interims done, of at most nGroups */
+  interim: number;
+  nGroups: number;
+  finished: boolean;
+  /** "A vs B" → larger | smaller | equal | undecided */
+  decisions: Record<string, string>;
+  /** ids of its runs */
+  runs: string[];
+}
+
+export interface ScoresResponse {
+  /** per run id: the mean return of its last 100 episodes (null without episodes) */
+  scores: Record<string, number | null>;
+  /** the `tsrl compare` comparisons that include any of the runs */
+  comparisons: ComparisonSummary[];
+}

@@ -24,8 +24,7 @@ export interface Report {
 
 /** A run's score: the mean return of its last 100 episodes (NaN without episodes). */
 export function runScore(store: RunStore, run: RunRecord, episodes = SCORE_EPISODES): number {
-  const returns = store.episodes(run.id).slice(-episodes).map((e) => e.return);
-  return returns.length ? returns.reduce((a, b) => a + b, 0) / returns.length : NaN;
+  return store.recentMeanReturn(run.id, episodes);
 }
 
 /** Seconds from start to end (or to now for unfinished runs). */

@@ -230,6 +230,12 @@ export class RunStore {
     return this.db.prepare(`SELECT step, wall, key, value FROM metrics WHERE run_id = ? ${key ? "AND key = ?" : ""} ORDER BY rowid`).all(...(key ? [runId, key] : [runId])) as MetricRow[];
   }
 
+  /** The mean return of the run's last `episodes` episodes (NaN without any): its score. */
+  recentMeanReturn(runId: string, episodes = 100): number {
+    const row = this.db.prepare("SELECT AVG(return) AS mean FROM (SELECT return FROM episodes WHERE run_id = ? ORDER BY rowid DESC LIMIT ?)").get(runId, episodes) as { mean: number | null };
+    return row.mean ?? NaN;
+  }
+
   metricKeys(runId: string): string[] {
     return (this.db.prepare("SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key").all(runId) as { key: string }[]).map((r) => r.key);
   }

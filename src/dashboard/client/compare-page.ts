@@ -2,11 +2,12 @@
  * Compare runs: every metric with the selected runs overlaid, or grouped (by algo, env, seed or
  * any config key) as the mean with a 95% confidence band across the group's runs.
  */
-import { EPISODE_LENGTH, EPISODIC_RETURN, type ChangeEvent, type RunDetail, type RunSeriesData } from "../types.js";
+import { EPISODE_LENGTH, EPISODIC_RETURN, type ChangeEvent, type RunDetail, type RunSeriesData, type ScoresResponse } from "../types.js";
 import { api } from "./api.js";
 import { type AppContext, type Page, ReloadPacer, throttle } from "./app.js";
 import { ChartView, type XAxis, compareChart, toPoints } from "./charts.js";
 import { h, replaceChildren, segmented } from "./dom.js";
+import { renderStats } from "./stats-card.js";
 
 const settings: { x: XAxis; smoothing: number } = { x: "steps", smoothing: 10 };
 /** Points per run: enough for a sharp line, few enough that 100 runs still draw at once. */
@@ -40,6 +41,8 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
   const wide = h("div", { class: "charts wide" });
   const grid = h("div", { class: "charts" });
   const chips = h("div", { class: "meta" });
+  const statsCard = h("div", { class: "card", "data-card": "stats" });
+  let scores: ScoresResponse | null = null;
   const groupSelect = h("select", { "aria-label": "group by", "data-control": "group-by", onchange: () => {
     groupBy = groupSelect.value;
     const q = new URLSearchParams({ runs: ids.join(",") });
@@ -69,10 +72,24 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
         h("span", { class: "field" }, "x axis", segmented<XAxis>([["steps", "Steps"], ["wall", "Wall clock"]], settings.x, (x) => ((settings.x = x), redrawAll()), "x axis")),
         h("label", { class: "field" }, "smoothing", smoothing, smoothingValue),
       ),
+      statsCard,
       wide,
       grid,
     ),
   );
+
+  function drawStats(): void {
+    if (scores) renderStats(statsCard, runs, scores, groupBy ? (run) => groupLabel(run, groupBy) : null);
+  }
+
+  async function loadStats(): Promise<void> {
+    try {
+      scores = await api.scores(ids);
+      drawStats();
+    } catch (err) {
+      replaceChildren(statsCard, h("div", { class: "banner error" }, `Could not compute the statistics: ${(err as Error).message}`));
+    }
+  }
 
   function addChart(key: string, into: HTMLElement): void {
     if (charts.has(key)) return;
@@ -105,6 +122,7 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
 
   function redrawAll(): void {
     for (const chart of charts.values()) if (chart.data) draw(chart);
+    drawStats();
   }
 
   async function load(): Promise<void> {
@@ -122,10 +140,12 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
     addChart(EPISODIC_RETURN, wide);
     const keys = [...new Set(runs.flatMap((r) => r.metricKeys))].sort();
     for (const key of [EPISODE_LENGTH, ...keys]) addChart(key, grid);
+    void loadStats();
   }
 
   const refresh = throttle(() => {
     for (const chart of charts.values()) if (chart.data) chart.pacer.request(() => loadChart(chart));
+    void loadStats();
   }, 1000);
 
   void load();

@@ -1,0 +1,201 @@
+/**
+ * `tsrl compare`: trains seeds of each agent group by group (in parallel up to the core count),
+ * records every run in the store, applies AdaStop after each interim and stops as soon as every
+ * comparison is decided. Its state lives in <store>/comparisons/<name>.json, written after each
+ * interim, so an interrupted comparison continues where it stopped (killed runs are resumed from
+ * their checkpoints).
+ */
+import type { Command } from "commander";
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { ALGORITHMS } from "../algos/index.js";
+import { ConfigError } from "../algos/common.js";
+import { writeFileAtomic } from "../node/atomic-write.js";
+import { pool, runTsrl } from "../node/run-pool.js";
+import { AdaStop, type AdaStopState } from "../stats/adastop.js";
+import { adastopChart } from "../plot/adastop-chart.js";
+import { aggregateIqm } from "../stats/aggregates.js";
+import { intervalEstimate } from "../stats/bootstrap.js";
+import { learningCurveChart, renderSvg } from "../track/plot.js";
+import { runScore } from "../track/report.js";
+import { type RunRecord, RunStore, StoreError, storeDirectory } from "../track/store.js";
+import { integer } from "./options.js";
+
+interface CompareFlags {
+  algos: string;
+  env: string;
+  n: number;
+  K: number;
+  alpha: number;
+  nPermutations: number;
+  set: string[];
+  name?: string;
+  jobs: number;
+  seed: number;
+  store?: string;
+  json?: boolean;
+}
+
+/** What a comparison is; a resumed comparison must match it exactly. */
+interface CompareSpec {
+  env: string;
+  agents: string[];
+  n: number;
+  K: number;
+  alpha: number;
+  nPermutations: number;
+  seed: number;
+  /** config overrides per agent (kebab-case flag name → value) */
+  overrides: Record<string, Record<string, string>>;
+}
+
+interface CompareState {
+  version: 1;
+  name: string;
+  spec: CompareSpec;
+  adastop: AdaStopState;
+}
+
+const kebab = (key: string) => key.replace(/_/g, "-").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** `--set key=value` applies to every agent, `--set ppo.key=value` to one. */
+export function parseOverrides(sets: readonly string[], agents: readonly string[], env: string): Record<string, Record<string, string>> {
+  const overrides: Record<string, Record<string, string>> = Object.fromEntries(agents.map((a) => [a, {}]));
+  for (const item of sets) {
+    const m = /^(?:([A-Za-z0-9_-]+)\.)?([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(item);
+    if (!m) throw new ConfigError(`--set "${item}": expected key=value or agent.key=value`);
+    const [, agent, key, value] = m as unknown as [string, string | undefined, string, string];
+    if (agent !== undefined && !agents.includes(agent)) throw new ConfigError(`--set "${item}": no agent "${agent}" (agents: ${agents.join(", ")})`);
+    for (const a of agent === undefined ? agents : [agent]) {
+      const fields = Object.keys(ALGORITHMS[a]!.defaults(env)).map(kebab);
+      if (!fields.includes(kebab(key))) {
+        if (agent === undefined && agents.length > 1) continue; // a field of another agent's algorithm
+        throw new ConfigError(`--set "${item}": ${a} has no config field "${key}"`);
+      }
+      overrides[a]![kebab(key)] = value;
+    }
+    if (agent === undefined && !agents.some((a) => kebab(key) in overrides[a]!)) throw new ConfigError(`--set "${item}": no agent has a config field "${key}"`);
+  }
+  return overrides;
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command("compare")
+    .description("Compare algorithms with AdaStop: train seeds group by group, test after each group, stop as soon as every comparison is decided")
+    .requiredOption("--algos <list>", "comma-separated algorithms to compare, e.g. ppo,dqn")
+    .requiredOption("-e, --env <id>", "environment id")
+    .option("--n <runs>", "runs (seeds) per agent per interim", integer("--n", 1), 5)
+    .option("--K <interims>", "maximum number of interims", integer("--K", 1), 5)
+    .option("--alpha <level>", "family-wise level of the tests", parseFloat, 0.05)
+    .option("--n-permutations <B>", "permutations per test (all of them when fewer)", integer("--n-permutations", 1), 10_000)
+    .option("--set <key=value>", "config override for every agent, or agent.key=value for one (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--name <name>", "comparison name (default: <env>-<algos>); its state is <store>/comparisons/<name>.json")
+    .option("-j, --jobs <n>", "runs trained in parallel", integer("--jobs", 1), availableParallelism())
+    .option("--seed <n>", "seed of the permutations; run seeds are 1, 2, … per agent", integer("--seed", 0), 0)
+    .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
+    .option("--json", "print the result as one JSON line")
+    .action((flags: CompareFlags) => compareCommand(flags));
+}
+
+async function compareCommand(flags: CompareFlags): Promise<void> {
+  const agents = flags.algos.split(",").map((a) => a.trim()).filter(Boolean);
+  for (const a of agents) if (!ALGORITHMS[a]) throw new ConfigError(`--algos: unknown algorithm "${a}"; available: ${Object.keys(ALGORITHMS).join(", ")}`);
+  if (new Set(agents).size !== agents.length || agents.length < 2) throw new ConfigError(`--algos: give at least two different algorithms, got "${flags.algos}"`);
+  if (!(flags.alpha > 0 && flags.alpha < 1)) throw new ConfigError(`--alpha must be in (0, 1), got ${flags.alpha}`);
+  const spec: CompareSpec = { env: flags.env, agents, n: flags.n, K: flags.K, alpha: flags.alpha, nPermutations: flags.nPermutations, seed: flags.seed, overrides: parseOverrides(flags.set, agents, flags.env) };
+  const name = flags.name ?? `${flags.env}-${agents.join("-vs-")}`;
+  const storeDir = storeDirectory(flags.store);
+  const store = new RunStore(storeDir);
+  const stateFile = join(storeDir, "comparisons", `${name}.json`);
+  const state = loadOrCreate(stateFile, name, spec);
+  const log = (text: string) => (flags.json ? process.stderr : process.stdout).write(text + "\n");
+  const adastop = AdaStop.fromJSON(state.adastop);
+  if (adastop.interim > 0) log(`resuming comparison "${name}" after interim ${adastop.interim} of ${spec.K}`);
+
+  while (!adastop.isFinished) {
+    const k = adastop.interim;
+    const toRun = adastop.agentsToRun;
+    log(`interim ${k + 1}/${spec.K}: ${toRun.join(", ")} × ${spec.n} seeds`);
+    const jobs = toRun.flatMap((agent) => Array.from({ length: spec.n }, (_, i) => ({ agent, seed: k * spec.n + i + 1 })));
+    const scores = await pool(jobs, flags.jobs, async ({ agent, seed }) => {
+      const run = await ensureRun(store, storeDir, name, spec, agent, seed);
+      const score = runScore(store, run);
+      log(`  ${agent} seed ${seed}: score ${score.toFixed(2)} (run ${run.id})`);
+      return score;
+    });
+    const byAgent: Record<string, number[]> = Object.fromEntries(toRun.map((a) => [a, jobs.flatMap((j, i) => (j.agent === a ? [scores[i]!] : []))]));
+    adastop.partialCompare(byAgent);
+    state.adastop = adastop.toJSON();
+    writeFileAtomic(stateFile, JSON.stringify(state, null, 2));
+    for (const [pair, decision] of Object.entries(adastop.decisions)) log(`  ${pair}: ${decision}`);
+  }
+  const summary = summarize(store, name, spec);
+  const outDir = join(storeDir, "comparisons", name);
+  const runs = agents.flatMap((a) => summary.runs[a]!);
+  writeFileAtomic(join(outDir, "curves.svg"), renderSvg(learningCurveChart(store, runs, { groupBy: "algo", width: 900, title: `${spec.env}: ${agents.join(" vs ")}` })));
+  writeFileAtomic(join(outDir, "adastop.svg"), renderSvg(adastopChart({ agents, scores: adastop.scores, decisions: adastop.decisions, interim: adastop.interim, nGroups: spec.K, title: `${spec.env}: AdaStop` }), { width: 900, height: 640 }));
+  store.close();
+  if (flags.json) {
+    console.log(JSON.stringify({ name, env: spec.env, decisions: adastop.decisions, finished: adastop.isFinished, interim: adastop.interim, agents: summary.table, plots: [join(outDir, "curves.svg"), join(outDir, "adastop.svg")] }));
+    return;
+  }
+  console.log(`\n${spec.env}: score = mean return of each run's last 100 episodes`);
+  const header = ["agent", "runs", "mean ± std", "IQM [95% CI]"];
+  const rows = summary.table.map((r) => [r.agent, String(r.runs), `${r.mean.toFixed(2)} ± ${r.std.toFixed(2)}`, `${r.iqm.toFixed(2)} [${r.iqmLow.toFixed(2)}, ${r.iqmHigh.toFixed(2)}]`]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
+  for (const row of [header, ...rows]) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+  console.log("");
+  for (const [pair, decision] of Object.entries(adastop.decisions)) console.log(`${pair}: ${decision}`);
+  console.log(`\nplots: ${join(outDir, "curves.svg")}, ${join(outDir, "adastop.svg")}`);
+}
+
+function loadOrCreate(file: string, name: string, spec: CompareSpec): CompareState {
+  if (!existsSync(file)) {
+    const adastop = new AdaStop({ agents: spec.agents, nGroups: spec.K, sizeGroup: spec.n, alpha: spec.alpha, nPermutations: spec.nPermutations, seed: spec.seed });
+    const state: CompareState = { version: 1, name, spec, adastop: adastop.toJSON() };
+    writeFileAtomic(file, JSON.stringify(state, null, 2));
+    return state;
+  }
+  let state: CompareState;
+  try {
+    state = JSON.parse(readFileSync(file, "utf8")) as CompareState;
+  } catch (err) {
+    throw new StoreError(`comparison state ${file} is unreadable (${(err as Error).message}); delete it to start over`);
+  }
+  if (JSON.stringify(state.spec) !== JSON.stringify(spec)) {
+    throw new StoreError(`comparison "${name}" exists with other settings (${JSON.stringify(state.spec)}); pick another --name or delete ${file}`);
+  }
+  return state;
+}
+
+/** The finished run of `agent` with `seed` in this comparison: reused, resumed after a kill, or trained. */
+async function ensureRun(store: RunStore, storeDir: string, name: string, spec: CompareSpec, agent: string, seed: number): Promise<RunRecord> {
+  const runName = `${name}-${agent}-s${seed}`;
+  const existing = store.listRuns({ algo: agent, env: spec.env }).find((r) => r.name === runName);
+  if (existing?.status === "finished") return existing;
+  let result;
+  if (existing && store.artifacts(existing.id, "checkpoint").length > 0) {
+    result = await runTsrl(["resume", existing.id, "--store", storeDir, "--quiet", "--force"]);
+  } else {
+    if (existing) store.deleteRun(existing.id); // died before its first checkpoint: start it again
+    const overrides = Object.entries(spec.overrides[agent]!).flatMap(([k, v]) => [`--${k}`, v]);
+    result = await runTsrl(["train", agent, "--env", spec.env, "--seed", String(seed), "--name", runName, "--store", storeDir, "--quiet", "--json", ...overrides]);
+  }
+  if (result.code !== 0) throw new StoreError(`run ${runName} failed: ${result.stderr.trim().split("\n").at(-1) ?? `exit code ${result.code}`}`);
+  return store.getRun(runName);
+}
+
+function summarize(store: RunStore, name: string, spec: CompareSpec) {
+  const runs: Record<string, RunRecord[]> = {};
+  const table = spec.agents.map((agent) => {
+    runs[agent] = store.listRuns({ algo: agent, env: spec.env }).filter((r) => r.name.startsWith(`${name}-${agent}-s`) && r.status === "finished");
+    const scores = runs[agent]!.map((r) => runScore(store, r));
+    const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+    const std = scores.length > 1 ? Math.sqrt(scores.reduce((a, x) => a + (x - mean) ** 2, 0) / (scores.length - 1)) : 0;
+    const iqm = intervalEstimate(scores.map((s) => [s]), aggregateIqm, { seed: spec.seed });
+    return { agent, runs: scores.length, mean, std, iqm: iqm.estimate, iqmLow: iqm.lower, iqmHigh: iqm.upper };
+  });
+  return { runs, table };
+}
