@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { startDashboard } from "../src/dashboard/server.js";
+import type { ScoresResponse } from "../src/dashboard/types.js";
 import { RunStore } from "../src/track/store.js";
 
 function tsrl(...args: string[]) {
@@ -100,6 +102,13 @@ describe("tsrl compare", () => {
     assert.equal(runs.length, 2 * perAgent, "no duplicated or missing runs");
     assert.ok(runs.every((r) => r.status === "finished"));
     assert.deepEqual(new Set(runs.map((r) => r.name)).size, runs.length);
+
+    // The dashboard shows the comparison's decisions next to its runs.
+    const dashboard = await startDashboard({ store, port: 0 });
+    const scores = (await (await fetch(`${dashboard.url.replace(/\/$/, "")}/api/scores?runs=${runs[0]!.id}`)).json()) as ScoresResponse;
+    await dashboard.close();
+    assert.deepEqual(scores.comparisons.map((c) => [c.name, c.decisions, c.runs.length]), [["CartPole-v1-ppo-vs-dqn", result.decisions, runs.length]]);
+    assert.equal(typeof scores.scores[runs[0]!.id], "number");
 
     // Done already: a second call trains nothing and gives the same decisions.
     const again = JSON.parse(tsrl(...args(store), "--json").stdout.trim().split("\n").at(-1)!);

@@ -162,6 +162,13 @@ describe("tsrl dashboard", () => {
     await page.waitForFunction(() => document.querySelector('[data-chart="episodic_return"]')?.getAttribute("data-renders") === "2");
     assert.deepEqual((await chartSeries("episodic_return")).map((s) => s.name), ["ppo (n=2) band", "ppo (n=2) band", "ppo (n=2)"]);
     assert.match(page.url(), /group=algo/);
+    // The statistics card: the group's runs, their scores as mean ± std and IQM with its interval.
+    await page.waitForSelector('[data-stats=groups] tr[data-group="ppo"]');
+    const cells = await page.locator('[data-stats=groups] tr[data-group="ppo"] td').allTextContents();
+    assert.equal(cells[1], "2");
+    const [low, high] = cells[3]!.match(/\[(.+), (.+)\]/)!.slice(1).map(Number);
+    const iqm = Number(cells[3]!.split(" ")[0]);
+    assert.ok(low! <= iqm && iqm <= high!, cells[3]);
     await page.screenshot({ path: "/tmp/tsrl-dashboard-compare.png", fullPage: true });
   });
 

@@ -63,7 +63,7 @@ export function percentileInterval(draws: Float64Array, confidence: number): [nu
 }
 
 /** Fills `sample` with a stratified resample of `source` (same shape). */
-export function resample(source: ScoreTable, sample: ScoreTable, random: Random, taskBootstrap: boolean): void {
+function resample(source: ScoreTable, sample: ScoreTable, random: Random, taskBootstrap: boolean): void {
   const { runs, tasks } = source;
   for (let t = 0; t < tasks; t++) {
     const from = (taskBootstrap ? random.integer(tasks) : t) * runs;
