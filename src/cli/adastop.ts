@@ -10,7 +10,7 @@ import { extname, resolve } from "node:path";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { adastopChart } from "../plot/adastop-chart.js";
 import { AdaStop } from "../stats/adastop.js";
-import { parseScoresCsv } from "../stats/csv.js";
+import { parseScoresTable } from "../stats/csv.js";
 import { renderSvg, svgToPng } from "../track/plot.js";
 import { integer } from "./options.js";
 
@@ -89,7 +89,7 @@ export function registerAdaStop(program: Command): void {
       } catch (err) {
         throw new AdaStopCliError(`cannot read ${csv} (${(err as NodeJS.ErrnoException).code})`);
       }
-      const scores = parseScoresCsv(text, csv);
+      const { agents, scores } = parseScoresTable(text, csv);
       const existing = loadState(flags.state);
       const wanted = { nGroups: flags.nGroups, sizeGroup: flags.sizeGroup, alpha: flags.alpha, nPermutations: flags.nPermutations, compareToFirst: flags.compareToFirst ?? false, seed: flags.seed, level: flags.level };
       let test: AdaStop;
@@ -103,7 +103,7 @@ export function registerAdaStop(program: Command): void {
         if (existing.isFinished) throw new AdaStopCliError(`the test in ${flags.state} is finished (${existing.interim} interims); tsrl adastop status shows it, tsrl adastop reset starts a new one`);
         test = existing;
       } else {
-        test = new AdaStop({ agents: Object.keys(scores), ...wanted });
+        test = new AdaStop({ agents, ...wanted });
       }
       test.partialCompare(scores);
       writeFileAtomic(flags.state, JSON.stringify(test.toJSON()));

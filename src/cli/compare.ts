@@ -5,7 +5,7 @@
  * interim, so an interrupted comparison continues where it stopped (killed runs are resumed from
  * their checkpoints).
  */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { ALGORITHMS } from "../algos/index.js";
 import { ConfigError } from "../algos/common.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { pool, runTsrl } from "../node/run-pool.js";
-import { AdaStop, type AdaStopState } from "../stats/adastop.js";
+import { AdaStop, type AdaStopState, type LevelRule } from "../stats/adastop.js";
 import { adastopChart } from "../plot/adastop-chart.js";
 import { aggregateIqm } from "../stats/aggregates.js";
 import { intervalEstimate } from "../stats/bootstrap.js";
@@ -33,6 +33,7 @@ interface CompareFlags {
   name?: string;
   jobs: number;
   seed: number;
+  level: LevelRule;
   store?: string;
   json?: boolean;
 }
@@ -46,6 +47,7 @@ interface CompareSpec {
   alpha: number;
   nPermutations: number;
   seed: number;
+  level: LevelRule;
   /** config overrides per agent (kebab-case flag name → value) */
   overrides: Record<string, Record<string, string>>;
 }
@@ -94,6 +96,7 @@ export function registerCompare(program: Command): void {
     .option("--name <name>", "comparison name (default: <env>-<algos>); its state is <store>/comparisons/<name>.json")
     .option("-j, --jobs <n>", "runs trained in parallel", integer("--jobs", 1), availableParallelism())
     .option("--seed <n>", "seed of the permutations; run seeds are 1, 2, … per agent", integer("--seed", 0), 0)
+    .addOption(new Option("--level <rule>", "reference: AdaStop's reference quantile (~2·alpha under the null for 2 agents); strict: family-wise error ≤ alpha").choices(["reference", "strict"]).default("reference"))
     .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
     .option("--json", "print the result as one JSON line")
     .action((flags: CompareFlags) => compareCommand(flags));
@@ -104,7 +107,7 @@ async function compareCommand(flags: CompareFlags): Promise<void> {
   for (const a of agents) if (!ALGORITHMS[a]) throw new ConfigError(`--algos: unknown algorithm "${a}"; available: ${Object.keys(ALGORITHMS).join(", ")}`);
   if (new Set(agents).size !== agents.length || agents.length < 2) throw new ConfigError(`--algos: give at least two different algorithms, got "${flags.algos}"`);
   if (!(flags.alpha > 0 && flags.alpha < 1)) throw new ConfigError(`--alpha must be in (0, 1), got ${flags.alpha}`);
-  const spec: CompareSpec = { env: flags.env, agents, n: flags.n, K: flags.K, alpha: flags.alpha, nPermutations: flags.nPermutations, seed: flags.seed, overrides: parseOverrides(flags.set, agents, flags.env) };
+  const spec: CompareSpec = { env: flags.env, agents, n: flags.n, K: flags.K, alpha: flags.alpha, nPermutations: flags.nPermutations, seed: flags.seed, level: flags.level, overrides: parseOverrides(flags.set, agents, flags.env) };
   const name = flags.name ?? `${flags.env}-${agents.join("-vs-")}`;
   const storeDir = storeDirectory(flags.store);
   const store = new RunStore(storeDir);
@@ -153,7 +156,7 @@ async function compareCommand(flags: CompareFlags): Promise<void> {
 
 function loadOrCreate(file: string, name: string, spec: CompareSpec): CompareState {
   if (!existsSync(file)) {
-    const adastop = new AdaStop({ agents: spec.agents, nGroups: spec.K, sizeGroup: spec.n, alpha: spec.alpha, nPermutations: spec.nPermutations, seed: spec.seed });
+    const adastop = new AdaStop({ agents: spec.agents, nGroups: spec.K, sizeGroup: spec.n, alpha: spec.alpha, nPermutations: spec.nPermutations, seed: spec.seed, level: spec.level });
     const state: CompareState = { version: 1, name, spec, adastop: adastop.toJSON() };
     writeFileAtomic(file, JSON.stringify(state, null, 2));
     return state;

@@ -14,6 +14,14 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  * prefixes error messages, which name the line and column of a bad cell.
  */
 export function parseScoresCsv(text: string, source = "CSV"): Record<string, number[]> {
+  return parseScoresTable(text, source).scores;
+}
+
+/**
+ * As `parseScoresCsv`, with the agents in column order: an object's keys do not keep it for
+ * integer-like names ("2" comes before "10" and before "PPO").
+ */
+export function parseScoresTable(text: string, source = "CSV"): { agents: string[]; scores: Record<string, number[]> } {
   const fail = (problem: string): never => {
     throw new RangeError(`${source}: ${problem}`);
   };
@@ -41,7 +49,7 @@ export function parseScoresCsv(text: string, source = "CSV"): Record<string, num
       scores[name]!.push(value);
     });
   }
-  return scores;
+  return { agents, scores };
 }
 
 interface CsvRecord {

@@ -24,4 +24,4 @@ export {
   scoreDistribution,
 } from "./profiles.js";
 export { AdaStop, type AdaStopConfig, type AdaStopOptions, type AdaStopState, type Comparison, type Decision, type InterimRecord, type LevelRule } from "./adastop.js";
-export { parseScoresCsv } from "./csv.js";
+export { parseScoresCsv, parseScoresTable } from "./csv.js";
