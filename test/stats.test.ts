@@ -22,7 +22,6 @@ import {
   probabilityOfImprovement,
   probabilityOfImprovementInterval,
   sampleEfficiencyCurve,
-  type ScoreMatrix,
   scoreDistribution,
   ScoreTable,
 } from "../src/stats/index.js";

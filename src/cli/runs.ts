@@ -5,23 +5,10 @@ import { hostname } from "node:os";
 import { ALGORITHMS } from "../algos/index.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { EXPORT_FORMATS, type ExportFormat, type ExportWhat, exportRows } from "../track/export.js";
-import { type RunRecord, RunStore, StoreError, storeDirectory } from "../track/store.js";
+import { RunStore, StoreError, displayStatus, storeDirectory } from "../track/store.js";
 import { Tracker } from "../track/tracker.js";
 import { collectVersions, tsrlVersion } from "../track/versions.js";
 import { report, runWithProgress, trackedTraining } from "./train.js";
-
-/** "running" runs whose process is gone (killed, crashed) show as "killed". */
-function displayStatus(run: RunRecord): string {
-  if (run.status !== "running") return run.status;
-  const { pid, host } = run.versions as { pid?: number; host?: string };
-  if (host !== hostname() || pid === undefined) return "running";
-  try {
-    process.kill(pid, 0);
-    return "running";
-  } catch {
-    return "killed";
-  }
-}
 
 function openStore(dir: string | undefined): RunStore {
   return new RunStore(storeDirectory(dir), { create: false });
@@ -44,7 +31,7 @@ export function registerRuns(program: Command): void {
         algo: r.algo,
         env: r.env,
         seed: r.seed,
-        status: displayStatus(r),
+        status: displayStatus(r.status, r.versions),
         steps: r.last_step,
         final_mean_return: (r.summary?.final_mean_return as number | undefined) ?? null,
         wall_s: (r.summary?.wall_s as number | undefined) ?? null,
@@ -68,7 +55,7 @@ export function registerRuns(program: Command): void {
       const run = store.getRun(idOrName);
       const details = {
         ...run,
-        status: displayStatus(run),
+        status: displayStatus(run.status, run.versions),
         metric_keys: store.metricKeys(run.id),
         artifacts: store.artifacts(run.id),
         episodes: store.episodes(run.id).map((e) => ({ step: e.step, return: e.return, length: e.length })),
@@ -126,7 +113,7 @@ export function registerRuns(program: Command): void {
     .action((idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; json?: boolean; quiet?: boolean }) => {
       const store = openStore(opts.store);
       const run = store.getRun(idOrName);
-      const status = displayStatus(run);
+      const status = displayStatus(run.status, run.versions);
       if (run.status === "finished") throw new StoreError(`run ${run.id} (${run.name}) already finished; start a new one with tsrl train`);
       if (status === "running") throw new StoreError(`run ${run.id} is still running (pid ${String((run.versions as { pid?: number }).pid)})`);
       const version = (run.versions as { tsrl?: string }).tsrl;

@@ -6,11 +6,10 @@
  * so this file walks the index key by key instead.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
-import { type ArtifactRecord, RunStore } from "../track/store.js";
+import { type ArtifactRecord, type RawRun, RunStore, displayStatus } from "../track/store.js";
 import { type SeriesRange, readSeries } from "./series.js";
-import type { ChangeEvent, ComparisonSummary, DisplayStatus, RunDetail, RunSeriesData, RunSummary, StoreStatus } from "./types.js";
+import type { ChangeEvent, ComparisonSummary, RunDetail, RunSeriesData, RunSummary, StoreStatus } from "./types.js";
 
 export class NotFoundError extends Error {
   override name = "NotFoundError";
@@ -19,21 +18,6 @@ export class NotFoundError extends Error {
 /** Retry opening a missing store at most this often. */
 const REOPEN_MS = 1000;
 
-interface RawRun {
-  id: string;
-  name: string;
-  algo: string;
-  env: string;
-  seed: number;
-  config: string;
-  status: string;
-  started_at: string;
-  ended_at: string | null;
-  versions: string;
-  checkpoint_every: number;
-  summary: string | null;
-  error: string | null;
-}
 
 export class StoreReader {
   private store: RunStore | null = null;
@@ -284,14 +268,3 @@ function lastRow(store: RunStore, runId: string): { step: number; wall: number |
   return { step, wall };
 }
 
-/** "running" runs whose process is gone show as "killed" (as in `tsrl runs list`). */
-function displayStatus(status: string, versions: { pid?: number; host?: string }): DisplayStatus {
-  if (status !== "running") return status as DisplayStatus;
-  if (versions.host !== hostname() || versions.pid === undefined) return "running";
-  try {
-    process.kill(versions.pid, 0);
-    return "running";
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM" ? "running" : "killed"; // EPERM: alive, another user's
-  }
-}

@@ -9,6 +9,7 @@
 import Database from "better-sqlite3";
 import { createHash, randomBytes } from "node:crypto";
 import { accessSync, constants, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { editDistance } from "../util/edit-distance.js";
@@ -260,7 +261,8 @@ export class RunStore {
   }
 }
 
-interface RawRun {
+/** A runs-table row as SQLite returns it (JSON columns still text). */
+export interface RawRun {
   id: string;
   name: string;
   algo: string;
@@ -274,6 +276,21 @@ interface RawRun {
   checkpoint_every: number;
   summary: string | null;
   error: string | null;
+}
+
+/**
+ * A run's status as a person should read it: a "running" run whose process is gone (killed,
+ * crashed) on this host is "killed".
+ */
+export function displayStatus(status: string, versions: { pid?: number; host?: string }): RunStatus {
+  if (status !== "running") return status as RunStatus;
+  if (versions.host !== hostname() || versions.pid === undefined) return "running";
+  try {
+    process.kill(versions.pid, 0);
+    return "running";
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM" ? "running" : "killed"; // EPERM: alive, another user's
+  }
 }
 
 function sha256(bytes: Uint8Array): string {
