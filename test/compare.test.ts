@@ -117,5 +117,6 @@ describe("tsrl compare", () => {
     assert.match(other.stderr, /exists with other settings/);
     assert.match(tsrl("compare", "--algos", "ppo,sac", "--env", "CartPole-v1", "--store", store).stderr, /unknown algorithm "sac"/);
     assert.match(tsrl("compare", "--algos", "ppo,dqn", "--env", "CartPole-v1", "--set", "dqn.nope=1", "--store", store).stderr, /dqn has no config field "nope"/);
+    assert.match(tsrl("compare", "--algos", "ppo,dqn", "--env", "CartPole-v1", "--set", "seed=3", "--store", store).stderr, /sets seed itself/);
   });
 });

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parquetReadObjects } from "hyparquet";
 import { PPO } from "../src/algos/ppo.js";
+import * as echarts from "echarts";
+import { groupsChart } from "../src/plot/chart.js";
 import { groupCurve, smooth, studentTQuantile } from "../src/plot/curves.js";
 import { RunStore } from "../src/track/store.js";
 import { startRun } from "../src/track/tracker.js";
@@ -183,6 +185,16 @@ describe("curves", () => {
     for (const [df, t] of [[1, 12.706204736174694], [2, 4.302652729749462], [4, 2.7764451051977934], [30, 2.0422724563012378]] as const) {
       assert.ok(Math.abs(studentTQuantile(0.975, df) - t) < 1e-9, `df ${df}`);
     }
+  });
+
+  it("a band below zero is drawn where it is (not stacked from 0)", () => {
+    const runs = [0, 1, 2].map((i) => [0, 50, 100].map((x) => ({ x, y: -100 + 5 * i })));
+    const option = groupsChart([groupCurve("acrobot", runs, { gridPoints: 3 })], { title: "t", xLabel: "x", yLabel: "y" });
+    const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: 600, height: 400 });
+    chart.setOption(option);
+    const extent = (chart as unknown as { getModel(): { getComponent(t: string): { axis: { scale: { getExtent(): number[] } } } } }).getModel().getComponent("yAxis").axis.scale.getExtent();
+    chart.dispose();
+    assert.ok(extent[1]! < 0, `y axis reaches ${extent[1]}`);
   });
 
   it("the group curve is the mean of each run's latest value, with the t band, over the runs that reached x", () => {

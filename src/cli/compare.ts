@@ -6,20 +6,21 @@
  * their checkpoints).
  */
 import { type Command, Option } from "commander";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { ALGORITHMS } from "../algos/index.js";
 import { ConfigError } from "../algos/common.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
-import { pool, runTsrl } from "../node/run-pool.js";
+import { failureReason, pool, runTsrl } from "../node/run-pool.js";
 import { AdaStop, type AdaStopState, type LevelRule } from "../stats/adastop.js";
 import { adastopChart } from "../plot/adastop-chart.js";
 import { aggregateIqm } from "../stats/aggregates.js";
 import { intervalEstimate } from "../stats/bootstrap.js";
 import { learningCurveChart, renderSvg } from "../track/plot.js";
 import { runScore } from "../track/report.js";
-import { type RunRecord, RunStore, StoreError, storeDirectory } from "../track/store.js";
+import { type RunRecord, RunStore, StoreError, displayStatus, storeDirectory } from "../track/store.js";
 import { integer } from "./options.js";
 
 interface CompareFlags {
@@ -55,6 +56,8 @@ interface CompareSpec {
 interface CompareState {
   version: 1;
   name: string;
+  /** in every run name, so runs of an earlier comparison with the same name are never reused */
+  id: string;
   spec: CompareSpec;
   adastop: AdaStopState;
 }
@@ -68,6 +71,7 @@ export function parseOverrides(sets: readonly string[], agents: readonly string[
     const m = /^(?:([A-Za-z0-9_-]+)\.)?([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(item);
     if (!m) throw new ConfigError(`--set "${item}": expected key=value or agent.key=value`);
     const [, agent, key, value] = m as unknown as [string, string | undefined, string, string];
+    if (["seed", "env", "env-id"].includes(kebab(key))) throw new ConfigError(`--set "${item}": tsrl compare sets ${key} itself (seeds 1, 2, … per agent; --env)`);
     if (agent !== undefined && !agents.includes(agent)) throw new ConfigError(`--set "${item}": no agent "${agent}" (agents: ${agents.join(", ")})`);
     for (const a of agent === undefined ? agents : [agent]) {
       const fields = Object.keys(ALGORITHMS[a]!.defaults(env)).map(kebab);
@@ -79,7 +83,8 @@ export function parseOverrides(sets: readonly string[], agents: readonly string[
     }
     if (agent === undefined && !agents.some((a) => kebab(key) in overrides[a]!)) throw new ConfigError(`--set "${item}": no agent has a config field "${key}"`);
   }
-  return overrides;
+  // Sorted, so that the same settings in another order are the same comparison.
+  return Object.fromEntries(agents.map((a) => [a, Object.fromEntries(Object.entries(overrides[a]!).sort(([x], [y]) => (x < y ? -1 : 1)))]));
 }
 
 export function registerCompare(program: Command): void {
@@ -90,7 +95,7 @@ export function registerCompare(program: Command): void {
     .requiredOption("-e, --env <id>", "environment id")
     .option("--n <runs>", "runs (seeds) per agent per interim", integer("--n", 1), 5)
     .option("--K <interims>", "maximum number of interims", integer("--K", 1), 5)
-    .option("--alpha <level>", "family-wise level of the tests", parseFloat, 0.05)
+    .option("--alpha <level>", "level of the tests: the family-wise error with --level strict (the reference rule rejects about 2·alpha under the null for 2 agents)", parseFloat, 0.05)
     .option("--n-permutations <B>", "permutations per test (all of them when fewer)", integer("--n-permutations", 1), 10_000)
     .option("--set <key=value>", "config override for every agent, or agent.key=value for one (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--name <name>", "comparison name (default: <env>-<algos>); its state is <store>/comparisons/<name>.json")
@@ -123,8 +128,9 @@ async function compareCommand(flags: CompareFlags): Promise<void> {
     log(`interim ${k + 1}/${spec.K}: ${toRun.join(", ")} × ${spec.n} seeds`);
     const jobs = toRun.flatMap((agent) => Array.from({ length: spec.n }, (_, i) => ({ agent, seed: k * spec.n + i + 1 })));
     const scores = await pool(jobs, flags.jobs, async ({ agent, seed }) => {
-      const run = await ensureRun(store, storeDir, name, spec, agent, seed);
+      const run = await ensureRun(store, storeDir, runName(state, agent, seed), spec, agent, seed);
       const score = runScore(store, run);
+      if (Number.isNaN(score)) throw new StoreError(`run ${run.id} (${run.name}) finished no episode, so it has no score; train longer (--set totalTimesteps=…) under another --name`);
       log(`  ${agent} seed ${seed}: score ${score.toFixed(2)} (run ${run.id})`);
       return score;
     });
@@ -134,7 +140,7 @@ async function compareCommand(flags: CompareFlags): Promise<void> {
     writeFileAtomic(stateFile, JSON.stringify(state, null, 2));
     for (const [pair, decision] of Object.entries(adastop.decisions)) log(`  ${pair}: ${decision}`);
   }
-  const summary = summarize(store, name, spec);
+  const summary = summarize(store, state, adastop);
   const outDir = join(storeDir, "comparisons", name);
   const runs = agents.flatMap((a) => summary.runs[a]!);
   writeFileAtomic(join(outDir, "curves.svg"), renderSvg(learningCurveChart(store, runs, { groupBy: "algo", width: 900, title: `${spec.env}: ${agents.join(" vs ")}` })));
@@ -157,7 +163,7 @@ async function compareCommand(flags: CompareFlags): Promise<void> {
 function loadOrCreate(file: string, name: string, spec: CompareSpec): CompareState {
   if (!existsSync(file)) {
     const adastop = new AdaStop({ agents: spec.agents, nGroups: spec.K, sizeGroup: spec.n, alpha: spec.alpha, nPermutations: spec.nPermutations, seed: spec.seed, level: spec.level });
-    const state: CompareState = { version: 1, name, spec, adastop: adastop.toJSON() };
+    const state: CompareState = { version: 1, name, id: randomBytes(3).toString("hex"), spec, adastop: adastop.toJSON() };
     writeFileAtomic(file, JSON.stringify(state, null, 2));
     return state;
   }
@@ -173,27 +179,35 @@ function loadOrCreate(file: string, name: string, spec: CompareSpec): CompareSta
   return state;
 }
 
-/** The finished run of `agent` with `seed` in this comparison: reused, resumed after a kill, or trained. */
-async function ensureRun(store: RunStore, storeDir: string, name: string, spec: CompareSpec, agent: string, seed: number): Promise<RunRecord> {
-  const runName = `${name}-${agent}-s${seed}`;
+export function runName(state: Pick<CompareState, "name" | "id">, agent: string, seed: number): string {
+  return `${state.name}-${state.id}-${agent}-s${seed}`;
+}
+
+/** The finished run `runName`: reused, resumed after a kill, or trained. */
+async function ensureRun(store: RunStore, storeDir: string, runName: string, spec: CompareSpec, agent: string, seed: number): Promise<RunRecord> {
   const existing = store.listRuns({ algo: agent, env: spec.env }).find((r) => r.name === runName);
   if (existing?.status === "finished") return existing;
+  if (existing && displayStatus(existing.status, existing.versions) === "running") {
+    throw new StoreError(`run ${existing.id} (${runName}) is still being trained by process ${String((existing.versions as { pid?: number }).pid)}; is another tsrl compare running on this store?`);
+  }
   let result;
   if (existing && store.artifacts(existing.id, "checkpoint").length > 0) {
-    result = await runTsrl(["resume", existing.id, "--store", storeDir, "--quiet", "--force"]);
+    result = await runTsrl(["resume", existing.id, "--store", storeDir, "--quiet"]);
   } else {
     if (existing) store.deleteRun(existing.id); // died before its first checkpoint: start it again
     const overrides = Object.entries(spec.overrides[agent]!).flatMap(([k, v]) => [`--${k}`, v]);
     result = await runTsrl(["train", agent, "--env", spec.env, "--seed", String(seed), "--name", runName, "--store", storeDir, "--quiet", "--json", ...overrides]);
   }
-  if (result.code !== 0) throw new StoreError(`run ${runName} failed: ${result.stderr.trim().split("\n").at(-1) ?? `exit code ${result.code}`}`);
+  if (result.code !== 0) throw new StoreError(`run ${runName} failed: ${failureReason(result)}`);
   return store.getRun(runName);
 }
 
-function summarize(store: RunStore, name: string, spec: CompareSpec) {
+/** Per agent: the runs AdaStop saw (seeds 1…count) and their scores' mean ± std and IQM with its interval. */
+function summarize(store: RunStore, state: CompareState, adastop: AdaStop) {
+  const { spec } = state;
   const runs: Record<string, RunRecord[]> = {};
   const table = spec.agents.map((agent) => {
-    runs[agent] = store.listRuns({ algo: agent, env: spec.env }).filter((r) => r.name.startsWith(`${name}-${agent}-s`) && r.status === "finished");
+    runs[agent] = adastop.scores[agent]!.map((_, i) => store.getRun(runName(state, agent, i + 1)));
     const scores = runs[agent]!.map((r) => runScore(store, r));
     const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
     const std = scores.length > 1 ? Math.sqrt(scores.reduce((a, x) => a + (x - mean) ** 2, 0) / (scores.length - 1)) : 0;

@@ -85,7 +85,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       if (givenInUrl && (url.pathname === "/" || url.pathname === "/index.html")) {
         // Trade the token in the address for a cookie, and drop it from the address bar.
         url.searchParams.delete("token");
-        res.writeHead(303, { location: url.pathname + url.search, "set-cookie": `${cookieName(port())}=${token}; HttpOnly; SameSite=Strict; Path=/`, ...SECURITY_HEADERS });
+        res.writeHead(303, { location: url.pathname + url.search, "set-cookie": `${cookieName(port())}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`, ...SECURITY_HEADERS });
         return void res.end();
       }
       if (!givenInUrl && !requestHasToken(req, token, port())) {
@@ -267,6 +267,14 @@ function hostHeaderIsLoopback(header: string | undefined): boolean {
   return isLoopback(name.toLowerCase());
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return "";
+  }
+}
+
 /** One cookie per port: cookies ignore ports, and two dashboards on one host must not clash. */
 function cookieName(port: number): string {
   return `tsrl_dashboard_${port}`;
@@ -276,7 +284,7 @@ function requestHasToken(req: IncomingMessage, token: string, port: number): boo
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
   if (bearer !== undefined && sameSecret(bearer, token)) return true;
   const cookie = (req.headers.cookie ?? "").split(/;\s*/).find((c) => c.startsWith(`${cookieName(port)}=`));
-  return cookie !== undefined && sameSecret(cookie.slice(cookie.indexOf("=") + 1), token);
+  return cookie !== undefined && sameSecret(safeDecode(cookie.slice(cookie.indexOf("=") + 1)), token);
 }
 
 /** Compares secrets in constant time (digests have equal lengths whatever was sent). */

@@ -140,7 +140,7 @@ export class StoreReader {
       const state = readComparison(join(dir, file));
       if (!state) continue;
       const runs = (store.db.prepare("SELECT id, name FROM runs WHERE env = ?").all(state.spec.env) as { id: string; name: string }[])
-        .filter((r) => state.spec.agents.some((a) => r.name.startsWith(`${state.name}-${a}-s`)))
+        .filter((r) => state.spec.agents.some((a) => r.name.startsWith(`${state.name}-${state.id}-${a}-s`)))
         .map((r) => r.id);
       if (!runs.some((id) => wanted.has(id))) continue;
       const { decisions, interim } = state.adastop;
@@ -221,6 +221,7 @@ export class StoreReader {
 
 interface ComparisonFile {
   name: string;
+  id: string;
   spec: { env: string; agents: string[]; K: number };
   adastop: { decisions: Record<string, string>; interim: number };
 }
@@ -229,7 +230,7 @@ interface ComparisonFile {
 function readComparison(file: string): ComparisonFile | null {
   try {
     const state = JSON.parse(readFileSync(file, "utf8")) as ComparisonFile;
-    const ok = typeof state.name === "string" && Array.isArray(state.spec?.agents) && typeof state.spec.env === "string" && typeof state.adastop?.decisions === "object" && typeof state.adastop.interim === "number";
+    const ok = typeof state.name === "string" && typeof state.id === "string" && Array.isArray(state.spec?.agents) && typeof state.spec.env === "string" && typeof state.adastop?.decisions === "object" && typeof state.adastop.interim === "number";
     return ok ? state : null;
   } catch {
     return null;

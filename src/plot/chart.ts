@@ -59,8 +59,9 @@ export function groupsChart(groups: readonly GroupCurve[], o: CurveChartOptions)
     const color = PALETTE[i % PALETTE.length];
     const stack = `band-${i}`;
     series.push(
-      { type: "line", name: `${g.label} band`, stack, data: g.x.map((x, j) => [x, g.lower[j]!]), showSymbol: false, lineStyle: { opacity: 0 }, color, silent: true, tooltip: { show: false } },
-      { type: "line", name: `${g.label} band`, stack, data: g.x.map((x, j) => [x, g.upper[j]! - g.lower[j]!]), showSymbol: false, lineStyle: { opacity: 0 }, areaStyle: { color, opacity: 0.18 }, color, silent: true, tooltip: { show: false } },
+      // stackStrategy "all": echarts stacks only same-sign values by default, which breaks bands below 0
+      { type: "line", name: `${g.label} band`, stack, stackStrategy: "all", data: g.x.map((x, j) => [x, g.lower[j]!]), showSymbol: false, lineStyle: { opacity: 0 }, color, silent: true, tooltip: { show: false } },
+      { type: "line", name: `${g.label} band`, stack, stackStrategy: "all", data: g.x.map((x, j) => [x, g.upper[j]! - g.lower[j]!]), showSymbol: false, lineStyle: { opacity: 0 }, areaStyle: { color, opacity: 0.18 }, color, silent: true, tooltip: { show: false } },
       { type: "line", name: g.label, data: g.x.map((x, j) => [x, g.mean[j]!]), showSymbol: false, lineStyle: { width: 2 }, color, z: 3 },
     );
   });

@@ -44,6 +44,9 @@ export function learningCurveChart(store: RunStore, runs: readonly RunRecord[], 
     }
     return { label: run.name, points: smooth(points, window) };
   });
+  if (metric === EPISODIC_RETURN && series.every((s) => s.points.length === 0)) {
+    throw new StoreError(`no episodes recorded in ${runs.length === 1 ? `run ${runs[0]!.id}` : `any of the ${runs.length} runs`} yet; plot a metric with --metric KEY (tsrl runs show lists them)`);
+  }
   const envs = [...new Set(runs.map((r) => r.env))];
   const what = metric === EPISODIC_RETURN ? "episodic return" : metric;
   const yLabel = window > 1 ? `${what} (mean of last ${window})` : what;

@@ -5,7 +5,7 @@
  * SVG per env beside the report.
  */
 import { groupValue, learningCurveChart, renderSvg } from "./plot.js";
-import type { RunRecord, RunStore } from "./store.js";
+import { type RunRecord, type RunStore, displayStatus } from "./store.js";
 
 export const SCORE_EPISODES = 100;
 
@@ -27,11 +27,10 @@ export function runScore(store: RunStore, run: RunRecord, episodes = SCORE_EPISO
   return store.recentMeanReturn(run.id, episodes);
 }
 
-/** Seconds from start to end (or to now for unfinished runs). */
-export function runWallSeconds(run: RunRecord): number {
+/** Training seconds: the summary's, else the wall time of the run's latest row (killed or running runs). */
+export function runWallSeconds(store: RunStore, run: RunRecord): number {
   const wall = run.summary?.wall_s;
-  if (typeof wall === "number") return wall;
-  return ((run.ended_at ? Date.parse(run.ended_at) : Date.now()) - Date.parse(run.started_at)) / 1000;
+  return typeof wall === "number" ? wall : store.lastWall(run.id);
 }
 
 function meanStd(xs: readonly number[]): { mean: number; std: number } {
@@ -81,7 +80,7 @@ export function buildReport(store: RunStore, runs: readonly RunRecord[], options
   });
   lines.push("## Wall-clock per run (s)", "");
   table("env", (members) => {
-    const { mean, std } = meanStd(members.map(runWallSeconds));
+    const { mean, std } = meanStd(members.map((r) => runWallSeconds(store, r)));
     return `${mean.toFixed(1)} ± ${std.toFixed(1)}`;
   });
   const plots: Report["plots"] = [];
@@ -97,7 +96,7 @@ export function buildReport(store: RunStore, runs: readonly RunRecord[], options
   lines.push("## Runs", "", "| run | env | " + cell(groupBy) + " | seed | status | score | wall s |", "|---|---|---|---|---|---|---|");
   for (const r of runs) {
     const score = scores.get(r.id)!;
-    lines.push(`| ${cell(r.name)} (\`${r.id}\`) | ${cell(r.env)} | ${cell(groupValue(r, groupBy))} | ${r.seed} | ${r.status} | ${Number.isNaN(score) ? "–" : score.toFixed(2)} | ${runWallSeconds(r).toFixed(1)} |`);
+    lines.push(`| ${cell(r.name)} (\`${r.id}\`) | ${cell(r.env)} | ${cell(groupValue(r, groupBy))} | ${r.seed} | ${displayStatus(r.status, r.versions)} | ${Number.isNaN(score) ? "–" : score.toFixed(2)} | ${runWallSeconds(store, r).toFixed(1)} |`);
   }
   lines.push("");
   return { markdown: lines.join("\n"), plots };

@@ -237,6 +237,12 @@ export class RunStore {
     return row.mean ?? NaN;
   }
 
+  /** The wall-clock seconds of the run's latest row (0 without rows). */
+  lastWall(runId: string): number {
+    const row = this.db.prepare("SELECT MAX(w) AS wall FROM (SELECT MAX(wall) AS w FROM episodes WHERE run_id = ? UNION ALL SELECT MAX(wall) FROM metrics WHERE run_id = ?)").get(runId, runId) as { wall: number | null };
+    return row.wall ?? 0;
+  }
+
   metricKeys(runId: string): string[] {
     return (this.db.prepare("SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key").all(runId) as { key: string }[]).map((r) => r.key);
   }

@@ -17,11 +17,14 @@ export function renderStats(card: HTMLElement, runs: readonly RunDetail[], data:
   if (!label) {
     parts.push(h("p", { class: "muted" }, "Group the runs (e.g. by algo) to see each group's IQM with a 95% bootstrap confidence interval."));
   } else {
+    // Returns of different envs are on different scales: never pool them.
+    const manyEnvs = new Set(runs.map((r) => r.env)).size > 1;
+    const groupOf = (run: RunDetail) => (manyEnvs ? `${label(run)} · ${run.env}` : label(run));
     const groups = new Map<string, number[]>();
     for (const run of runs) {
       const score = data.scores[run.id];
       if (score === null || score === undefined) continue;
-      groups.set(label(run), [...(groups.get(label(run)) ?? []), score]);
+      groups.set(groupOf(run), [...(groups.get(groupOf(run)) ?? []), score]);
     }
     const rows = [...groups].map(([name, scores]) => {
       const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
