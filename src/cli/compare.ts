@@ -18,6 +18,7 @@ import { AdaStop, type AdaStopState, type LevelRule } from "../stats/adastop.js"
 import { adastopChart } from "../plot/adastop-chart.js";
 import { aggregateIqm } from "../stats/aggregates.js";
 import { intervalEstimate } from "../stats/bootstrap.js";
+import { meanStd } from "../stats/describe.js";
 import { learningCurveChart, renderSvg } from "../track/plot.js";
 import { runScore } from "../track/report.js";
 import { type RunRecord, RunStore, StoreError, displayStatus, storeDirectory } from "../track/store.js";
@@ -209,8 +210,7 @@ function summarize(store: RunStore, state: CompareState, adastop: AdaStop) {
   const table = spec.agents.map((agent) => {
     runs[agent] = adastop.scores[agent]!.map((_, i) => store.getRun(runName(state, agent, i + 1)));
     const scores = runs[agent]!.map((r) => runScore(store, r));
-    const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-    const std = scores.length > 1 ? Math.sqrt(scores.reduce((a, x) => a + (x - mean) ** 2, 0) / (scores.length - 1)) : 0;
+    const { mean, std } = meanStd(scores);
     const iqm = intervalEstimate(scores.map((s) => [s]), aggregateIqm, { seed: spec.seed });
     return { agent, runs: scores.length, mean, std, iqm: iqm.estimate, iqmLow: iqm.lower, iqmHigh: iqm.upper };
   });

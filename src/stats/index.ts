@@ -25,3 +25,4 @@ export {
 } from "./profiles.js";
 export { AdaStop, type AdaStopConfig, type AdaStopOptions, type AdaStopState, type Comparison, type Decision, type InterimRecord, type LevelRule } from "./adastop.js";
 export { parseScoresCsv, parseScoresTable } from "./csv.js";
+export { meanStd } from "./describe.js";

@@ -4,6 +4,7 @@
  * episodes) ± the standard deviation over runs, the run count and wall-clock; one learning-curve
  * SVG per env beside the report.
  */
+import { meanStd } from "../stats/describe.js";
 import { groupValue, learningCurveChart, renderSvg } from "./plot.js";
 import { type RunRecord, type RunStore, displayStatus } from "./store.js";
 
@@ -31,12 +32,6 @@ export function runScore(store: RunStore, run: RunRecord, episodes = SCORE_EPISO
 export function runWallSeconds(store: RunStore, run: RunRecord): number {
   const wall = run.summary?.wall_s;
   return typeof wall === "number" ? wall : store.lastWall(run.id);
-}
-
-function meanStd(xs: readonly number[]): { mean: number; std: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, std };
 }
 
 /** Markdown table cells must not break the table. */

@@ -5,6 +5,7 @@
  */
 import { aggregateIqm } from "../../stats/aggregates.js";
 import { intervalEstimate } from "../../stats/bootstrap.js";
+import { meanStd } from "../../stats/describe.js";
 import type { RunDetail, ScoresResponse } from "../types.js";
 import { h, replaceChildren } from "./dom.js";
 
@@ -27,8 +28,7 @@ export function renderStats(card: HTMLElement, runs: readonly RunDetail[], data:
       groups.set(groupOf(run), [...(groups.get(groupOf(run)) ?? []), score]);
     }
     const rows = [...groups].map(([name, scores]) => {
-      const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-      const std = scores.length > 1 ? Math.sqrt(scores.reduce((a, x) => a + (x - mean) ** 2, 0) / (scores.length - 1)) : 0;
+      const { mean, std } = meanStd(scores);
       const iqm = intervalEstimate(scores.map((s) => [s]), aggregateIqm, { reps: BOOTSTRAP_REPS, seed: 0 });
       return h("tr", { "data-group": name }, h("td", null, name), h("td", { class: "num" }, scores.length), h("td", { class: "num" }, `${fixed(mean)} ± ${fixed(std)}`), h("td", { class: "num" }, `${fixed(iqm.estimate)} [${fixed(iqm.lower)}, ${fixed(iqm.upper)}]`));
     });
