@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -102,6 +102,7 @@ describe("tsrl dashboard", () => {
     store.close();
 
     dashboard = await startDashboard({ store: dir, port: 0, pollMs: 200 });
+    if (!existsSync("/usr/bin/chromium")) throw new Error("the dashboard tests need Debian's Chromium at /usr/bin/chromium: apt-get install chromium (.ci/run does it)");
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on("dialog", (d) => {
