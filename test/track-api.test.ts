@@ -170,6 +170,8 @@ describe("report", () => {
     assert.match(md, /\| env \| dqn \| ppo \|/);
     assert.match(md, /\| CartPole-v1 \| 110\.00 ± 0\.00 \(n=1\) \| 15\.00 ± 7\.07 \(n=2\) \|/);
     assert.match(md, /\| CartPole-v1 \| 2\.0 ± 0\.0 \| 3\.0 ± 1\.4 \|/);
+    // IQM of {10, 20} trims nothing (scipy: int(0.25·2) = 0): 15; resamples give 10, 15 or 20
+    assert.match(md, /\| CartPole-v1 \| 110\.00 \[110\.00, 110\.00\] \| 15\.00 \[10\.00, 20\.00\] \|/);
     assert.match(md, /!\[CartPole-v1\]\(report-CartPole-v1\.svg\)/);
     assert.match(md, /ppo\\\|1/, "a | in a run name is escaped");
     assert.match(readFileSync(join(dir, "out", "report-CartPole-v1.svg"), "utf8"), /^<svg/);

@@ -17,7 +17,7 @@ interface ReportFlags {
 export function registerReport(program: Command): void {
   program
     .command("report")
-    .description("Write a markdown results table (mean ± std over seeds of the last-100-episode return, wall-clock) with linked SVG learning curves")
+    .description("Write a markdown results table (mean ± std over seeds of the last-100-episode return, IQM with its 95% CI, wall-clock) with linked SVG learning curves")
     .argument("[runs...]", "run ids, id prefixes or names (default: every finished run, after --env/--algo)")
     .requiredOption("-o, --out <file>", "the markdown file; plots go beside it as <name>-<env>.svg")
     .option("--group-by <key>", "table columns: algo, env, name, seed or a config key", "algo")

@@ -4,11 +4,14 @@
  * episodes) ± the standard deviation over runs, the run count and wall-clock; one learning-curve
  * SVG per env beside the report.
  */
+import { aggregateIqm } from "../stats/aggregates.js";
+import { intervalEstimate } from "../stats/bootstrap.js";
 import { meanStd } from "../stats/describe.js";
 import { groupValue, learningCurveChart, renderSvg } from "./plot.js";
 import { type RunRecord, type RunStore, displayStatus } from "./store.js";
 
 export const SCORE_EPISODES = 100;
+const BOOTSTRAP_REPS = 10_000;
 
 export interface ReportOptions {
   /** column key: algo (default), env, name, seed or a config key */
@@ -72,6 +75,13 @@ export function buildReport(store: RunStore, runs: readonly RunRecord[], options
     if (valid.length === 0) return "no episodes";
     const { mean, std } = meanStd(valid);
     return `${mean.toFixed(2)} ± ${std.toFixed(2)} (n=${valid.length})`;
+  });
+  lines.push("## IQM [95% CI]", "", `Interquartile mean of the scores over runs, with a stratified-bootstrap percentile interval (${BOOTSTRAP_REPS.toLocaleString("en-US")} resamples, seeded).`, "");
+  table("env", (members) => {
+    const valid = members.map((r) => scores.get(r.id)!).filter((s) => !Number.isNaN(s));
+    if (valid.length === 0) return "no episodes";
+    const iqm = intervalEstimate(valid.map((v) => [v]), aggregateIqm, { reps: BOOTSTRAP_REPS, seed: 0 });
+    return `${iqm.estimate.toFixed(2)} [${iqm.lower.toFixed(2)}, ${iqm.upper.toFixed(2)}]`;
   });
   lines.push("## Wall-clock per run (s)", "");
   table("env", (members) => {
