@@ -220,6 +220,18 @@ describe("AdaStop's deviations from the reference", () => {
     assert.equal(forward.filter((d, i) => d !== backward[i]).length, 1);
   });
 
+  it("keeps the enumerated count as the normalization when B is an exact power of C(2n, n)", () => {
+    // n = 3: C = 20, B = 400 = C²: interim 1 enumerates 20 splits, interim 2 samples one split
+    // per kept value. The reference then normalized by 400 (C^floor(log B / log C)), so its
+    // boundary became the smallest kept value (−2) and it rejected ("larger"); 20 is right.
+    const adastop = new AdaStop({ agents: ["X", "Y"], nGroups: 2, sizeGroup: 3, alpha: 0.1, nPermutations: 400 });
+    adastop.partialCompare({ X: [3, 2, 1], Y: [1, 2.5, 0.5] });
+    adastop.partialCompare({ X: [2, 3, 1.5], Y: [1, 2, 0.5] });
+    assert.equal(adastop.toJSON().normalization, 20);
+    assert.ok(adastop.history[1]!.threshold > 0, `threshold ${adastop.history[1]!.threshold}`);
+    assert.equal(adastop.comparisons[0]!.decision, "equal");
+  });
+
   it("strict permutes all running agents jointly: at most alpha over every labeling of 3 agents", () => {
     // 9 distinct values dealt to 3 agents in all 1680 ways, K = 1, n = 3, alpha = 0.1: per-pair
     // permutations (the reference) reject 13.2 %, joint ones 9.6 %.

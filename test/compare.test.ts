@@ -1,7 +1,7 @@
 /** `tsrl adastop` (scores from CSV files) and `tsrl compare` (training + AdaStop), as a user runs them. */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -31,10 +31,15 @@ describe("tsrl adastop", () => {
     assert.equal(first.code, 0, first.stderr);
     const r1 = JSON.parse(first.stdout);
     assert.deepEqual(r1, { decisions: { "A vs B": "smaller", "A vs C": "undecided", "B vs C": "larger" }, finished: false, interim: 1 });
-    // Interim 2 (the last): only the agents still undecided, as the reference's CLI takes them.
+    // Interim 2 (the last): only the agents still undecided, as the reference's CLI takes them,
+    // or every column with the decided agent's left empty (ignored, as by the reference).
+    const stateCopy = join(dir, "state-copy.json");
+    copyFileSync(state, stateCopy);
     writeFileSync(join(dir, "2.csv"), "A,C\n0.2,0.1\n-0.2,0.3\n0.4,-0.1\n0.0,0.2\n0.1,0.0\n");
+    writeFileSync(join(dir, "2-all.csv"), "A,B,C\n0.2,,0.1\n-0.2,,0.3\n0.4,,-0.1\n0.0,,0.2\n0.1,,0.0\n");
     const second = JSON.parse(tsrl("adastop", "compare", "--state", state, "--json", join(dir, "2.csv")).stdout);
     assert.deepEqual(second, { decisions: { "A vs B": "smaller", "A vs C": "equal", "B vs C": "larger" }, finished: true, interim: 2 });
+    assert.deepEqual(JSON.parse(tsrl("adastop", "compare", "--state", stateCopy, "--json", join(dir, "2-all.csv")).stdout), second);
     assert.deepEqual(JSON.parse(tsrl("adastop", "status", "--state", state, "--json").stdout), second);
     assert.match(tsrl("adastop", "status", "--state", state).stdout, /A vs C: equal[\s\S]*Test is finished/);
     assert.match(tsrl("adastop", "compare", "--state", state, join(dir, "2.csv")).stderr, /is finished/);
@@ -115,6 +120,7 @@ describe("tsrl compare", () => {
     assert.deepEqual(again.decisions, result.decisions);
     const other = tsrl("compare", "--algos", "ppo,dqn", "--env", "CartPole-v1", "--n", "3", "--K", "2", "--store", store);
     assert.match(other.stderr, /exists with other settings/);
+    assert.match(tsrl(...args(store), "--compare-to-first").stderr, /exists with other settings.*"compareToFirst":false/);
     assert.match(tsrl("compare", "--algos", "ppo,sac", "--env", "CartPole-v1", "--store", store).stderr, /unknown algorithm "sac"/);
     assert.match(tsrl("compare", "--algos", "ppo,dqn", "--env", "CartPole-v1", "--set", "dqn.nope=1", "--store", store).stderr, /dqn has no config field "nope"/);
     assert.match(tsrl("compare", "--algos", "ppo,dqn", "--env", "CartPole-v1", "--set", "seed=3", "--store", store).stderr, /sets seed itself/);

@@ -15,6 +15,7 @@ import {
   averageScoreDistribution,
   intervalEstimate,
   intervalEstimates,
+  minMaxBounds,
   normalizeScores,
   optimalityGap,
   parseScoresCsv,
@@ -95,6 +96,16 @@ describe("rliable aggregates", () => {
     assert.deepEqual(normalizeScores([[10, -5], [20, 5]], { low: [0, -5], high: [20, 15] }), [[0.5, 0], [1, 0.5]]);
     assert.throws(() => normalizeScores([[1, 2]], { low: [0], high: [1] }), /needs 2 low and high scores/);
     assert.throws(() => normalizeScores([[1]], { low: [3], high: [3] }), /task 0: cannot normalize with low 3 and high 3/);
+  });
+
+  it("takes min–max bounds per task from every algorithm's scores", () => {
+    const scores = { a: [[10, -5], [20, 5]], b: [[0, 15], [5, 0]] };
+    const bounds = minMaxBounds(scores);
+    assert.deepEqual(bounds, { low: [0, -5], high: [20, 15] });
+    assert.deepEqual(normalizeScores(scores.a, bounds), [[0.5, 0], [1, 0.5]]);
+    assert.deepEqual(normalizeScores(scores.b, bounds), [[0, 1], [0.25, 0.25]]);
+    assert.throws(() => minMaxBounds({ a: [[1, 2]], b: [[1]] }), /same 2 tasks, one has 1/);
+    assert.throws(() => minMaxBounds({}), /at least one algorithm/);
   });
 
   it("checks score matrices", () => {

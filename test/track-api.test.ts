@@ -172,9 +172,13 @@ describe("report", () => {
     assert.match(md, /\| CartPole-v1 \| 2\.0 ± 0\.0 \| 3\.0 ± 1\.4 \|/);
     // IQM of {10, 20} trims nothing (scipy: int(0.25·2) = 0): 15; resamples give 10, 15 or 20
     assert.match(md, /\| CartPole-v1 \| 110\.00 \[110\.00, 110\.00\] \| 15\.00 \[10\.00, 20\.00\] \|/);
+    assert.match(md, /10,000 resamples/);
     assert.match(md, /!\[CartPole-v1\]\(report-CartPole-v1\.svg\)/);
     assert.match(md, /ppo\\\|1/, "a | in a run name is escaped");
     assert.match(readFileSync(join(dir, "out", "report-CartPole-v1.svg"), "utf8"), /^<svg/);
+    assert.equal(tsrl("report", "--out", out, "--reps", "2000", "--no-plots", "--store", dir).code, 0);
+    assert.match(readFileSync(out, "utf8"), /2,000 resamples/);
+    assert.match(tsrl("report", "--out", out, "--reps", "0", "--store", dir).stderr, /--reps/);
     assert.match(tsrl("report", "--out", join(dir, "r.txt"), "--store", dir).stderr, /--out must be a .md file/);
     assert.match(tsrl("report", "--algo", "sac", "--out", out, "--store", dir).stderr, /no finished runs/);
   });

@@ -89,8 +89,10 @@ export function registerAdaStop(program: Command): void {
       } catch (err) {
         throw new AdaStopCliError(`cannot read ${csv} (${(err as NodeJS.ErrnoException).code})`);
       }
-      const { agents, scores } = parseScoresTable(text, csv);
       const existing = loadState(flags.state);
+      // Columns of agents whose comparisons are all decided are ignored, as the reference does.
+      const decided = new Set(existing ? existing.config.agents.filter((a) => !existing.agentsToRun.includes(a)) : []);
+      const { agents, scores } = parseScoresTable(text, csv, decided);
       const wanted = { nGroups: flags.nGroups, sizeGroup: flags.sizeGroup, alpha: flags.alpha, nPermutations: flags.nPermutations, compareToFirst: flags.compareToFirst ?? false, seed: flags.seed, level: flags.level };
       let test: AdaStop;
       if (existing) {

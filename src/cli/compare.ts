@@ -36,6 +36,7 @@ interface CompareFlags {
   jobs: number;
   seed: number;
   level: LevelRule;
+  compareToFirst?: boolean;
   store?: string;
   json?: boolean;
 }
@@ -50,6 +51,8 @@ interface CompareSpec {
   nPermutations: number;
   seed: number;
   level: LevelRule;
+  /** compare every agent with the first of --algos only */
+  compareToFirst: boolean;
   /** config overrides per agent (kebab-case flag name → value) */
   overrides: Record<string, Record<string, string>>;
 }
@@ -103,6 +106,7 @@ export function registerCompare(program: Command): void {
     .option("-j, --jobs <n>", "runs trained in parallel", integer("--jobs", 1), availableParallelism())
     .option("--seed <n>", "seed of the permutations; run seeds are 1, 2, … per agent", integer("--seed", 0), 0)
     .addOption(new Option("--level <rule>", "reference: AdaStop's reference quantile (~2·alpha under the null for 2 agents); strict: family-wise error ≤ alpha").choices(["reference", "strict"]).default("reference"))
+    .option("--compare-to-first", "compare every agent with the first of --algos only (a baseline), not every pair")
     .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
     .option("--json", "print the result as one JSON line")
     .action((flags: CompareFlags) => compareCommand(flags));
@@ -113,7 +117,7 @@ async function compareCommand(flags: CompareFlags): Promise<void> {
   for (const a of agents) if (!ALGORITHMS[a]) throw new ConfigError(`--algos: unknown algorithm "${a}"; available: ${Object.keys(ALGORITHMS).join(", ")}`);
   if (new Set(agents).size !== agents.length || agents.length < 2) throw new ConfigError(`--algos: give at least two different algorithms, got "${flags.algos}"`);
   if (!(flags.alpha > 0 && flags.alpha < 1)) throw new ConfigError(`--alpha must be in (0, 1), got ${flags.alpha}`);
-  const spec: CompareSpec = { env: flags.env, agents, n: flags.n, K: flags.K, alpha: flags.alpha, nPermutations: flags.nPermutations, seed: flags.seed, level: flags.level, overrides: parseOverrides(flags.set, agents, flags.env) };
+  const spec: CompareSpec = { env: flags.env, agents, n: flags.n, K: flags.K, alpha: flags.alpha, nPermutations: flags.nPermutations, seed: flags.seed, level: flags.level, compareToFirst: flags.compareToFirst ?? false, overrides: parseOverrides(flags.set, agents, flags.env) };
   const name = flags.name ?? `${flags.env}-${agents.join("-vs-")}`;
   const storeDir = storeDirectory(flags.store);
   const store = new RunStore(storeDir);
@@ -163,7 +167,7 @@ async function compareCommand(flags: CompareFlags): Promise<void> {
 
 function loadOrCreate(file: string, name: string, spec: CompareSpec): CompareState {
   if (!existsSync(file)) {
-    const adastop = new AdaStop({ agents: spec.agents, nGroups: spec.K, sizeGroup: spec.n, alpha: spec.alpha, nPermutations: spec.nPermutations, seed: spec.seed, level: spec.level });
+    const adastop = new AdaStop({ agents: spec.agents, nGroups: spec.K, sizeGroup: spec.n, alpha: spec.alpha, nPermutations: spec.nPermutations, seed: spec.seed, level: spec.level, compareToFirst: spec.compareToFirst });
     const state: CompareState = { version: 1, name, id: randomBytes(3).toString("hex"), spec, adastop: adastop.toJSON() };
     writeFileAtomic(file, JSON.stringify(state, null, 2));
     return state;

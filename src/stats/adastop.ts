@@ -309,12 +309,15 @@ export class AdaStop {
       }
       group.forEach((c, i) => (this.values[c] = next[i]!));
     });
-    // The reference sets the normalization to C^floor(log B / log C) once splits are sampled:
-    // the number of enumerated permutations each kept value stands for. When the first interim
-    // was already sampled that is C^0 = 1 instead of B, so the threshold became the largest kept
-    // value, which the observed permutation's own value (kept first) cannot exceed: "larger" could
-    // only happen at the first interim and the agents' order changed decisions. A kept value
-    // extended by one random split still stands for the same share, so the normalization stays.
+    // The normalization is the number of permutations the kept values stand for: C^j after j
+    // enumerated interims, B once the first interim is sampled; a kept value extended by one
+    // random split still stands for the same share, so it stays. The reference sets it to
+    // C^floor(log B / log C) once splits are sampled, which is that number except in two cases:
+    // - B < C (first interim sampled): 1 instead of B, so the threshold became the largest kept
+    //   value, which the observed permutation's own value (kept first) cannot exceed: "larger"
+    //   could only happen at the first interim and the agents' order changed decisions;
+    // - B = C^m exactly: C^m, though only C^(m-1) splits were enumerated, so nearly every kept
+    //   value became admissible, the boundary fell below the data and almost anything was rejected.
     if (enumerate) this.normalization *= splitCount;
     else if (k === 0) this.normalization = B;
   }

@@ -151,6 +151,29 @@ export function normalizeScores(scores: ScoreMatrix, { low, high }: Normalizatio
 }
 
 /**
+ * Min–max bounds per task from the scores themselves, over every given algorithm's runs (so
+ * that all of them are normalized alike): the worst score of a task maps to 0, the best to 1.
+ */
+export function minMaxBounds(scoresByAlgorithm: Readonly<Record<string, ScoreMatrix>>): NormalizationBounds {
+  const tables = Object.entries(scoresByAlgorithm).map(([name, scores]) => ScoreTable.from(scores, name));
+  if (tables.length === 0) throw new RangeError("min–max bounds need the scores of at least one algorithm");
+  const tasks = tables[0]!.tasks;
+  const low = new Array<number>(tasks).fill(Infinity);
+  const high = new Array<number>(tasks).fill(-Infinity);
+  for (const table of tables) {
+    if (table.tasks !== tasks) throw new RangeError(`every algorithm needs the same ${tasks} tasks, one has ${table.tasks}`);
+    for (let t = 0; t < tasks; t++) {
+      for (let r = 0; r < table.runs; r++) {
+        const v = table.at(r, t);
+        if (v < low[t]!) low[t] = v;
+        if (v > high[t]!) high[t] = v;
+      }
+    }
+  }
+  return { low, high };
+}
+
+/**
  * Quickselect: afterwards `a[k]` holds the value a full sort of `a[lo..hi]` would put there,
  * with nothing larger before it and nothing smaller after it.
  */

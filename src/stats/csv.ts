@@ -19,9 +19,10 @@ export function parseScoresCsv(text: string, source = "CSV"): Record<string, num
 
 /**
  * As `parseScoresCsv`, with the agents in column order: an object's keys do not keep it for
- * integer-like names ("2" comes before "10" and before "PPO").
+ * integer-like names ("2" comes before "10" and before "PPO"). Columns named in `skip` are
+ * left unread (they may hold anything, as the reference ignores agents it no longer needs).
  */
-export function parseScoresTable(text: string, source = "CSV"): { agents: string[]; scores: Record<string, number[]> } {
+export function parseScoresTable(text: string, source = "CSV", skip: ReadonlySet<string> = new Set()): { agents: string[]; scores: Record<string, number[]> } {
   const fail = (problem: string): never => {
     throw new RangeError(`${source}: ${problem}`);
   };
@@ -42,6 +43,7 @@ export function parseScoresTable(text: string, source = "CSV"): { agents: string
   for (const { line, cells } of rows) {
     if (cells.length !== names.length) fail(`line ${line} has ${cells.length} cells but the header has ${names.length}`);
     agents.forEach((name, i) => {
+      if (skip.has(name)) return;
       const cell = cells[first + i]!.trim();
       if (MISSING.has(cell)) fail(`line ${line}, column "${name}": missing value`);
       const value = Number(cell);
@@ -49,6 +51,7 @@ export function parseScoresTable(text: string, source = "CSV"): { agents: string
       scores[name]!.push(value);
     });
   }
+  for (const name of skip) delete scores[name];
   return { agents, scores };
 }
 

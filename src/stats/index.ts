@@ -4,6 +4,7 @@ export {
   aggregateMean,
   aggregateMedian,
   type AggregateMetric,
+  minMaxBounds,
   normalizeScores,
   type NormalizationBounds,
   optimalityGap,

@@ -11,7 +11,7 @@ import { groupValue, learningCurveChart, renderSvg } from "./plot.js";
 import { type RunRecord, type RunStore, displayStatus } from "./store.js";
 
 export const SCORE_EPISODES = 100;
-const BOOTSTRAP_REPS = 10_000;
+const DEFAULT_BOOTSTRAP_REPS = 10_000;
 
 export interface ReportOptions {
   /** column key: algo (default), env, name, seed or a config key */
@@ -19,6 +19,8 @@ export interface ReportOptions {
   title?: string;
   /** file name prefix of the plots, e.g. "report" gives report-CartPole-v1.svg; none: no plots */
   plotPrefix?: string;
+  /** bootstrap resamples of the IQM intervals (default 10 000) */
+  bootstrapReps?: number;
 }
 
 export interface Report {
@@ -48,6 +50,7 @@ export function fileSafe(text: string): string {
 
 export function buildReport(store: RunStore, runs: readonly RunRecord[], options: ReportOptions = {}): Report {
   const groupBy = options.groupBy ?? "algo";
+  const reps = options.bootstrapReps ?? DEFAULT_BOOTSTRAP_REPS;
   const envs = [...new Set(runs.map((r) => r.env))].sort();
   const groups = [...new Set(runs.map((r) => groupValue(r, groupBy)))].sort();
   const scores = new Map(runs.map((r) => [r.id, runScore(store, r)]));
@@ -76,11 +79,11 @@ export function buildReport(store: RunStore, runs: readonly RunRecord[], options
     const { mean, std } = meanStd(valid);
     return `${mean.toFixed(2)} ± ${std.toFixed(2)} (n=${valid.length})`;
   });
-  lines.push("## IQM [95% CI]", "", `Interquartile mean of the scores over runs, with a stratified-bootstrap percentile interval (${BOOTSTRAP_REPS.toLocaleString("en-US")} resamples, seeded).`, "");
+  lines.push("## IQM [95% CI]", "", `Interquartile mean of the scores over runs, with a stratified-bootstrap percentile interval (${reps.toLocaleString("en-US")} resamples, seeded).`, "");
   table("env", (members) => {
     const valid = members.map((r) => scores.get(r.id)!).filter((s) => !Number.isNaN(s));
     if (valid.length === 0) return "no episodes";
-    const iqm = intervalEstimate(valid.map((v) => [v]), aggregateIqm, { reps: BOOTSTRAP_REPS, seed: 0 });
+    const iqm = intervalEstimate(valid.map((v) => [v]), aggregateIqm, { reps, seed: 0 });
     return `${iqm.estimate.toFixed(2)} [${iqm.lower.toFixed(2)}, ${iqm.upper.toFixed(2)}]`;
   });
   lines.push("## Wall-clock per run (s)", "");
