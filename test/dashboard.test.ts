@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,17 +55,33 @@ describe("LTTB downsampling", () => {
 });
 
 describe("chart series from the store", () => {
-  it("reads a small range exactly, samples a big one through the index, skips non-finite values", () => {
+  it("reads a small range exactly, samples a big one through the index keeping every block's extremes, skips non-finite values", () => {
     const store = new RunStore(tempDir());
     const run = store.createRun({ algo: "custom", env: "none", seed: 0, config: {}, versions: {}, checkpoint_every: 0 });
     const n = EXACT_LIMIT + 20_000;
-    const rows = Array.from({ length: n }, (_, step) => ({ step, wall: step / 1000, key: "loss", value: step === 500 ? Number.NaN : step === 700 ? 99 : Math.sin(step / 300) }));
-    store.appendRows(run.id, [], rows);
+    const spikes: Record<number, number> = { 700: 99, 31_337: -42, 60_001: 77 };
+    const rows = Array.from({ length: n }, (_, step) => ({ step, wall: step / 1000, key: "loss", value: step === 500 ? Number.NaN : (spikes[step] ?? Math.sin(step / 300)) }));
+    // in batches, as a tracker writes them (extremes are folded batch by batch)
+    for (let i = 0; i < n; i += 7_000) store.appendRows(run.id, [], rows.slice(i, i + 7_000));
 
     const whole = readSeries(store.db, run.id, "loss", { points: 400 });
     assert.equal(whole.sampled, true);
     assert.ok(whole.steps.length <= 400 && whole.steps.length > 300, `${whole.steps.length} points`);
     assert.deepEqual([whole.steps[0], whole.steps.at(-1)], [0, n - 1]);
+    for (const [step, value] of Object.entries(spikes)) assert.equal(whole.values[whole.steps.indexOf(Number(step))], value, `the spike at step ${step} survives`);
+    const part = readSeries(store.db, run.id, "loss", { points: 300, from: 15_000, to: n - 1 });
+    assert.equal(part.sampled, true);
+    assert.ok(part.steps[0]! >= 15_000 && part.values.includes(-42) && part.values.includes(77) && !part.values.includes(99));
+
+    // Resuming from step 31 000 drops the later rows, and their extremes with them.
+    store.reopenRun(run.id, 31_000);
+    store.appendRows(run.id, [], rows.slice(31_001));
+    const resumed = readSeries(store.db, run.id, "loss", { points: 400 });
+    assert.ok(resumed.values.includes(99) && resumed.values.includes(77) && resumed.values.includes(-42));
+    store.reopenRun(run.id, 31_000);
+    store.appendRows(run.id, [], rows.slice(31_001).map((r) => ({ ...r, value: Math.cos(r.step / 300) })));
+    const replaced = readSeries(store.db, run.id, "loss", { points: 400 });
+    assert.ok(replaced.values.includes(99) && !replaced.values.includes(77) && !replaced.values.includes(-42));
 
     const zoomed = readSeries(store.db, run.id, "loss", { points: 2000, from: 0, to: 999 });
     assert.equal(zoomed.sampled, false);
@@ -74,6 +90,24 @@ describe("chart series from the store", () => {
     assert.ok(zoomed.values.includes(99), "exact reads keep spikes");
     assert.ok(zoomed.walls.every((w, i) => w === zoomed.steps[i]! / 1000));
     store.close();
+  });
+});
+
+describe("block extremes of stores from before schema 2", () => {
+  it("are built when such a store is opened", () => {
+    const dir = tempDir();
+    const store = new RunStore(dir);
+    const run = store.createRun({ algo: "custom", env: "none", seed: 0, config: {}, versions: {}, checkpoint_every: 0 });
+    store.appendRows(run.id, [], Array.from({ length: 20_000 }, (_, step) => ({ step, wall: step, key: step % 2 ? "a" : "b", value: Math.sin(step) * step })));
+    const extremes = (s: RunStore) => s.db.prepare("SELECT * FROM metric_extremes ORDER BY key, block").all();
+    const expected = extremes(store);
+    assert.equal(expected.length, 2 * Math.ceil(20_000 / 4096));
+    store.db.exec("DELETE FROM metric_extremes; PRAGMA user_version = 1");
+    store.close();
+    const reopened = new RunStore(dir, { create: false });
+    assert.deepEqual(extremes(reopened), expected);
+    assert.equal(reopened.db.pragma("user_version", { simple: true }), 2);
+    reopened.close();
   });
 });
 
@@ -283,12 +317,15 @@ describe("tsrl dashboard", () => {
     await assert.rejects(startDashboard({ store: dir, port: dashboard.port }), /port \d+ on 127.0.0.1 is already in use .*pass --port N, or --port 0/);
   });
 
-  it("--allow-delete lets the page's API delete a run", async () => {
+  it("--allow-delete lets the page's API delete a run, but not one that is still running", async () => {
     const run = startRun({ store: dir, name: "doomed", algo: "custom", env: "none", seed: 0 });
-    run.finish({});
-    run.store.close();
     const writable = await startDashboard({ store: dir, port: 0, allowDelete: true });
     try {
+      const busy = await fetch(`${writable.url}api/runs/${run.runId}`, { method: "DELETE" });
+      assert.equal(busy.status, 409);
+      assert.match(((await busy.json()) as { error: string }).error, /is still running \(pid \d+ on .*\); stop it first/);
+      run.finish({});
+      run.store.close();
       const res = await fetch(`${writable.url}api/runs/${run.runId}`, { method: "DELETE" });
       assert.equal(res.status, 200);
       const runs = ((await (await fetch(`${writable.url}api/runs`)).json()) as { runs: { name: string }[] }).runs;
@@ -310,6 +347,13 @@ describe("tsrl dashboard", () => {
       await page.waitForSelector("#runs-table td.name >> text=first", { timeout: 10_000 });
       run.finish({});
       run.store.close();
+      // The store deleted and made anew (a new database file) is read anew.
+      rmSync(missing, { recursive: true });
+      const again = startRun({ store: missing, name: "second", algo: "custom", env: "none", seed: 0 });
+      again.finish({});
+      again.store.close();
+      await page.waitForSelector("#runs-table td.name >> text=second", { timeout: 10_000 });
+      assert.equal(await page.locator("#runs-table td.name >> text=first").count(), 0);
     } finally {
       await empty.close();
     }
@@ -319,6 +363,7 @@ describe("tsrl dashboard", () => {
     const refused = await tsrl(["dashboard", "--store", dir, "--host", "0.0.0.0"]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /--host 0.0.0.0 would let anyone on the network read your runs: add --token SECRET/);
+    assert.match((await tsrl(["dashboard", "--store", dir, "--port", "99999"])).stderr, /--port must be an integer from 0 to 65535, got "99999"/);
 
     let url = "";
     const served = await tsrl(["dashboard", "--store", dir, "--port", "0"], (stdout, child) => {

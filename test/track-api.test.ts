@@ -8,7 +8,7 @@ import { before, describe, it } from "node:test";
 import { parquetReadObjects } from "hyparquet";
 import { PPO } from "../src/algos/ppo.js";
 import * as echarts from "echarts";
-import { groupsChart } from "../src/plot/chart.js";
+import { groupsChart, runsChart } from "../src/plot/chart.js";
 import { groupCurve, smooth, studentTQuantile } from "../src/plot/curves.js";
 import { RunStore } from "../src/track/store.js";
 import { startRun } from "../src/track/tracker.js";
@@ -184,6 +184,11 @@ describe("report", () => {
   });
 });
 
+const pick = (axis: unknown) => {
+  const { min, max } = axis as { min?: number; max?: number };
+  return { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };
+};
+
 describe("curves", () => {
   it("trailing mean, and Student-t quantiles that match the tables", () => {
     assert.deepEqual(smooth([1, 2, 3, 4].map((y, x) => ({ x, y })), 2).map((p) => p.y), [1, 1.5, 2.5, 3.5]);
@@ -201,6 +206,13 @@ describe("curves", () => {
     const extent = (chart as unknown as { getModel(): { getComponent(t: string): { axis: { scale: { getExtent(): number[] } } } } }).getModel().getComponent("yAxis").axis.scale.getExtent();
     chart.dispose();
     assert.ok(extent[1]! < 0, `y axis reaches ${extent[1]}`);
+  });
+
+  it("a constant series gets a readable y range, not one spanning its rounding noise", () => {
+    const noisy = [0.05, 0.04999999999999996, 0.05000000000000001].map((y, x) => ({ x, y }));
+    assert.deepEqual(pick(runsChart([{ label: "epsilon", points: noisy }], { title: "t", xLabel: "x", yLabel: "y" }).yAxis), { min: 0.045, max: 0.055 });
+    assert.deepEqual(pick(runsChart([{ label: "zero", points: [{ x: 0, y: 0 }, { x: 1, y: 0 }] }], { title: "t", xLabel: "x", yLabel: "y" }).yAxis), { min: -1, max: 1 });
+    assert.deepEqual(pick(runsChart([{ label: "varies", points: [{ x: 0, y: 0.05 }, { x: 1, y: 0.0501 }] }], { title: "t", xLabel: "x", yLabel: "y" }).yAxis), {});
   });
 
   it("the group curve is the mean of each run's latest value, with the t band, over the runs that reached x", () => {

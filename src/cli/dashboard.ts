@@ -16,7 +16,7 @@ export function registerDashboard(program: Command): void {
     .command("dashboard")
     .description("Serve a local web app to watch, compare and replay the runs in the store")
     .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
-    .option("--port <n>", "port to listen on (0: any free port)", integer("--port", 0), 6006)
+    .option("--port <n>", "port to listen on (0: any free port)", integer("--port", 0, 65535), 6006)
     .option("--host <address>", "address to listen on; anything but loopback needs --token", "127.0.0.1")
     .option("--token <secret>", 'require this secret on every request ("auto": generate one); printed in the URL')
     .option("--allow-delete", "let the page delete runs (the dashboard is read-only otherwise)")

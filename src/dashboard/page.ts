@@ -125,7 +125,7 @@ td.check, th.check { width: 36px; padding-right: 0; }
 .empty pre { display: inline-block; text-align: left; background: #0f172a; color: #e2e8f0; padding: 12px 16px; border-radius: 8px; }
 
 .replay { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 18px; align-items: start; }
-.replay canvas { width: 100%; max-width: 720px; aspect-ratio: 3 / 2; border: 1px solid var(--border); border-radius: 8px; background: #fff; image-rendering: auto; display: block; margin: 0 auto; }
+.replay canvas { max-width: 100%; height: auto; border: 1px solid var(--border); border-radius: 8px; background: #fff; image-rendering: auto; display: block; margin: 0 auto; }
 .stats-table { width: auto; min-width: 420px; margin-top: 6px; }
 .stats-table th { position: static; }
 .decision { padding: 2px 9px; border-radius: 999px; font-size: 12px; font-weight: 600; background: #eef0f3; color: #555; }

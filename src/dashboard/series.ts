@@ -6,12 +6,15 @@
  *  - a range with at most EXACT_LIMIT rows (counted on the index alone) is read whole and
  *    downsampled by LTTB, so nothing is lost;
  *  - a larger range is sampled: `points × OVERSAMPLE` index seeks at evenly spaced steps, each
- *    reading one row, then LTTB keeps the `points` most telling of them. The cost depends on
- *    the number of points drawn, not on the number of rows (bench/dashboard-load.ts measures it).
+ *    reading one row, plus the minimum and maximum of every block of the range that the store
+ *    keeps for metrics (metric_extremes), so no spike is sampled away; then LTTB keeps the
+ *    `points` most telling of them. The cost depends on the number of points drawn and blocks,
+ *    not on the number of rows (bench/dashboard-load.ts measures it).
  * Zooming in asks for a narrower range, which soon has few enough rows to be read exactly.
  */
 import type Database from "better-sqlite3";
 import { type SeriesColumns, downsampleColumns } from "./downsample.js";
+import { EXTREME_BLOCK_STEPS } from "../track/store.js";
 import { EPISODE_LENGTH, EPISODIC_RETURN } from "./types.js";
 
 export const EXACT_LIMIT = 50_000;
@@ -75,5 +78,31 @@ export function readSeries(db: Database.Database, runId: string, key: string, ra
     previousStep = row.step;
   }
   push(last);
+  if (s.table === "metrics") addExtremes(db, runId, key, first.step, last.step, columns);
   return { ...downsampleColumns(columns, Math.max(2, range.points)), sampled: true };
+}
+
+type Extremes = { min_step: number; min_wall: number; min_value: number; max_step: number; max_wall: number; max_value: number };
+
+/** Merges the block extremes between steps `from` and `to` into the sampled rows (in step order). */
+function addExtremes(db: Database.Database, runId: string, key: string, from: number, to: number, columns: SeriesColumns): void {
+  const blocks = db
+    .prepare("SELECT min_step, min_wall, min_value, max_step, max_wall, max_value FROM metric_extremes WHERE run_id = ? AND key = ? AND block >= ? AND block <= ? ORDER BY block")
+    .all(runId, key, Math.floor(from / EXTREME_BLOCK_STEPS), Math.floor(to / EXTREME_BLOCK_STEPS)) as Extremes[];
+  const points: { step: number; wall: number; value: number }[] = columns.steps.map((step, i) => ({ step, wall: columns.walls[i]!, value: columns.values[i]! }));
+  for (const b of blocks) {
+    for (const [step, wall, value] of [[b.min_step, b.min_wall, b.min_value], [b.max_step, b.max_wall, b.max_value]] as const) {
+      if (step >= from && step <= to) points.push({ step, wall, value });
+    }
+  }
+  points.sort((a, b) => a.step - b.step);
+  columns.steps.length = columns.walls.length = columns.values.length = 0;
+  let previous = -Infinity;
+  for (const p of points) {
+    if (p.step === previous) continue;
+    previous = p.step;
+    columns.steps.push(p.step);
+    columns.walls.push(p.wall);
+    columns.values.push(p.value);
+  }
 }

@@ -11,7 +11,7 @@
 import { randomBytes, createHash, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import { hostname } from "node:os";
-import { storeDirectory } from "../track/store.js";
+import { RunBusyError, storeDirectory } from "../track/store.js";
 import { tsrlVersion } from "../track/versions.js";
 import { clientBundle, echartsBundle } from "./bundle.js";
 import { PAGE_CSS, PAGE_HTML } from "./page.js";
@@ -245,7 +245,7 @@ function sendError(res: ServerResponse, err: unknown): void {
   const status =
     err instanceof BadRequestError || err instanceof URIError ? 400
     : err instanceof NotFoundError ? 404
-    : err instanceof PolicyUnavailableError ? 409
+    : err instanceof PolicyUnavailableError || err instanceof RunBusyError ? 409
     : err instanceof StoreUnavailableError ? 503
     : 500;
   if (status === 500) console.error(`tsrl dashboard: ${err instanceof Error ? (err.stack ?? message) : message}`);

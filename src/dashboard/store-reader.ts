@@ -5,7 +5,7 @@
  * row of a run (MAX(step) and DISTINCT key are not covered by the (run_id, key, step) index),
  * so this file walks the index key by key instead.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type ArtifactRecord, type RawRun, RunStore, displayStatus } from "../track/store.js";
 import { type SeriesRange, readSeries } from "./series.js";
@@ -15,14 +15,15 @@ export class NotFoundError extends Error {
   override name = "NotFoundError";
 }
 
-/** Retry opening a missing store at most this often. */
+/** Retry opening a missing store, or check that the open one is still the store's file, at most this often. */
 const REOPEN_MS = 1000;
-
 
 export class StoreReader {
   private store: RunStore | null = null;
   private lastStatus: StoreStatus;
   private lastAttempt = -Infinity;
+  /** the open database file's inode: a store deleted and created anew is a new file */
+  private inode = -1;
   /** change detection: the connection's data_version, the newest rows seen, the runs' statuses */
   private dataVersion = -1;
   private lastRowids = { metrics: 0, episodes: 0 };
@@ -45,12 +46,17 @@ export class StoreReader {
   }
 
   private tryOpen(): RunStore | null {
-    if (this.store) return this.store;
     const now = performance.now();
-    if (now - this.lastAttempt < REOPEN_MS) return null;
+    if (now - this.lastAttempt < REOPEN_MS) return this.store;
     this.lastAttempt = now;
+    if (this.store) {
+      if (this.fileInode() === this.inode) return this.store;
+      this.close();
+    }
     try {
+      const inode = this.fileInode();
       const store = new RunStore(this.dir, { create: false });
+      this.inode = inode;
       // Reads of big runs touch pages all over the file: map it instead of copying pages through the cache.
       store.db.pragma("mmap_size = 1073741824");
       this.store = store;
@@ -63,9 +69,20 @@ export class StoreReader {
     return this.store;
   }
 
+  private fileInode(): number {
+    try {
+      return statSync(join(this.dir, "runs.sqlite")).ino;
+    } catch {
+      return -1;
+    }
+  }
+
   close(): void {
     this.store?.close();
     this.store = null;
+    this.dataVersion = -1;
+    this.lastRowids = { metrics: 0, episodes: 0 };
+    this.runStates.clear();
   }
 
   listRuns(): RunSummary[] {
@@ -167,9 +184,10 @@ export class StoreReader {
    * seen, so the check costs nothing when idle) or a new status, and whether the list changed.
    */
   poll(): ChangeEvent | null {
-    const wasOpen = this.store !== null;
+    const before = this.store;
     const store = this.tryOpen();
     if (!store) return null;
+    const wasOpen = store === before; // else a store (re)appeared: everything is new
     const version = store.db.pragma("data_version", { simple: true }) as number;
     if (wasOpen && version === this.dataVersion) return null;
     this.dataVersion = version;
@@ -199,7 +217,7 @@ export class StoreReader {
     const summary = r.summary ? (JSON.parse(r.summary) as Record<string, unknown>) : null;
     const versions = JSON.parse(r.versions) as { pid?: number; host?: string };
     const last = lastRow(store, r.id);
-    const recentMean = (store.db.prepare('SELECT AVG(r) AS m, COUNT(*) AS n FROM (SELECT "return" AS r FROM episodes WHERE run_id = ? ORDER BY step DESC LIMIT 100)').get(r.id) as { m: number | null; n: number }).m;
+    const recentMean = store.recentMeanReturn(r.id);
     const summaryReturn = summary?.final_mean_return;
     const summaryWall = summary?.wall_s;
     return {
@@ -210,7 +228,7 @@ export class StoreReader {
       seed: r.seed,
       status: displayStatus(r.status, versions),
       steps: last.step,
-      finalReturn: typeof summaryReturn === "number" ? summaryReturn : recentMean,
+      finalReturn: typeof summaryReturn === "number" ? summaryReturn : Number.isNaN(recentMean) ? null : recentMean,
       wallSeconds: typeof summaryWall === "number" ? summaryWall : last.wall,
       startedAt: r.started_at,
       config: JSON.parse(r.config) as Record<string, unknown>,

@@ -14,7 +14,7 @@ export interface CurveChartOptions {
   subtitle?: string;
   xLabel: string;
   yLabel: string;
-  /** interactive extras (tooltip, zoom) for the browser; off for static files */
+  /** interactive extras for the browser (tooltip, zoom slider: echarts' in-chart zoom takes the wheel from the page's scrolling); off for static files */
   interactive?: boolean;
   /** chart width in px, for server-side rendering where echarts cannot measure text */
   width?: number;
@@ -35,8 +35,30 @@ function frame(o: CurveChartOptions, legend: string[]): EChartsOption {
     grid: { left: 70, right: side ? legendWidth + 20 : 30, top: o.subtitle ? 70 : 55, bottom: side ? 50 : 75, containLabel: false },
     xAxis: { type: "value", name: o.xLabel, nameLocation: "middle", nameGap: 28, scale: false, splitLine: { show: false } },
     yAxis: { type: "value", name: o.yLabel, nameLocation: "middle", nameGap: 50, scale: true },
-    ...(o.interactive ? { tooltip: { trigger: "axis" }, dataZoom: [{ type: "inside" }, { type: "slider", bottom: side ? 8 : 30, height: 18 }] } : {}),
+    ...(o.interactive ? { tooltip: { trigger: "axis" }, dataZoom: [{ type: "slider", bottom: side ? 8 : 30, height: 18 }] } : {}),
   };
+}
+
+/**
+ * Explicit y bounds for a (nearly) constant series: echarts would span its last-bit rounding
+ * noise (0.04999999999999996 to 0.05000000000000001) and draw it as a cliff.
+ */
+function flatRange(values: Iterable<number>): { min: number; max: number } | null {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!(min <= max) || max - min > 1e-9 * Math.max(Math.abs(min), Math.abs(max))) return null;
+  const pad = Math.abs(min) > 0 ? Math.abs(min) * 0.1 : 1;
+  const round = (v: number) => Number(v.toPrecision(12)); // 0.055, not 0.055000000000000004
+  return { min: round(min - pad), max: round(max + pad) };
+}
+
+function withYRange(option: EChartsOption, values: Iterable<number>): EChartsOption {
+  const range = flatRange(values);
+  return range ? { ...option, yAxis: { ...(option.yAxis as object), ...range } } : option;
 }
 
 /** One line per run. */
@@ -46,17 +68,17 @@ export function runsChart(runs: readonly RunSeries[], o: CurveChartOptions): ECh
     name: r.label,
     showSymbol: false,
     lineStyle: { width: 1.5 },
-    color: PALETTE[i % PALETTE.length],
+    color: r.color ?? PALETTE[i % PALETTE.length],
     data: r.points.map((p) => [p.x, p.y]),
   }));
-  return { ...frame(o, runs.map((r) => r.label)), series };
+  return withYRange({ ...frame(o, runs.map((r) => r.label)), series }, runs.flatMap((r) => r.points.map((p) => p.y)));
 }
 
 /** Per group: the mean line and its confidence band. */
 export function groupsChart(groups: readonly GroupCurve[], o: CurveChartOptions): EChartsOption {
   const series: SeriesOption[] = [];
   groups.forEach((g, i) => {
-    const color = PALETTE[i % PALETTE.length];
+    const color = g.color ?? PALETTE[i % PALETTE.length];
     const stack = `band-${i}`;
     series.push(
       // stackStrategy "all": echarts stacks only same-sign values by default, which breaks bands below 0
@@ -65,5 +87,5 @@ export function groupsChart(groups: readonly GroupCurve[], o: CurveChartOptions)
       { type: "line", name: g.label, data: g.x.map((x, j) => [x, g.mean[j]!]), showSymbol: false, lineStyle: { width: 2 }, color, z: 3 },
     );
   });
-  return { ...frame(o, groups.map((g) => g.label)), series };
+  return withYRange({ ...frame(o, groups.map((g) => g.label)), series }, groups.flatMap((g) => [...g.lower, ...g.upper]));
 }

@@ -14,6 +14,8 @@ export interface RunSeries {
   label: string;
   /** points sorted by x */
   points: Point[];
+  /** its line's colour (default: the palette in series order) */
+  color?: string;
 }
 
 export interface GroupCurve {
@@ -26,6 +28,8 @@ export interface GroupCurve {
   /** number of runs averaged at each x */
   count: number[];
   runs: number;
+  /** its colour (default: the palette in group order) */
+  color?: string;
 }
 
 /** Trailing mean over the last `window` points (window 1 leaves the series as it is). */

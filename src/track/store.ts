@@ -14,7 +14,10 @@ import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { editDistance } from "../util/edit-distance.js";
 
-export const STORE_SCHEMA_VERSION = 1;
+/** 2: metric_extremes (per-block minima and maxima of every metric, for charts of huge runs) */
+export const STORE_SCHEMA_VERSION = 2;
+/** Steps per block of `metric_extremes`. */
+export const EXTREME_BLOCK_STEPS = 4096;
 export type RunStatus = "running" | "finished" | "failed" | "killed";
 
 export interface RunRecord {
@@ -82,10 +85,44 @@ CREATE TABLE IF NOT EXISTS episodes (run_id TEXT NOT NULL, step INTEGER NOT NULL
 CREATE INDEX IF NOT EXISTS episodes_by_run ON episodes (run_id, step);
 CREATE TABLE IF NOT EXISTS artifacts (run_id TEXT NOT NULL, kind TEXT NOT NULL, step INTEGER NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS artifacts_by_run ON artifacts (run_id, kind, step);
+CREATE TABLE IF NOT EXISTS metric_extremes (
+  run_id TEXT NOT NULL, key TEXT NOT NULL, block INTEGER NOT NULL,
+  min_step INTEGER NOT NULL, min_wall REAL NOT NULL, min_value REAL NOT NULL,
+  max_step INTEGER NOT NULL, max_wall REAL NOT NULL, max_value REAL NOT NULL,
+  PRIMARY KEY (run_id, key, block)
+) WITHOUT ROWID;
 `;
+
+/**
+ * Folds rows into their blocks' extremes (rows of one batch first, so a dense metric costs one
+ * upsert per block, not per row). A chart of millions of rows samples them but keeps these, so
+ * a spike is never sampled away.
+ */
+const UPSERT_EXTREMES = `
+INSERT INTO metric_extremes (run_id, key, block, min_step, min_wall, min_value, max_step, max_wall, max_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (run_id, key, block) DO UPDATE SET
+  min_step = CASE WHEN excluded.min_value < min_value THEN excluded.min_step ELSE min_step END,
+  min_wall = CASE WHEN excluded.min_value < min_value THEN excluded.min_wall ELSE min_wall END,
+  min_value = MIN(min_value, excluded.min_value),
+  max_step = CASE WHEN excluded.max_value > max_value THEN excluded.max_step ELSE max_step END,
+  max_wall = CASE WHEN excluded.max_value > max_value THEN excluded.max_wall ELSE max_wall END,
+  max_value = MAX(max_value, excluded.max_value)`;
+
+/** Builds the extremes of rows written before schema 2 (SQLite takes bare columns from the MIN/MAX row). */
+const BACKFILL_EXTREMES = `
+INSERT INTO metric_extremes (run_id, key, block, min_step, min_wall, min_value, max_step, max_wall, max_value)
+SELECT run_id, key, step / ${EXTREME_BLOCK_STEPS}, step, wall, MIN(value), step, wall, value FROM metrics WHERE value IS NOT NULL GROUP BY run_id, key, step / ${EXTREME_BLOCK_STEPS};
+INSERT INTO metric_extremes (run_id, key, block, min_step, min_wall, min_value, max_step, max_wall, max_value)
+SELECT run_id, key, step / ${EXTREME_BLOCK_STEPS}, step, wall, value, step, wall, MAX(value) FROM metrics WHERE value IS NOT NULL GROUP BY run_id, key, step / ${EXTREME_BLOCK_STEPS}
+ON CONFLICT (run_id, key, block) DO UPDATE SET max_step = excluded.max_step, max_wall = excluded.max_wall, max_value = excluded.max_value;`;
 
 export class StoreError extends Error {
   override name = "StoreError";
+}
+
+/** The run is being written by a live process. */
+export class RunBusyError extends StoreError {
+  override name = "RunBusyError";
 }
 
 /** The store directory: `--store`, else $TSRL_STORE, else ./tsrl-runs. */
@@ -116,7 +153,10 @@ export class RunStore {
     this.db.exec(SCHEMA);
     const version = this.db.pragma("user_version", { simple: true }) as number;
     if (version === 0) this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
-    else if (version > STORE_SCHEMA_VERSION) throw new StoreError(`store ${this.dir} has schema version ${version}; this tsrl reads up to ${STORE_SCHEMA_VERSION}: upgrade tsrl`);
+    else if (version === 1) {
+      this.db.transaction(() => this.db.exec(BACKFILL_EXTREMES))();
+      this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
+    } else if (version > STORE_SCHEMA_VERSION) throw new StoreError(`store ${this.dir} has schema version ${version}; this tsrl reads up to ${STORE_SCHEMA_VERSION}: upgrade tsrl`);
   }
 
   close(): void {
@@ -165,7 +205,25 @@ export class RunStore {
     this.db.transaction(() => {
       for (const e of episodes) insertEpisode.run(runId, e.step, e.wall, e.return, e.length);
       for (const m of metrics) insertMetric.run(runId, m.step, m.wall, m.key, Number.isFinite(m.value) ? m.value : null);
+      this.addExtremes(runId, metrics);
     })();
+  }
+
+  private addExtremes(runId: string, metrics: readonly MetricRow[]): void {
+    const blocks = new Map<string, { key: string; block: number; min: MetricRow; max: MetricRow }>();
+    for (const m of metrics) {
+      if (!Number.isFinite(m.value)) continue;
+      const block = Math.floor(m.step / EXTREME_BLOCK_STEPS);
+      const id = `${block} ${m.key}`;
+      const b = blocks.get(id);
+      if (!b) blocks.set(id, { key: m.key, block, min: m, max: m });
+      else {
+        if (m.value < b.min.value) b.min = m;
+        if (m.value > b.max.value) b.max = m;
+      }
+    }
+    const upsert = this.db.prepare(UPSERT_EXTREMES);
+    for (const { key, block, min, max } of blocks.values()) upsert.run(runId, key, block, min.step, min.wall, min.value, max.step, max.wall, max.value);
   }
 
   /** Writes an artifact file atomically and records it with its checksum, in one step with `rows`. */
@@ -218,6 +276,12 @@ export class RunStore {
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM episodes WHERE run_id = ? AND step > ?").run(runId, step);
       this.db.prepare("DELETE FROM metrics WHERE run_id = ? AND step > ?").run(runId, step);
+      // The block holding `step` is rebuilt from the rows that stay.
+      const block = Math.floor(step / EXTREME_BLOCK_STEPS);
+      const keys = this.db.prepare("SELECT key FROM metric_extremes WHERE run_id = ? AND block = ?").pluck().all(runId, block) as string[];
+      this.db.prepare("DELETE FROM metric_extremes WHERE run_id = ? AND block >= ?").run(runId, block);
+      const kept = this.db.prepare("SELECT step, wall, key, value FROM metrics WHERE run_id = ? AND key = ? AND step >= ? AND value IS NOT NULL");
+      this.addExtremes(runId, keys.flatMap((key) => kept.all(runId, key, block * EXTREME_BLOCK_STEPS) as MetricRow[]));
       this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND step > ?").run(runId, step);
       this.db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, summary = NULL, error = NULL WHERE id = ?").run(runId);
     })();
@@ -233,7 +297,7 @@ export class RunStore {
 
   /** The mean return of the run's last `episodes` episodes (NaN without any): its score. */
   recentMeanReturn(runId: string, episodes = 100): number {
-    const row = this.db.prepare("SELECT AVG(return) AS mean FROM (SELECT return FROM episodes WHERE run_id = ? ORDER BY rowid DESC LIMIT ?)").get(runId, episodes) as { mean: number | null };
+    const row = this.db.prepare("SELECT AVG(return) AS mean FROM (SELECT return FROM episodes WHERE run_id = ? ORDER BY step DESC, rowid DESC LIMIT ?)").get(runId, episodes) as { mean: number | null };
     return row.mean ?? NaN;
   }
 
@@ -247,9 +311,15 @@ export class RunStore {
     return (this.db.prepare("SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key").all(runId) as { key: string }[]).map((r) => r.key);
   }
 
+  /** Deletes a run that is not running (a live trainer would go on writing rows of no run). */
   deleteRun(runId: string): void {
+    const run = this.db.prepare("SELECT name, status, versions FROM runs WHERE id = ?").get(runId) as { name: string; status: string; versions: string } | undefined;
+    if (run && displayStatus(run.status, JSON.parse(run.versions)) === "running") {
+      const { pid, host } = JSON.parse(run.versions) as { pid?: number; host?: string };
+      throw new RunBusyError(`run ${runId} (${run.name}) is still running (pid ${String(pid)} on ${String(host)}); stop it first, then delete it`);
+    }
     this.db.transaction(() => {
-      for (const table of ["episodes", "metrics", "artifacts", "runs"]) this.db.prepare(`DELETE FROM ${table} WHERE ${table === "runs" ? "id" : "run_id"} = ?`).run(runId);
+      for (const table of ["episodes", "metrics", "metric_extremes", "artifacts", "runs"]) this.db.prepare(`DELETE FROM ${table} WHERE ${table === "runs" ? "id" : "run_id"} = ?`).run(runId);
     })();
     rmSync(join(this.dir, "artifacts", runId), { recursive: true, force: true });
   }

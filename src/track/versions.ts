@@ -1,8 +1,9 @@
 /** What a run records about the software and machine it ran on. */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { arch, cpus, platform, release } from "node:os";
+import { dirname, join } from "node:path";
 
 const pkgUrl = new URL("../../package.json", import.meta.url);
 
@@ -14,13 +15,7 @@ export function collectVersions(cwd = process.cwd()): Record<string, unknown> {
   const pkg = JSON.parse(readFileSync(pkgUrl, "utf8")) as { version: string; dependencies?: Record<string, string> };
   const require = createRequire(pkgUrl);
   const dependencies: Record<string, string | null> = {};
-  for (const name of Object.keys(pkg.dependencies ?? {})) {
-    try {
-      dependencies[name] = (require(`${name}/package.json`) as { version: string }).version;
-    } catch {
-      dependencies[name] = null; // packages whose exports hide package.json
-    }
-  }
+  for (const name of Object.keys(pkg.dependencies ?? {})) dependencies[name] = installedVersion(require, name);
   const cpuList = cpus();
   return {
     tsrl: pkg.version,
@@ -31,6 +26,29 @@ export function collectVersions(cwd = process.cwd()): Record<string, unknown> {
     dependencies,
     git: gitState(cwd),
   };
+}
+
+/**
+ * A dependency's installed version: from its package.json, or, where its exports hide that file
+ * (commander), from the package.json found above its resolved entry point. null if not installed.
+ */
+function installedVersion(require: NodeRequire, name: string): string | null {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    // hidden by exports, or not installed
+  }
+  try {
+    for (let dir = dirname(require.resolve(name)); dir !== dirname(dir); dir = dirname(dir)) {
+      const file = join(dir, "package.json");
+      if (!existsSync(file)) continue;
+      const found = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (found.name === name) return found.version ?? null;
+    }
+  } catch {
+    // not resolvable (e.g. a types-only package)
+  }
+  return null;
 }
 
 /** The commit and dirty flag of the user's working directory, or null outside a git repository. */

@@ -4,7 +4,7 @@
  */
 import type * as Echarts from "echarts";
 import type { EChartsOption, LineSeriesOption } from "echarts";
-import { groupsChart, runsChart } from "../../plot/chart.js";
+import { PALETTE, groupsChart, runsChart } from "../../plot/chart.js";
 import { type Point, type RunSeries, groupCurve, smooth } from "../../plot/curves.js";
 import type { RunSeriesData } from "../types.js";
 import { formatCompact } from "./format.js";
@@ -61,8 +61,14 @@ function withStepLabels(option: EChartsOption, x: XAxis): EChartsOption {
 /** Room between the x-axis name and the zoom slider (chart.ts lays out static plots, which have no slider). */
 function clearOfSlider(option: EChartsOption): EChartsOption {
   const sideLegend = (option.legend as { orient?: string }).orient === "vertical";
-  const zoom = (option.dataZoom as object[]).map((z, i) => (i === 1 ? { ...z, bottom: sideLegend ? 8 : 30 } : z));
+  const zoom = (option.dataZoom as object[]).map((z, i) => (i === 0 ? { ...z, bottom: sideLegend ? 8 : 30 } : z));
   return { ...option, grid: { ...(option.grid as object), bottom: sideLegend ? 72 : 94 }, dataZoom: zoom };
+}
+
+/** A small chart among many: no legend of its own (the colours are the page's), the plot fills the card. */
+function compact(option: EChartsOption): EChartsOption {
+  const zoom = (option.dataZoom as object[]).map((z, i) => (i === 0 ? { ...z, bottom: 6 } : z));
+  return { ...option, legend: { show: false }, grid: { left: 64, right: 24, top: 56, bottom: 62 }, dataZoom: zoom };
 }
 
 /**
@@ -81,23 +87,39 @@ export function singleRunChart(title: string, points: Point[], o: { x: XAxis; sm
   if (span > 1) {
     series.unshift({ type: "line", name: "raw", data: points.map((p) => [p.x, p.y]), showSymbol: false, color: series[0]!.color, lineStyle: { width: 1, opacity: 0.22 }, z: 1 });
   }
-  const zoom = (option.dataZoom as object[]).map((z, i) => (i === 1 ? { ...z, bottom: 6 } : z));
+  const zoom = (option.dataZoom as object[]).map((z, i) => (i === 0 ? { ...z, bottom: 6 } : z));
   return { option: withStepLabels({ ...option, legend: { show: false }, grid: { left: 64, right: 24, top: 48, bottom: 62 }, title: { ...(option.title as object), textStyle: { fontSize: 14, fontWeight: 600 } }, dataZoom: zoom }, o.x), points: points.length };
 }
 
-/** Runs overlaid, or with `groups` (a label per run) the mean and confidence band of each group. */
-export function compareChart(title: string, runs: RunSeries[], o: { x: XAxis; smoothing: number; groups: string[] | null; groupBy: string }): { option: EChartsOption; points: number } {
-  const span = smoothingWindow(o.smoothing, Math.min(...runs.map((r) => r.points.length)));
-  const smoothed = runs.map((r) => ({ label: r.label, points: smooth(r.points, span) }));
-  const yLabel = span > 1 ? `mean of last ${span}` : "";
+export interface CompareSeries extends RunSeries {
+  /** the run's group label when grouped */
+  group?: string;
+}
+
+/** The palette's colours for `keys` in order (repeating after the palette's length). */
+export function paletteColors(keys: readonly string[]): Map<string, string> {
+  return new Map(keys.map((k, i) => [k, PALETTE[i % PALETTE.length]!]));
+}
+
+/**
+ * Runs overlaid, or grouped (each series' `group`) as each group's mean and confidence band.
+ * Each series' `color` and `groupColors` keep a run's or group's colour the same in every chart
+ * of the page; `legend: false` draws a small chart without one.
+ */
+export function compareChart(title: string, runs: CompareSeries[], o: { x: XAxis; smoothing: number; grouped: boolean; groupBy: string; groupColors: Map<string, string>; legend: boolean }): { option: EChartsOption; points: number } {
+  const spans = runs.map((r) => smoothingWindow(o.smoothing, r.points.length));
+  const smoothed = runs.map((r, i) => ({ label: r.label, points: smooth(r.points, spans[i]!), color: r.color }));
+  const widest = Math.max(1, ...spans);
+  const yLabel = widest > 1 ? `mean of last ${spans.every((w) => w === widest) ? "" : "≤ "}${widest}` : "";
   const chartOptions = { title, xLabel: X_LABELS[o.x], yLabel, interactive: true };
-  if (!o.groups) {
+  const layout = (option: EChartsOption) => (o.legend ? clearOfSlider(withStepLabels(option, o.x)) : compact(withStepLabels(option, o.x)));
+  if (!o.grouped) {
     const option = runsChart(smoothed, { ...chartOptions, subtitle: `${runs.length} run${runs.length === 1 ? "" : "s"}` });
-    return { option: clearOfSlider(withStepLabels(option, o.x)), points: smoothed.reduce((n, r) => n + r.points.length, 0) };
+    return { option: layout(option), points: smoothed.reduce((n, r) => n + r.points.length, 0) };
   }
   const members = new Map<string, Point[][]>();
-  o.groups.forEach((label, i) => members.set(label, [...(members.get(label) ?? []), smoothed[i]!.points]));
-  const curves = [...members].map(([label, group]) => groupCurve(`${label} (n=${group.length})`, group));
+  runs.forEach((r, i) => members.set(r.group!, [...(members.get(r.group!) ?? []), smoothed[i]!.points]));
+  const curves = [...members].map(([label, group]) => ({ ...groupCurve(`${label} (n=${group.length})`, group), color: o.groupColors.get(label) }));
   const option = groupsChart(curves, { ...chartOptions, subtitle: `mean and 95% CI (Student t) across runs, by ${o.groupBy}` });
-  return { option: clearOfSlider(withStepLabels(option, o.x)), points: curves.reduce((n, c) => n + c.x.length, 0) };
+  return { option: layout(option), points: curves.reduce((n, c) => n + c.x.length, 0) };
 }

@@ -5,7 +5,7 @@
 import { EPISODE_LENGTH, EPISODIC_RETURN, type ChangeEvent, type RunDetail, type RunSeriesData, type ScoresResponse } from "../types.js";
 import { api } from "./api.js";
 import { type AppContext, type Page, ReloadPacer, throttle } from "./app.js";
-import { ChartView, type XAxis, compareChart, toPoints } from "./charts.js";
+import { ChartView, type XAxis, compareChart, paletteColors, toPoints } from "./charts.js";
 import { h, replaceChildren, segmented } from "./dom.js";
 import { renderStats } from "./stats-card.js";
 
@@ -113,10 +113,15 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
 
   function draw(chart: CompareChart): void {
     const byId = new Map(runs.map((r) => [r.id, r]));
-    const series = chart.data!.filter((s) => byId.has(s.run) && s.steps.length > 0);
+    // Colours by the page's runs (or groups), not by the chart's: a metric only some runs log keeps them.
+    const runColors = paletteColors(runs.map((r) => r.id));
+    const groupColors = paletteColors(groupBy ? [...new Set(runs.map((r) => groupLabel(r, groupBy)))].sort() : []);
+    const series = chart.data!.filter((s) => byId.has(s.run) && s.steps.length > 0).map((s) => {
+      const run = byId.get(s.run)!;
+      return { label: run.name, points: toPoints(s, settings.x), color: runColors.get(run.id), group: groupBy ? groupLabel(run, groupBy) : undefined };
+    });
     const label = chart.key === EPISODIC_RETURN ? "episodic return" : chart.key === EPISODE_LENGTH ? "episode length" : chart.key;
-    const groups = groupBy ? series.map((s) => groupLabel(byId.get(s.run)!, groupBy)) : null;
-    const drawn = compareChart(label, series.map((s) => ({ label: byId.get(s.run)!.name, points: toPoints(s, settings.x) })), { ...settings, groups, groupBy });
+    const drawn = compareChart(label, series, { ...settings, grouped: groupBy !== "", groupBy, groupColors, legend: chart.key === EPISODIC_RETURN });
     chart.view.show(drawn.option, drawn.points);
   }
 
@@ -146,6 +151,11 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
   const refresh = throttle(() => {
     for (const chart of charts.values()) if (chart.data) chart.pacer.request(() => loadChart(chart));
     void loadStats();
+    // a running run may have logged its first value of a metric: give it a chart
+    void Promise.all(ids.map((id) => api.run(id))).then((fresh) => {
+      runs = fresh;
+      for (const key of [...new Set(runs.flatMap((r) => r.metricKeys))].sort()) addChart(key, grid);
+    }, () => undefined);
   }, 1000);
 
   void load();

@@ -89,7 +89,7 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
     const stat = (label: string, value: HTMLElement) => h("div", { class: "stat" }, h("div", { class: "label" }, label), value);
     replaceChildren(panel,
       h("div", { class: "row" }, play, step, again),
-      h("div", { class: "stats" }, stat("Return", returnValue), stat("Step", stepValue), stat("Episode", episodeValue), stat("Steps / s", fpsValue)),
+      h("div", { class: "stats" }, stat("Return", returnValue), stat("Step", stepValue), stat("Episode", episodeValue), stat("Playback, steps/s", fpsValue)),
       stateLine,
       h("label", { class: "field" }, "speed", speedSelect),
       h("label", { class: "field" }, "seed", seedInput),

@@ -111,7 +111,7 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
           h("div", { class: "row" }, h("h1", { "data-role": "run-name" }, run.name), statusBadge(run.status)),
           h("div", { class: "meta" },
             chip("id", run.id), chip("algo", run.algo), chip("env", run.env), chip("seed", String(run.seed)),
-            chip("steps", formatInt(run.steps)), chip("final return", formatReturn(run.finalReturn)), chip("wall", formatDuration(run.wallSeconds)),
+            chip("steps", formatInt(run.steps)), chip(run.status === "running" ? "recent return" : "final return", formatReturn(run.finalReturn)), chip("wall", formatDuration(run.wallSeconds)),
             chip("episodes", formatInt(run.episodes)), chip("started", formatDate(run.startedAt)),
           ),
         ),
@@ -155,7 +155,7 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
             ),
           )),
         )
-      : h("p", { class: "muted" }, run.checkpointEvery ? "No checkpoint yet." : "This run writes no checkpoints; its policy is saved when it ends.");
+      : h("p", { class: "muted" }, run.status !== "running" ? "This run saved no checkpoint or policy." : run.checkpointEvery ? "No checkpoint yet." : "This run writes no checkpoints; its policy is saved when it ends.");
     replaceChildren(
       details,
       h("div", { class: "card" }, h("h2", null, "Config"), h("div", { class: "kv-scroll" }, keyValueTable(Object.entries(run.config)))),

@@ -20,7 +20,7 @@ export function renderStats(card: HTMLElement, runs: readonly RunDetail[], data:
   } else {
     // Returns of different envs are on different scales: never pool them.
     const manyEnvs = new Set(runs.map((r) => r.env)).size > 1;
-    const groupOf = (run: RunDetail) => (manyEnvs ? `${label(run)} · ${run.env}` : label(run));
+    const groupOf = (run: RunDetail) => (manyEnvs && label(run) !== run.env ? `${label(run)} · ${run.env}` : label(run));
     const groups = new Map<string, number[]>();
     for (const run of runs) {
       const score = data.scores[run.id];
