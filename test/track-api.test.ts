@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parquetReadObjects } from "hyparquet";
@@ -60,6 +60,18 @@ describe("logging API", () => {
     const r = tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "4096", "--store", join(file, "store"));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is not writable/);
+  });
+
+  it("finds runs by exact id before names, by id prefix without wildcards, and keeps running runs", () => {
+    const store = new RunStore(tempStore());
+    const first = store.createRun({ algo: "custom", env: "none", seed: 0, config: {}, versions: {}, checkpoint_every: 0 });
+    const second = store.createRun({ name: first.id, algo: "custom", env: "none", seed: 1, config: {}, versions: {}, checkpoint_every: 0 });
+    assert.equal(store.getRun(first.id).id, first.id, "the id, not the run named like it");
+    assert.equal(store.getRun(second.id.slice(0, 5)).id, second.id);
+    assert.throws(() => store.getRun("%"), /no run "%"/);
+    store.db.prepare("UPDATE runs SET versions = ? WHERE id = ?").run(JSON.stringify({ pid: process.pid, host: hostname() }), first.id);
+    assert.throws(() => store.deleteRun(first.id), /is still running \(pid \d+ on .*\); stop it first/);
+    store.close();
   });
 });
 

@@ -1,7 +1,7 @@
 /** The run store and exact resume, exercised through the CLI as a user would, including kill -9. */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -10,6 +10,13 @@ import { RunStore } from "../src/track/store.js";
 function tsrl(...args: string[]) {
   const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tsrlAsync(...args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stderr })));
 }
 
 /** Starts a run and kills it with SIGKILL once it has written `checkpoints` checkpoints. */
@@ -49,9 +56,13 @@ describe("run store and exact resume", () => {
       await killAfterCheckpoints([...common, ...extra, "--name", "killed"], dir, "killed", 2);
       const listed = JSON.parse(tsrl("runs", "list", "--store", dir, "--json").stdout) as { name: string; status: string }[];
       assert.equal(listed.find((r) => r.name === "killed")?.status, "killed");
-      const resumed = tsrl("resume", "killed", "--store", dir, "--quiet");
-      assert.equal(resumed.code, 0, resumed.stderr);
-      const a = comparable(dir, "full"), b = comparable(dir, "killed");
+      // The store moved elsewhere still resumes; two resumes at once: one trains, the other is refused.
+      const moved = `${dir}-moved`;
+      renameSync(dir, moved);
+      const both = await Promise.all([0, 1].map(() => tsrlAsync("resume", "killed", "--store", moved, "--quiet")));
+      assert.deepEqual(both.map((r) => r.code).sort(), [0, 1], both.map((r) => r.stderr).join("\n"));
+      assert.match(both.find((r) => r.code === 1)!.stderr, /is still running \(pid \d+|already finished/);
+      const a = comparable(moved, "full"), b = comparable(moved, "killed");
       assert.equal(b.status, "finished");
       assert.ok(a.episodes.length > 20);
       assert.deepEqual(b.episodes, a.episodes);
@@ -62,10 +73,16 @@ describe("run store and exact resume", () => {
 
   it("show --json has config, versions and episodes; unknown names get suggestions; finished runs are not resumed", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsrl-store-"));
-    assert.equal(tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "2048", "--store", dir, "--name", "tiny", "--quiet").code, 0);
+    const trained = tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "2048", "--store", dir, "--name", "tiny", "--backend", "js", "--json");
+    assert.equal(trained.code, 0, trained.stderr);
+    const line = JSON.parse(trained.stdout.trim().split("\n").at(-1)!);
+    assert.equal(line.name, "tiny");
+    assert.match(line.run_id, /^[0-9a-f]{8}$/);
+    assert.ok(existsSync(line.policy), "the saved policy's path");
     const shown = JSON.parse(tsrl("runs", "show", "tiny", "--store", dir, "--json").stdout);
     assert.equal(shown.config.learningRate, 2.5e-4);
     assert.equal(shown.versions.node, process.versions.node);
+    assert.equal(shown.versions.backend, "js", "resume uses the backend the run was trained with");
     assert.ok(shown.episodes.length > 0 && "return" in shown.episodes[0] && "length" in shown.episodes[0]);
     assert.ok(shown.metric_keys.includes("losses/approx_kl"));
     assert.match(tsrl("runs", "show", "tinny", "--store", dir).stderr, /no run "tinny".*did you mean tiny\?/);
@@ -88,11 +105,17 @@ describe("run store and exact resume", () => {
     const store = new RunStore(dir, { create: false });
     const [previous, last] = store.artifacts(store.getRun("c").id, "checkpoint").slice(-2);
     store.close();
+    // A config that no longer matches the checkpoint's is refused, naming the field; --force takes the checkpoint's.
+    const db = new RunStore(dir, { create: false });
+    db.db.prepare("UPDATE runs SET config = json_set(config, '$.learningRate', 0.001) WHERE name = 'c'").run();
+    db.close();
+    assert.match(tsrl("resume", "c", "--store", dir).stderr, /made with another config \(learningRate: 0.00025 there, 0.001 here\); pass --force/);
     writeFileSync(last!.path, "garbage");
     const r = tsrl("resume", "c", "--store", dir);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, new RegExp(`corrupted.*previous checkpoint is at step ${previous!.step}: tsrl resume \\w+ --checkpoint ${previous!.step}`));
-    assert.equal(tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--quiet").code, 0);
+    const forced = tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--force", "--quiet");
+    assert.equal(forced.code, 0, forced.stderr);
     assert.ok(readdirSync(dir).includes("runs.sqlite"));
   });
 });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { spec } from "../envs/registry.js";
 import type { Parameterized } from "../nn/network.js";
 import { findNonFinite } from "../nn/optim.js";
+import { decodeTensorFile } from "../nn/serialize.js";
 
 /** One finished training episode. */
 export interface EpisodeRecord {
@@ -197,6 +198,12 @@ export function checkCheckpointMeta(meta: Record<string, unknown>, algo: string,
     throw new ConfigError(`${source}: the checkpoint was made with a different config; build the agent from the checkpoint's config`);
   }
   return meta.state;
+}
+
+/** The config a checkpoint was made with (null if the file holds none). */
+export function checkpointConfig(bytes: Uint8Array, source = "checkpoint"): Record<string, unknown> | null {
+  const config = decodeTensorFile(bytes, source).meta.config;
+  return config && typeof config === "object" ? (config as Record<string, unknown>) : null;
 }
 
 /** Says which parameter first holds NaN/Inf, or that the parameters are all finite (so the data is not). */

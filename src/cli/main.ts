@@ -80,6 +80,12 @@ program
   .option("--json", "print one JSON line with every episode's return and length")
   .action(enjoyCommand);
 
+// Output piped into a reader that stops early (`| head`) is not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+  process.exit(0);
+});
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`tsrl: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

@@ -36,7 +36,8 @@ export function registerPlot(program: Command): void {
       const format = extname(flags.out).toLowerCase();
       if (format !== ".svg" && format !== ".png") throw new StoreError(`--out must end in .svg or .png, got "${flags.out}"`);
       const store = new RunStore(storeDirectory(flags.store), { create: false });
-      const runs = ids.map((id) => store.getRun(id));
+      // the same run named twice (by id and by name) is drawn once
+      const runs = [...new Map(ids.map((id) => store.getRun(id)).map((r) => [r.id, r])).values()];
       const option = learningCurveChart(store, runs, { metric: flags.metric, x: flags.x, groupBy: flags.groupBy, smooth: flags.smooth, title: flags.title, width: flags.width });
       store.close();
       const svg = renderSvg(option, { width: flags.width, height: flags.height });

@@ -2,7 +2,9 @@
 import { type Command, Option } from "commander";
 import { createInterface } from "node:readline/promises";
 import { hostname } from "node:os";
+import { checkpointConfig } from "../algos/common.js";
 import { ALGORITHMS } from "../algos/index.js";
+import { createBackend } from "../nn/backend.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { EXPORT_FORMATS, type ExportFormat, type ExportWhat, exportRows } from "../track/export.js";
 import { RunStore, StoreError, displayStatus, storeDirectory } from "../track/store.js";
@@ -32,7 +34,7 @@ export function registerRuns(program: Command): void {
         env: r.env,
         seed: r.seed,
         status: displayStatus(r.status, r.versions),
-        steps: r.last_step,
+        steps: (r.summary?.total_timesteps as number | undefined) ?? r.last_step,
         final_mean_return: (r.summary?.final_mean_return as number | undefined) ?? null,
         wall_s: (r.summary?.wall_s as number | undefined) ?? null,
         started_at: r.started_at,
@@ -107,38 +109,57 @@ export function registerRuns(program: Command): void {
     .argument("<run>", "run id, id prefix or name")
     .option("--store <dir>", "run store directory")
     .option("--checkpoint <step>", "resume from the checkpoint at this step instead of the newest")
-    .option("--force", "resume even if the run was made with another tsrl version")
+    .option("--force", "resume even if the run was made with another tsrl version or its config differs from the checkpoint's (the checkpoint's is used), or it looks alive but its process is gone")
     .option("--json", "end stdout with the result as one JSON line")
     .option("-q, --quiet", "no progress bar")
     .action((idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; json?: boolean; quiet?: boolean }) => {
       const store = openStore(opts.store);
       const run = store.getRun(idOrName);
-      const status = displayStatus(run.status, run.versions);
       if (run.status === "finished") throw new StoreError(`run ${run.id} (${run.name}) already finished; start a new one with tsrl train`);
-      if (status === "running") throw new StoreError(`run ${run.id} is still running (pid ${String((run.versions as { pid?: number }).pid)})`);
-      const version = (run.versions as { tsrl?: string }).tsrl;
-      if (version !== tsrlVersion() && !opts.force) {
-        throw new StoreError(`run ${run.id} was made with tsrl ${version}, this is ${tsrlVersion()}: results may differ; pass --force to resume anyway`);
+      const versions = run.versions as { tsrl?: string; backend?: string; resumes?: unknown[] };
+      if (versions.tsrl !== tsrlVersion() && !opts.force) {
+        throw new StoreError(`run ${run.id} was made with tsrl ${versions.tsrl}, this is ${tsrlVersion()}: results may differ; pass --force to resume anyway`);
       }
       const entry = ALGORITHMS[run.algo];
       if (!entry) throw new StoreError(`run ${run.id} uses algorithm "${run.algo}", which this tsrl does not have`);
-      const agent = entry.create(entry.resolve({ ...run.config, envId: run.env }));
       const checkpoints = store.artifacts(run.id, "checkpoint");
       const wanted = opts.checkpoint === undefined ? checkpoints.at(-1) : checkpoints.find((c) => c.step === Number(opts.checkpoint));
       if (opts.checkpoint !== undefined && !wanted) throw new StoreError(`run ${run.id} has no checkpoint at step ${opts.checkpoint}; it has ${checkpoints.map((c) => c.step).join(", ") || "none"}`);
+      const previous = wanted && checkpoints.filter((c) => c.step < wanted.step).at(-1);
+      const offerPrevious = previous ? `; the previous checkpoint is at step ${previous.step}: tsrl resume ${run.id} --checkpoint ${previous.step}` : "";
+      let bytes: Uint8Array | null = null;
+      if (wanted) {
+        try {
+          bytes = store.readArtifact(wanted);
+        } catch (err) {
+          throw new StoreError(`${(err as Error).message}${offerPrevious}`);
+        }
+      }
+      // The run's config, or with --force the checkpoint's where they differ (a tsrl with other defaults).
+      let config = entry.resolve({ ...run.config, envId: run.env });
+      const saved = bytes && checkpointConfig(bytes);
+      if (saved && JSON.stringify(saved) !== JSON.stringify(config)) {
+        const fields = [...new Set([...Object.keys(saved), ...Object.keys(config)])].filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(config[k]));
+        if (!opts.force) throw new StoreError(`run ${run.id}: its checkpoint at step ${wanted!.step} was made with another config (${fields.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(config[k])} here`).join("; ")}); pass --force to resume with the checkpoint's`);
+        config = entry.resolve(saved as typeof config);
+      }
+      const agent = entry.create(config, { backend: versions.backend === "js" ? createBackend("js") : undefined });
       let step = 0;
       if (wanted) {
         try {
-          agent.loadCheckpoint(store.readArtifact(wanted), wanted.path);
+          agent.loadCheckpoint(bytes!, wanted.path);
         } catch (err) {
-          const previous = checkpoints.filter((c) => c.step < wanted.step).at(-1);
-          throw new StoreError(`${(err as Error).message}${previous ? `; the previous checkpoint is at step ${previous.step}: tsrl resume ${run.id} --checkpoint ${previous.step}` : ""}`);
+          throw new StoreError(`${(err as Error).message}${offerPrevious}`);
         }
         step = wanted.step;
+      } else if (!opts.quiet && !opts.json) {
+        console.error(`run ${run.id} has no checkpoint${run.checkpoint_every ? " yet" : " (--checkpoint-every 0)"}: training it again from step 0`);
       }
-      store.reopenRun(run.id, step);
-      store.setVersions(run.id, { ...run.versions, ...collectVersions(), pid: process.pid, host: hostname() });
-      const total = run.config.totalTimesteps as number;
+      // What the run ran with before is kept, one entry per resume.
+      const { resumes = [], ...before } = versions;
+      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, resumes: [...resumes, { ...before, from_step: step }], pid: process.pid, host: hostname() }, opts.force);
+      store.removeTornFiles(run.id);
+      const total = config.totalTimesteps as number;
       const tracker = new Tracker(store, run.id, { agent, checkpointEvery: run.checkpoint_every, startStep: step });
       const result = trackedTraining(tracker, (callbacks) => runWithProgress(agent, total, opts, callbacks));
       const policy = store.addArtifact(run.id, "policy", result.total_timesteps, agent.savePolicy());

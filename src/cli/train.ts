@@ -160,7 +160,7 @@ function trainCommand(algo: string, flags: TrainFlags, example: Record<string, u
   }
   const checkpointEvery = flags.checkpointEvery === undefined ? Math.max(1, Math.round((config.totalTimesteps as number) / 10)) : Number(flags.checkpointEvery);
   if (!(Number.isSafeInteger(checkpointEvery) && checkpointEvery >= 0)) throw new ConfigError(`--checkpoint-every: expected an integer ≥ 0, got "${String(flags.checkpointEvery)}"`);
-  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery });
+  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery, versions: { backend: flags.backend ?? "default" } });
   const result = trackedTraining(tracker, (callbacks) => runWithProgress(agent, config.totalTimesteps as number, flags, callbacks));
   const policyBytes = agent.savePolicy();
   const policy = tracker.store.addArtifact(tracker.runId, "policy", result.total_timesteps, policyBytes);
@@ -193,7 +193,8 @@ export function runWithProgress(agent: Trainer, total: number, flags: { quiet?: 
       ...callbacks,
       onProgress: (p) => {
         callbacks.onProgress?.(p);
-        if (showBar) bar.update(Math.min(p.step, total), { sps: Math.round(p.sps), episodes: p.episodes, ret: Number.isNaN(p.recentMeanReturn) ? "-" : p.recentMeanReturn.toFixed(1) });
+        if (showBar) bar.setTotal(p.totalSteps);
+        if (showBar) bar.update(Math.min(p.step, p.totalSteps), { sps: Math.round(p.sps), episodes: p.episodes, ret: Number.isNaN(p.recentMeanReturn) ? "-" : p.recentMeanReturn.toFixed(1) });
       },
     });
   } finally {
@@ -203,7 +204,7 @@ export function runWithProgress(agent: Trainer, total: number, flags: { quiet?: 
 
 export function report(algo: string, result: TrainResult, flags: { json?: boolean }, savedTo: string | null, run: RunRecord | null): void {
   if (flags.json) {
-    console.log(JSON.stringify(result));
+    console.log(JSON.stringify(run ? { ...result, run_id: run.id, name: run.name, policy: savedTo } : { ...result, policy: savedTo }));
     return;
   }
   console.log(

@@ -227,7 +227,7 @@ export class StoreReader {
       env: r.env,
       seed: r.seed,
       status: displayStatus(r.status, versions),
-      steps: last.step,
+      steps: typeof summary?.total_timesteps === "number" ? summary.total_timesteps : last.step,
       finalReturn: typeof summaryReturn === "number" ? summaryReturn : Number.isNaN(recentMean) ? null : recentMean,
       wallSeconds: typeof summaryWall === "number" ? summaryWall : last.wall,
       startedAt: r.started_at,

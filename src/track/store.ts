@@ -8,9 +8,9 @@
  */
 import Database from "better-sqlite3";
 import { createHash, randomBytes } from "node:crypto";
-import { accessSync, constants, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { editDistance } from "../util/edit-distance.js";
 
@@ -176,8 +176,10 @@ export class RunStore {
 
   /** A run by id, id prefix or name; unknown ones get close suggestions. */
   getRun(idOrName: string): RunRecord {
-    const exact = this.db.prepare("SELECT * FROM runs WHERE id = ? OR name = ?").all(idOrName, idOrName) as RawRun[];
-    const rows = exact.length ? exact : (this.db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%'").all(idOrName) as RawRun[]);
+    // an exact id first (a run may be named like another's id), then an exact name, then an id prefix
+    const byId = this.db.prepare("SELECT * FROM runs WHERE id = ?").all(idOrName) as RawRun[];
+    const exact = byId.length ? byId : (this.db.prepare("SELECT * FROM runs WHERE name = ?").all(idOrName) as RawRun[]);
+    const rows = exact.length ? exact : (this.db.prepare("SELECT * FROM runs WHERE substr(id, 1, length(?)) = ?").all(idOrName, idOrName) as RawRun[]);
     if (rows.length === 1) return this.decode(rows[0]!);
     if (rows.length > 1) throw new StoreError(`"${idOrName}" matches ${rows.length} runs (${rows.map((r) => r.id).join(", ")}); give more of the id`);
     const names = (this.db.prepare("SELECT id, name FROM runs").all() as { id: string; name: string }[]).flatMap((r) => [r.id, r.name]);
@@ -240,6 +242,13 @@ export class RunStore {
     return record;
   }
 
+  /** Removes temp files that a process killed while writing an artifact left behind (never taken as artifacts). */
+  removeTornFiles(runId: string): void {
+    const dir = join(this.dir, "artifacts", runId);
+    if (!existsSync(dir)) return;
+    for (const file of readdirSync(dir)) if (file.startsWith(".") && file.endsWith(".tmp")) rmSync(join(dir, file), { force: true });
+  }
+
   /** Forgets an artifact, then removes its file (a crash in between leaves only an orphan file). */
   deleteArtifact(a: ArtifactRecord): void {
     this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = ? AND step = ?").run(a.run_id, a.kind, a.step);
@@ -252,7 +261,9 @@ export class RunStore {
   }
 
   artifacts(runId: string, kind?: ArtifactRecord["kind"]): ArtifactRecord[] {
-    return this.db.prepare(`SELECT * FROM artifacts WHERE run_id = ? ${kind ? "AND kind = ?" : ""} ORDER BY step`).all(...(kind ? [runId, kind] : [runId])) as ArtifactRecord[];
+    const rows = this.db.prepare(`SELECT * FROM artifacts WHERE run_id = ? ${kind ? "AND kind = ?" : ""} ORDER BY step`).all(...(kind ? [runId, kind] : [runId])) as ArtifactRecord[];
+    // Files live in <store>/artifacts/<run>/: found there even after the store was moved or copied.
+    return rows.map((a) => ({ ...a, path: join(this.dir, "artifacts", a.run_id, basename(a.path)) }));
   }
 
   /** Reads an artifact and checks its checksum; a mismatch names the file and what to do. */
@@ -309,6 +320,26 @@ export class RunStore {
 
   metricKeys(runId: string): string[] {
     return (this.db.prepare("SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key").all(runId) as { key: string }[]).map((r) => r.key);
+  }
+
+  /**
+   * Takes a run over to resume it from `step`, in one write transaction so that two resumes of
+   * one run cannot both pass: refused while its process lives (unless `force`: that process is
+   * known to be gone, e.g. killed on another host), then rows after `step` are dropped and the
+   * run records `versions`.
+   */
+  resumeRun(runId: string, step: number, versions: Record<string, unknown>, force = false): void {
+    this.db.transaction(() => {
+      const row = this.db.prepare("SELECT name, status, versions FROM runs WHERE id = ?").get(runId) as { name: string; status: string; versions: string } | undefined;
+      if (!row) throw new StoreError(`no run with id "${runId}" in ${this.dir}`);
+      if (row.status === "finished") throw new StoreError(`run ${runId} (${row.name}) already finished; start a new one with tsrl train`);
+      const { pid, host } = JSON.parse(row.versions) as { pid?: number; host?: string };
+      if (!force && displayStatus(row.status, { pid, host }) === "running") {
+        throw new RunBusyError(`run ${runId} (${row.name}) is still running (pid ${String(pid)} on ${String(host)}); if that process is gone (killed on another host, or its pid reused), pass --force`);
+      }
+      this.reopenRun(runId, step);
+      this.setVersions(runId, versions);
+    }).immediate();
   }
 
   /** Deletes a run that is not running (a live trainer would go on writing rows of no run). */

@@ -41,6 +41,8 @@ export interface StartRunOptions extends TrackerOptions {
   seed: number;
   /** the resolved config, recorded as is (must be JSON-serializable) */
   config?: Record<string, unknown>;
+  /** recorded with the software versions (e.g. the nn backend, which resume must use again) */
+  versions?: Record<string, unknown>;
 }
 
 const FLUSH_SECONDS = 1;
@@ -153,7 +155,7 @@ export function startRun(options: StartRunOptions): Tracker & { run: RunRecord }
     env: options.env,
     seed: options.seed,
     config: options.config ?? {},
-    versions: { ...collectVersions(), pid: process.pid, host: hostname() },
+    versions: { ...collectVersions(), ...options.versions, pid: process.pid, host: hostname() },
     checkpoint_every: options.checkpointEvery ?? 0,
   });
   return Object.assign(new Tracker(store, run.id, options), { run });
