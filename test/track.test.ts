@@ -75,10 +75,8 @@ describe("run store and exact resume", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsrl-store-"));
     const trained = tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "2048", "--store", dir, "--name", "tiny", "--backend", "js", "--json");
     assert.equal(trained.code, 0, trained.stderr);
-    const line = JSON.parse(trained.stdout.trim().split("\n").at(-1)!);
-    assert.equal(line.name, "tiny");
-    assert.match(line.run_id, /^[0-9a-f]{8}$/);
-    assert.ok(existsSync(line.policy), "the saved policy's path");
+    const [, runId, policy] = /^run ([0-9a-f]{8}) \(tiny\), policy (.+)$/m.exec(trained.stderr) ?? [];
+    assert.ok(runId && existsSync(policy!), `stderr names the run and its policy: ${trained.stderr}`);
     const shown = JSON.parse(tsrl("runs", "show", "tiny", "--store", dir, "--json").stdout);
     assert.equal(shown.config.learningRate, 2.5e-4);
     assert.equal(shown.versions.node, process.versions.node);

@@ -204,7 +204,9 @@ export function runWithProgress(agent: Trainer, total: number, flags: { quiet?: 
 
 export function report(algo: string, result: TrainResult, flags: { json?: boolean }, savedTo: string | null, run: RunRecord | null): void {
   if (flags.json) {
-    console.log(JSON.stringify(run ? { ...result, run_id: run.id, name: run.name, policy: savedTo } : { ...result, policy: savedTo }));
+    // stdout's last line is the result alone (a fixed set of keys); where it went goes to stderr
+    if (run) console.error(`run ${run.id} (${run.name})${savedTo ? `, policy ${savedTo}` : ""}`);
+    console.log(JSON.stringify(result));
     return;
   }
   console.log(
