@@ -226,6 +226,11 @@ describe("tsrl dashboard", () => {
     assert.ok((await page.textContent(".kv"))!.includes("<script>alert(2)</script>"));
     assert.equal(await page.locator("main img, main script").count(), 0);
     assert.equal(await page.locator("main b", { hasText: /^key$/ }).count(), 0, "the metric key is not markup");
+
+    // an unknown run: a page that says so, without empty chart sections
+    await page.goto(`${dashboard.url}#/run/nope1234`);
+    await page.waitForSelector("[data-role=run-error] >> text=No such run");
+    assert.equal(await page.locator("[data-section]").count(), 0);
   });
 
   it("live: a running run's charts and status update without reloading the page", async () => {

@@ -5,6 +5,7 @@
  * saved as a policy. Extraction costs one agent construction, so results are kept (a few, keyed
  * by the checkpoint's checksum).
  */
+import { checkpointConfig } from "../algos/common.js";
 import { ALGORITHMS } from "../algos/index.js";
 import { createBackend } from "../nn/backend.js";
 import type { StoreReader } from "./store-reader.js";
@@ -32,9 +33,12 @@ export class PolicySource {
     if (!entry) throw new PolicyUnavailableError(`run ${runId} was trained with "${run.algo}", which this tsrl cannot rebuild; only tsrl's own algorithms' checkpoints can be replayed`);
     let bytes: Uint8Array;
     try {
-      // A backend of its own: backends never free, and this agent is thrown away right after.
-      const agent = entry.create(entry.resolve({ ...run.config, envId: run.env }), { backend: createBackend() });
-      agent.loadCheckpoint(this.reader.readArtifact(checkpoint), `checkpoint at step ${checkpointStep}`);
+      // The checkpoint's own config (what its state matches), and a backend of its own: backends
+      // never free, and this agent is thrown away right after.
+      const stored = this.reader.readArtifact(checkpoint);
+      const config = checkpointConfig(stored) ?? { ...run.config, envId: run.env };
+      const agent = entry.create(entry.resolve(config as Parameters<typeof entry.resolve>[0]), { backend: createBackend() });
+      agent.loadCheckpoint(stored, `checkpoint at step ${checkpointStep}`);
       bytes = agent.savePolicy();
     } catch (err) {
       throw new PolicyUnavailableError(`cannot extract a policy from run ${runId}'s checkpoint at step ${checkpointStep}: ${(err as Error).message}`);

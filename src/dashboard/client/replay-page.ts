@@ -42,7 +42,8 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
       kind = nn;
       policy = new Policy(bytes, { source: checkpoint === undefined ? "the run's policy" : `checkpoint at step ${checkpoint}` });
     } catch (err) {
-      replaceChildren(panel, h("div", { class: "banner error" }, `Cannot replay: ${(err as Error).message}`), h("a", { href: `#/run/${encodeURIComponent(id)}` }, "← back to the run"));
+      const noRun = /no run with id/.test((err as Error).message);
+      replaceChildren(panel, h("div", { class: "banner error" }, `Cannot replay: ${(err as Error).message}`), noRun ? h("a", { href: "#/" }, "← all runs") : h("a", { href: `#/run/${encodeURIComponent(id)}` }, "← back to the run"));
       panel.dataset.state = "error";
       return;
     }

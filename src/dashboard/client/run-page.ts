@@ -1,6 +1,6 @@
 /** One run: its charts (every metric, the episodes), config, versions and artifacts. */
 import { EPISODE_LENGTH, EPISODIC_RETURN, type ChangeEvent, type RunDetail, type RunSeriesData } from "../types.js";
-import { api } from "./api.js";
+import { ApiError, api } from "./api.js";
 import { type AppContext, type Page, ReloadPacer, throttle } from "./app.js";
 import { ChartView, type XAxis, singleRunChart, toPoints } from "./charts.js";
 import { h, keyValueTable, replaceChildren, segmented } from "./dom.js";
@@ -171,7 +171,18 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
     try {
       detail = await api.run(id);
     } catch (err) {
-      replaceChildren(head, h("div", { class: "banner error" }, (err as Error).message), h("p", null, h("a", { href: "#/" }, "← all runs")));
+      const missing = err instanceof ApiError && err.status === 404;
+      if (detail && !missing) return; // a refresh that failed for now: keep what is shown
+      // no run (or no store): a page that says so, not empty chart sections
+      for (const chart of charts.values()) {
+        chart.pacer.cancel();
+        chart.view.dispose();
+      }
+      charts.clear();
+      replaceChildren(root, h("div", { class: "card empty", "data-role": "run-error" },
+        h("h2", null, missing ? "No such run" : "Cannot show this run"),
+        h("p", { class: "muted" }, (err as Error).message),
+        h("a", { class: "btn primary", href: "#/" }, "All runs")));
       return;
     }
     renderHead(detail);
