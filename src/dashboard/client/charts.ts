@@ -7,7 +7,7 @@ import type { EChartsOption, LineSeriesOption } from "echarts";
 import { PALETTE, groupsChart, runsChart } from "../../plot/chart.js";
 import { type Point, type RunSeries, groupCurve, smooth } from "../../plot/curves.js";
 import type { RunSeriesData } from "../types.js";
-import { formatCompact } from "./format.js";
+import { formatCompact, formatInt } from "./format.js";
 
 const echarts = (globalThis as unknown as { echarts: typeof Echarts }).echarts;
 
@@ -53,9 +53,11 @@ export class ChartView {
   }
 }
 
+/** Compact step labels on the axis; the hovered x as "step 16,996" or "12.3 s" (echarts would print 16,996.00). */
 function withStepLabels(option: EChartsOption, x: XAxis): EChartsOption {
-  if (x !== "steps") return option;
-  return { ...option, xAxis: { ...(option.xAxis as object), axisLabel: { formatter: (v: number) => formatCompact(v) } } };
+  const hovered = (p: { value: unknown }) => (x === "steps" ? `step ${formatInt(Math.round(Number(p.value)))}` : `${Number(p.value).toFixed(1)} s`);
+  const axis = { ...(option.xAxis as object), axisPointer: { label: { formatter: hovered } } };
+  return { ...option, xAxis: x === "steps" ? { ...axis, axisLabel: { formatter: (v: number) => formatCompact(v) } } : axis };
 }
 
 /** Room between the x-axis name and the zoom slider (chart.ts lays out static plots, which have no slider). */
