@@ -162,6 +162,8 @@ describe("export and plots", () => {
     assert.match(tsrl("plot", "ppo1", "--metric", "losses/nope", "--out", out, "--store", dir).stderr, /has no metric "losses\/nope"; it has: .*losses\/entropy/);
     assert.match(tsrl("plot", "ppo1", "--group-by", "colour", "--out", out, "--store", dir).stderr, /--group-by "colour": run \w+ has no such field/);
     assert.match(tsrl("plot", "ppo9", "--out", out, "--store", dir).stderr, /no run "ppo9".*did you mean/);
+    assert.match(tsrl("plot", "ppo1", "--out", join(out, "inside-a-file.svg"), "--store", dir).stderr, /cannot write .*inside-a-file\.svg: .*curves\.png is not a writable directory \((EEXIST|ENOTDIR)\)/);
+    assert.match(tsrl("runs", "list", "--store", join(dir, "nowhere")).stderr, /no run store at .*nowhere: train a run first/);
   });
 });
 

@@ -63,7 +63,7 @@ export class StoreReader {
       this.lastStatus = { state: "ok", dir: this.dir };
     } catch (err) {
       const message = (err as Error).message;
-      const missing = /not readable \(ENOENT\)|unable to open|does not exist|SQLITE_CANTOPEN/i.test(message);
+      const missing = /no run store at|unable to open|does not exist|SQLITE_CANTOPEN/i.test(message);
       this.lastStatus = { state: missing ? "missing" : "error", dir: this.dir, message };
     }
     return this.store;

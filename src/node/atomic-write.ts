@@ -7,9 +7,14 @@ import { basename, dirname, join } from "node:path";
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(temp, "w");
+  let fd: number;
+  try {
+    mkdirSync(dir, { recursive: true });
+    fd = openSync(temp, "w");
+  } catch (err) {
+    throw new Error(`cannot write ${path}: ${dir} is not a writable directory (${(err as NodeJS.ErrnoException).code})`);
+  }
   try {
     const data = typeof bytes === "string" ? Buffer.from(bytes) : bytes;
     let written = 0;

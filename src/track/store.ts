@@ -120,6 +120,10 @@ export class StoreError extends Error {
   override name = "StoreError";
 }
 
+function noStore(dir: string): StoreError {
+  return new StoreError(`no run store at ${dir}: train a run first (tsrl train ppo --env CartPole-v1 --store ${dir}), or pass --store DIR or set TSRL_STORE`);
+}
+
 /** The run is being written by a live process. */
 export class RunBusyError extends StoreError {
   override name = "RunBusyError";
@@ -141,8 +145,11 @@ export class RunStore {
       if (create) mkdirSync(this.dir, { recursive: true });
       accessSync(this.dir, create ? constants.W_OK : constants.R_OK);
     } catch (err) {
-      throw new StoreError(`store ${this.dir} is not ${create ? "writable" : "readable"} (${(err as NodeJS.ErrnoException).code}); pass --store DIR or set TSRL_STORE`);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!create && code === "ENOENT") throw noStore(this.dir);
+      throw new StoreError(`store ${this.dir} is not ${create ? "writable" : "readable"} (${code}); pass --store DIR or set TSRL_STORE`);
     }
+    if (!create && !existsSync(join(this.dir, "runs.sqlite"))) throw noStore(this.dir);
     try {
       this.db = new Database(join(this.dir, "runs.sqlite"), { fileMustExist: !create, timeout: 30_000 });
     } catch (err) {
