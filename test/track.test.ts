@@ -103,6 +103,9 @@ describe("run store and exact resume", () => {
     const store = new RunStore(dir, { create: false });
     const [previous, last] = store.artifacts(store.getRun("c").id, "checkpoint").slice(-2);
     store.close();
+    // Changing a field from here on needs --force.
+    const longer = ["--set", "total-timesteps=45056"];
+    assert.match(tsrl("resume", "c", "--store", dir, ...longer).stderr, /with totalTimesteps 45056 instead of 40960 makes it differ from an uninterrupted run; pass --force/);
     // A config that no longer matches the checkpoint's is refused, naming the field; --force takes the checkpoint's.
     const db = new RunStore(dir, { create: false });
     db.db.prepare("UPDATE runs SET config = json_set(config, '$.learningRate', 0.001) WHERE name = 'c'").run();
@@ -112,8 +115,16 @@ describe("run store and exact resume", () => {
     const r = tsrl("resume", "c", "--store", dir);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, new RegExp(`corrupted.*previous checkpoint is at step ${previous!.step}: tsrl resume \\w+ --checkpoint ${previous!.step}`));
-    const forced = tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--force", "--quiet");
+    // Fields the state is built for never change; unknown fields get suggestions.
+    assert.match(tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--set", "numEnvs=8", "--force").stderr, /numEnvs cannot change within a run/);
+    assert.match(tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--set", "learningRat=1", "--force").stderr, /no config field "learningRat" \(did you mean learningRate\?\)/);
+    const forced = tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--force", ...longer, "--quiet");
     assert.equal(forced.code, 0, forced.stderr);
+    const after = JSON.parse(tsrl("runs", "show", "c", "--store", dir, "--json").stdout);
+    assert.equal(after.config.totalTimesteps, 45056);
+    assert.equal(after.config.learningRate, 2.5e-4, "the checkpoint's config, as --force said");
+    assert.equal(after.summary.total_timesteps, 45056);
+    assert.deepEqual(after.versions.resumes.at(-1).config_changes, { totalTimesteps: [40960, 45056] });
     assert.ok(readdirSync(dir).includes("runs.sqlite"));
   });
 });

@@ -96,7 +96,8 @@ export function parseConfig<T extends z.ZodType>(schema: T, input: unknown, what
   throw new ConfigError(`invalid ${what} config:\n  ${lines.join("\n  ")}`);
 }
 
-function similar(a: string, b: string): boolean {
+/** Whether config field `a` is close to the name `b` someone typed. */
+export function similar(a: string, b: string): boolean {
   const x = a.toLowerCase(), y = b.toLowerCase().replace(/[-_]/g, "");
   if (x.includes(y) || y.includes(x)) return true;
   let d = 0;

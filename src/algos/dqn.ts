@@ -377,9 +377,9 @@ export class DQN {
   }
 
   /** Restores a `saveCheckpoint` of a run with the same config; `learn` then continues it. */
-  loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): void {
+  loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
     const { meta, extra } = loadParameters(bytes, this.modules(), this.optimizer, source);
-    const state = checkCheckpointMeta(meta, "dqn", this.config, source) as DQNState;
+    const state = checkCheckpointMeta(meta, "dqn", madeWith, source) as DQNState;
     this.globalStep = state.globalStep;
     this.updates = state.updates;
     this.iteration = state.iteration;

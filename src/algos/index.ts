@@ -8,7 +8,8 @@ export interface Trainer {
   learn(callbacks?: TrainCallbacks): TrainResult;
   savePolicy(): Uint8Array;
   saveCheckpoint(): Uint8Array;
-  loadCheckpoint(bytes: Uint8Array, source?: string): void;
+  /** `madeWith`: the config the checkpoint holds, when the agent was built with a changed one (default: the agent's) */
+  loadCheckpoint(bytes: Uint8Array, source?: string, madeWith?: unknown): void;
 }
 
 export interface AlgorithmEntry {

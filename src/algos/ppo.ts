@@ -413,9 +413,9 @@ export class PPO {
   }
 
   /** Restores a `saveCheckpoint` of a run with the same config; `learn` then continues it. */
-  loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): void {
+  loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
     const { meta } = loadParameters(bytes, this.modules(), this.optimizer, source);
-    const state = checkCheckpointMeta(meta, "ppo", this.config, source) as PPOState;
+    const state = checkCheckpointMeta(meta, "ppo", madeWith, source) as PPOState;
     this.globalStep = state.globalStep;
     this.iteration = state.iteration;
     this.elapsedBefore = state.elapsed;

@@ -2,7 +2,7 @@
 import { type Command, Option } from "commander";
 import { createInterface } from "node:readline/promises";
 import { hostname } from "node:os";
-import { checkpointConfig } from "../algos/common.js";
+import { checkpointConfig, similar } from "../algos/common.js";
 import { ALGORITHMS } from "../algos/index.js";
 import { createBackend } from "../nn/backend.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
@@ -10,7 +10,7 @@ import { EXPORT_FORMATS, type ExportFormat, type ExportWhat, exportRows } from "
 import { RunStore, StoreError, displayStatus, storeDirectory } from "../track/store.js";
 import { Tracker } from "../track/tracker.js";
 import { collectVersions, tsrlVersion } from "../track/versions.js";
-import { report, runWithProgress, trackedTraining } from "./train.js";
+import { parseFlag, report, runWithProgress, trackedTraining } from "./train.js";
 
 function openStore(dir: string | undefined): RunStore {
   return new RunStore(storeDirectory(dir), { create: false });
@@ -110,9 +110,10 @@ export function registerRuns(program: Command): void {
     .option("--store <dir>", "run store directory")
     .option("--checkpoint <step>", "resume from the checkpoint at this step instead of the newest")
     .option("--force", "resume even if the run was made with another tsrl version or its config differs from the checkpoint's (the checkpoint's is used), or it looks alive but its process is gone")
+    .option("--set <key=value>", "change a config field from here on, e.g. totalTimesteps=1000000 (repeatable; needs --force: the run then differs from an uninterrupted one)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--json", "end stdout with the result as one JSON line")
     .option("-q, --quiet", "no progress bar")
-    .action((idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; json?: boolean; quiet?: boolean }) => {
+    .action((idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; set: string[]; json?: boolean; quiet?: boolean }) => {
       const store = openStore(opts.store);
       const run = store.getRun(idOrName);
       if (run.status === "finished") throw new StoreError(`run ${run.id} (${run.name}) already finished; start a new one with tsrl train`);
@@ -136,18 +137,24 @@ export function registerRuns(program: Command): void {
         }
       }
       // The run's config, or with --force the checkpoint's where they differ (a tsrl with other defaults).
-      let config = entry.resolve({ ...run.config, envId: run.env });
+      let madeWith = entry.resolve({ ...run.config, envId: run.env });
       const saved = bytes && checkpointConfig(bytes);
-      if (saved && JSON.stringify(saved) !== JSON.stringify(config)) {
-        const fields = [...new Set([...Object.keys(saved), ...Object.keys(config)])].filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(config[k]));
-        if (!opts.force) throw new StoreError(`run ${run.id}: its checkpoint at step ${wanted!.step} was made with another config (${fields.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(config[k])} here`).join("; ")}); pass --force to resume with the checkpoint's`);
-        config = entry.resolve(saved as typeof config);
+      if (saved && JSON.stringify(saved) !== JSON.stringify(madeWith)) {
+        const fields = changedFields(saved, madeWith);
+        if (!opts.force) throw new StoreError(`run ${run.id}: its checkpoint at step ${wanted!.step} was made with another config (${fields.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(madeWith[k])} here`).join("; ")}); pass --force to resume with the checkpoint's`);
+        madeWith = entry.resolve(saved as typeof madeWith);
+      }
+      // --set: the rest of the run with changed fields (no longer the run an uninterrupted one would be)
+      const config = entry.resolve({ ...madeWith, ...configOverrides(opts.set, madeWith) });
+      const changes = Object.fromEntries(changedFields(madeWith, config).map((k) => [k, [madeWith[k], config[k]]]));
+      if (Object.keys(changes).length && !opts.force) {
+        throw new StoreError(`resuming run ${run.id} with ${Object.entries(changes).map(([k, [from, to]]) => `${k} ${JSON.stringify(to)} instead of ${JSON.stringify(from)}`).join(", ")} makes it differ from an uninterrupted run; pass --force to resume with the change`);
       }
       const agent = entry.create(config, { backend: versions.backend === "js" ? createBackend("js") : undefined });
       let step = 0;
       if (wanted) {
         try {
-          agent.loadCheckpoint(bytes!, wanted.path);
+          agent.loadCheckpoint(bytes!, wanted.path, madeWith);
         } catch (err) {
           throw new StoreError(`${(err as Error).message}${offerPrevious}`);
         }
@@ -157,7 +164,8 @@ export function registerRuns(program: Command): void {
       }
       // What the run ran with before is kept, one entry per resume.
       const { resumes = [], ...before } = versions;
-      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, resumes: [...resumes, { ...before, from_step: step }], pid: process.pid, host: hostname() }, opts.force);
+      const resume = { ...before, from_step: step, ...(Object.keys(changes).length ? { config_changes: changes } : {}) };
+      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, resumes: [...resumes, resume], pid: process.pid, host: hostname() }, { force: opts.force, config });
       store.removeTornFiles(run.id);
       const total = config.totalTimesteps as number;
       const tracker = new Tracker(store, run.id, { agent, checkpointEvery: run.checkpoint_every, startStep: step });
@@ -167,3 +175,29 @@ export function registerRuns(program: Command): void {
       store.close();
     });
 }
+
+/** Fields whose values differ between two configs. */
+function changedFields(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
+
+/** Fields a checkpoint's state is shaped by (or that make it another run): never changed on resume. */
+const FIXED_ON_RESUME = new Set(["envId", "seed", "numEnvs", "hiddenSizes", "bufferSize", "normalize"]);
+
+/** `--set key=value` for a resume (key in camelCase, kebab-case or snake_case), parsed like the field's value. */
+function configOverrides(sets: readonly string[], config: Record<string, unknown>): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const item of sets) {
+    const m = /^([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(item);
+    if (!m) throw new StoreError(`--set "${item}": expected key=value, e.g. totalTimesteps=1000000`);
+    const key = m[1]!.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (!(key in config)) {
+      const close = Object.keys(config).filter((k) => similar(k, key));
+      throw new StoreError(`--set "${item}": the run's algorithm has no config field "${key}"${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}`);
+    }
+    if (FIXED_ON_RESUME.has(key)) throw new StoreError(`--set "${item}": ${key} cannot change within a run (the checkpoint's state is built for it); start a new run with tsrl train`);
+    overrides[key] = parseFlag(key, m[2]!, config[key]);
+  }
+  return overrides;
+}
+

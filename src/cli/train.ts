@@ -52,7 +52,7 @@ const FIELD_HELP: Record<string, string> = {
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Parses a flag value like the field's default: numbers, booleans, lists, 'none' for nullable fields. */
-function parseFlag(key: string, raw: string, example: unknown): unknown {
+export function parseFlag(key: string, raw: string, example: unknown): unknown {
   const flag = `--${kebab(key)}`;
   if (raw === "none" || raw === "null") return null;
   if (typeof example === "boolean") {

@@ -333,19 +333,20 @@ export class RunStore {
    * Takes a run over to resume it from `step`, in one write transaction so that two resumes of
    * one run cannot both pass: refused while its process lives (unless `force`: that process is
    * known to be gone, e.g. killed on another host), then rows after `step` are dropped and the
-   * run records `versions`.
+   * run records `versions` (and `config`, when it changes from here on).
    */
-  resumeRun(runId: string, step: number, versions: Record<string, unknown>, force = false): void {
+  resumeRun(runId: string, step: number, versions: Record<string, unknown>, options: { force?: boolean; config?: Record<string, unknown> } = {}): void {
     this.db.transaction(() => {
       const row = this.db.prepare("SELECT name, status, versions FROM runs WHERE id = ?").get(runId) as { name: string; status: string; versions: string } | undefined;
       if (!row) throw new StoreError(`no run with id "${runId}" in ${this.dir}`);
       if (row.status === "finished") throw new StoreError(`run ${runId} (${row.name}) already finished; start a new one with tsrl train`);
       const { pid, host } = JSON.parse(row.versions) as { pid?: number; host?: string };
-      if (!force && displayStatus(row.status, { pid, host }) === "running") {
+      if (!options.force && displayStatus(row.status, { pid, host }) === "running") {
         throw new RunBusyError(`run ${runId} (${row.name}) is still running (pid ${String(pid)} on ${String(host)}); if that process is gone (killed on another host, or its pid reused), pass --force`);
       }
       this.reopenRun(runId, step);
       this.setVersions(runId, versions);
+      if (options.config) this.db.prepare("UPDATE runs SET config = ? WHERE id = ?").run(JSON.stringify(options.config), runId);
     }).immediate();
   }
 
