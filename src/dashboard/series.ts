@@ -86,6 +86,8 @@ type Extremes = { min_step: number; min_wall: number; min_value: number; max_ste
 
 /** Merges the block extremes between steps `from` and `to` into the sampled rows (in step order). */
 function addExtremes(db: Database.Database, runId: string, key: string, from: number, to: number, columns: SeriesColumns): void {
+  // a store from before schema 2 opened read-only has none
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'metric_extremes'").get()) return;
   const blocks = db
     .prepare("SELECT min_step, min_wall, min_value, max_step, max_wall, max_value FROM metric_extremes WHERE run_id = ? AND key = ? AND block >= ? AND block <= ? ORDER BY block")
     .all(runId, key, Math.floor(from / EXTREME_BLOCK_STEPS), Math.floor(to / EXTREME_BLOCK_STEPS)) as Extremes[];

@@ -134,9 +134,20 @@ export function storeDirectory(option?: string): string {
   return resolve(option ?? process.env.TSRL_STORE ?? "tsrl-runs");
 }
 
+function writable(...paths: string[]): boolean {
+  try {
+    for (const path of paths) accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class RunStore {
   readonly dir: string;
   readonly db: Database.Database;
+  /** opened read-only: this user cannot write the store (runs can be read, not recorded or deleted) */
+  readonly readonly: boolean;
 
   constructor(dir: string, options: { create?: boolean } = {}) {
     this.dir = resolve(dir);
@@ -149,11 +160,23 @@ export class RunStore {
       if (!create && code === "ENOENT") throw noStore(this.dir);
       throw new StoreError(`store ${this.dir} is not ${create ? "writable" : "readable"} (${code}); pass --store DIR or set TSRL_STORE`);
     }
-    if (!create && !existsSync(join(this.dir, "runs.sqlite"))) throw noStore(this.dir);
+    const file = join(this.dir, "runs.sqlite");
+    if (!create && !existsSync(file)) throw noStore(this.dir);
+    // A store this user may read but not write (another user's, a read-only mount) opens read-only.
+    this.readonly = !create && !writable(this.dir, file);
     try {
-      this.db = new Database(join(this.dir, "runs.sqlite"), { fileMustExist: !create, timeout: 30_000 });
+      this.db = new Database(file, { fileMustExist: !create, readonly: this.readonly, timeout: 30_000 });
     } catch (err) {
       throw new StoreError(`cannot open the run store in ${this.dir}: ${(err as Error).message}`);
+    }
+    if (this.readonly) {
+      try {
+        this.db.prepare("SELECT 1 FROM runs LIMIT 1").get();
+      } catch (err) {
+        // SQLite reads a WAL database only through its -shm index, which it cannot create here
+        throw new StoreError(`store ${this.dir} is read-only for this user and SQLite cannot open it without writing beside it (${(err as Error).message}); copy it somewhere writable (cp -r ${this.dir} DIR) and pass --store DIR`);
+      }
+      return;
     }
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
