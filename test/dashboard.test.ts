@@ -220,6 +220,22 @@ describe("tsrl dashboard", () => {
     assert.deepEqual(artifacts, ["policy-4096", "checkpoint-4096", "checkpoint-2048"]);
     await page.screenshot({ path: "/tmp/tsrl-dashboard-run.png", fullPage: true });
 
+    // dragging across a chart zooms into x; the wheel over it scrolls the page
+    const box = (await page.locator('[data-chart="episodic_return"]').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 8 });
+    await page.mouse.up();
+    const zoom = await page.evaluate(() => {
+      const el = document.querySelector('[data-chart="episodic_return"]') as HTMLElement;
+      const z = ((window as unknown as { echarts: typeof import("echarts") }).echarts.getInstanceByDom(el)!.getOption().dataZoom as { start: number; end: number }[])[0]!;
+      return [z.start, z.end];
+    });
+    assert.ok(zoom[0]! > 5 && zoom[1]! < 95, `zoomed to ${zoom.join("–")} %`);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, 400);
+    await page.waitForFunction(() => scrollY > 0, null, { timeout: 5000 });
+
     await page.goto(`${dashboard.url}#/run/${ids[XSS_NAME]}`);
     await page.waitForSelector('[data-chart="<b>key</b>"]');
     assert.equal(await page.textContent("[data-role=run-name]"), XSS_NAME);

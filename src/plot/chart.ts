@@ -7,14 +7,19 @@ import type { EChartsOption, SeriesOption } from "echarts";
 import type { GroupCurve, RunSeries } from "./curves.js";
 
 /** A colour-blind-friendly palette (Okabe–Ito), then echarts' own. */
-export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#5470c6", "#91cc75", "#fac858", "#ee6666"];
+const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#5470c6", "#91cc75", "#fac858", "#ee6666"];
+
+/** The i-th series' colour: the palette, then hues a golden angle apart, so 30 runs get 30 colours. */
+export function seriesColor(i: number): string {
+  return i < PALETTE.length ? PALETTE[i]! : `hsl(${Math.round(((i - PALETTE.length) * 137.508 + 20) % 360)}, 62%, 42%)`;
+}
 
 export interface CurveChartOptions {
   title: string;
   subtitle?: string;
   xLabel: string;
   yLabel: string;
-  /** interactive extras for the browser (tooltip, zoom slider: echarts' in-chart zoom takes the wheel from the page's scrolling); off for static files */
+  /** interactive extras for the browser (tooltip; zoom by dragging over the plot or with the slider, not the wheel, which scrolls the page); off for static files */
   interactive?: boolean;
   /** chart width in px, for server-side rendering where echarts cannot measure text */
   width?: number;
@@ -35,7 +40,14 @@ function frame(o: CurveChartOptions, legend: string[]): EChartsOption {
     grid: { left: 70, right: side ? legendWidth + 20 : 30, top: o.subtitle ? 70 : 55, bottom: side ? 50 : 75, containLabel: false },
     xAxis: { type: "value", name: o.xLabel, nameLocation: "middle", nameGap: 28, scale: false, splitLine: { show: false } },
     yAxis: { type: "value", name: o.yLabel, nameLocation: "middle", nameGap: 50, scale: true },
-    ...(o.interactive ? { tooltip: { trigger: "axis" }, dataZoom: [{ type: "slider", bottom: side ? 8 : 30, height: 18 }] } : {}),
+    ...(o.interactive
+      ? {
+          tooltip: { trigger: "axis" },
+          dataZoom: [{ type: "slider", bottom: side ? 8 : 30, height: 18 }],
+          // drag across the plot to zoom into x (the page keeps the cursor in this mode); the icons undo it
+          toolbox: { right: 10, top: 0, itemSize: 12, feature: { dataZoom: { yAxisIndex: "none", title: { zoom: "drag to zoom", back: "undo zoom" } }, restore: { title: "whole run" } } },
+        }
+      : {}),
   };
 }
 
@@ -68,7 +80,7 @@ export function runsChart(runs: readonly RunSeries[], o: CurveChartOptions): ECh
     name: r.label,
     showSymbol: false,
     lineStyle: { width: 1.5 },
-    color: r.color ?? PALETTE[i % PALETTE.length],
+    color: r.color ?? seriesColor(i),
     data: r.points.map((p) => [p.x, p.y]),
   }));
   return withYRange({ ...frame(o, runs.map((r) => r.label)), series }, runs.flatMap((r) => r.points.map((p) => p.y)));
@@ -78,7 +90,7 @@ export function runsChart(runs: readonly RunSeries[], o: CurveChartOptions): ECh
 export function groupsChart(groups: readonly GroupCurve[], o: CurveChartOptions): EChartsOption {
   const series: SeriesOption[] = [];
   groups.forEach((g, i) => {
-    const color = g.color ?? PALETTE[i % PALETTE.length];
+    const color = g.color ?? seriesColor(i);
     const stack = `band-${i}`;
     series.push(
       // stackStrategy "all": echarts stacks only same-sign values by default, which breaks bands below 0

@@ -4,7 +4,7 @@
  */
 import type * as Echarts from "echarts";
 import type { EChartsOption, LineSeriesOption } from "echarts";
-import { PALETTE, groupsChart, runsChart } from "../../plot/chart.js";
+import { groupsChart, runsChart, seriesColor } from "../../plot/chart.js";
 import { type Point, type RunSeries, groupCurve, smooth } from "../../plot/curves.js";
 import type { RunSeriesData } from "../types.js";
 import { formatCompact, formatInt } from "./format.js";
@@ -43,6 +43,8 @@ export class ChartView {
   show(option: EChartsOption, points: number): void {
     this.chart.hideLoading();
     this.chart.setOption(option, { replaceMerge: ["series", "legend"] });
+    // dragging over the plot zooms (a box on x), as in TensorBoard
+    this.chart.dispatchAction({ type: "takeGlobalCursor", key: "dataZoomSelect", dataZoomSelectActive: true });
     this.el.dataset.points = String(points);
     this.el.dataset.renders = String(Number(this.el.dataset.renders ?? 0) + 1);
   }
@@ -98,9 +100,9 @@ export interface CompareSeries extends RunSeries {
   group?: string;
 }
 
-/** The palette's colours for `keys` in order (repeating after the palette's length). */
+/** A colour for each of `keys`, in order. */
 export function paletteColors(keys: readonly string[]): Map<string, string> {
-  return new Map(keys.map((k, i) => [k, PALETTE[i % PALETTE.length]!]));
+  return new Map(keys.map((k, i) => [k, seriesColor(i)]));
 }
 
 /**
