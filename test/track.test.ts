@@ -47,10 +47,10 @@ function comparable(dir: string, name: string) {
 }
 
 describe("run store and exact resume", () => {
-  for (const [algo, steps, every] of [["ppo", "40960", "4096"], ["dqn", "12000", "2000"]] as const) {
-    it(`${algo}: kill -9 mid-run, resume ⇒ the same episodes and metrics as an uninterrupted run`, async () => {
+  for (const [algo, steps, every, backend] of [["ppo", "40960", "4096", "wasm"], ["dqn", "12000", "2000", "wasm"], ["ppo", "16384", "2048", "js"]] as const) {
+    it(`${algo} (${backend} kernels): kill -9 mid-run, resume ⇒ the same episodes and metrics as an uninterrupted run`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "tsrl-store-"));
-      const common = ["train", algo, "--env", "CartPole-v1", "--seed", "4", "--total-timesteps", steps, "--checkpoint-every", every, "--store", dir, "--quiet"];
+      const common = ["train", algo, "--env", "CartPole-v1", "--seed", "4", "--total-timesteps", steps, "--checkpoint-every", every, "--backend", backend, "--store", dir, "--quiet"];
       const extra = algo === "dqn" ? ["--learning-starts", "1000"] : [];
       assert.equal(tsrl(...common, ...extra, "--name", "full").code, 0);
       await killAfterCheckpoints([...common, ...extra, "--name", "killed"], dir, "killed", 2);
