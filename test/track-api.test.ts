@@ -71,6 +71,8 @@ describe("logging API", () => {
     assert.throws(() => store.getRun("%"), /no run "%"/);
     store.db.prepare("UPDATE runs SET versions = ? WHERE id = ?").run(JSON.stringify({ pid: process.pid, host: hostname() }), first.id);
     assert.throws(() => store.deleteRun(first.id), /is still running \(pid \d+ on .*\); stop it first/);
+    store.deleteRun(first.id, true);
+    assert.throws(() => store.getRun(first.id), /no run/);
     store.close();
   });
 });

@@ -73,7 +73,8 @@ export function registerRuns(program: Command): void {
     .argument("<run>", "run id, id prefix or name")
     .option("--store <dir>", "run store directory")
     .option("-y, --yes", "do not ask")
-    .action(async (idOrName: string, opts: { store?: string; yes?: boolean }) => {
+    .option("--force", "delete it even if it looks like it is still running (its process is gone, e.g. on another host)")
+    .action(async (idOrName: string, opts: { store?: string; yes?: boolean; force?: boolean }) => {
       const store = openStore(opts.store);
       const run = store.getRun(idOrName);
       if (!opts.yes) {
@@ -83,7 +84,7 @@ export function registerRuns(program: Command): void {
         rl.close();
         if (!/^y(es)?$/i.test(answer.trim())) return console.log("kept");
       }
-      store.deleteRun(run.id);
+      store.deleteRun(run.id, opts.force);
       console.log(`deleted run ${run.id} (${run.name})`);
     });
 

@@ -360,26 +360,30 @@ export class RunStore {
    */
   resumeRun(runId: string, step: number, versions: Record<string, unknown>, options: { force?: boolean; config?: Record<string, unknown> } = {}): void {
     this.db.transaction(() => {
-      const row = this.db.prepare("SELECT name, status, versions FROM runs WHERE id = ?").get(runId) as { name: string; status: string; versions: string } | undefined;
+      const row = this.db.prepare("SELECT name, status FROM runs WHERE id = ?").get(runId) as { name: string; status: string } | undefined;
       if (!row) throw new StoreError(`no run with id "${runId}" in ${this.dir}`);
       if (row.status === "finished") throw new StoreError(`run ${runId} (${row.name}) already finished; start a new one with tsrl train`);
-      const { pid, host } = JSON.parse(row.versions) as { pid?: number; host?: string };
-      if (!options.force && displayStatus(row.status, { pid, host }) === "running") {
-        throw new RunBusyError(`run ${runId} (${row.name}) is still running (pid ${String(pid)} on ${String(host)}); if that process is gone (killed on another host, or its pid reused), pass --force`);
-      }
+      if (!options.force) this.refuseIfRunning(runId, "if that process is gone (killed on another host, or its pid reused), pass --force");
       this.reopenRun(runId, step);
       this.setVersions(runId, versions);
       if (options.config) this.db.prepare("UPDATE runs SET config = ? WHERE id = ?").run(JSON.stringify(options.config), runId);
     }).immediate();
   }
 
-  /** Deletes a run that is not running (a live trainer would go on writing rows of no run). */
-  deleteRun(runId: string): void {
+  /** Throws RunBusyError, ending with `advice`, while the run's process lives (or may: another host's). */
+  private refuseIfRunning(runId: string, advice: string): void {
     const run = this.db.prepare("SELECT name, status, versions FROM runs WHERE id = ?").get(runId) as { name: string; status: string; versions: string } | undefined;
-    if (run && displayStatus(run.status, JSON.parse(run.versions)) === "running") {
-      const { pid, host } = JSON.parse(run.versions) as { pid?: number; host?: string };
-      throw new RunBusyError(`run ${runId} (${run.name}) is still running (pid ${String(pid)} on ${String(host)}); stop it first, then delete it`);
-    }
+    if (!run) return;
+    const { pid, host } = JSON.parse(run.versions) as { pid?: number; host?: string };
+    if (displayStatus(run.status, { pid, host }) === "running") throw new RunBusyError(`run ${runId} (${run.name}) is still running (pid ${String(pid)} on ${String(host)}); ${advice}`);
+  }
+
+  /**
+   * Deletes a run, unless it is running (a live trainer would go on writing rows of no run);
+   * `force` deletes one whose process is known to be gone although it cannot be checked.
+   */
+  deleteRun(runId: string, force = false): void {
+    if (!force) this.refuseIfRunning(runId, "stop it first, then delete it (or pass --force if that process is gone)");
     this.db.transaction(() => {
       for (const table of ["episodes", "metrics", "metric_extremes", "artifacts", "runs"]) this.db.prepare(`DELETE FROM ${table} WHERE ${table === "runs" ? "id" : "run_id"} = ?`).run(runId);
     })();
