@@ -41,6 +41,9 @@ describe("tsrl adastop", () => {
     assert.deepEqual(second, { decisions: { "A vs B": "smaller", "A vs C": "equal", "B vs C": "larger" }, finished: true, interim: 2 });
     assert.deepEqual(JSON.parse(tsrl("adastop", "compare", "--state", stateCopy, "--json", join(dir, "2-all.csv")).stdout), second);
     assert.deepEqual(JSON.parse(tsrl("adastop", "status", "--state", state, "--json").stdout), second);
+    // the reference tool's form: the folder that holds the state file
+    copyFileSync(state, join(dir, ".adastop.json"));
+    assert.deepEqual(JSON.parse(tsrl("adastop", "status", dir, "--json").stdout), second);
     assert.match(tsrl("adastop", "status", "--state", state).stdout, /A vs C: equal[\s\S]*Test is finished/);
     assert.match(tsrl("adastop", "compare", "--state", state, join(dir, "2.csv")).stderr, /is finished/);
     const svg = join(dir, "adastop.svg");

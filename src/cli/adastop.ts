@@ -6,7 +6,7 @@
  */
 import { type Command, Option } from "commander";
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { extname, resolve } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { adastopChart } from "../plot/adastop-chart.js";
 import { AdaStop } from "../stats/adastop.js";
@@ -15,6 +15,12 @@ import { renderSvg, svgToPng } from "../track/plot.js";
 import { integer } from "./options.js";
 
 const DEFAULT_STATE = ".adastop.json";
+const FOLDER_HELP = "the folder whose state file to use, as the reference tool takes it (default: --state)";
+
+/** The reference tool names a folder (`adastop status FOLDER`); tsrl's default is --state. */
+function statePath(folder: string | undefined, state: string): string {
+  return folder === undefined ? state : join(folder, basename(state));
+}
 
 class AdaStopCliError extends Error {
   override name = "AdaStopCliError";
@@ -116,10 +122,11 @@ export function registerAdaStop(program: Command): void {
   adastop
     .command("status")
     .description("Print the decisions so far")
+    .argument("[folder]", FOLDER_HELP)
     .addOption(stateOption())
     .option("--json", "print {decisions, finished, interim} as one JSON line")
-    .action((flags: { state: string; json?: boolean }) => {
-      const test = requireState(flags.state);
+    .action((folder: string | undefined, flags: { state: string; json?: boolean }) => {
+      const test = requireState(statePath(folder, flags.state));
       if (flags.json) console.log(JSON.stringify(result(test)));
       else printDecisions(test);
     });
@@ -127,23 +134,26 @@ export function registerAdaStop(program: Command): void {
   adastop
     .command("reset")
     .description("Forget the test (deletes the state file)")
+    .argument("[folder]", FOLDER_HELP)
     .addOption(stateOption())
-    .action((flags: { state: string }) => {
-      const existed = existsSync(flags.state);
-      rmSync(flags.state, { force: true });
-      console.log(existed ? `removed ${resolve(flags.state)}` : `no state at ${resolve(flags.state)}; nothing to reset`);
+    .action((folder: string | undefined, flags: { state: string }) => {
+      const state = statePath(folder, flags.state);
+      const existed = existsSync(state);
+      rmSync(state, { force: true });
+      console.log(existed ? `removed ${resolve(state)}` : `no state at ${resolve(state)}; nothing to reset`);
     });
 
   adastop
     .command("plot")
     .description("Draw the decisions and the scores so far to an SVG or PNG file")
+    .argument("[folder]", FOLDER_HELP)
     .requiredOption("-o, --out <file>", "output file: .svg or .png")
     .addOption(stateOption())
     .option("--title <text>", "chart title", "AdaStop comparison")
-    .action(async (flags: { out: string; state: string; title: string }) => {
+    .action(async (folder: string | undefined, flags: { out: string; state: string; title: string }) => {
       const format = extname(flags.out).toLowerCase();
       if (format !== ".svg" && format !== ".png") throw new AdaStopCliError(`--out must end in .svg or .png, got "${flags.out}"`);
-      const test = requireState(flags.state);
+      const test = requireState(statePath(folder, flags.state));
       const svg = renderSvg(adastopChart({ agents: test.config.agents, scores: test.scores, decisions: test.decisions, interim: test.interim, nGroups: test.config.nGroups, title: flags.title }), { width: 900, height: 640 });
       writeFileAtomic(flags.out, format === ".svg" ? svg : await svgToPng(svg, 1800));
       console.log(`wrote ${flags.out}`);
