@@ -12,6 +12,7 @@ import { groupsChart, runsChart } from "../src/plot/chart.js";
 import { groupCurve, smooth, studentTQuantile } from "../src/plot/curves.js";
 import { RunStore } from "../src/track/store.js";
 import { startRun } from "../src/track/tracker.js";
+import { collectVersions } from "../src/track/versions.js";
 
 function tsrl(...args: string[]) {
   const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
@@ -60,6 +61,21 @@ describe("logging API", () => {
     const r = tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "4096", "--store", join(file, "store"));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is not writable/);
+  });
+
+  it("records the git commit of the working directory, dirty when a tracked file changed", () => {
+    const repo = tempStore();
+    const git = (...args: string[]) => spawnSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: repo, encoding: "utf8" }).stdout.trim();
+    git("init", "-q");
+    writeFileSync(join(repo, "train.ts"), "1");
+    git("add", "train.ts");
+    git("commit", "-qm", "first");
+    const commit = git("rev-parse", "HEAD");
+    writeFileSync(join(repo, "notes.txt"), "untracked");
+    assert.deepEqual(collectVersions(repo).git, { commit, dirty: false });
+    writeFileSync(join(repo, "train.ts"), "2");
+    assert.deepEqual(collectVersions(repo).git, { commit, dirty: true });
+    assert.equal(collectVersions(tmpdir()).git, null, "outside a repository");
   });
 
   it("finds runs by exact id before names, by id prefix without wildcards, and keeps running runs", () => {

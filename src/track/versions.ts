@@ -51,11 +51,11 @@ function installedVersion(require: NodeRequire, name: string): string | null {
   return null;
 }
 
-/** The commit and dirty flag of the user's working directory, or null outside a git repository. */
+/** The commit and dirty flag (changes to tracked files; untracked ones would make big trees slow) of the user's working directory, or null outside a git repository. */
 function gitState(cwd: string): { commit: string; dirty: boolean } | null {
   try {
     const run = (...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    return { commit: run("rev-parse", "HEAD"), dirty: run("status", "--porcelain").length > 0 };
+    return { commit: run("rev-parse", "HEAD"), dirty: run("status", "--porcelain", "--untracked-files=no").length > 0 };
   } catch {
     return null;
   }
