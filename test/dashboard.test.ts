@@ -94,7 +94,7 @@ describe("chart series from the store", () => {
 });
 
 describe("block extremes of stores from before schema 2", () => {
-  it("are built when such a store is opened", () => {
+  it("are built when such a store is opened, once when several processes open it at the same time", async () => {
     const dir = tempDir();
     const store = new RunStore(dir);
     const run = store.createRun({ algo: "custom", env: "none", seed: 0, config: {}, versions: {}, checkpoint_every: 0 });
@@ -104,6 +104,8 @@ describe("block extremes of stores from before schema 2", () => {
     assert.equal(expected.length, 2 * Math.ceil(20_000 / 4096));
     store.db.exec("DELETE FROM metric_extremes; PRAGMA user_version = 1");
     store.close();
+    const opens = await Promise.all([0, 1, 2, 3].map(() => tsrl(["runs", "list", "--store", dir, "--json"])));
+    assert.deepEqual(opens.map((o) => o.code), [0, 0, 0, 0], opens.map((o) => o.stderr).join("\n"));
     const reopened = new RunStore(dir, { create: false });
     assert.deepEqual(extremes(reopened), expected);
     assert.equal(reopened.db.pragma("user_version", { simple: true }), 2);

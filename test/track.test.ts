@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RunStore } from "../src/track/store.js";
@@ -97,6 +97,24 @@ describe("run store and exact resume", () => {
     assert.deepEqual(JSON.parse(tsrl("runs", "list", "--store", dir, "--json").stdout), []);
   });
 
+  it("a --set change made on resume survives a crash before the next checkpoint", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsrl-store-"));
+    await killAfterCheckpoints(["train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "16384", "--checkpoint-every", "4096", "--store", dir, "--name", "s", "--quiet"], dir, "s", 1);
+    // What `tsrl resume s --set totalTimesteps=20480 --force` records before its process dies
+    // (a dead pid), with the newest checkpoint still holding the old config:
+    const store = new RunStore(dir, { create: false });
+    const run = store.getRun("s");
+    const step = store.artifacts(run.id, "checkpoint").at(-1)!.step;
+    const resumes = [{ ...run.versions, from_step: step, config_changes: { totalTimesteps: [16384, 20480] } }];
+    store.resumeRun(run.id, step, { ...run.versions, resumes, pid: 2 ** 22 + 1 }, { config: { ...run.config, totalTimesteps: 20480 } });
+    store.close();
+    const again = tsrl("resume", "s", "--store", dir, "--quiet");
+    assert.equal(again.code, 0, again.stderr);
+    const shown = JSON.parse(tsrl("runs", "show", "s", "--store", dir, "--json").stdout);
+    assert.equal(shown.summary.total_timesteps, 20480, "the recorded change applies again");
+    assert.deepEqual(shown.versions.resumes.at(-1).config_changes, { totalTimesteps: [16384, 20480] });
+  });
+
   it("a corrupted checkpoint is refused and the previous good one is offered", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tsrl-store-"));
     await killAfterCheckpoints(["train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "40960", "--checkpoint-every", "2048", "--store", dir, "--name", "c", "--quiet"], dir, "c", 3);
@@ -118,7 +136,13 @@ describe("run store and exact resume", () => {
     // Fields the state is built for never change; unknown fields get suggestions.
     assert.match(tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--set", "numEnvs=8", "--force").stderr, /numEnvs cannot change within a run/);
     assert.match(tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--set", "learningRat=1", "--force").stderr, /no config field "learningRat" \(did you mean learningRate\?\)/);
-    const forced = tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--force", ...longer, "--quiet");
+    // A run whose pid is alive (here: this test's) is not taken over by --force, only by --takeover.
+    const live = new RunStore(dir, { create: false });
+    live.db.prepare("UPDATE runs SET versions = json_set(versions, '$.pid', ?, '$.host', ?) WHERE name = 'c'").run(process.pid, hostname());
+    live.close();
+    const refused = tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--force", ...longer);
+    assert.match(refused.stderr, /is still running \(pid \d+ on .*\); if that process is not the trainer .* pass --takeover/);
+    const forced = tsrl("resume", "c", "--store", dir, "--checkpoint", String(previous!.step), "--force", "--takeover", ...longer, "--quiet");
     assert.equal(forced.code, 0, forced.stderr);
     const after = JSON.parse(tsrl("runs", "show", "c", "--store", dir, "--json").stdout);
     assert.equal(after.config.totalTimesteps, 45056);

@@ -15,7 +15,7 @@ import { renderSvg, svgToPng } from "../track/plot.js";
 import { integer } from "./options.js";
 
 const DEFAULT_STATE = ".adastop.json";
-const FOLDER_HELP = "the folder whose state file to use, as the reference tool takes it (default: --state)";
+const FOLDER_HELP = "the folder holding the state file (.adastop.json, or --state's name), as the reference tool takes it; compare writes it in the current folder unless --state says otherwise";
 
 /** The reference tool names a folder (`adastop status FOLDER`); tsrl's default is --state. */
 function statePath(folder: string | undefined, state: string): string {

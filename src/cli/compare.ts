@@ -178,7 +178,9 @@ function loadOrCreate(file: string, name: string, spec: CompareSpec): CompareSta
   } catch (err) {
     throw new StoreError(`comparison state ${file} is unreadable (${(err as Error).message}); delete it to start over`);
   }
-  if (JSON.stringify(state.spec) !== JSON.stringify(spec)) {
+  // compared field by field in the spec's order; states from before --compare-to-first compared every pair
+  const saved = { ...state.spec, compareToFirst: state.spec.compareToFirst ?? false };
+  if (Object.keys(spec).some((k) => JSON.stringify(saved[k as keyof CompareSpec]) !== JSON.stringify(spec[k as keyof CompareSpec]))) {
     throw new StoreError(`comparison "${name}" exists with other settings (${JSON.stringify(state.spec)}); pick another --name or delete ${file}`);
   }
   return state;

@@ -4,7 +4,7 @@ import { createInterface } from "node:readline/promises";
 import { hostname } from "node:os";
 import { checkpointConfig, similar } from "../algos/common.js";
 import { ALGORITHMS } from "../algos/index.js";
-import { createBackend } from "../nn/backend.js";
+import { type BackendKind, createBackend } from "../nn/backend.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { EXPORT_FORMATS, type ExportFormat, type ExportWhat, exportRows } from "../track/export.js";
 import { RunStore, StoreError, displayStatus, storeDirectory } from "../track/store.js";
@@ -110,15 +110,17 @@ export function registerRuns(program: Command): void {
     .argument("<run>", "run id, id prefix or name")
     .option("--store <dir>", "run store directory")
     .option("--checkpoint <step>", "resume from the checkpoint at this step instead of the newest")
-    .option("--force", "resume even if the run was made with another tsrl version or its config differs from the checkpoint's (the checkpoint's is used), or it looks alive but its process is gone")
-    .option("--set <key=value>", "change a config field from here on, e.g. totalTimesteps=1000000 (repeatable; needs --force: the run then differs from an uninterrupted one)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--force", "resume although the result will differ from an uninterrupted run: another tsrl version, a config that differs from the checkpoint's (the checkpoint's is used), or --set")
+    .option("--set <key=value>", "change a config field from here on, e.g. totalTimesteps=1000000 (repeatable; needs --force)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--takeover", "resume although the run's process looks alive (its pid is another process now, or it ran on another host and is gone)")
     .option("--json", "end stdout with the result as one JSON line")
     .option("-q, --quiet", "no progress bar")
-    .action((idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; set: string[]; json?: boolean; quiet?: boolean }) => {
+    .action((idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; set: string[]; takeover?: boolean; json?: boolean; quiet?: boolean }) => {
       const store = openStore(opts.store);
       const run = store.getRun(idOrName);
       if (run.status === "finished") throw new StoreError(`run ${run.id} (${run.name}) already finished; start a new one with tsrl train`);
-      const versions = run.versions as { tsrl?: string; backend?: string; resumes?: unknown[] };
+      if (!opts.takeover) store.refuseIfRunning(run.id, TAKEOVER_ADVICE); // again, atomically, when the run is taken over
+      const versions = run.versions as { tsrl?: string; backend?: BackendKind; resumes?: { config_changes?: Record<string, [unknown, unknown]> }[] };
       if (versions.tsrl !== tsrlVersion() && !opts.force) {
         throw new StoreError(`run ${run.id} was made with tsrl ${versions.tsrl}, this is ${tsrlVersion()}: results may differ; pass --force to resume anyway`);
       }
@@ -137,21 +139,30 @@ export function registerRuns(program: Command): void {
           throw new StoreError(`${(err as Error).message}${offerPrevious}`);
         }
       }
-      // The run's config, or with --force the checkpoint's where they differ (a tsrl with other defaults).
-      let madeWith = entry.resolve({ ...run.config, envId: run.env });
+      // What the checkpoint holds (`madeWith`) and what the run goes on with (`config`): the run's
+      // config, which may hold changes an earlier resume made with --set (recorded, so they apply
+      // again), or with --force the checkpoint's where they differ otherwise (a tsrl with other defaults).
+      let current = entry.resolve({ ...run.config, envId: run.env });
       const saved = bytes && checkpointConfig(bytes);
-      if (saved && JSON.stringify(saved) !== JSON.stringify(madeWith)) {
-        const fields = changedFields(saved, madeWith);
-        if (!opts.force) throw new StoreError(`run ${run.id}: its checkpoint at step ${wanted!.step} was made with another config (${fields.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(madeWith[k])} here`).join("; ")}); pass --force to resume with the checkpoint's`);
-        madeWith = entry.resolve(saved as typeof madeWith);
+      const madeWith: Record<string, unknown> = saved ?? current;
+      if (saved) {
+        const recorded = Object.assign({}, ...(versions.resumes ?? []).map((r) => r.config_changes ?? {})) as Record<string, [unknown, unknown]>;
+        const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+        const unexplained = changedFields(saved, current).filter((k) => !(recorded[k] && same(recorded[k][0], saved[k]) && same(recorded[k][1], current[k])));
+        if (unexplained.length) {
+          if (!opts.force) throw new StoreError(`run ${run.id}: its checkpoint at step ${wanted!.step} was made with another config (${unexplained.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(current[k])} here`).join("; ")}); pass --force to resume with the checkpoint's`);
+          current = entry.resolve({ ...current, ...Object.fromEntries(unexplained.map((k) => [k, saved[k]])) } as typeof current);
+        }
       }
       // --set: the rest of the run with changed fields (no longer the run an uninterrupted one would be)
-      const config = entry.resolve({ ...madeWith, ...configOverrides(opts.set, madeWith) });
-      const changes = Object.fromEntries(changedFields(madeWith, config).map((k) => [k, [madeWith[k], config[k]]]));
-      if (Object.keys(changes).length && !opts.force) {
-        throw new StoreError(`resuming run ${run.id} with ${Object.entries(changes).map(([k, [from, to]]) => `${k} ${JSON.stringify(to)} instead of ${JSON.stringify(from)}`).join(", ")} makes it differ from an uninterrupted run; pass --force to resume with the change`);
+      const config = entry.resolve({ ...current, ...configOverrides(opts.set, current) });
+      const newChanges = changedFields(current, config);
+      if (newChanges.length && !opts.force) {
+        throw new StoreError(`resuming run ${run.id} with ${newChanges.map((k) => `${k} ${JSON.stringify(config[k])} instead of ${JSON.stringify(current[k])}`).join(", ")} makes it differ from an uninterrupted run; pass --force to resume with the change`);
       }
-      const agent = entry.create(config, { backend: versions.backend === "js" ? createBackend("js") : undefined });
+      const changes = Object.fromEntries(changedFields(madeWith, config).filter((k) => k in config).map((k) => [k, [madeWith[k], config[k]]]));
+      // the kernels it was trained with (runs from before this was recorded: the default)
+      const agent = entry.create(config, { backend: versions.backend ? createBackend(versions.backend) : undefined });
       let step = 0;
       if (wanted) {
         try {
@@ -166,7 +177,7 @@ export function registerRuns(program: Command): void {
       // What the run ran with before is kept, one entry per resume.
       const { resumes = [], ...before } = versions;
       const resume = { ...before, from_step: step, ...(Object.keys(changes).length ? { config_changes: changes } : {}) };
-      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, resumes: [...resumes, resume], pid: process.pid, host: hostname() }, { force: opts.force, config });
+      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, resumes: [...resumes, resume], pid: process.pid, host: hostname() }, { takeover: opts.takeover, config });
       store.removeTornFiles(run.id);
       const total = config.totalTimesteps as number;
       const tracker = new Tracker(store, run.id, { agent, checkpointEvery: run.checkpoint_every, startStep: step });
@@ -182,8 +193,10 @@ function changedFields(a: Record<string, unknown>, b: Record<string, unknown>): 
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 }
 
-/** Fields a checkpoint's state is shaped by (or that make it another run): never changed on resume. */
-const FIXED_ON_RESUME = new Set(["envId", "seed", "numEnvs", "hiddenSizes", "bufferSize", "normalize"]);
+/** Fields a checkpoint's state is shaped or read by (or that make it another run): never changed on resume. */
+const FIXED_ON_RESUME = new Set(["envId", "seed", "numEnvs", "hiddenSizes", "bufferSize", "normalize", "loss", "hlGaussBins", "vMin", "vMax"]);
+
+const TAKEOVER_ADVICE = "if that process is not the trainer (its pid was reused, or it ran on another host and is gone), pass --takeover";
 
 /** `--set key=value` for a resume (key in camelCase, kebab-case or snake_case), parsed like the field's value. */
 function configOverrides(sets: readonly string[], config: Record<string, unknown>): Record<string, unknown> {
@@ -192,7 +205,7 @@ function configOverrides(sets: readonly string[], config: Record<string, unknown
     const m = /^([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(item);
     if (!m) throw new StoreError(`--set "${item}": expected key=value, e.g. totalTimesteps=1000000`);
     const key = m[1]!.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (!(key in config)) {
+    if (!Object.hasOwn(config, key)) {
       const close = Object.keys(config).filter((k) => similar(k, key));
       throw new StoreError(`--set "${item}": the run's algorithm has no config field "${key}"${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}`);
     }

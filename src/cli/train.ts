@@ -7,7 +7,7 @@ import { ALGORITHMS, type Trainer } from "../algos/index.js";
 import { ConfigError, camelCaseKeys, type TrainCallbacks, type TrainResult } from "../algos/common.js";
 import type { RunRecord } from "../track/store.js";
 import { startRun, type Tracker } from "../track/tracker.js";
-import { createBackend } from "../nn/backend.js";
+import { createBackend, defaultBackend } from "../nn/backend.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 
 /** Help text per config field (flags are the kebab-case names: learningRate → --learning-rate). */
@@ -160,7 +160,7 @@ function trainCommand(algo: string, flags: TrainFlags, example: Record<string, u
   }
   const checkpointEvery = flags.checkpointEvery === undefined ? Math.max(1, Math.round((config.totalTimesteps as number) / 10)) : Number(flags.checkpointEvery);
   if (!(Number.isSafeInteger(checkpointEvery) && checkpointEvery >= 0)) throw new ConfigError(`--checkpoint-every: expected an integer ≥ 0, got "${String(flags.checkpointEvery)}"`);
-  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery, versions: { backend: flags.backend ?? "default" } });
+  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery, versions: { backend: (backend ?? defaultBackend()).kind } });
   const result = trackedTraining(tracker, (callbacks) => runWithProgress(agent, config.totalTimesteps as number, flags, callbacks));
   const policyBytes = agent.savePolicy();
   const policy = tracker.store.addArtifact(tracker.runId, "policy", result.total_timesteps, policyBytes);

@@ -44,8 +44,9 @@ function frame(o: CurveChartOptions, legend: string[]): EChartsOption {
       ? {
           tooltip: { trigger: "axis" },
           dataZoom: [{ type: "slider", bottom: side ? 8 : 30, height: 18 }],
-          // drag across the plot to zoom into x (the page keeps the cursor in this mode); the icons undo it
-          toolbox: { right: 10, top: 0, itemSize: 12, feature: { dataZoom: { yAxisIndex: "none", title: { zoom: "drag to zoom", back: "undo zoom" } }, restore: { title: "whole run" } } },
+          // drag across the plot to zoom into x (the page keeps the cursor in this mode); the icon undoes it
+          // (no "restore": echarts would redraw the first option the chart was given, stale on a live run)
+          toolbox: { right: 10, top: 0, itemSize: 12, feature: { dataZoom: { yAxisIndex: "none", title: { zoom: "drag to zoom", back: "undo zoom" } } } },
         }
       : {}),
   };

@@ -176,17 +176,30 @@ export class RunStore {
         // SQLite reads a WAL database only through its -shm index, which it cannot create here
         throw new StoreError(`store ${this.dir} is read-only for this user and SQLite cannot open it without writing beside it (${(err as Error).message}); copy it somewhere writable (cp -r ${this.dir} DIR) and pass --store DIR`);
       }
+      this.checkSchemaVersion();
       return;
     }
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
+    // Read and upgrade the schema version under the write lock: processes opening an old store at once upgrade it once.
+    this.db.transaction(() => {
+      const version = this.checkSchemaVersion();
+      if (version === 1) this.db.exec(BACKFILL_EXTREMES);
+      if (version < STORE_SCHEMA_VERSION) this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
+    }).immediate();
+  }
+
+  /** The schema version; a newer one than this tsrl's is refused. */
+  private checkSchemaVersion(): number {
     const version = this.db.pragma("user_version", { simple: true }) as number;
-    if (version === 0) this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
-    else if (version === 1) {
-      this.db.transaction(() => this.db.exec(BACKFILL_EXTREMES))();
-      this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
-    } else if (version > STORE_SCHEMA_VERSION) throw new StoreError(`store ${this.dir} has schema version ${version}; this tsrl reads up to ${STORE_SCHEMA_VERSION}: upgrade tsrl`);
+    if (version > STORE_SCHEMA_VERSION) throw new StoreError(`store ${this.dir} has schema version ${version}; this tsrl reads up to ${STORE_SCHEMA_VERSION}: upgrade tsrl`);
+    return version;
+  }
+
+  /** For what changes the store: a read-only one says so instead of SQLite's "attempt to write". */
+  private requireWritable(what: string): void {
+    if (this.readonly) throw new StoreError(`cannot ${what}: store ${this.dir} is read-only for this user`);
   }
 
   close(): void {
@@ -354,16 +367,17 @@ export class RunStore {
 
   /**
    * Takes a run over to resume it from `step`, in one write transaction so that two resumes of
-   * one run cannot both pass: refused while its process lives (unless `force`: that process is
-   * known to be gone, e.g. killed on another host), then rows after `step` are dropped and the
-   * run records `versions` (and `config`, when it changes from here on).
+   * one run cannot both pass: refused while its process lives (unless `takeover`: that process
+   * is known not to be the trainer, e.g. a reused pid), then rows after `step` are dropped and
+   * the run records `versions` and the `config` it goes on with.
    */
-  resumeRun(runId: string, step: number, versions: Record<string, unknown>, options: { force?: boolean; config?: Record<string, unknown> } = {}): void {
+  resumeRun(runId: string, step: number, versions: Record<string, unknown>, options: { takeover?: boolean; config?: Record<string, unknown> } = {}): void {
+    this.requireWritable(`resume run ${runId}`);
     this.db.transaction(() => {
       const row = this.db.prepare("SELECT name, status FROM runs WHERE id = ?").get(runId) as { name: string; status: string } | undefined;
       if (!row) throw new StoreError(`no run with id "${runId}" in ${this.dir}`);
       if (row.status === "finished") throw new StoreError(`run ${runId} (${row.name}) already finished; start a new one with tsrl train`);
-      if (!options.force) this.refuseIfRunning(runId, "if that process is gone (killed on another host, or its pid reused), pass --force");
+      if (!options.takeover) this.refuseIfRunning(runId, "if that process is not the trainer (its pid was reused, or it ran on another host and is gone), pass --takeover");
       this.reopenRun(runId, step);
       this.setVersions(runId, versions);
       if (options.config) this.db.prepare("UPDATE runs SET config = ? WHERE id = ?").run(JSON.stringify(options.config), runId);
@@ -371,7 +385,7 @@ export class RunStore {
   }
 
   /** Throws RunBusyError, ending with `advice`, while the run's process lives (or may: another host's). */
-  private refuseIfRunning(runId: string, advice: string): void {
+  refuseIfRunning(runId: string, advice: string): void {
     const run = this.db.prepare("SELECT name, status, versions FROM runs WHERE id = ?").get(runId) as { name: string; status: string; versions: string } | undefined;
     if (!run) return;
     const { pid, host } = JSON.parse(run.versions) as { pid?: number; host?: string };
@@ -383,6 +397,7 @@ export class RunStore {
    * `force` deletes one whose process is known to be gone although it cannot be checked.
    */
   deleteRun(runId: string, force = false): void {
+    this.requireWritable(`delete run ${runId}`);
     if (!force) this.refuseIfRunning(runId, "stop it first, then delete it (or pass --force if that process is gone)");
     this.db.transaction(() => {
       for (const table of ["episodes", "metrics", "metric_extremes", "artifacts", "runs"]) this.db.prepare(`DELETE FROM ${table} WHERE ${table === "runs" ? "id" : "run_id"} = ?`).run(runId);

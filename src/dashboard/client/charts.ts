@@ -42,7 +42,8 @@ export class ChartView {
    */
   show(option: EChartsOption, points: number): void {
     this.chart.hideLoading();
-    this.chart.setOption(option, { replaceMerge: ["series", "legend"] });
+    // series, legend and y axis replaced (a range set for a flat series must not outlive it); x and the zoom merged
+    this.chart.setOption(option, { replaceMerge: ["series", "legend", "yAxis"] });
     // dragging over the plot zooms (a box on x), as in TensorBoard
     this.chart.dispatchAction({ type: "takeGlobalCursor", key: "dataZoomSelect", dataZoomSelectActive: true });
     this.el.dataset.points = String(points);

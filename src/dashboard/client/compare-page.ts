@@ -148,20 +148,26 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
     void loadStats();
   }
 
+  const changed = new Set<string>();
   const refresh = throttle(() => {
     for (const chart of charts.values()) if (chart.data) chart.pacer.request(() => loadChart(chart));
     void loadStats();
-    // a running run may have logged its first value of a metric: give it a chart
-    void Promise.all(ids.map((id) => api.run(id))).then((fresh) => {
-      runs = fresh;
+    // the runs that changed may have logged a first value of a metric: give it a chart
+    const stale = [...changed];
+    changed.clear();
+    if (runs.length === 0) return; // still loading: load() adds every chart
+    void Promise.all(stale.map((id) => api.run(id))).then((fresh) => {
+      runs = runs.map((r) => fresh.find((f) => f.id === r.id) ?? r);
       for (const key of [...new Set(runs.flatMap((r) => r.metricKeys))].sort()) addChart(key, grid);
-    }, () => undefined);
+    }, () => undefined); // the next change retries
   }, 1000);
 
   void load();
   return {
     onChange: (e: ChangeEvent) => {
-      if (e.runs.some((id) => ids.includes(id))) refresh();
+      const ours = e.runs.filter((id) => ids.includes(id));
+      for (const id of ours) changed.add(id);
+      if (ours.length) refresh();
     },
     dispose: () => {
       visibility.disconnect();

@@ -39,7 +39,8 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
     h("span", { class: "muted", "data-role": "live-note" }),
   );
   let detail: RunDetail | null = null;
-  replaceChildren(root, h("div", { class: "stack" }, head, toolbar, h("h2", null, "Episodes"), episodeGrid, h("h2", null, "Metrics"), metricGrid, details));
+  const layout = h("div", { class: "stack" }, head, toolbar, h("h2", null, "Episodes"), episodeGrid, h("h2", null, "Metrics"), metricGrid, details);
+  replaceChildren(root, layout);
 
   function addChart(key: string, grid: HTMLElement): void {
     if (charts.has(key)) return;
@@ -185,6 +186,7 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
         h("a", { class: "btn primary", href: "#/" }, "All runs")));
       return;
     }
+    if (!layout.isConnected) replaceChildren(root, layout); // back from the error page
     renderHead(detail);
     addChart(EPISODIC_RETURN, episodeGrid);
     addChart(EPISODE_LENGTH, episodeGrid);
