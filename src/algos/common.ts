@@ -106,8 +106,13 @@ export function similar(a: string, b: string): boolean {
 }
 
 /** "learning-rate" and "learning_rate" → "learningRate", so YAML files and flags can use CleanRL's names. */
+/** snake_case or kebab-case to camelCase (learning_rate, learning-rate → learningRate). */
+export function camelCase(key: string): string {
+  return key.replace(/[-_]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
 export function camelCaseKeys(input: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(input).map(([k, v]) => [k.replace(/[-_]([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
+  return Object.fromEntries(Object.entries(input).map(([k, v]) => [camelCase(k), v]));
 }
 
 export const positiveInt = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).positive(`${what} must be > 0`);

@@ -2,7 +2,7 @@
 import { type Command, Option } from "commander";
 import { createInterface } from "node:readline/promises";
 import { hostname } from "node:os";
-import { checkpointConfig, similar } from "../algos/common.js";
+import { camelCase, checkpointConfig, similar } from "../algos/common.js";
 import { ALGORITHMS } from "../algos/index.js";
 import { type BackendKind, createBackend } from "../nn/backend.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
@@ -204,7 +204,7 @@ function configOverrides(sets: readonly string[], config: Record<string, unknown
   for (const item of sets) {
     const m = /^([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(item);
     if (!m) throw new StoreError(`--set "${item}": expected key=value, e.g. totalTimesteps=1000000`);
-    const key = m[1]!.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+    const key = camelCase(m[1]!);
     if (!Object.hasOwn(config, key)) {
       const close = Object.keys(config).filter((k) => similar(k, key));
       throw new StoreError(`--set "${item}": the run's algorithm has no config field "${key}"${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}`);

@@ -193,8 +193,9 @@ export function runWithProgress(agent: Trainer, total: number, flags: { quiet?: 
       ...callbacks,
       onProgress: (p) => {
         callbacks.onProgress?.(p);
-        if (showBar) bar.setTotal(p.totalSteps);
-        if (showBar) bar.update(Math.min(p.step, p.totalSteps), { sps: Math.round(p.sps), episodes: p.episodes, ret: Number.isNaN(p.recentMeanReturn) ? "-" : p.recentMeanReturn.toFixed(1) });
+        if (!showBar) return;
+        bar.setTotal(p.totalSteps);
+        bar.update(Math.min(p.step, p.totalSteps), { sps: Math.round(p.sps), episodes: p.episodes, ret: Number.isNaN(p.recentMeanReturn) ? "-" : p.recentMeanReturn.toFixed(1) });
       },
     });
   } finally {

@@ -36,9 +36,9 @@ export class PolicySource {
       // The checkpoint's own config (what its state matches), and a backend of its own: backends
       // never free, and this agent is thrown away right after.
       const stored = this.reader.readArtifact(checkpoint);
-      const config = checkpointConfig(stored) ?? { ...run.config, envId: run.env };
-      const agent = entry.create(entry.resolve(config as Parameters<typeof entry.resolve>[0]), { backend: createBackend() });
-      agent.loadCheckpoint(stored, `checkpoint at step ${checkpointStep}`);
+      const saved = checkpointConfig(stored);
+      const agent = entry.create(entry.resolve((saved ?? { ...run.config, envId: run.env }) as Parameters<typeof entry.resolve>[0]), { backend: createBackend() });
+      agent.loadCheckpoint(stored, `checkpoint at step ${checkpointStep}`, saved ?? undefined); // as tsrl resume loads it
       bytes = agent.savePolicy();
     } catch (err) {
       throw new PolicyUnavailableError(`cannot extract a policy from run ${runId}'s checkpoint at step ${checkpointStep}: ${(err as Error).message}`);

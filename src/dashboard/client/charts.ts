@@ -63,17 +63,20 @@ function withStepLabels(option: EChartsOption, x: XAxis): EChartsOption {
   return { ...option, xAxis: x === "steps" ? { ...axis, axisLabel: { formatter: (v: number) => formatCompact(v) } } : axis };
 }
 
+/** The zoom slider (chart.ts's only dataZoom) `bottom` px above the chart's bottom edge. */
+function sliderAt(option: EChartsOption, bottom: number): EChartsOption["dataZoom"] {
+  return (option.dataZoom as object[]).map((z) => ({ ...z, bottom }));
+}
+
 /** Room between the x-axis name and the zoom slider (chart.ts lays out static plots, which have no slider). */
 function clearOfSlider(option: EChartsOption): EChartsOption {
   const sideLegend = (option.legend as { orient?: string }).orient === "vertical";
-  const zoom = (option.dataZoom as object[]).map((z, i) => (i === 0 ? { ...z, bottom: sideLegend ? 8 : 30 } : z));
-  return { ...option, grid: { ...(option.grid as object), bottom: sideLegend ? 72 : 94 }, dataZoom: zoom };
+  return { ...option, grid: { ...(option.grid as object), bottom: sideLegend ? 72 : 94 }, dataZoom: sliderAt(option, sideLegend ? 8 : 30) };
 }
 
 /** A small chart among many: no legend of its own (the colours are the page's), the plot fills the card. */
 function compact(option: EChartsOption): EChartsOption {
-  const zoom = (option.dataZoom as object[]).map((z, i) => (i === 0 ? { ...z, bottom: 6 } : z));
-  return { ...option, legend: { show: false }, grid: { left: 64, right: 24, top: 56, bottom: 62 }, dataZoom: zoom };
+  return { ...option, legend: { show: false }, grid: { left: 64, right: 24, top: 56, bottom: 62 }, dataZoom: sliderAt(option, 6) };
 }
 
 /**
@@ -92,8 +95,7 @@ export function singleRunChart(title: string, points: Point[], o: { x: XAxis; sm
   if (span > 1) {
     series.unshift({ type: "line", name: "raw", data: points.map((p) => [p.x, p.y]), showSymbol: false, color: series[0]!.color, lineStyle: { width: 1, opacity: 0.22 }, z: 1 });
   }
-  const zoom = (option.dataZoom as object[]).map((z, i) => (i === 0 ? { ...z, bottom: 6 } : z));
-  return { option: withStepLabels({ ...option, legend: { show: false }, grid: { left: 64, right: 24, top: 48, bottom: 62 }, title: { ...(option.title as object), textStyle: { fontSize: 14, fontWeight: 600 } }, dataZoom: zoom }, o.x), points: points.length };
+  return { option: withStepLabels({ ...option, legend: { show: false }, grid: { left: 64, right: 24, top: 48, bottom: 62 }, title: { ...(option.title as object), textStyle: { fontSize: 14, fontWeight: 600 } }, dataZoom: sliderAt(option, 6) }, o.x), points: points.length };
 }
 
 export interface CompareSeries extends RunSeries {
