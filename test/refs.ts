@@ -1,4 +1,4 @@
-/** Loads Gymnasium 1.4 reference trajectories from ../shared/refs/classic (beside the repo). */
+/** Loads Gymnasium 1.4 reference trajectories vendored in test/fixtures/refs/classic (see its SOURCE.txt). */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,11 +19,11 @@ export interface RefEpisode {
   steps: RefStep[];
 }
 
-export const REFS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "refs", "classic");
+export const REFS_DIR = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "refs", "classic");
 
 export function loadRefs(envId: string): RefEpisode[] {
   const file = join(REFS_DIR, `${envId}.jsonl`);
-  if (!existsSync(file)) throw new Error(`reference trajectories not found at ${file}: the shared/ folder must sit beside the repo`);
+  if (!existsSync(file)) throw new Error(`reference trajectories not found at ${file}`);
   return readFileSync(file, "utf8")
     .split("\n")
     .filter((l) => l.trim())
