@@ -39,3 +39,5 @@ export type { PPOConfig, DQNConfig, TrainCallbacks, TrainResult, TrainProgress, 
 export * as stats from "./stats/index.js";
 export { AdaStop, aggregateIqm, aggregateMean, aggregateMedian, intervalEstimate, intervalEstimates, optimalityGap, probabilityOfImprovement } from "./stats/index.js";
 export type { Decision, AdaStopOptions, AdaStopState, IntervalEstimate } from "./stats/index.js";
+export { grpoAdvantages, grpoLoss, GRPO_LOSS_TYPES } from "./llm/grpo-loss.js";
+export type { GrpoAdvantageOptions, GrpoLossInputs, GrpoLossOptions, GrpoLossResult, GrpoLossType, ScaleRewards } from "./llm/grpo-loss.js";
