@@ -41,3 +41,6 @@ export { AdaStop, aggregateIqm, aggregateMean, aggregateMedian, intervalEstimate
 export type { Decision, AdaStopOptions, AdaStopState, IntervalEstimate } from "./stats/index.js";
 export { grpoAdvantages, grpoLoss, GRPO_LOSS_TYPES } from "./llm/grpo-loss.js";
 export type { GrpoAdvantageOptions, GrpoLossInputs, GrpoLossOptions, GrpoLossResult, GrpoLossType, ScaleRewards } from "./llm/grpo-loss.js";
+export * as text from "./text/index.js";
+export { makeText, makeTextTask, sampleProblems, registerText, listTextTasks, TextEnv } from "./text/index.js";
+export type { TextProblem, TextScore, TextTask, TextSplit, TextTaskSpec, ChatMessage } from "./text/index.js";

@@ -1,0 +1,100 @@
+/**
+ * `addition` and `multiplication`: two zero-padded n-digit operands, the answer as a fixed number of
+ * digits, plain or in reversed digit order (reversed order is much easier for small transformers
+ * to learn: Lee et al., ICLR 2024, "Teaching arithmetic to small transformers").
+ *
+ *   addition, digits 4:        prompt "0123+4567="  answer "04690" (reversed "09640")
+ *   multiplication, digits 2:  prompt "12*34="      answer "0408"  (reversed "8040")
+ *
+ * Reward (the GRPO benchmark's verifier): 1.0 when the response, with surrounding whitespace
+ * removed, equals the answer exactly; 0.1 when it is well-formed — exactly as many ASCII digits
+ * as the answer has (n+1 for addition, 2n for multiplication) and nothing else — but wrong; 0
+ * otherwise. Operands are uniform over [0, 10^operandDigits), drawn digit by digit, so any width
+ * works. Browser-safe.
+ */
+import type { Random } from "../../rng/random.js";
+import type { TextProblem, TextScore, TextTask } from "../env.js";
+import type { TextTaskSpec } from "../registry.js";
+
+export interface ArithmeticProblem extends TextProblem {
+  data: { a: string; b: string; result: string };
+}
+
+type Operation = "addition" | "multiplication";
+
+/** Column addition of two equal-length digit strings: the sum with one more digit. */
+export function addDigits(a: string, b: string): string {
+  let carry = 0;
+  let out = "";
+  for (let i = a.length - 1; i >= 0; i--) {
+    const s = a.charCodeAt(i) - 48 + (b.charCodeAt(i) - 48) + carry;
+    out = String(s % 10) + out;
+    carry = s >= 10 ? 1 : 0;
+  }
+  return String(carry) + out;
+}
+
+/** The product of two n-digit strings as 2n digits (zero-padded). */
+export function multiplyDigits(a: string, b: string): string {
+  return (BigInt(a) * BigInt(b)).toString().padStart(a.length + b.length, "0");
+}
+
+function reverse(s: string): string {
+  return [...s].reverse().join("");
+}
+
+function drawOperand(random: Random, digits: number, significant: number): string {
+  let s = "";
+  for (let i = 0; i < significant; i++) s += String(random.integer(10));
+  return s.padStart(digits, "0");
+}
+
+function arithmeticTask(operation: Operation, options: Record<string, number | boolean | string>): TextTask<ArithmeticProblem> {
+  const digits = options.digits as number;
+  const operandDigits = (options.operandDigits as number) || digits;
+  const reversed = options.reversed as boolean;
+  if (operandDigits > digits) throw new RangeError(`text task ${operation}: operandDigits (${operandDigits}) must not exceed digits (${digits})`);
+  const symbol = operation === "addition" ? "+" : "*";
+  const answerLength = operation === "addition" ? digits + 1 : 2 * digits;
+  const wellFormed = new RegExp(`^[0-9]{${answerLength}}$`);
+  return {
+    id: operation,
+    generate(random) {
+      const a = drawOperand(random, digits, operandDigits);
+      const b = drawOperand(random, digits, operandDigits);
+      const result = operation === "addition" ? addDigits(a, b) : multiplyDigits(a, b);
+      const answer = reversed ? reverse(result) : result;
+      return { prompt: `${a}${symbol}${b}=`, answer, data: { a, b, result } };
+    },
+    key: (p) => `${p.data.a}${symbol}${p.data.b}`,
+    score(problem, response): TextScore {
+      const text = response.trim();
+      const correct = text === problem.answer;
+      const formed = wellFormed.test(text);
+      return { reward: correct ? 1 : formed ? 0.1 : 0, correct, wellFormed: formed, extracted: text };
+    },
+  };
+}
+
+const sharedOptions = (maxDigits: number, defaultDigits: number) =>
+  ({
+    digits: { type: "integer", default: defaultDigits, min: 1, max: maxDigits, help: "operand width n: operands are zero-padded to n digits" },
+    operandDigits: { type: "integer", default: 0, min: 0, max: maxDigits, help: "operands drawn from [0, 10^k) for k = operandDigits (0: k = digits), still padded to digits" },
+    reversed: { type: "boolean", default: false, help: "write the answer least-significant digit first" },
+  }) as const;
+
+export const additionSpec: TextTaskSpec = {
+  id: "addition",
+  description: "n-digit addition, zero-padded operands (0123+4567=), answer the (n+1)-digit sum, plain or reversed",
+  rewardRule: "1.0 exact answer; 0.1 well-formed (exactly n+1 digits, surrounding whitespace ignored) but wrong; 0 otherwise",
+  options: sharedOptions(60, 4),
+  create: (o) => arithmeticTask("addition", o),
+};
+
+export const multiplicationSpec: TextTaskSpec = {
+  id: "multiplication",
+  description: "n-digit multiplication, zero-padded operands (12*34=), answer the 2n-digit product, plain or reversed",
+  rewardRule: "1.0 exact answer; 0.1 well-formed (exactly 2n digits, surrounding whitespace ignored) but wrong; 0 otherwise",
+  options: sharedOptions(30, 2),
+  create: (o) => arithmeticTask("multiplication", o),
+};

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { addDigits, makeText, makeTextTask, multiplyDigits, sampleProblems, splitOfKey, TEXT_SPLITS } from "../src/text/index.js";
+
+test("src/text imports nothing Node-only", () => {
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  const offenders: string[] = [];
+  for (const file of files("src/text")) {
+    const code = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    for (const pattern of [/from\s+["']node:/, /from\s+["'](fs|path|os|child_process|http|worker_threads)["']/, /\bprocess\./, /\bBuffer\./, /\brequire\(/]) {
+      if (pattern.test(code)) offenders.push(`${file}: ${pattern}`);
+    }
+    for (const m of code.matchAll(/from\s+["'](\.\.?\/[^"']+)["']/g)) {
+      if (/\/(node|cli|track|dashboard)\//.test(join(file, "..", m[1]!))) offenders.push(`${file} imports ${m[1]}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test("digit arithmetic matches BigInt", () => {
+  assert.equal(addDigits("0123", "4567"), "04690");
+  assert.equal(addDigits("9999", "9999"), "19998");
+  assert.equal(multiplyDigits("12", "34"), "0408");
+  assert.equal(multiplyDigits("99", "99"), "9801");
+  const env = makeText("addition", { digits: 12, seed: 3 });
+  for (const p of env.sample(200)) {
+    const { a, b, result } = p.data as { a: string; b: string; result: string };
+    assert.equal(BigInt(result), BigInt(a) + BigInt(b));
+    assert.equal(result.length, 13);
+  }
+});
+
+test("addition: the GRPO benchmark's format, plain and reversed", () => {
+  const plain = makeText("addition", { digits: 4, seed: 7 });
+  const [prompt, info] = plain.reset();
+  assert.match(prompt, /^\d{4}\+\d{4}=$/);
+  const [a, b] = prompt.slice(0, -1).split("+");
+  const sum = String(Number(a) + Number(b)).padStart(5, "0");
+  assert.equal(info.answer, sum);
+  const rev = makeText("addition", { digits: 4, seed: 7, reversed: true });
+  const [prompt2, info2] = rev.reset();
+  assert.equal(prompt2, prompt, "the same seed gives the same problem whatever the answer order");
+  assert.equal(info2.answer, [...sum].reverse().join(""));
+});
+
+test("addition verifier: 1.0 exact, 0.1 well-formed (n+1 digits), 0 otherwise", () => {
+  const env = makeText("addition", { digits: 4, seed: 1 });
+  const [, info] = env.reset();
+  const wrong = info.answer === "00000" ? "00001" : "00000";
+  const cases: [string, number, boolean][] = [
+    [info.answer, 1, true],
+    [` ${info.answer}\n`, 1, true],
+    [wrong, 0.1, false],
+    [info.answer.slice(1), 0, false], // n digits: not well-formed
+    [`${info.answer}0`, 0, false],
+    [`${info.answer} 1`, 0, false],
+    ["", 0, false],
+    [info.answer.replace(/\d$/, "x"), 0, false],
+  ];
+  for (const [response, reward, correct] of cases) {
+    const e = makeText("addition", { digits: 4, seed: 1 });
+    e.reset();
+    const [obs, r, terminated, truncated, stepInfo] = e.step(response);
+    assert.equal(r, reward, JSON.stringify(response));
+    assert.equal(stepInfo.score.correct, correct);
+    assert.equal(obs, "");
+    assert.equal(terminated, true);
+    assert.equal(truncated, false);
+  }
+  env.step("1");
+  assert.throws(() => env.step("1"), /call reset\(\) before step\(\)/, "a single-turn episode ends after one step");
+});
+
+test("generators are seeded and deterministic; reset({seed}) reseeds", () => {
+  const p1 = sampleProblems("addition", { count: 50, seed: 11, split: "test" });
+  const p2 = sampleProblems("addition", { count: 50, seed: 11, split: "test" });
+  assert.deepEqual(p1, p2);
+  assert.notDeepEqual(sampleProblems("addition", { count: 50, seed: 12, split: "test" }), p1);
+  const env = makeText("addition", { seed: 0 });
+  const first = env.reset({ seed: 5 })[0];
+  env.reset();
+  assert.equal(env.reset({ seed: 5 })[0], first);
+  const state = env.getState();
+  const next = env.reset()[0];
+  env.setState(state);
+  assert.equal(env.reset()[0], next);
+});
+
+test("splits are disjoint and cover about 80/10/10 of the problems", () => {
+  const seen = new Map<string, string>();
+  for (const split of TEXT_SPLITS) {
+    for (const p of sampleProblems("addition", { digits: 2, count: 3000, seed: 0, split })) {
+      const other = seen.get(p.prompt);
+      assert.ok(other === undefined || other === split, `${p.prompt} is in ${other} and ${split}`);
+      seen.set(p.prompt, split);
+    }
+  }
+  const counts = { train: 0, validation: 0, test: 0 };
+  for (let a = 0; a < 100; a++) for (let b = 0; b < 100; b++) counts[splitOfKey("addition", `${String(a).padStart(2, "0")}+${String(b).padStart(2, "0")}`)]++;
+  assert.ok(counts.train > 7600 && counts.train < 8400, JSON.stringify(counts));
+  assert.ok(counts.test > 800 && counts.test < 1200, JSON.stringify(counts));
+  // 1-digit addition has 100 problems: every split still has some
+  assert.equal(sampleProblems("addition", { digits: 1, count: 5, split: "test" }).length, 5);
+});
+
+test("operandDigits restricts operands but keeps the padding", () => {
+  for (const p of sampleProblems("addition", { digits: 4, operandDigits: 2, count: 100 })) assert.match(p.prompt, /^00\d\d\+00\d\d=$/);
+  assert.throws(() => makeText("addition", { digits: 2, operandDigits: 3 }), /operandDigits \(3\) must not exceed digits \(2\)/);
+});
+
+test("multiplication: 2n-digit product, reward rule", () => {
+  const task = makeTextTask("multiplication", { digits: 3, reversed: true });
+  const env = makeText("multiplication", { digits: 3, reversed: true, seed: 2 });
+  for (const p of env.sample(50)) {
+    const [a, b] = p.prompt.slice(0, -1).split("*");
+    const product = String(Number(a) * Number(b)).padStart(6, "0");
+    assert.equal(p.answer, [...product].reverse().join(""));
+    assert.equal(task.score(p, p.answer).reward, 1);
+    assert.equal(task.score(p, p.answer === "000000" ? "000001" : "000000").reward, 0.1);
+    assert.equal(task.score(p, "12345").reward, 0);
+  }
+});
+
+test("multi-turn: feedback after a wrong answer, truncated after maxTurns", () => {
+  const env = makeText("addition", { digits: 3, maxTurns: 3, seed: 4 });
+  const [, info] = env.reset();
+  let [obs, r, term, trunc, stepInfo] = env.step("abc");
+  assert.equal(r, 0);
+  assert.equal(term, false);
+  assert.equal(trunc, false);
+  assert.match(obs, /not in the expected format/);
+  assert.equal(stepInfo.turn, 1);
+  [obs, r, term, trunc] = env.step(info.answer === "0000" ? "0001" : "0000");
+  assert.match(obs, /wrong/);
+  [obs, r, term, trunc] = env.step("0000x");
+  assert.deepEqual([obs, r, term, trunc], ["", 0, false, true]);
+  assert.throws(() => env.step(info.answer), /call reset\(\)/);
+  env.reset({ seed: 4 });
+  [obs, r, term, trunc] = env.step(info.answer);
+  assert.deepEqual([obs, r, term, trunc], ["", 1, true, false]);
+});
+
+test("bad options and ids are clear errors", () => {
+  assert.throws(() => makeText("additon"), /no text task "additon".*did you mean addition/);
+  assert.throws(() => makeText("addition", { digit: 3 }), /no option "digit"; its options: digits, operandDigits, reversed/);
+  assert.throws(() => makeText("addition", { digits: 0 }), /digits must be in \[1, 60\], got 0/);
+  assert.throws(() => makeText("addition", { digits: 2.5 }), /digits must be an integer/);
+  assert.throws(() => makeText("addition", { reversed: "yes" }), /reversed must be true or false/);
+  assert.throws(() => makeText("addition", { split: "dev" as never }), /split must be one of train, validation, test/);
+  assert.throws(() => makeText("addition", { maxTurns: 0 }), /maxTurns must be an integer >= 1/);
+});
