@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import { Random } from "../src/rng/random.js";
 import { AdaStop, type AdaStopOptions, type Decision, type LevelRule } from "../src/stats/adastop.js";
 import { parseScoresCsv } from "../src/stats/csv.js";
-import { LegacyRandomState } from "../src/stats/mt19937.js";
+import { LegacyRandomState } from "../src/rng/random-state.js";
 
 interface ReferenceVector {
   agents: string[];

@@ -15,7 +15,7 @@
  *   permutes all running agents' scores at once rather than each pair on its own. The default,
  *   `"reference"`, is the reference's test.
  */
-import { LegacyRandomState, type MT19937State } from "./mt19937.js";
+import { LegacyRandomState, type MT19937State } from "../rng/random-state.js";
 import { numpyMean } from "./numpy-sum.js";
 
 /**
