@@ -1,0 +1,113 @@
+/**
+ * MinAtar Breakout (minatar/environments/breakout.py @ 1.0.15): a paddle on the bottom row, a ball
+ * moving on diagonals, three rows of bricks (+1 each, refilled when cleared); the episode ends
+ * when the ball reaches the bottom row past the paddle. The trail channel shows the ball's last cell.
+ */
+import type { LegacyRandomState } from "../../../rng/random-state.js";
+import { GRID, LEFT, MinAtarGame, NOOP, RIGHT, setCell } from "./game.js";
+
+const PADDLE = 0, BALL = 1, TRAIL = 2, BRICK = 3;
+/** ball_dir: 0 up-left, 1 up-right, 2 down-right, 3 down-left */
+const DX = [-1, 1, 1, -1];
+const DY = [-1, -1, 1, 1];
+const BOUNCE_X = [1, 0, 3, 2];
+const BOUNCE_Y = [3, 2, 1, 0];
+const PADDLE_EDGE = [2, 3, 0, 1];
+
+export class Breakout extends MinAtarGame {
+  readonly channels = ["paddle", "ball", "trail", "brick"] as const;
+  readonly minimalActionSet = [NOOP, LEFT, RIGHT];
+  ballX = 0;
+  ballY = 3;
+  ballDir = 2;
+  pos = 4;
+  /** brick_map[y * 10 + x] */
+  readonly brickMap = new Uint8Array(GRID * GRID);
+  bricks = 0;
+  strike = false;
+  lastX = 0;
+  lastY = 3;
+
+  constructor(random?: LegacyRandomState) {
+    super(random);
+    this.reset();
+  }
+
+  reset(): void {
+    this.ballY = 3;
+    const start = this.random.randint(2);
+    this.ballX = start === 0 ? 0 : 9;
+    this.ballDir = start === 0 ? 2 : 3;
+    this.pos = 4;
+    this.brickMap.fill(0);
+    this.brickMap.fill(1, 1 * GRID, 4 * GRID);
+    this.bricks = 3 * GRID;
+    this.strike = false;
+    this.lastX = this.ballX;
+    this.lastY = this.ballY;
+    this.terminal = false;
+  }
+
+  act(a: number): number {
+    let r = 0;
+    if (this.terminal) return r;
+    if (a === LEFT) this.pos = Math.max(0, this.pos - 1);
+    else if (a === RIGHT) this.pos = Math.min(9, this.pos + 1);
+
+    this.lastX = this.ballX;
+    this.lastY = this.ballY;
+    let newX = this.ballX + DX[this.ballDir]!;
+    let newY = this.ballY + DY[this.ballDir]!;
+
+    let strikeToggle = false;
+    if (newX < 0 || newX > 9) {
+      newX = newX < 0 ? 0 : 9;
+      this.ballDir = BOUNCE_X[this.ballDir]!;
+    }
+    if (newY < 0) {
+      newY = 0;
+      this.ballDir = BOUNCE_Y[this.ballDir]!;
+    } else if (this.brickMap[newY * GRID + newX] === 1) {
+      strikeToggle = true;
+      if (!this.strike) {
+        r += 1;
+        this.strike = true;
+        this.brickMap[newY * GRID + newX] = 0;
+        this.bricks--;
+        newY = this.lastY;
+        this.ballDir = BOUNCE_Y[this.ballDir]!;
+      }
+    } else if (newY === 9) {
+      if (this.bricks === 0) {
+        this.brickMap.fill(1, 1 * GRID, 4 * GRID);
+        this.bricks = 3 * GRID;
+      }
+      if (this.ballX === this.pos) {
+        this.ballDir = BOUNCE_Y[this.ballDir]!;
+        newY = this.lastY;
+      } else if (newX === this.pos) {
+        this.ballDir = PADDLE_EDGE[this.ballDir]!;
+        newY = this.lastY;
+      } else {
+        this.terminal = true;
+      }
+    }
+    if (!strikeToggle) this.strike = false;
+    this.ballX = newX;
+    this.ballY = newY;
+    return r;
+  }
+
+  difficultyRamp(): null {
+    return null;
+  }
+
+  writeState(out: Uint8Array): void {
+    out.fill(0);
+    const c = 4;
+    setCell(out, c, this.ballY, this.ballX, BALL);
+    setCell(out, c, 9, this.pos, PADDLE);
+    setCell(out, c, this.lastY, this.lastX, TRAIL);
+    for (let k = 0; k < GRID * GRID; k++) if (this.brickMap[k]) out[k * c + BRICK] = 1;
+  }
+}

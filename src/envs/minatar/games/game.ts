@@ -1,0 +1,82 @@
+/**
+ * What every MinAtar game provides (MinAtar 1.0.15, minatar/environments/*.py): the 10×10×C
+ * boolean state, `act` by action index, `reset`, the difficulty ramp, the minimal action set,
+ * and one numpy `RandomState` the game draws from (shared with sticky actions once seeded).
+ */
+import { LegacyRandomState } from "../../../rng/random-state.js";
+
+export const GRID = 10;
+/** MinAtar's action names by index: no-op, left, up, right, down, fire. */
+export const ACTION_NAMES = ["n", "l", "u", "r", "d", "f"] as const;
+export const NOOP = 0, LEFT = 1, UP = 2, RIGHT = 3, DOWN = 4, FIRE = 5;
+
+export abstract class MinAtarGame {
+  /** channel names in index order (MinAtar's `channels` dict) */
+  abstract readonly channels: readonly string[];
+  /** action indices that have a distinct effect, in MinAtar's order */
+  abstract readonly minimalActionSet: readonly number[];
+  terminal = false;
+
+  /**
+   * MinAtar games make their own unseeded `RandomState()` and call `reset()` in `__init__`;
+   * `Environment.seed` later replaces it with the shared, seeded one.
+   */
+  constructor(public random: LegacyRandomState = new LegacyRandomState()) {}
+
+  /** Starts a new episode (draws from `random` in Breakout and Freeway). */
+  abstract reset(): void;
+  /** One frame with action index `a` in 0..5; returns the reward (after the terminal frame: 0, no change). */
+  abstract act(a: number): number;
+  /** Writes the state into `out` (10 × 10 × C, row-major HWC, 0/1), as MinAtar's `state()`. */
+  abstract writeState(out: Uint8Array): void;
+  /** The difficulty level reached (null for games without a ramp). */
+  abstract difficultyRamp(): number | null;
+
+  get numChannels(): number {
+    return this.channels.length;
+  }
+
+  /** Everything but the generator, as JSON data (checkpoints, exact replay). */
+  getState(): Record<string, unknown> {
+    const state: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this)) {
+      if (key === "random" || key === "channels" || key === "minimalActionSet") continue;
+      state[key] = toJson(value);
+    }
+    return state;
+  }
+
+  setState(state: Record<string, unknown>): void {
+    if (!state || typeof state !== "object") throw new TypeError(`${this.constructor.name}.setState: expected an object from getState()`);
+    const self = this as unknown as Record<string, unknown>;
+    for (const [key, current] of Object.entries(this)) {
+      if (key === "random" || key === "channels" || key === "minimalActionSet") continue;
+      if (!(key in state)) throw new TypeError(`${this.constructor.name}.setState: field "${key}" is missing`);
+      const value = state[key];
+      if (ArrayBuffer.isView(current)) {
+        const typed = current as unknown as Uint8Array;
+        if (!Array.isArray(value) || value.length !== typed.length) throw new TypeError(`${this.constructor.name}.setState: "${key}" must be ${typed.length} numbers`);
+        typed.set(value as number[]);
+      } else self[key] = toJson(value);
+    }
+  }
+}
+
+/** A deep copy as plain JSON data (typed arrays become arrays). */
+function toJson(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
+  return value;
+}
+
+/** Sets channel `c` of cell (y, x) in an HWC grid with `channels` channels. */
+export function setCell(out: Uint8Array, channels: number, y: number, x: number, c: number): void {
+  out[(y * GRID + x) * channels + c] = 1;
+}
+
+/** numpy's negative-index wrap for a column index in -10..9 (MinAtar writes `state[y, -1]` as column 9). */
+export function wrapIndex(i: number): number {
+  if (i < -GRID || i >= GRID) throw new RangeError(`index ${i} is out of bounds for axis with size ${GRID} (MinAtar raises IndexError here too)`);
+  return i < 0 ? i + GRID : i;
+}

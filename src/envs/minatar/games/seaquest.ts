@@ -1,0 +1,315 @@
+/**
+ * MinAtar Seaquest (minatar/environments/seaquest.py @ 1.0.15, i.e. after the 1.0.11 oxygen-bar
+ * fix): a two-cell submarine shoots fish and enemy subs (+1 each), picks up divers (up to 6) and
+ * must surface before its oxygen runs out; surfacing with 6 divers pays oxygen*10//200 at once.
+ * Hit by a fish, sub or bullet, out of oxygen, or surfacing with no diver: the episode ends. Each
+ * surfacing ramps difficulty.
+ *
+ * Entities are MinAtar's Python lists and are updated with Python's list semantics, which the
+ * rules depend on in rare cases: `list.remove(item)` deletes the first element EQUAL to `item`
+ * (not necessarily `item` itself), and `for x in reversed(list)` stops early once the list has
+ * shrunk below its position. Booleans are stored as 0/1 (Python's True == 1).
+ */
+import type { LegacyRandomState } from "../../../rng/random-state.js";
+import { DOWN, FIRE, GRID, LEFT, MinAtarGame, NOOP, RIGHT, UP, setCell, wrapIndex } from "./game.js";
+
+const SUB_FRONT = 0, SUB_BACK = 1, FRIENDLY_BULLET = 2, TRAIL = 3, ENEMY_BULLET = 4, ENEMY_FISH = 5, ENEMY_SUB = 6,
+  OXYGEN_GAUGE = 7, DIVER_GAUGE = 8, DIVER = 9;
+const MAX_OXYGEN = 200;
+const INIT_SPAWN_SPEED = 20;
+const DIVER_SPAWN_SPEED = 30;
+const INIT_MOVE_INTERVAL = 5;
+const SHOT_COOL_DOWN = 5;
+const ENEMY_SHOT_INTERVAL = 10;
+const DIVER_MOVE_INTERVAL = 5;
+
+/** [x, y, right] */
+type Bullet = number[];
+/** fish [x, y, right, move_timer]; sub [x, y, right, move_timer, shot_timer]; diver [x, y, right, move_timer] */
+type Mover = number[];
+
+export class Seaquest extends MinAtarGame {
+  readonly channels = [
+    "sub_front", "sub_back", "friendly_bullet", "trail", "enemy_bullet", "enemy_fish", "enemy_sub", "oxygen_guage", "diver_guage", "diver",
+  ] as const;
+  readonly minimalActionSet = [NOOP, LEFT, UP, RIGHT, DOWN, FIRE];
+  oxygen = MAX_OXYGEN;
+  diverCount = 0;
+  subX = 5;
+  subY = 0;
+  /** sub_or: 1 facing right, 0 facing left */
+  subOr = 0;
+  fBullets: Bullet[] = [];
+  eBullets: Bullet[] = [];
+  eFish: Mover[] = [];
+  eSubs: Mover[] = [];
+  divers: Mover[] = [];
+  eSpawnSpeed = INIT_SPAWN_SPEED;
+  eSpawnTimer = INIT_SPAWN_SPEED;
+  dSpawnTimer = DIVER_SPAWN_SPEED;
+  moveSpeed = INIT_MOVE_INTERVAL;
+  rampIndex = 0;
+  shotTimer = 0;
+  surface = true;
+
+  constructor(
+    readonly ramping = true,
+    random?: LegacyRandomState,
+  ) {
+    super(random);
+    this.reset();
+  }
+
+  reset(): void {
+    this.oxygen = MAX_OXYGEN;
+    this.diverCount = 0;
+    this.subX = 5;
+    this.subY = 0;
+    this.subOr = 0;
+    this.fBullets = [];
+    this.eBullets = [];
+    this.eFish = [];
+    this.eSubs = [];
+    this.divers = [];
+    this.eSpawnSpeed = INIT_SPAWN_SPEED;
+    this.eSpawnTimer = this.eSpawnSpeed;
+    this.dSpawnTimer = DIVER_SPAWN_SPEED;
+    this.moveSpeed = INIT_MOVE_INTERVAL;
+    this.rampIndex = 0;
+    this.shotTimer = 0;
+    this.surface = true;
+    this.terminal = false;
+  }
+
+  act(a: number): number {
+    let r = 0;
+    if (this.terminal) return r;
+
+    if (this.eSpawnTimer === 0) {
+      this.spawnEnemy();
+      this.eSpawnTimer = this.eSpawnSpeed;
+    }
+    if (this.dSpawnTimer === 0) {
+      this.spawnDiver();
+      this.dSpawnTimer = DIVER_SPAWN_SPEED;
+    }
+
+    if (a === FIRE && this.shotTimer === 0) {
+      this.fBullets.push([this.subX, this.subY, this.subOr]);
+      this.shotTimer = SHOT_COOL_DOWN;
+    } else if (a === LEFT) {
+      this.subX = Math.max(0, this.subX - 1);
+      this.subOr = 0;
+    } else if (a === RIGHT) {
+      this.subX = Math.min(9, this.subX + 1);
+      this.subOr = 1;
+    } else if (a === UP) this.subY = Math.max(0, this.subY - 1);
+    else if (a === DOWN) this.subY = Math.min(8, this.subY + 1);
+
+    // Friendly bullets
+    const fBullets = this.fBullets;
+    for (let it = fBullets.length - 1; it >= 0 && it < fBullets.length; ) {
+      const bullet = fBullets[it--]!;
+      bullet[0] += bullet[2] ? 1 : -1;
+      if (bullet[0] < 0 || bullet[0] > 9) {
+        pyRemove(fBullets, bullet);
+        continue;
+      }
+      let removed = false;
+      for (const fish of this.eFish) {
+        if (samePosition(bullet, fish)) {
+          pyRemove(this.eFish, fish);
+          pyRemove(fBullets, bullet);
+          r += 1;
+          removed = true;
+          break;
+        }
+      }
+      if (!removed) {
+        for (const sub of this.eSubs) {
+          if (samePosition(bullet, sub)) {
+            pyRemove(this.eSubs, sub);
+            pyRemove(fBullets, bullet);
+            r += 1;
+            break;
+          }
+        }
+      }
+    }
+
+    // Divers
+    const divers = this.divers;
+    for (let it = divers.length - 1; it >= 0 && it < divers.length; ) {
+      const diver = divers[it--]!;
+      if (this.atSub(diver) && this.diverCount < 6) {
+        pyRemove(divers, diver);
+        this.diverCount += 1;
+      } else if (diver[3] === 0) {
+        diver[3] = DIVER_MOVE_INTERVAL;
+        diver[0] += diver[2] ? 1 : -1;
+        if (diver[0] < 0 || diver[0] > 9) pyRemove(divers, diver);
+        else if (this.atSub(diver) && this.diverCount < 6) {
+          pyRemove(divers, diver);
+          this.diverCount += 1;
+        }
+      } else diver[3] -= 1;
+    }
+
+    // Enemy subs
+    const eSubs = this.eSubs;
+    for (let it = eSubs.length - 1; it >= 0 && it < eSubs.length; ) {
+      const sub = eSubs[it--]!;
+      if (this.atSub(sub)) this.terminal = true;
+      if (sub[3] === 0) {
+        sub[3] = this.moveSpeed;
+        sub[0] += sub[2] ? 1 : -1;
+        if (sub[0] < 0 || sub[0] > 9) pyRemove(eSubs, sub);
+        else if (this.atSub(sub)) this.terminal = true;
+        else r += this.shotBy(sub, eSubs);
+      } else sub[3] -= 1;
+      // (a sub removed just above still fires, as in MinAtar; its bullet leaves the grid below)
+      if (sub[4] === 0) {
+        sub[4] = ENEMY_SHOT_INTERVAL;
+        this.eBullets.push([sub[0], sub[1], sub[2]]);
+      } else sub[4] -= 1;
+    }
+
+    // Enemy bullets
+    const eBullets = this.eBullets;
+    for (let it = eBullets.length - 1; it >= 0 && it < eBullets.length; ) {
+      const bullet = eBullets[it--]!;
+      if (this.atSub(bullet)) this.terminal = true;
+      bullet[0] += bullet[2] ? 1 : -1;
+      if (bullet[0] < 0 || bullet[0] > 9) pyRemove(eBullets, bullet);
+      else if (this.atSub(bullet)) this.terminal = true;
+    }
+
+    // Enemy fish
+    const eFish = this.eFish;
+    for (let it = eFish.length - 1; it >= 0 && it < eFish.length; ) {
+      const fish = eFish[it--]!;
+      if (this.atSub(fish)) this.terminal = true;
+      if (fish[3] === 0) {
+        fish[3] = this.moveSpeed;
+        fish[0] += fish[2] ? 1 : -1;
+        if (fish[0] < 0 || fish[0] > 9) pyRemove(eFish, fish);
+        else if (this.atSub(fish)) this.terminal = true;
+        else r += this.shotBy(fish, eFish);
+      } else fish[3] -= 1;
+    }
+
+    if (this.eSpawnTimer > 0) this.eSpawnTimer -= 1;
+    if (this.dSpawnTimer > 0) this.dSpawnTimer -= 1;
+    if (this.shotTimer > 0) this.shotTimer -= 1;
+    if (this.oxygen <= 0) this.terminal = true;
+    if (this.subY > 0) {
+      this.oxygen -= 1;
+      this.surface = false;
+    } else if (!this.surface) {
+      if (this.diverCount === 0) this.terminal = true;
+      else r += this.surfaceSub();
+    }
+    return r;
+  }
+
+  private atSub(entity: number[]): boolean {
+    return entity[0] === this.subX && entity[1] === this.subY;
+  }
+
+  /** An enemy that moved onto a friendly bullet: both removed, returns the reward (0 or 1). */
+  private shotBy(enemy: Mover, list: Mover[]): number {
+    for (const bullet of this.fBullets) {
+      if (samePosition(enemy, bullet)) {
+        pyRemove(list, enemy);
+        pyRemove(this.fBullets, bullet);
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * `_surface`: refills oxygen; with 6 divers pays oxygen*10//200 and empties the count, which the
+   * following decrement then takes to -1 (MinAtar's rule, kept: the diver gauge shows nothing).
+   */
+  private surfaceSub(): number {
+    this.surface = true;
+    let r = 0;
+    if (this.diverCount === 6) {
+      this.diverCount = 0;
+      r = Math.floor((this.oxygen * 10) / MAX_OXYGEN);
+    }
+    this.oxygen = MAX_OXYGEN;
+    this.diverCount -= 1;
+    if (this.ramping && (this.eSpawnSpeed > 1 || this.moveSpeed > 2)) {
+      if (this.moveSpeed > 2 && this.rampIndex % 2) this.moveSpeed -= 1;
+      if (this.eSpawnSpeed > 1) this.eSpawnSpeed -= 1;
+      this.rampIndex += 1;
+    }
+    return r;
+  }
+
+  /** `_spawn_enemy`: three draws, then no spawn if a row-mate moves the other way. */
+  private spawnEnemy(): void {
+    const lr = this.random.rand() < 1 / 2 ? 1 : 0;
+    const isSub = this.random.rand() < 1 / 3;
+    const x = lr ? 0 : 9;
+    const y = this.random.randint(1, 9);
+    for (const z of this.eSubs) if (z[1] === y && z[2] !== lr) return;
+    for (const z of this.eFish) if (z[1] === y && z[2] !== lr) return;
+    if (isSub) this.eSubs.push([x, y, lr, this.moveSpeed, ENEMY_SHOT_INTERVAL]);
+    else this.eFish.push([x, y, lr, this.moveSpeed]);
+  }
+
+  private spawnDiver(): void {
+    const lr = this.random.rand() < 1 / 2 ? 1 : 0;
+    const x = lr ? 0 : 9;
+    const y = this.random.randint(1, 9);
+    this.divers.push([x, y, lr, DIVER_MOVE_INTERVAL]);
+  }
+
+  difficultyRamp(): number {
+    return this.rampIndex;
+  }
+
+  writeState(out: Uint8Array): void {
+    out.fill(0);
+    const c = 10;
+    setCell(out, c, this.subY, this.subX, SUB_FRONT);
+    setCell(out, c, this.subY, wrapIndex(this.subOr ? this.subX - 1 : this.subX + 1), SUB_BACK);
+    // state[9, 0:max(0, oxygen)*10//200] and state[9, 9-diver_count:9] (Python slices)
+    const oxygenCells = Math.min(GRID, Math.floor((Math.max(0, this.oxygen) * 10) / MAX_OXYGEN));
+    for (let x = 0; x < oxygenCells; x++) setCell(out, c, 9, x, OXYGEN_GAUGE);
+    for (let x = Math.max(0, 9 - this.diverCount); x < 9; x++) setCell(out, c, 9, x, DIVER_GAUGE);
+    // (numpy indexing: an x of -1 would draw in column 9)
+    for (const b of this.fBullets) setCell(out, c, b[1]!, wrapIndex(b[0]!), FRIENDLY_BULLET);
+    for (const b of this.eBullets) setCell(out, c, b[1]!, wrapIndex(b[0]!), ENEMY_BULLET);
+    this.writeMovers(out, this.eFish, ENEMY_FISH);
+    this.writeMovers(out, this.eSubs, ENEMY_SUB);
+    this.writeMovers(out, this.divers, DIVER);
+  }
+
+  private writeMovers(out: Uint8Array, movers: Mover[], channel: number): void {
+    for (const m of movers) {
+      setCell(out, 10, m[1]!, wrapIndex(m[0]!), channel);
+      const backX = m[2] ? m[0]! - 1 : m[0]! + 1;
+      if (backX >= 0 && backX <= 9) setCell(out, 10, m[1]!, backX, TRAIL);
+    }
+  }
+}
+
+function samePosition(a: number[], b: number[]): boolean {
+  return a[0] === b[0] && a[1] === b[1];
+}
+
+/** Python's `list.remove(item)`: deletes the first element equal to `item` element by element. */
+function pyRemove(list: number[][], item: number[]): void {
+  for (let k = 0; k < list.length; k++) {
+    const e = list[k]!;
+    if (e === item || (e.length === item.length && e.every((v, j) => v === item[j]))) {
+      list.splice(k, 1);
+      return;
+    }
+  }
+  throw new Error("list.remove(x): x not in list");
+}
