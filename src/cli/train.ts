@@ -9,6 +9,7 @@ import type { RunRecord } from "../track/store.js";
 import { startRun, type Tracker } from "../track/tracker.js";
 import { createBackend, defaultBackend } from "../nn/backend.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
+import { registerTextTrainers } from "./train-text.js";
 
 /** Help text per config field (flags are the kebab-case names: learningRate → --learning-rate). */
 const FIELD_HELP: Record<string, string> = {
@@ -118,6 +119,7 @@ export function registerTrain(program: Command): void {
     }
     sub.action((flags: TrainFlags) => trainCommand(name, flags, example));
   }
+  registerTextTrainers(train);
 }
 
 function trainCommand(algo: string, flags: TrainFlags, example: Record<string, unknown>): void {

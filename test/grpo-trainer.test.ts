@@ -1,0 +1,94 @@
+/** SFT and GRPO trainers on text tasks (micro model so the tests stay quick), the model file, and the CLI's sft/grpo commands. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { GRPO_DEFAULTS, GrpoTrainer } from "../src/llm/grpo.js";
+import { decodeLanguageModel, encodeLanguageModel } from "../src/llm/model-file.js";
+import { SFT_DEFAULTS, SftTrainer } from "../src/llm/sft.js";
+import { CharTokenizer } from "../src/llm/tokenizer.js";
+import { GRPO_SPEC, resolveTextConfig } from "../src/llm/trainers.js";
+import { encodeTensorFile } from "../src/nn/serialize.js";
+
+const sftConfig = { ...SFT_DEFAULTS, model: "micro", taskOptions: { digits: 2 }, examples: 200, batchSize: 16, evalProblems: 50, testProblems: 50, evalEvery: 50 };
+
+test("the addition tokenizer has the documented 14-token vocabulary and round-trips text", () => {
+  const tok = CharTokenizer.forTask("addition");
+  assert.equal(tok.size, 14);
+  assert.deepEqual(tok.vocabulary, ["<pad>", "<eos>", ..."0123456789+="]);
+  assert.equal(tok.decode(tok.encode("0123+4567=")), "0123+4567=");
+  assert.equal(tok.decode([2, 3, 1, 4]), "01");
+  assert.throws(() => tok.encode("12a"), /"a" is not in the tokenizer's vocabulary/);
+});
+
+test("SFT lowers the answer-token loss and is deterministic for a seed", () => {
+  const a = new SftTrainer({ ...sftConfig, steps: 120 });
+  const losses: number[] = [];
+  for (let i = 0; i < 120; i++) losses.push(a.trainStep());
+  const first = losses.slice(0, 10).reduce((x, y) => x + y) / 10;
+  const last = losses.slice(-10).reduce((x, y) => x + y) / 10;
+  assert.ok(last < first - 0.3, `loss ${first.toFixed(3)} → ${last.toFixed(3)}`);
+  const b = new SftTrainer({ ...sftConfig, steps: 120 });
+  for (let i = 0; i < 120; i++) b.trainStep();
+  assert.deepEqual(a.model.params, b.model.params);
+});
+
+test("a saved model loads with the same parameters, config and vocabulary; other files are refused", () => {
+  const sft = new SftTrainer({ ...sftConfig, steps: 5 });
+  for (let i = 0; i < 5; i++) sft.trainStep();
+  const loaded = decodeLanguageModel(encodeLanguageModel(sft.languageModel()));
+  assert.deepEqual(loaded.model.config, sft.model.config);
+  assert.deepEqual(loaded.model.params, sft.model.params);
+  assert.deepEqual(loaded.tokenizer.vocabulary, sft.setup.tokenizer.vocabulary);
+  assert.deepEqual(loaded.taskOptions, { digits: 2, reversed: true });
+  assert.throws(() => decodeLanguageModel(encodeTensorFile({ kind: "policy" }, [])), /not a tsrl language model/);
+});
+
+test("GRPO steps log the issue's metrics, are deterministic, and refuse bad setups", () => {
+  const sft = new SftTrainer({ ...sftConfig, steps: 40 });
+  for (let i = 0; i < 40; i++) sft.trainStep();
+  const bytes = encodeLanguageModel(sft.languageModel());
+  const config = { ...GRPO_DEFAULTS, promptsPerStep: 4, groupSize: 4, beta: 0.04, numIterations: 2, dynamicSampling: true, testProblems: 20 };
+  const run = () => {
+    const trainer = new GrpoTrainer(config, decodeLanguageModel(bytes));
+    const metrics = [trainer.trainStep(), trainer.trainStep()];
+    return { metrics, params: trainer.model.params };
+  };
+  const a = run();
+  const b = run();
+  assert.deepEqual(a.params, b.params);
+  assert.deepEqual(a.metrics, b.metrics);
+  for (const key of ["rollout/reward_mean", "rollout/frac_reward_zero_std", "completions/mean_length", "completions/clipped_ratio", "train/entropy", "train/kl", "train/clip_ratio/low_mean", "train/clip_ratio/high_mean"]) {
+    assert.ok(a.metrics.some((m) => Number.isFinite(m[key])), `metric ${key} missing`);
+  }
+  assert.throws(() => new GrpoTrainer({ ...config, groupSize: 1 }, decodeLanguageModel(bytes)), /group size of at least 2/);
+  assert.throws(() => new GrpoTrainer({ ...config, task: "multiplication" }, decodeLanguageModel(bytes)), /vocabulary/);
+  assert.throws(() => new GrpoTrainer({ ...config, taskOptions: { digits: 4 } }, decodeLanguageModel(bytes)), /needs a context of 16 tokens/);
+  assert.throws(() => resolveTextConfig(GRPO_SPEC, { lossType: "dapo" }), /unknown field lossType/);
+  assert.throws(() => resolveTextConfig(GRPO_SPEC, { loss: "ppo" }), /--loss: must be one of grpo, bnpo, dr_grpo, dapo/);
+});
+
+test("tsrl train sft / grpo --json end stdout with the issue's result line", () => {
+  const store = mkdtempSync(join(tmpdir(), "tsrl-lm-"));
+  try {
+    const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args, "--store", store], { encoding: "utf8" });
+    const sft = cli("train", "sft", "--model", "micro", "--steps", "30", "--eval-every", "15", "--eval-problems", "20", "--test-problems", "20", "--name", "base", "--json");
+    assert.equal(sft.status, 0, sft.stderr);
+    const sftLine = JSON.parse(sft.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(sftLine), ["task", "seed", "model_params", "sft_steps", "accuracy_final", "wall_s", "train_tokens_per_s", "sample_tokens_per_s"]);
+    assert.equal(sftLine.sft_steps, 30);
+    const grpo = cli("train", "grpo", "--init", "base", "--steps", "2", "--prompts-per-step", "4", "--eval-every", "2", "--test-problems", "20", "--json");
+    assert.equal(grpo.status, 0, grpo.stderr);
+    const line = JSON.parse(grpo.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(line), ["task", "seed", "model_params", "sft_steps", "steps", "accuracy_start", "accuracy_final", "wall_s", "train_tokens_per_s", "sample_tokens_per_s"]);
+    assert.equal(line.steps, 2);
+    const missing = cli("train", "grpo", "--init", "no-such-run");
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /no-such-run/);
+    assert.doesNotMatch(missing.stderr, /at .*\.ts:\d+/);
+  } finally {
+    rmSync(store, { recursive: true, force: true });
+  }
+});
