@@ -36,6 +36,7 @@ export {
   DQN_DEFAULTS,
 } from "./algos/index.js";
 export type { PPOConfig, DQNConfig, TrainCallbacks, TrainResult, TrainProgress, EpisodeRecord, SavedPolicy } from "./algos/index.js";
+export { evaluatePolicy, type Evaluation, type EvaluateOptions } from "./algos/index.js";
 export * as stats from "./stats/index.js";
 export { AdaStop, aggregateIqm, aggregateMean, aggregateMedian, intervalEstimate, intervalEstimates, optimalityGap, probabilityOfImprovement } from "./stats/index.js";
 export type { Decision, AdaStopOptions, AdaStopState, IntervalEstimate } from "./stats/index.js";

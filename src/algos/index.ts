@@ -45,3 +45,4 @@ export { Policy, encodePolicy, expectedValues, POLICY_FORMAT, POLICY_FORMAT_VERS
 export type { SavedPolicy, PolicyHead } from "./policy.js";
 export { ConfigError, NonFiniteError, EpisodeLog, linearSchedule, camelCaseKeys, parseConfig } from "./common.js";
 export type { TrainCallbacks, TrainProgress, TrainResult, EpisodeRecord } from "./common.js";
+export { evaluatePolicy, actionFor, type Evaluation, type EvaluateOptions, type Evaluable } from "./evaluate.js";

@@ -1,10 +1,17 @@
-/** `tsrl enjoy <policy>`: run a saved policy for a few episodes, optionally drawn in the terminal. */
-import { readFileSync } from "node:fs";
+/**
+ * `tsrl enjoy <run|policy>`: run a saved policy for a few episodes — a run's (by id, id prefix or
+ * name) or a .tsrlpolicy file — drawn in the terminal, or recorded to a GIF.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { actionFor } from "../algos/evaluate.js";
 import { Policy } from "../algos/policy.js";
 import { make, spec } from "../envs/registry.js";
 import { frameToAnsi } from "../envs/render/ansi.js";
 import { Box, Discrete } from "../envs/spaces.js";
-import { Random } from "../rng/random.js";
+import { writeFileAtomic } from "../node/atomic-write.js";
+import { RunStore, StoreError, storeDirectory } from "../track/store.js";
+import { GifRecorder } from "../video/gif.js";
 
 export interface EnjoyOptions {
   env?: string;
@@ -12,49 +19,85 @@ export interface EnjoyOptions {
   seed: number;
   stochastic?: boolean;
   render?: boolean;
+  gif?: string;
   fps?: number;
   json?: boolean;
+  store?: string;
 }
 
-export async function enjoyCommand(file: string, opts: EnjoyOptions): Promise<void> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new Error(`cannot read policy ${file}: ${(err as Error).message}`);
+/** The policy's bytes and what to call it: a file, else a run's saved policy in the store. */
+function loadPolicy(target: string, storeOption: string | undefined): { bytes: Uint8Array; source: string } {
+  const looksLikeFile = target.endsWith(".tsrlpolicy") || target.includes("/") || target.includes("\\");
+  if (existsSync(target) || (looksLikeFile && storeOption === undefined)) {
+    try {
+      return { bytes: readFileSync(target), source: target };
+    } catch (err) {
+      throw new Error(`cannot read policy ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
   }
-  const policy = new Policy(bytes, { source: file });
+  const dir = storeDirectory(storeOption);
+  if (!existsSync(dir)) throw new StoreError(`no policy file "${target}", and no run store at ${dir} to find a run of that name in (pass --store DIR, or a .tsrlpolicy file)`);
+  const store = new RunStore(dir, { create: false });
+  try {
+    let run;
+    try {
+      run = store.getRun(target);
+    } catch (err) {
+      throw new StoreError(`no policy file "${target}"; as a run: ${(err as Error).message}`);
+    }
+    const policy = store.artifacts(run.id, "policy").at(-1);
+    if (!policy) {
+      const checkpoint = store.artifacts(run.id, "checkpoint").at(-1);
+      throw new StoreError(`run ${run.id} (${run.name}) has no saved policy yet (it is written when training ends)${checkpoint ? `; its checkpoint at step ${checkpoint.step} can be replayed in \`npx tsrl dashboard\`` : ""}`);
+    }
+    return { bytes: store.readArtifact(policy), source: `run ${run.id} (${run.name})` };
+  } finally {
+    store.close();
+  }
+}
+
+export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<void> {
+  if (opts.gif !== undefined) {
+    if (!opts.gif.toLowerCase().endsWith(".gif")) throw new Error(`--gif must name a .gif file, got "${opts.gif}"`);
+    if (!existsSync(dirname(resolve(opts.gif)))) throw new Error(`--gif ${opts.gif}: the folder ${dirname(resolve(opts.gif))} does not exist`);
+  }
+  if (opts.render && opts.json) throw new Error("--render and --json both write to stdout: pick one (--gif FILE records the episodes instead)");
+  const { bytes, source } = loadPolicy(target, opts.store);
+  const policy = new Policy(bytes, { source });
   const envId = opts.env ?? policy.envId;
   const space = spec(envId).kernel;
   const net = policy.network;
   if (space.observationSpace.size !== net.inputSize) {
-    throw new Error(`${file} was trained on ${policy.envId} (${net.inputSize} observation values); ${envId} has ${space.observationSpace.size}`);
+    throw new Error(`${source} was trained on ${policy.envId} (${net.inputSize} observation values); ${envId} has ${space.observationSpace.size}`);
   }
   const head = policy.saved.head;
   const actionSpace = space.actionSpace;
   const fits =
     head.kind === "gaussian" ? actionSpace instanceof Box && actionSpace.size === head.actionDim : actionSpace instanceof Discrete && actionSpace.n === head.numActions;
-  if (!fits) throw new Error(`${file} acts in ${policy.envId}'s action space; ${envId} has ${actionSpace}`);
+  if (!fits) throw new Error(`${source} acts in ${policy.envId}'s action space; ${envId} has ${actionSpace}`);
 
   const env = make(envId);
-  const rng = opts.stochastic ? new Random(opts.seed) : undefined;
-  const action = head.kind === "gaussian" ? new Float64Array(head.actionDim) : new Int32Array(1);
-  const draw = opts.render && process.stdout.isTTY;
-  const delay = 1000 / (opts.fps ?? space.renderFps ?? 30);
+  const act = actionFor(policy, env, { deterministic: !opts.stochastic, seed: opts.seed });
+  const fps = opts.fps ?? space.renderFps ?? 30;
+  // In a terminal: animated in place at the env's speed. Into a file or pipe: every frame, one after another.
+  const draw = opts.render === true;
+  const animate = draw && process.stdout.isTTY;
+  const gif = opts.gif !== undefined ? new GifRecorder(fps) : null;
   const returns: number[] = [];
   const lengths: number[] = [];
   for (let episode = 0; episode < opts.episodes; episode++) {
     let [obs] = env.reset(episode === 0 ? { seed: opts.seed } : {});
     let total = 0, length = 0;
+    if (gif) gif.add(env.render());
     for (;;) {
-      policy.act(obs, 1, action, rng);
-      const [next, reward, terminated, truncated] = env.step(head.kind === "gaussian" ? Float32Array.from(action) : action[0]!);
+      const [next, reward, terminated, truncated] = env.step(act(obs));
       obs = next;
       total += reward;
       length++;
+      if (gif) gif.add(env.render());
       if (draw) {
-        process.stdout.write(`\x1b[H\x1b[2J${frameToAnsi(env.render())}\n episode ${episode + 1}/${opts.episodes}  step ${length}  return ${total.toFixed(2)}\n`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        process.stdout.write(`${animate ? "\x1b[H\x1b[2J" : ""}${frameToAnsi(env.render())}\n episode ${episode + 1}/${opts.episodes}  step ${length}  return ${total.toFixed(2)}\n`);
+        if (animate) await new Promise((resolve) => setTimeout(resolve, 1000 / fps));
       }
       if (terminated || truncated) break;
     }
@@ -62,11 +105,13 @@ export async function enjoyCommand(file: string, opts: EnjoyOptions): Promise<vo
     lengths.push(length);
     if (!opts.json) console.log(`episode ${episode + 1}: return ${total.toFixed(2)}, length ${length}`);
   }
+  if (gif) writeFileAtomic(opts.gif!, gif.finish());
   const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
   const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length);
   if (opts.json) {
-    console.log(JSON.stringify({ policy: file, algo: policy.saved.algo, env: envId, seed: opts.seed, deterministic: !opts.stochastic, episodes: returns.length, mean_return: mean, std_return: std, returns, lengths }));
+    console.log(JSON.stringify({ policy: source, algo: policy.saved.algo, env: envId, seed: opts.seed, deterministic: !opts.stochastic, episodes: returns.length, mean_return: mean, std_return: std, returns, lengths, ...(gif ? { gif: opts.gif, frames: gif.frameCount } : {}) }));
   } else {
     console.log(`mean return over ${returns.length} episodes: ${mean.toFixed(2)} ± ${std.toFixed(2)} (${opts.stochastic ? "sampled" : "greedy"} actions)`);
+    if (gif) console.log(`wrote ${opts.gif} (${gif.frameCount} frames at ${fps} fps)`);
   }
 }

@@ -70,13 +70,15 @@ registerAdaStop(program);
 program
   .command("enjoy")
   .description("Run a saved policy for a few episodes and report the returns (greedy actions unless --stochastic)")
-  .argument("<policy>", "a policy file written by `tsrl train` (.tsrlpolicy)")
+  .argument("<run|policy>", "a run's id, id prefix or name (its saved policy), or a policy file (.tsrlpolicy)")
   .option("-e, --env <id>", "environment (default: the one the policy was trained on)")
   .option("-n, --episodes <n>", "episodes to run", integer("--episodes", 1), 5)
   .option("-s, --seed <n>", "seed of the first reset (and of sampling with --stochastic)", integer("--seed", 0), 0)
   .option("--stochastic", "sample actions from the policy instead of taking the greedy/mean action")
-  .option("--render", "draw the episodes in the terminal (ANSI colours)")
-  .option("--fps <n>", "frames per second with --render (default: the env's)", integer("--fps", 1))
+  .option("--render", "draw the episodes in the terminal (ANSI colours; into a file or pipe: every frame, one after another)")
+  .option("--gif <file>", "record the episodes to an animated GIF")
+  .option("--fps <n>", "frames per second with --render and --gif (default: the env's)", integer("--fps", 1, 100))
+  .option("--store <dir>", "run store to find the run in (default: $TSRL_STORE or ./tsrl-runs)")
   .option("--json", "print one JSON line with every episode's return and length")
   .action(enjoyCommand);
 

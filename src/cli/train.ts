@@ -9,7 +9,6 @@ import type { RunRecord } from "../track/store.js";
 import { startRun, type Tracker } from "../track/tracker.js";
 import { createBackend, defaultBackend } from "../nn/backend.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
-import { registerTextTrainers } from "./train-text.js";
 
 /** Help text per config field (flags are the kebab-case names: learningRate → --learning-rate). */
 const FIELD_HELP: Record<string, string> = {
@@ -119,7 +118,6 @@ export function registerTrain(program: Command): void {
     }
     sub.action((flags: TrainFlags) => trainCommand(name, flags, example));
   }
-  registerTextTrainers(train);
 }
 
 function trainCommand(algo: string, flags: TrainFlags, example: Record<string, unknown>): void {
@@ -189,23 +187,29 @@ export function runWithProgress(agent: Trainer, total: number, flags: { quiet?: 
     { format: " {bar} {percentage}% | {value}/{total} steps | {sps} steps/s | episodes {episodes} | return (last 20) {ret} | ETA {eta_formatted}", hideCursor: true, stream: process.stderr },
     cliProgress.Presets.shades_classic,
   );
-  if (showBar) bar.start(total, 0, { sps: "-", episodes: 0, ret: "-" });
+  // The bar starts at the first report, with the steps the run will really take: algorithms
+  // train whole iterations (as CleanRL), which can be fewer than asked; that is said once.
+  let started = false;
   try {
     return agent.learn({
       ...callbacks,
       onProgress: (p) => {
         callbacks.onProgress?.(p);
+        if (!started) {
+          started = true;
+          if (p.totalSteps !== total && !flags.quiet) console.error(`note: training runs in whole iterations (as CleanRL), so this run takes ${p.totalSteps.toLocaleString("en-US")} of the ${total.toLocaleString("en-US")} steps asked`);
+          if (showBar) bar.start(p.totalSteps, 0, { sps: "-", episodes: 0, ret: "-" });
+        }
         if (!showBar) return;
-        bar.setTotal(p.totalSteps);
         bar.update(Math.min(p.step, p.totalSteps), { sps: Math.round(p.sps), episodes: p.episodes, ret: Number.isNaN(p.recentMeanReturn) ? "-" : p.recentMeanReturn.toFixed(1) });
       },
     });
   } finally {
-    if (showBar) bar.stop();
+    if (started && showBar) bar.stop();
   }
 }
 
-export function report(algo: string, result: TrainResult, flags: { json?: boolean }, savedTo: string | null, run: RunRecord | null): void {
+export function report(algo: string, result: TrainResult, flags: { json?: boolean; store?: string }, savedTo: string | null, run: RunRecord | null): void {
   if (flags.json) {
     // stdout's last line is the result alone (a fixed set of keys); where it went goes to stderr
     if (run) console.error(`run ${run.id} (${run.name})${savedTo ? `, policy ${savedTo}` : ""}`);
@@ -216,6 +220,21 @@ export function report(algo: string, result: TrainResult, flags: { json?: boolea
     `${algo} on ${result.env}, seed ${result.seed}: ${result.total_timesteps} steps in ${result.wall_s.toFixed(1)} s (${Math.round(result.sps)} steps/s), ` +
       `${result.episodes} episodes, mean return of the last 100: ${result.final_mean_return.toFixed(2)}`,
   );
-  if (run) console.log(`run ${run.id} (${run.name}) recorded in the store (tsrl runs show ${run.id})`);
-  if (savedTo) console.log(`policy saved to ${savedTo} (watch it: tsrl enjoy ${savedTo})`);
+  if (run) console.log(`run ${run.id} (${run.name}) recorded in the store${savedTo ? `; policy: ${savedTo}` : ""}`);
+  else if (savedTo) console.log(`policy saved to ${savedTo}`);
+  const next = nextCommands(run?.id ?? null, savedTo, flags.store);
+  if (next.length) console.log(`next:\n${next.map(([command, what]) => `  ${command.padEnd(Math.max(...next.map(([c]) => c.length)) + 2)}${what}`).join("\n")}`);
+}
+
+/** What to type next, as the user types it (`npx tsrl …`, with the same --store). */
+export function nextCommands(runId: string | null, policyFile: string | null, store: string | undefined): [command: string, what: string][] {
+  const quote = (text: string) => (/^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`);
+  const storeFlag = store === undefined ? "" : ` --store ${quote(store)}`;
+  if (runId === null) return policyFile ? [[`npx tsrl enjoy ${quote(policyFile)}`, "watch the policy (--gif out.gif records it)"]] : [];
+  return [
+    [`npx tsrl enjoy ${runId}${storeFlag}`, "watch the policy (--gif out.gif records it)"],
+    [`npx tsrl runs show ${runId}${storeFlag}`, "config, result, checkpoints and files"],
+    [`npx tsrl plot ${runId}${storeFlag} --out curve.png`, "the learning curve"],
+    [`npx tsrl dashboard${storeFlag}`, "every run's charts in the browser"],
+  ];
 }
