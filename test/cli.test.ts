@@ -70,6 +70,51 @@ describe("tsrl CLI", () => {
     assert.match(tsrl("enjoy", join(dir, "broken.tsrlpolicy")).stderr, /checksum mismatch|truncated/);
   });
 
+  it("after training: the next commands as typed, runs show as a summary, enjoy by run id or name, GIFs, frames into a pipe", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsrl-cli-"));
+    const store = join(dir, "store");
+    // 5000 steps are 9 whole PPO iterations of 512: said once, on stderr
+    const r = tsrl("train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "5000", "--name", "first", "--store", store);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /this run takes 4,608 of the 5,000 steps asked/);
+    const id = /run ([0-9a-f]{8}) \(first\)/.exec(r.stdout)![1]!;
+    for (const next of [`npx tsrl enjoy ${id} --store ${store}`, `npx tsrl runs show ${id} --store ${store}`, `npx tsrl plot ${id} --store ${store} --out curve.png`, `npx tsrl dashboard --store ${store}`]) assert.ok(r.stdout.includes(next), `${next} in\n${r.stdout}`);
+    assert.ok(r.stdout.includes(join(store, "artifacts", id, "policy.tsrlpolicy")), "the policy's real path");
+
+    const show = tsrl("runs", "show", "first", "--store", store);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /^run [0-9a-f]{8} {2}first$/m);
+    assert.match(show.stdout, /score +\d+\.\d\d \(mean return of the last 100 training episodes\)/);
+    assert.match(show.stdout, /^ \* totalTimesteps +5000/m, "a field changed from the default is marked");
+    assert.match(show.stdout, /^ {3}learningRate +0\.00025/m);
+    assert.match(show.stdout, /policy at step 4,608/);
+    assert.ok(!show.stdout.includes("dependencies"), "dependency versions only with --json");
+    assert.ok(show.stdout.split("\n").length < 60, "a screenful");
+    assert.equal(JSON.parse(tsrl("runs", "show", "first", "--store", store, "--json").stdout).id, id);
+
+    for (const target of [id, id.slice(0, 5), "first"]) {
+      const e = tsrl("enjoy", target, "--store", store, "--episodes", "1", "--json");
+      assert.equal(e.code, 0, e.stderr);
+      assert.match(JSON.parse(e.stdout).policy, new RegExp(`run ${id} \\(first\\)`));
+    }
+    assert.match(tsrl("enjoy", "frist", "--store", store).stderr, /no run "frist".*did you mean first/);
+    const gif = join(dir, "episode.gif");
+    const g = tsrl("enjoy", "first", "--store", store, "--episodes", "2", "--gif", gif);
+    assert.equal(g.code, 0, g.stderr);
+    const frames = Number(/wrote .* \((\d+) frames at 50 fps\)/.exec(g.stdout)![1]);
+    const lengths = [...g.stdout.matchAll(/length (\d+)/g)].map((m) => Number(m[1]));
+    assert.equal(frames, lengths[0]! + lengths[1]! + 2, "every step and each reset drawn");
+    const bytes = readFileSync(gif);
+    assert.equal(bytes.subarray(0, 6).toString("latin1"), "GIF89a");
+    assert.equal(bytes.readUInt16LE(6), 600, "CartPole's 600 px width");
+    assert.equal(bytes.at(-1), 0x3b, "the GIF trailer");
+    // stdout is a pipe here: --render still writes every frame (ANSI), one after another, no screen clears
+    const drawn = tsrl("enjoy", "first", "--store", store, "--episodes", "1", "--render");
+    assert.equal(drawn.code, 0, drawn.stderr);
+    assert.equal((drawn.stdout.match(/ episode 1\/1 {2}step \d+/g) ?? []).length, lengths[0]);
+    assert.ok(drawn.stdout.includes("\x1b[48;2;") && !drawn.stdout.includes("\x1b[2J"));
+  });
+
   it("train reads a YAML config with CleanRL's snake_case names; flags override it", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsrl-cli-"));
     const config = join(dir, "dqn.yaml");

@@ -11,6 +11,7 @@ import { RunStore, StoreError, displayStatus, storeDirectory } from "../track/st
 import { Tracker } from "../track/tracker.js";
 import { collectVersions, tsrlVersion } from "../track/versions.js";
 import { parseFlag, report, runWithProgress, trackedTraining } from "./train.js";
+import { formatRunSummary } from "./run-summary.js";
 
 function openStore(dir: string | undefined): RunStore {
   return new RunStore(storeDirectory(dir), { create: false });
@@ -63,9 +64,7 @@ export function registerRuns(program: Command): void {
         episodes: store.episodes(run.id).map((e) => ({ step: e.step, return: e.return, length: e.length })),
       };
       if (opts.json) return console.log(JSON.stringify(details));
-      const { episodes, ...rest } = details;
-      console.log(JSON.stringify(rest, null, 2));
-      console.log(`${episodes.length} episodes recorded (--json lists them)`);
+      console.log(formatRunSummary(store, run));
     });
   runs
     .command("rm")
