@@ -20,7 +20,8 @@ export interface LanguageModel {
 
 export function encodeLanguageModel(lm: LanguageModel, extra: Record<string, unknown> = {}): Uint8Array {
   const { model } = lm;
-  const tensors = model.layout.map((e) => ({ name: e.name, shape: e.shape, data: Float32Array.from(model.params.subarray(e.offset, e.offset + e.length)) }));
+  const params = model.params;
+  const tensors = model.layout.map((e) => ({ name: e.name, shape: e.shape, data: Float32Array.from(params.subarray(e.offset, e.offset + e.length)) }));
   return encodeTensorFile({ ...extra, format: LM_FORMAT, formatVersion: LM_FORMAT_VERSION, config: model.config, vocabulary: lm.tokenizer.vocabulary, task: lm.task, taskOptions: lm.taskOptions }, tensors);
 }
 
@@ -33,10 +34,11 @@ export function decodeLanguageModel(bytes: Uint8Array, source = "model file"): L
   const tokenizer = CharTokenizer.fromVocabulary(meta.vocabulary as string[]);
   if (tokenizer.size !== config.vocabSize) throw new Error(`${source}: vocabulary of ${tokenizer.size} tokens but the model has ${config.vocabSize}`);
   const model = new Transformer(config);
+  const params = model.params;
   for (const e of model.layout) {
     const t = file.tensors.get(e.name);
     if (!t || t.data.length !== e.length) throw new Error(`${source}: tensor ${e.name} is missing or not ${e.length} values`);
-    model.params.set(t.data, e.offset);
+    params.set(t.data, e.offset);
   }
   return { model, tokenizer, task: meta.task as string, taskOptions: (meta.taskOptions ?? {}) as Record<string, unknown> };
 }

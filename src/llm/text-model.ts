@@ -76,13 +76,12 @@ export function evaluateGreedy(model: Transformer, setup: TaskSetup, problems: r
   let tokens = 0;
   let seconds = 0;
   const samples: Evaluation["samples"] = [];
-  const cache = model.createCache(Math.min(batch, problems.length));
   for (let start = 0; start < problems.length; start += batch) {
     const chunk = problems.slice(start, start + batch);
     const prompts = chunk.map((p) => setup.tokenizer.encode(p.prompt));
     const longest = Math.max(...prompts.map((p) => p.length));
     const t0 = performance.now();
-    const out = sampleCompletions(model, prompts, { maxNewTokens: model.config.contextLength - longest, temperature: 0, stopToken: EOS_TOKEN }, cache);
+    const out = sampleCompletions(model, prompts, { maxNewTokens: model.config.contextLength - longest, temperature: 0, stopToken: EOS_TOKEN });
     seconds += (performance.now() - t0) / 1000;
     chunk.forEach((problem, i) => {
       const completion = setup.tokenizer.decode(out.completions[i]!);

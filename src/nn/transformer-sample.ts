@@ -5,7 +5,7 @@
  * Temperature, top-k and top-p (nucleus) filtering, seeded; temperature 0 is greedy.
  */
 import type { Random } from "../rng/random.js";
-import type { KVCache, Transformer } from "./transformer.js";
+import type { Transformer } from "./transformer.js";
 
 export interface SampleOptions {
   maxNewTokens: number;
@@ -30,7 +30,7 @@ export interface SampleResult {
   truncated: boolean[];
 }
 
-export function sampleCompletions(model: Transformer, prompts: readonly ArrayLike<number>[], options: SampleOptions, cache?: KVCache): SampleResult {
+export function sampleCompletions(model: Transformer, prompts: readonly ArrayLike<number>[], options: SampleOptions): SampleResult {
   const rows = prompts.length;
   const V = model.config.vocabSize;
   const temperature = options.temperature ?? 1;
@@ -46,8 +46,7 @@ export function sampleCompletions(model: Transformer, prompts: readonly ArrayLik
     if (p.length >= model.config.contextLength) throw new RangeError(`prompt ${r} has ${p.length} tokens; the model's context is ${model.config.contextLength} (prompts must be shorter to leave room for an answer)`);
     longest = Math.max(longest, p.length);
   }
-  const kv = cache && cache.batch >= rows ? cache : model.createCache(rows);
-  kv.length = 0;
+  const kv = model.cacheFor(rows);
   const completions: number[][] = prompts.map(() => []);
   const logProbs: number[][] = prompts.map(() => []);
   const done = new Uint8Array(rows);

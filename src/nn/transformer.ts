@@ -2,16 +2,21 @@
  * A decoder-only transformer of GPT-2's shape (nanoGPT without dropout): token + learned position
  * embeddings, pre-LayerNorm blocks of causal multi-head attention and a GELU MLP with residuals, a
  * final LayerNorm and an LM head tied to the token embedding. Forward and backward are written out
- * by hand over flat typed arrays, in the order of llm.c's `train_gpt2.c`, so every step can be read
- * and checked (test/transformer.test.ts compares the gradient with finite differences).
+ * by hand, in the order of llm.c's `train_gpt2.c`, so every step can be read and checked
+ * (test/transformer.test.ts compares the gradient with finite differences).
  *
- * Storage is Float32Array (Float64Array for gradient checks). Activations for the largest batch
- * seen are kept and reused, so a training step allocates nothing. Browser-safe.
+ * Every number — parameters, gradients, activations, KV caches — lives in one `Space` (see
+ * transformer-space.ts) addressed by element offsets: the matrix products run in the WASM SIMD
+ * kernels or in plain loops (float32, or float64 for gradient checks); LayerNorm, attention and
+ * GELU are plain loops here. Linear weights are stored input-major (C_in × C_out, the transpose of
+ * torch's Linear.weight). Activations for the largest batch seen are kept and reused, so a
+ * training step allocates nothing. Browser-safe.
  */
 import { Random } from "../rng/random.js";
 import type { Seed } from "../rng/seed-sequence.js";
+import { type FloatArray, type Space, type SpaceKind, createSpace } from "./transformer-space.js";
 
-export type FloatArray = Float32Array | Float64Array;
+export type { FloatArray, SpaceKind } from "./transformer-space.js";
 
 export interface TransformerConfig {
   vocabSize: number;
@@ -27,13 +32,14 @@ export interface TransformerConfig {
 export interface ParameterEntry {
   name: string;
   shape: number[];
+  /** offset within the parameter block */
   offset: number;
   length: number;
   /** matrices and embeddings get weight decay; biases and LayerNorm gains do not (nanoGPT's rule) */
   decay: boolean;
 }
 
-/** Names, shapes and offsets of every parameter in the flat parameter array. */
+/** Names, shapes and offsets of every parameter in the flat parameter block. */
 export function parameterLayout(config: TransformerConfig): ParameterEntry[] {
   const { vocabSize: V, contextLength: T, layers, dModel: C, mlpHidden: H } = config;
   const entries: ParameterEntry[] = [];
@@ -48,15 +54,15 @@ export function parameterLayout(config: TransformerConfig): ParameterEntry[] {
   for (let l = 0; l < layers; l++) {
     add(`h${l}.ln1.weight`, [C]);
     add(`h${l}.ln1.bias`, [C]);
-    add(`h${l}.attn.qkv.weight`, [3 * C, C]);
+    add(`h${l}.attn.qkv.weight`, [C, 3 * C]);
     add(`h${l}.attn.qkv.bias`, [3 * C]);
     add(`h${l}.attn.proj.weight`, [C, C]);
     add(`h${l}.attn.proj.bias`, [C]);
     add(`h${l}.ln2.weight`, [C]);
     add(`h${l}.ln2.bias`, [C]);
-    add(`h${l}.mlp.fc.weight`, [H, C]);
+    add(`h${l}.mlp.fc.weight`, [C, H]);
     add(`h${l}.mlp.fc.bias`, [H]);
-    add(`h${l}.mlp.proj.weight`, [C, H]);
+    add(`h${l}.mlp.proj.weight`, [H, C]);
     add(`h${l}.mlp.proj.bias`, [C]);
   }
   add("lnf.weight", [C]);
@@ -72,27 +78,25 @@ export function checkTransformerConfig(config: TransformerConfig): void {
   if (config.dModel % config.heads !== 0) throw new RangeError(`transformer config: dModel ${config.dModel} is not divisible by heads ${config.heads}`);
 }
 
+/** Offsets of one block's parameters (or of their gradients). */
 interface Block {
-  ln1w: FloatArray; ln1b: FloatArray; qkvw: FloatArray; qkvb: FloatArray; projw: FloatArray; projb: FloatArray;
-  ln2w: FloatArray; ln2b: FloatArray; fcw: FloatArray; fcb: FloatArray; fcprojw: FloatArray; fcprojb: FloatArray;
+  ln1w: number; ln1b: number; qkvw: number; qkvb: number; projw: number; projb: number;
+  ln2w: number; ln2b: number; fcw: number; fcb: number; fcprojw: number; fcprojb: number;
 }
 
 interface Weights {
-  wte: FloatArray;
-  wpe: FloatArray;
+  wte: number;
+  wpe: number;
   blocks: Block[];
-  lnfw: FloatArray;
-  lnfb: FloatArray;
+  lnfw: number;
+  lnfb: number;
 }
 
-function viewsOf(flat: FloatArray, config: TransformerConfig): Weights {
-  const layout = parameterLayout(config);
-  const get = (name: string) => {
-    const e = layout.find((x) => x.name === name)!;
-    return flat.subarray(e.offset, e.offset + e.length);
-  };
+function offsetsOf(base: number, layout: ParameterEntry[], layers: number): Weights {
+  const at = new Map(layout.map((e) => [e.name, base + e.offset]));
+  const get = (name: string) => at.get(name)!;
   const blocks: Block[] = [];
-  for (let l = 0; l < config.layers; l++) {
+  for (let l = 0; l < layers; l++) {
     const p = `h${l}.`;
     blocks.push({
       ln1w: get(p + "ln1.weight"), ln1b: get(p + "ln1.bias"), qkvw: get(p + "attn.qkv.weight"), qkvb: get(p + "attn.qkv.bias"),
@@ -103,16 +107,51 @@ function viewsOf(flat: FloatArray, config: TransformerConfig): Weights {
   return { wte: get("wte"), wpe: get("wpe"), blocks, lnfw: get("lnf.weight"), lnfb: get("lnf.bias") };
 }
 
-/** Activations kept from forward for backward, for B·T ≤ capacity positions. */
+/** Offsets of what forward keeps for backward, per layer. */
 interface LayerActs {
-  ln1: FloatArray; ln1Mean: FloatArray; ln1Rstd: FloatArray; qkv: FloatArray; atty: FloatArray; att: FloatArray;
-  residual2: FloatArray; ln2: FloatArray; ln2Mean: FloatArray; ln2Rstd: FloatArray; fch: FloatArray; fchGelu: FloatArray; residual3: FloatArray;
+  ln1: number; ln1Mean: number; ln1Rstd: number; qkv: number; atty: number; att: number;
+  residual2: number; ln2: number; ln2Mean: number; ln2Rstd: number; fch: number; fchTanh: number; fchGelu: number; residual3: number;
+}
+
+interface Activations {
+  capacity: number;
+  encoded: number;
+  layers: LayerActs[];
+  lnf: number;
+  lnfMean: number;
+  lnfRstd: number;
+  logits: number;
+  // backward scratch
+  dresidual: number;
+  dbtc: number;
+  dqkv: number;
+  dh1: number;
+  dh2: number;
+  datt: number;
+  dlogits: number;
 }
 
 export interface TransformerOptions {
   seed?: Seed;
-  /** storage precision; Float64 is for gradient checks */
-  float64?: boolean;
+  /** where the numbers live and which kernels multiply them (default: wasm when available) */
+  space?: SpaceKind;
+}
+
+/** Per-sequence state for incremental decoding: keys and values of every layer, and step scratch (offsets). */
+export interface KVCache {
+  readonly batch: number;
+  /** positions filled so far */
+  length: number;
+  readonly keys: number[];
+  readonly values: number[];
+  readonly x: number;
+  readonly ln: number;
+  readonly qkv: number;
+  readonly y: number;
+  readonly tmp: number;
+  readonly h: number;
+  readonly stats: number;
+  readonly logits: number;
 }
 
 const LN_EPS = 1e-5;
@@ -122,59 +161,65 @@ export class Transformer {
   readonly config: TransformerConfig;
   readonly layout: ParameterEntry[];
   readonly numParameters: number;
-  /** every parameter, one flat array (see `layout`) */
-  readonly params: FloatArray;
-  /** gradients, same layout; backward adds into it, `zeroGrad` clears it */
-  readonly grads: FloatArray;
+  readonly space: Space;
+  /** offset of the parameter block (then the gradient block) in the space */
+  private readonly paramsAt: number;
+  private readonly gradsAt: number;
   private readonly w: Weights;
   private readonly g: Weights;
-  private readonly float64: boolean;
-  private capacity = 0;
+  private acts: Activations | null = null;
+  private cache: KVCache | null = null;
   private B = 0;
   private T = 0;
   private tokens = new Int32Array(0);
-  private encoded!: FloatArray;
-  private acts: LayerActs[] = [];
-  private lnf!: FloatArray;
-  private lnfMean!: FloatArray;
-  private lnfRstd!: FloatArray;
-  /** logits, B × T × V, of the last forward */
-  logits!: FloatArray;
-  /** log-sum-exp of each position's logits */
-  private lse!: Float64Array;
-  // backward scratch
-  private dresidual!: FloatArray;
-  private dbtc!: FloatArray;
-  private dqkv!: FloatArray;
-  private dh1!: FloatArray;
-  private dh2!: FloatArray;
-  private datt!: FloatArray;
-  private dlogits!: FloatArray;
+  private lse = new Float64Array(0);
+  private scores: Float64Array;
+  private viewsOf: FloatArray | null = null;
+  private paramsView!: FloatArray;
+  private gradsView!: FloatArray;
 
   constructor(config: TransformerConfig, options: TransformerOptions = {}) {
     checkTransformerConfig(config);
     this.config = { ...config };
-    this.float64 = options.float64 ?? false;
+    this.space = createSpace(options.space);
     this.layout = parameterLayout(config);
     const last = this.layout[this.layout.length - 1]!;
     this.numParameters = last.offset + last.length;
-    this.params = this.alloc(this.numParameters);
-    this.grads = this.alloc(this.numParameters);
-    this.w = viewsOf(this.params, config);
-    this.g = viewsOf(this.grads, config);
+    this.paramsAt = this.space.alloc(this.numParameters);
+    this.gradsAt = this.space.alloc(this.numParameters);
+    this.w = offsetsOf(this.paramsAt, this.layout, config.layers);
+    this.g = offsetsOf(this.gradsAt, this.layout, config.layers);
+    this.scores = new Float64Array(config.contextLength);
     this.initialize(options.seed ?? 0);
   }
 
-  private alloc(n: number): FloatArray {
-    return this.float64 ? new Float64Array(n) : new Float32Array(n);
+  private refreshViews(): void {
+    const M = this.space.array;
+    if (this.viewsOf === M) return;
+    this.paramsView = M.subarray(this.paramsAt, this.paramsAt + this.numParameters);
+    this.gradsView = M.subarray(this.gradsAt, this.gradsAt + this.numParameters);
+    this.viewsOf = M;
+  }
+
+  /** every parameter, one flat array in `layout` order (a view: valid until the model allocates more) */
+  get params(): FloatArray {
+    this.refreshViews();
+    return this.paramsView;
+  }
+
+  /** gradients, same layout; backward adds into it, `zeroGrad` clears it */
+  get grads(): FloatArray {
+    this.refreshViews();
+    return this.gradsView;
   }
 
   /** GPT-2's init: N(0, 0.02) for matrices and embeddings, 0.02/√(2·layers) for the two residual projections, LayerNorm 1/0, biases 0. */
   initialize(seed: Seed): void {
     const random = new Random(seed);
     const residualStd = 0.02 / Math.sqrt(2 * this.config.layers);
+    const params = this.params;
     for (const e of this.layout) {
-      const view = this.params.subarray(e.offset, e.offset + e.length);
+      const view = params.subarray(e.offset, e.offset + e.length);
       if (e.shape.length >= 2) {
         const std = e.name.endsWith("attn.proj.weight") || e.name.endsWith("mlp.proj.weight") ? residualStd : 0.02;
         for (let i = 0; i < view.length; i++) view[i] = random.normal() * std;
@@ -186,91 +231,103 @@ export class Transformer {
     this.grads.fill(0);
   }
 
-  private ensureCapacity(B: number, T: number): void {
-    const { vocabSize: V, dModel: C, heads: NH, mlpHidden: H, layers } = this.config;
-    const BT = B * T;
-    if (BT > this.capacity) {
-      const cap = BT;
-      // attention maps need B·NH·T·T ≤ cap·NH·contextLength
-      const attSize = cap * NH * this.config.contextLength;
-      this.encoded = this.alloc(cap * C);
-      this.acts = [];
-      for (let l = 0; l < layers; l++) {
-        this.acts.push({
-          ln1: this.alloc(cap * C), ln1Mean: this.alloc(cap), ln1Rstd: this.alloc(cap), qkv: this.alloc(cap * 3 * C), atty: this.alloc(cap * C),
-          att: this.alloc(attSize), residual2: this.alloc(cap * C), ln2: this.alloc(cap * C), ln2Mean: this.alloc(cap), ln2Rstd: this.alloc(cap),
-          fch: this.alloc(cap * H), fchGelu: this.alloc(cap * H), residual3: this.alloc(cap * C),
-        });
-      }
-      this.lnf = this.alloc(cap * C);
-      this.lnfMean = this.alloc(cap);
-      this.lnfRstd = this.alloc(cap);
-      this.logits = this.alloc(cap * V);
-      this.lse = new Float64Array(cap);
-      this.dresidual = this.alloc(cap * C);
-      this.dbtc = this.alloc(cap * C);
-      this.dqkv = this.alloc(cap * 3 * C);
-      this.dh1 = this.alloc(cap * H);
-      this.dh2 = this.alloc(cap * H);
-      this.datt = this.alloc(attSize);
-      this.dlogits = this.alloc(cap * V);
-      this.tokens = new Int32Array(cap);
-      this.capacity = cap;
+  private activations(BT: number): Activations {
+    if (this.acts && this.acts.capacity >= BT) return this.acts;
+    const { vocabSize: V, dModel: C, heads: NH, mlpHidden: H, layers, contextLength } = this.config;
+    const s = this.space;
+    // attention maps need B·NH·T·T ≤ BT·NH·contextLength
+    const attSize = BT * NH * contextLength;
+    const layerActs: LayerActs[] = [];
+    for (let l = 0; l < layers; l++) {
+      layerActs.push({
+        ln1: s.alloc(BT * C), ln1Mean: s.alloc(BT), ln1Rstd: s.alloc(BT), qkv: s.alloc(BT * 3 * C), atty: s.alloc(BT * C),
+        att: s.alloc(attSize), residual2: s.alloc(BT * C), ln2: s.alloc(BT * C), ln2Mean: s.alloc(BT), ln2Rstd: s.alloc(BT),
+        fch: s.alloc(BT * H), fchTanh: s.alloc(BT * H), fchGelu: s.alloc(BT * H), residual3: s.alloc(BT * C),
+      });
     }
+    this.acts = {
+      capacity: BT,
+      encoded: s.alloc(BT * C),
+      layers: layerActs,
+      lnf: s.alloc(BT * C),
+      lnfMean: s.alloc(BT),
+      lnfRstd: s.alloc(BT),
+      logits: s.alloc(BT * V),
+      dresidual: s.alloc(BT * C),
+      dbtc: s.alloc(BT * C),
+      dqkv: s.alloc(BT * 3 * C),
+      dh1: s.alloc(BT * H),
+      dh2: s.alloc(BT * H),
+      datt: s.alloc(attSize),
+      dlogits: s.alloc(BT * V),
+    };
+    this.tokens = new Int32Array(BT);
+    this.lse = new Float64Array(BT);
+    return this.acts;
   }
 
-  /** Runs B sequences of T tokens (row-major); fills `logits` (B × T × V) and keeps what backward needs. */
+  /** The logits (B × T × V) of the last forward (a view: valid until the model allocates more). */
+  get logits(): FloatArray {
+    const V = this.config.vocabSize;
+    const at = this.acts?.logits ?? 0;
+    return this.space.array.subarray(at, at + this.B * this.T * V);
+  }
+
+  /** Runs B sequences of T tokens (row-major); returns the logits (B × T × V) and keeps what backward needs. */
   forward(tokens: ArrayLike<number>, B: number, T: number): FloatArray {
     const { vocabSize: V, contextLength, dModel: C, heads: NH, mlpHidden: H } = this.config;
     if (T > contextLength) throw new RangeError(`sequence of ${T} tokens is longer than the model's context ${contextLength}`);
     if (tokens.length < B * T) throw new RangeError(`forward: ${tokens.length} tokens given for B ${B} × T ${T}`);
-    this.ensureCapacity(B, T);
+    const BT = B * T;
+    const a = this.activations(BT);
     this.B = B;
     this.T = T;
-    const BT = B * T;
     for (let i = 0; i < BT; i++) {
       const tok = tokens[i]!;
-      if (!(tok >= 0 && tok < V)) throw new RangeError(`token ${tok} at position ${i} is outside the vocabulary 0..${V - 1}`);
+      if (!(Number.isInteger(tok) && tok >= 0 && tok < V)) throw new RangeError(`token ${tok} at position ${i} is outside the vocabulary 0..${V - 1}`);
       this.tokens[i] = tok;
     }
+    const M = this.space.array;
+    const ops = this.space.ops;
     const { wte, wpe, blocks } = this.w;
-    // token + position embedding
     for (let b = 0; b < B; b++)
       for (let t = 0; t < T; t++) {
-        const o = (b * T + t) * C;
-        const te = this.tokens[b * T + t]! * C;
-        const pe = t * C;
-        for (let i = 0; i < C; i++) this.encoded[o + i] = wte[te + i]! + wpe[pe + i]!;
+        const o = a.encoded + (b * T + t) * C;
+        const te = wte + this.tokens[b * T + t]! * C;
+        const pe = wpe + t * C;
+        for (let i = 0; i < C; i++) M[o + i] = M[te + i]! + M[pe + i]!;
       }
-    let residual = this.encoded;
+    let residual = a.encoded;
     for (let l = 0; l < blocks.length; l++) {
       const p = blocks[l]!;
-      const a = this.acts[l]!;
-      layerNormForward(a.ln1, a.ln1Mean, a.ln1Rstd, residual, p.ln1w, p.ln1b, BT, C);
-      matmulForward(a.qkv, a.ln1, p.qkvw, p.qkvb, BT, C, 3 * C);
-      attentionForward(a.atty, a.att, a.qkv, B, T, C, NH);
-      matmulForward(a.residual2, a.atty, p.projw, p.projb, BT, C, C);
-      addInPlace(a.residual2, residual, BT * C);
-      layerNormForward(a.ln2, a.ln2Mean, a.ln2Rstd, a.residual2, p.ln2w, p.ln2b, BT, C);
-      matmulForward(a.fch, a.ln2, p.fcw, p.fcb, BT, C, H);
-      geluForward(a.fchGelu, a.fch, BT * H);
-      matmulForward(a.residual3, a.fchGelu, p.fcprojw, p.fcprojb, BT, H, C);
-      addInPlace(a.residual3, a.residual2, BT * C);
-      residual = a.residual3;
+      const x = a.layers[l]!;
+      layerNormForward(M, x.ln1, x.ln1Mean, x.ln1Rstd, residual, p.ln1w, p.ln1b, BT, C);
+      ops.linearForward(BT, C, 3 * C, x.ln1, p.qkvw, p.qkvb, x.qkv);
+      attentionForward(M, x.atty, x.att, x.qkv, B, T, C, NH);
+      ops.linearForward(BT, C, C, x.atty, p.projw, p.projb, x.residual2);
+      addInPlace(M, x.residual2, residual, BT * C);
+      layerNormForward(M, x.ln2, x.ln2Mean, x.ln2Rstd, x.residual2, p.ln2w, p.ln2b, BT, C);
+      ops.linearForward(BT, C, H, x.ln2, p.fcw, p.fcb, x.fch);
+      geluForward(M, x.fchGelu, x.fchTanh, x.fch, BT * H);
+      ops.linearForward(BT, H, C, x.fchGelu, p.fcprojw, p.fcprojb, x.residual3);
+      addInPlace(M, x.residual3, x.residual2, BT * C);
+      residual = x.residual3;
     }
-    layerNormForward(this.lnf, this.lnfMean, this.lnfRstd, residual, this.w.lnfw, this.w.lnfb, BT, C);
-    matmulForward(this.logits, this.lnf, wte, null, BT, C, V);
-    for (let i = 0; i < BT; i++) this.lse[i] = logSumExp(this.logits, i * V, V);
+    layerNormForward(M, a.lnf, a.lnfMean, a.lnfRstd, residual, this.w.lnfw, this.w.lnfb, BT, C);
+    // tied LM head: logits = lnf · wteᵀ
+    ops.matmulNT(BT, C, V, a.lnf, wte, a.logits, false);
+    for (let i = 0; i < BT; i++) this.lse[i] = logSumExp(M, a.logits + i * V, V);
     return this.logits;
   }
 
-  /** log p(targets[i]) at each of the last forward's B·T positions, into `out` (targets outside the vocabulary give NaN-free 0). */
+  /** log p(targets[i]) at each of the last forward's B·T positions, into `out` (targets outside the vocabulary give 0). */
   tokenLogProbs(targets: ArrayLike<number>, out: Float64Array): Float64Array {
     const V = this.config.vocabSize;
-    const BT = this.B * this.T;
-    for (let i = 0; i < BT; i++) {
+    const M = this.space.array;
+    const logits = this.acts!.logits;
+    for (let i = 0; i < this.B * this.T; i++) {
       const y = targets[i]!;
-      out[i] = y >= 0 && y < V ? this.logits[i * V + y]! - this.lse[i]! : 0;
+      out[i] = y >= 0 && y < V ? M[logits + i * V + y]! - this.lse[i]! : 0;
     }
     return out;
   }
@@ -278,10 +335,12 @@ export class Transformer {
   /** Entropy (nats) of the next-token distribution at position i of the last forward. */
   entropyAt(i: number): number {
     const V = this.config.vocabSize;
+    const M = this.space.array;
+    const at = this.acts!.logits + i * V;
     const lse = this.lse[i]!;
     let h = 0;
     for (let v = 0; v < V; v++) {
-      const logp = this.logits[i * V + v]! - lse;
+      const logp = M[at + v]! - lse;
       h -= Math.exp(logp) * logp;
     }
     return h;
@@ -296,376 +355,319 @@ export class Transformer {
     const B = this.B;
     const T = this.T;
     const BT = B * T;
+    const a = this.acts!;
+    const M = this.space.array;
+    const ops = this.space.ops;
     const { wte, blocks } = this.w;
     const g = this.g;
     // d log softmax(z)_y / dz_v = [v = y] − p_v
-    const dlogits = this.dlogits;
     for (let i = 0; i < BT; i++) {
       const gi = gradLogProb[i]!;
-      const o = i * V;
+      const o = a.dlogits + i * V;
       if (gi === 0) {
-        dlogits.fill(0, o, o + V);
+        M.fill(0, o, o + V);
         continue;
       }
       const lse = this.lse[i]!;
-      for (let v = 0; v < V; v++) dlogits[o + v] = -gi * Math.exp(this.logits[o + v]! - lse);
-      dlogits[o + targets[i]!] = dlogits[o + targets[i]!]! + gi;
+      const z = a.logits + i * V;
+      for (let v = 0; v < V; v++) M[o + v] = -gi * Math.exp(M[z + v]! - lse);
+      M[o + targets[i]!] = M[o + targets[i]!]! + gi;
     }
-    const dres = this.dresidual;
-    matmulBackward(this.dbtc, g.wte, null, dlogits, this.lnf, wte, BT, C, V);
-    const lastResidual = blocks.length > 0 ? this.acts[blocks.length - 1]!.residual3 : this.encoded;
-    dres.fill(0, 0, BT * C);
-    layerNormBackward(dres, g.lnfw, g.lnfb, this.dbtc, lastResidual, this.w.lnfw, this.lnfMean, this.lnfRstd, BT, C);
+    // LM head: dlnf = dlogits · wte; dwte += dlogitsᵀ · lnf
+    ops.linearForward(BT, V, C, a.dlogits, wte, -1, a.dbtc);
+    ops.matmulTN(V, BT, C, a.dlogits, a.lnf, g.wte, true);
+    const lastResidual = blocks.length > 0 ? a.layers[blocks.length - 1]!.residual3 : a.encoded;
+    const dres = a.dresidual;
+    M.fill(0, dres, dres + BT * C);
+    layerNormBackward(M, dres, g.lnfw, g.lnfb, a.dbtc, lastResidual, this.w.lnfw, a.lnfMean, a.lnfRstd, BT, C);
     for (let l = blocks.length - 1; l >= 0; l--) {
       const p = blocks[l]!;
       const gp = g.blocks[l]!;
-      const a = this.acts[l]!;
-      const residual = l === 0 ? this.encoded : this.acts[l - 1]!.residual3;
+      const x = a.layers[l]!;
+      const residual = l === 0 ? a.encoded : a.layers[l - 1]!.residual3;
       // residual3 = residual2 + mlp(ln2(residual2)); dres holds ∂/∂residual3 and becomes ∂/∂residual2
-      matmulBackward(this.dh1, gp.fcprojw, gp.fcprojb, dres, a.fchGelu, p.fcprojw, BT, H, C);
-      geluBackward(this.dh2, a.fch, this.dh1, BT * H);
-      matmulBackward(this.dbtc, gp.fcw, gp.fcb, this.dh2, a.ln2, p.fcw, BT, C, H);
-      layerNormBackward(dres, gp.ln2w, gp.ln2b, this.dbtc, a.residual2, p.ln2w, a.ln2Mean, a.ln2Rstd, BT, C);
-      // residual2 = residual + proj(attention(ln1(residual)))
-      matmulBackward(this.dbtc, gp.projw, gp.projb, dres, a.atty, p.projw, BT, C, C);
-      attentionBackward(this.dqkv, this.datt, this.dbtc, a.qkv, a.att, B, T, C, NH);
-      matmulBackward(this.dbtc, gp.qkvw, gp.qkvb, this.dqkv, a.ln1, p.qkvw, BT, C, 3 * C);
-      layerNormBackward(dres, gp.ln1w, gp.ln1b, this.dbtc, residual, p.ln1w, a.ln1Mean, a.ln1Rstd, BT, C);
+      this.linearBackward(a.dh1, gp.fcprojw, gp.fcprojb, dres, x.fchGelu, p.fcprojw, BT, H, C);
+      geluBackward(M, a.dh2, x.fch, x.fchTanh, a.dh1, BT * H);
+      this.linearBackward(a.dbtc, gp.fcw, gp.fcb, a.dh2, x.ln2, p.fcw, BT, C, H);
+      layerNormBackward(M, dres, gp.ln2w, gp.ln2b, a.dbtc, x.residual2, p.ln2w, x.ln2Mean, x.ln2Rstd, BT, C);
+      // residual2 = residual + proj(attention(ln1(residual))); dres becomes ∂/∂residual
+      this.linearBackward(a.dbtc, gp.projw, gp.projb, dres, x.atty, p.projw, BT, C, C);
+      attentionBackward(M, a.dqkv, a.datt, a.dbtc, x.qkv, x.att, B, T, C, NH);
+      this.linearBackward(a.dbtc, gp.qkvw, gp.qkvb, a.dqkv, x.ln1, p.qkvw, BT, C, 3 * C);
+      layerNormBackward(M, dres, gp.ln1w, gp.ln1b, a.dbtc, residual, p.ln1w, x.ln1Mean, x.ln1Rstd, BT, C);
     }
     for (let b = 0; b < B; b++)
       for (let t = 0; t < T; t++) {
-        const o = (b * T + t) * C;
-        const te = this.tokens[b * T + t]! * C;
-        const pe = t * C;
+        const o = dres + (b * T + t) * C;
+        const te = g.wte + this.tokens[b * T + t]! * C;
+        const pe = g.wpe + t * C;
         for (let i = 0; i < C; i++) {
-          const d = dres[o + i]!;
-          g.wte[te + i] = g.wte[te + i]! + d;
-          g.wpe[pe + i] = g.wpe[pe + i]! + d;
+          const d = M[o + i]!;
+          M[te + i] = M[te + i]! + d;
+          M[pe + i] = M[pe + i]! + d;
         }
       }
   }
 
-  /** A KV cache for incremental decoding of up to `batch` sequences. */
-  createCache(batch: number): KVCache {
-    const { layers, contextLength, dModel: C, mlpHidden: H, vocabSize: V, heads: NH } = this.config;
-    return {
-      batch,
-      length: 0,
-      keys: Array.from({ length: layers }, () => this.alloc(batch * contextLength * C)),
-      values: Array.from({ length: layers }, () => this.alloc(batch * contextLength * C)),
-      x: this.alloc(batch * C),
-      ln: this.alloc(batch * C),
-      qkv: this.alloc(batch * 3 * C),
-      y: this.alloc(batch * C),
-      tmp: this.alloc(batch * C),
-      h: this.alloc(batch * H),
-      scores: new Float64Array(contextLength * NH),
-      stats: this.alloc(2 * batch),
-      logits: this.alloc(batch * V),
-    };
+  /** y = x·W + b (W: C × OC): dx = dy·Wᵀ (overwritten), dW += xᵀ·dy, db += Σ dy. */
+  private linearBackward(dx: number, dW: number, db: number, dy: number, x: number, W: number, N: number, C: number, OC: number): void {
+    const ops = this.space.ops;
+    ops.matmulNT(N, OC, C, dy, W, dx, false);
+    ops.matmulTN(C, N, OC, x, dy, dW, true);
+    ops.columnSums(N, OC, dy, db, true);
+  }
+
+  /** The model's KV cache for up to `batch` sequences, emptied (one cache per model, grown on demand). */
+  cacheFor(batch: number): KVCache {
+    if (!this.cache || this.cache.batch < batch) {
+      const { layers, contextLength, dModel: C, mlpHidden: H, vocabSize: V } = this.config;
+      const s = this.space;
+      this.cache = {
+        batch,
+        length: 0,
+        keys: Array.from({ length: layers }, () => s.alloc(batch * contextLength * C)),
+        values: Array.from({ length: layers }, () => s.alloc(batch * contextLength * C)),
+        x: s.alloc(batch * C),
+        ln: s.alloc(batch * C),
+        qkv: s.alloc(batch * 3 * C),
+        y: s.alloc(batch * C),
+        tmp: s.alloc(batch * C),
+        h: s.alloc(batch * H),
+        stats: s.alloc(2 * batch),
+        logits: s.alloc(batch * V),
+      };
+    }
+    this.cache.length = 0;
+    return this.cache;
   }
 
   /**
    * Feeds one token per sequence at position `cache.length` (the same position for every row),
-   * appends their keys and values to the cache and returns the next-token logits (batch × V).
+   * appends their keys and values to the cache and returns the next-token logits (rows × V, a view).
    */
   step(cache: KVCache, tokens: ArrayLike<number>, rows = cache.batch): FloatArray {
     const { vocabSize: V, contextLength, dModel: C, heads: NH, mlpHidden: H } = this.config;
     const pos = cache.length;
     if (pos >= contextLength) throw new RangeError(`the sequence reached the model's context ${contextLength}`);
     if (rows > cache.batch) throw new RangeError(`step: ${rows} rows for a cache of ${cache.batch}`);
+    const M = this.space.array;
+    const ops = this.space.ops;
     const { wte, wpe, blocks } = this.w;
-    const { x, ln, qkv, y, tmp, h, stats } = cache;
-    const mean = stats.subarray(0, rows);
-    const rstd = stats.subarray(cache.batch, cache.batch + rows);
+    const { x, ln, qkv, y, tmp, h } = cache;
+    const mean = cache.stats;
+    const rstd = cache.stats + cache.batch;
     for (let r = 0; r < rows; r++) {
       const tok = tokens[r]!;
-      if (!(tok >= 0 && tok < V)) throw new RangeError(`token ${tok} of row ${r} is outside the vocabulary 0..${V - 1}`);
-      for (let i = 0; i < C; i++) x[r * C + i] = wte[tok * C + i]! + wpe[pos * C + i]!;
+      if (!(Number.isInteger(tok) && tok >= 0 && tok < V)) throw new RangeError(`token ${tok} of row ${r} is outside the vocabulary 0..${V - 1}`);
+      for (let i = 0; i < C; i++) M[x + r * C + i] = M[wte + tok * C + i]! + M[wpe + pos * C + i]!;
     }
     const hs = C / NH;
     const scale = 1 / Math.sqrt(hs);
+    const scores = this.scores;
     for (let l = 0; l < blocks.length; l++) {
       const p = blocks[l]!;
       const K = cache.keys[l]!;
       const Vc = cache.values[l]!;
-      layerNormForward(ln, mean, rstd, x, p.ln1w, p.ln1b, rows, C);
-      matmulForward(qkv, ln, p.qkvw, p.qkvb, rows, C, 3 * C);
+      layerNormForward(M, ln, mean, rstd, x, p.ln1w, p.ln1b, rows, C);
+      ops.linearForward(rows, C, 3 * C, ln, p.qkvw, p.qkvb, qkv);
       for (let r = 0; r < rows; r++) {
         const base = (r * contextLength + pos) * C;
+        const q0 = qkv + r * 3 * C;
         for (let i = 0; i < C; i++) {
-          K[base + i] = qkv[r * 3 * C + C + i]!;
-          Vc[base + i] = qkv[r * 3 * C + 2 * C + i]!;
+          M[K + base + i] = M[q0 + C + i]!;
+          M[Vc + base + i] = M[q0 + 2 * C + i]!;
         }
         for (let head = 0; head < NH; head++) {
-          const q = r * 3 * C + head * hs;
+          const q = q0 + head * hs;
           let max = -Infinity;
           for (let t2 = 0; t2 <= pos; t2++) {
-            const k = (r * contextLength + t2) * C + head * hs;
+            const k = K + (r * contextLength + t2) * C + head * hs;
             let s = 0;
-            for (let i = 0; i < hs; i++) s += qkv[q + i]! * K[k + i]!;
+            for (let i = 0; i < hs; i++) s += M[q + i]! * M[k + i]!;
             s *= scale;
-            cache.scores[t2] = s;
+            scores[t2] = s;
             if (s > max) max = s;
           }
           let sum = 0;
           for (let t2 = 0; t2 <= pos; t2++) {
-            const e = Math.exp(cache.scores[t2]! - max);
-            cache.scores[t2] = e;
+            const e = Math.exp(scores[t2]! - max);
+            scores[t2] = e;
             sum += e;
           }
-          const yo = r * C + head * hs;
-          for (let i = 0; i < hs; i++) y[yo + i] = 0;
+          const yo = y + r * C + head * hs;
+          for (let i = 0; i < hs; i++) M[yo + i] = 0;
           for (let t2 = 0; t2 <= pos; t2++) {
-            const wgt = cache.scores[t2]! / sum;
-            const v = (r * contextLength + t2) * C + head * hs;
-            for (let i = 0; i < hs; i++) y[yo + i] = y[yo + i]! + wgt * Vc[v + i]!;
+            const wgt = scores[t2]! / sum;
+            const v = Vc + (r * contextLength + t2) * C + head * hs;
+            for (let i = 0; i < hs; i++) M[yo + i] = M[yo + i]! + wgt * M[v + i]!;
           }
         }
       }
-      matmulForward(tmp, y, p.projw, p.projb, rows, C, C);
-      addInPlace(x, tmp, rows * C);
-      layerNormForward(ln, mean, rstd, x, p.ln2w, p.ln2b, rows, C);
-      matmulForward(h, ln, p.fcw, p.fcb, rows, C, H);
-      geluForward(h, h, rows * H);
-      matmulForward(tmp, h, p.fcprojw, p.fcprojb, rows, H, C);
-      addInPlace(x, tmp, rows * C);
+      ops.linearForward(rows, C, C, y, p.projw, p.projb, tmp);
+      addInPlace(M, x, tmp, rows * C);
+      layerNormForward(M, ln, mean, rstd, x, p.ln2w, p.ln2b, rows, C);
+      ops.linearForward(rows, C, H, ln, p.fcw, p.fcb, h);
+      geluForward(M, h, -1, h, rows * H);
+      ops.linearForward(rows, H, C, h, p.fcprojw, p.fcprojb, tmp);
+      addInPlace(M, x, tmp, rows * C);
     }
-    layerNormForward(ln, mean, rstd, x, this.w.lnfw, this.w.lnfb, rows, C);
-    matmulForward(cache.logits, ln, wte, null, rows, C, V);
+    layerNormForward(M, ln, mean, rstd, x, this.w.lnfw, this.w.lnfb, rows, C);
+    ops.matmulNT(rows, C, V, ln, wte, cache.logits, false);
     cache.length = pos + 1;
-    return cache.logits;
+    return M.subarray(cache.logits, cache.logits + rows * V);
   }
 }
 
-export interface KVCache {
-  readonly batch: number;
-  /** positions filled so far */
-  length: number;
-  readonly keys: FloatArray[];
-  readonly values: FloatArray[];
-  readonly x: FloatArray;
-  readonly ln: FloatArray;
-  readonly qkv: FloatArray;
-  readonly y: FloatArray;
-  readonly tmp: FloatArray;
-  readonly h: FloatArray;
-  readonly scores: Float64Array;
-  readonly stats: FloatArray;
-  readonly logits: FloatArray;
-}
-
-function logSumExp(x: FloatArray, offset: number, n: number): number {
+function logSumExp(M: FloatArray, offset: number, n: number): number {
   let max = -Infinity;
-  for (let i = 0; i < n; i++) if (x[offset + i]! > max) max = x[offset + i]!;
+  for (let i = 0; i < n; i++) if (M[offset + i]! > max) max = M[offset + i]!;
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += Math.exp(x[offset + i]! - max);
+  for (let i = 0; i < n; i++) sum += Math.exp(M[offset + i]! - max);
   return max + Math.log(sum);
 }
 
-function addInPlace(out: FloatArray, x: FloatArray, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = out[i]! + x[i]!;
+function addInPlace(M: FloatArray, out: number, x: number, n: number): void {
+  for (let i = 0; i < n; i++) M[out + i] = M[out + i]! + M[x + i]!;
 }
 
-function layerNormForward(out: FloatArray, mean: FloatArray, rstd: FloatArray, inp: FloatArray, weight: FloatArray, bias: FloatArray, N: number, C: number): void {
+function layerNormForward(M: FloatArray, out: number, mean: number, rstd: number, inp: number, weight: number, bias: number, N: number, C: number): void {
   for (let n = 0; n < N; n++) {
-    const o = n * C;
+    const o = inp + n * C;
     let m = 0;
-    for (let i = 0; i < C; i++) m += inp[o + i]!;
+    for (let i = 0; i < C; i++) m += M[o + i]!;
     m /= C;
     let v = 0;
     for (let i = 0; i < C; i++) {
-      const d = inp[o + i]! - m;
+      const d = M[o + i]! - m;
       v += d * d;
     }
     v /= C;
     const s = 1 / Math.sqrt(v + LN_EPS);
-    for (let i = 0; i < C; i++) out[o + i] = (inp[o + i]! - m) * s * weight[i]! + bias[i]!;
-    mean[n] = m;
-    rstd[n] = s;
+    const y = out + n * C;
+    for (let i = 0; i < C; i++) M[y + i] = (M[o + i]! - m) * s * M[weight + i]! + M[bias + i]!;
+    M[mean + n] = m;
+    M[rstd + n] = s;
   }
 }
 
 /** Adds ∂/∂inp into dinp (the residual stream's gradient) and the gain/bias gradients into dweight/dbias. */
-function layerNormBackward(dinp: FloatArray, dweight: FloatArray, dbias: FloatArray, dout: FloatArray, inp: FloatArray, weight: FloatArray, mean: FloatArray, rstd: FloatArray, N: number, C: number): void {
+function layerNormBackward(M: FloatArray, dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, mean: number, rstd: number, N: number, C: number): void {
   for (let n = 0; n < N; n++) {
     const o = n * C;
-    const m = mean[n]!;
-    const s = rstd[n]!;
+    const m = M[mean + n]!;
+    const s = M[rstd + n]!;
     let dnormMean = 0;
     let dnormNormMean = 0;
     for (let i = 0; i < C; i++) {
-      const norm = (inp[o + i]! - m) * s;
-      const dnorm = weight[i]! * dout[o + i]!;
+      const norm = (M[inp + o + i]! - m) * s;
+      const dnorm = M[weight + i]! * M[dout + o + i]!;
       dnormMean += dnorm;
       dnormNormMean += dnorm * norm;
     }
     dnormMean /= C;
     dnormNormMean /= C;
     for (let i = 0; i < C; i++) {
-      const norm = (inp[o + i]! - m) * s;
-      const dnorm = weight[i]! * dout[o + i]!;
-      dbias[i] = dbias[i]! + dout[o + i]!;
-      dweight[i] = dweight[i]! + norm * dout[o + i]!;
-      dinp[o + i] = dinp[o + i]! + (dnorm - dnormMean - norm * dnormNormMean) * s;
-    }
-  }
-}
-
-/** out[n, o] = bias[o] + Σ_i inp[n, i] · weight[o, i]  (weight is OC × C, as torch's Linear) */
-export function matmulForward(out: FloatArray, inp: FloatArray, weight: FloatArray, bias: FloatArray | null, N: number, C: number, OC: number): void {
-  for (let n = 0; n < N; n++) {
-    const io = n * C;
-    const oo = n * OC;
-    let o = 0;
-    // four output columns per pass: each input value is loaded once for four weights
-    for (; o + 4 <= OC; o += 4) {
-      const w0 = o * C;
-      const w1 = w0 + C;
-      const w2 = w1 + C;
-      const w3 = w2 + C;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let i = 0; i < C; i++) {
-        const x = inp[io + i]!;
-        s0 += x * weight[w0 + i]!;
-        s1 += x * weight[w1 + i]!;
-        s2 += x * weight[w2 + i]!;
-        s3 += x * weight[w3 + i]!;
-      }
-      if (bias) {
-        s0 += bias[o]!;
-        s1 += bias[o + 1]!;
-        s2 += bias[o + 2]!;
-        s3 += bias[o + 3]!;
-      }
-      out[oo + o] = s0;
-      out[oo + o + 1] = s1;
-      out[oo + o + 2] = s2;
-      out[oo + o + 3] = s3;
-    }
-    for (; o < OC; o++) {
-      const wo = o * C;
-      let s = bias ? bias[o]! : 0;
-      for (let i = 0; i < C; i++) s += inp[io + i]! * weight[wo + i]!;
-      out[oo + o] = s;
-    }
-  }
-}
-
-/** dinp = dout · weight (overwritten); dweight += doutᵀ · inp; dbias += Σ_n dout */
-export function matmulBackward(dinp: FloatArray, dweight: FloatArray, dbias: FloatArray | null, dout: FloatArray, inp: FloatArray, weight: FloatArray, N: number, C: number, OC: number): void {
-  dinp.fill(0, 0, N * C);
-  for (let n = 0; n < N; n++) {
-    const io = n * C;
-    const oo = n * OC;
-    for (let o = 0; o < OC; o++) {
-      const d = dout[oo + o]!;
-      if (d === 0) continue;
-      const wo = o * C;
-      for (let i = 0; i < C; i++) {
-        dinp[io + i] = dinp[io + i]! + d * weight[wo + i]!;
-        dweight[wo + i] = dweight[wo + i]! + d * inp[io + i]!;
-      }
-      if (dbias) dbias[o] = dbias[o]! + d;
+      const d = M[dout + o + i]!;
+      const norm = (M[inp + o + i]! - m) * s;
+      const dnorm = M[weight + i]! * d;
+      M[dbias + i] = M[dbias + i]! + d;
+      M[dweight + i] = M[dweight + i]! + norm * d;
+      M[dinp + o + i] = M[dinp + o + i]! + (dnorm - dnormMean - norm * dnormNormMean) * s;
     }
   }
 }
 
 /** Causal self-attention over qkv (B, T, 3C: q | k | v, head h at columns h·hs…); att keeps the softmax (B, NH, T, T). */
-function attentionForward(out: FloatArray, att: FloatArray, qkv: FloatArray, B: number, T: number, C: number, NH: number): void {
+function attentionForward(M: FloatArray, out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number): void {
   const hs = C / NH;
   const scale = 1 / Math.sqrt(hs);
   const C3 = 3 * C;
   for (let b = 0; b < B; b++)
     for (let t = 0; t < T; t++)
       for (let h = 0; h < NH; h++) {
-        const q = (b * T + t) * C3 + h * hs;
-        const a = ((b * NH + h) * T + t) * T;
+        const q = qkv + (b * T + t) * C3 + h * hs;
+        const a = att + ((b * NH + h) * T + t) * T;
         let max = -Infinity;
         for (let t2 = 0; t2 <= t; t2++) {
-          const k = (b * T + t2) * C3 + C + h * hs;
+          const k = qkv + (b * T + t2) * C3 + C + h * hs;
           let s = 0;
-          for (let i = 0; i < hs; i++) s += qkv[q + i]! * qkv[k + i]!;
+          for (let i = 0; i < hs; i++) s += M[q + i]! * M[k + i]!;
           s *= scale;
-          att[a + t2] = s;
+          M[a + t2] = s;
           if (s > max) max = s;
         }
         let sum = 0;
         for (let t2 = 0; t2 <= t; t2++) {
-          const e = Math.exp(att[a + t2]! - max);
-          att[a + t2] = e;
+          const e = Math.exp(M[a + t2]! - max);
+          M[a + t2] = e;
           sum += e;
         }
         const inv = 1 / sum;
-        for (let t2 = 0; t2 <= t; t2++) att[a + t2] = att[a + t2]! * inv;
-        for (let t2 = t + 1; t2 < T; t2++) att[a + t2] = 0;
-        const o = (b * T + t) * C + h * hs;
-        for (let i = 0; i < hs; i++) out[o + i] = 0;
+        for (let t2 = 0; t2 <= t; t2++) M[a + t2] = M[a + t2]! * inv;
+        for (let t2 = t + 1; t2 < T; t2++) M[a + t2] = 0;
+        const o = out + (b * T + t) * C + h * hs;
+        for (let i = 0; i < hs; i++) M[o + i] = 0;
         for (let t2 = 0; t2 <= t; t2++) {
-          const v = (b * T + t2) * C3 + 2 * C + h * hs;
-          const w = att[a + t2]!;
-          for (let i = 0; i < hs; i++) out[o + i] = out[o + i]! + w * qkv[v + i]!;
+          const v = qkv + (b * T + t2) * C3 + 2 * C + h * hs;
+          const w = M[a + t2]!;
+          for (let i = 0; i < hs; i++) M[o + i] = M[o + i]! + w * M[v + i]!;
         }
       }
 }
 
 /** dqkv (overwritten) from dout; datt is scratch of the size of att. */
-function attentionBackward(dqkv: FloatArray, datt: FloatArray, dout: FloatArray, qkv: FloatArray, att: FloatArray, B: number, T: number, C: number, NH: number): void {
+function attentionBackward(M: FloatArray, dqkv: number, datt: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number): void {
   const hs = C / NH;
   const scale = 1 / Math.sqrt(hs);
   const C3 = 3 * C;
-  dqkv.fill(0, 0, B * T * C3);
+  M.fill(0, dqkv, dqkv + B * T * C3);
   for (let b = 0; b < B; b++)
     for (let t = 0; t < T; t++)
       for (let h = 0; h < NH; h++) {
         const a = ((b * NH + h) * T + t) * T;
-        const o = (b * T + t) * C + h * hs;
+        const o = dout + (b * T + t) * C + h * hs;
         const q = (b * T + t) * C3 + h * hs;
         // through the weighted sum of values
         for (let t2 = 0; t2 <= t; t2++) {
           const v = (b * T + t2) * C3 + 2 * C + h * hs;
-          const w = att[a + t2]!;
+          const w = M[att + a + t2]!;
           let d = 0;
           for (let i = 0; i < hs; i++) {
-            d += qkv[v + i]! * dout[o + i]!;
-            dqkv[v + i] = dqkv[v + i]! + w * dout[o + i]!;
+            d += M[qkv + v + i]! * M[o + i]!;
+            M[dqkv + v + i] = M[dqkv + v + i]! + w * M[o + i]!;
           }
-          datt[a + t2] = d;
+          M[datt + a + t2] = d;
         }
         // through the softmax: dpre = att ⊙ (datt − Σ att·datt)
         let dot = 0;
-        for (let t2 = 0; t2 <= t; t2++) dot += att[a + t2]! * datt[a + t2]!;
+        for (let t2 = 0; t2 <= t; t2++) dot += M[att + a + t2]! * M[datt + a + t2]!;
         for (let t2 = 0; t2 <= t; t2++) {
-          const dpre = att[a + t2]! * (datt[a + t2]! - dot) * scale;
+          const dpre = M[att + a + t2]! * (M[datt + a + t2]! - dot) * scale;
           const k = (b * T + t2) * C3 + C + h * hs;
           for (let i = 0; i < hs; i++) {
-            dqkv[q + i] = dqkv[q + i]! + qkv[k + i]! * dpre;
-            dqkv[k + i] = dqkv[k + i]! + qkv[q + i]! * dpre;
+            M[dqkv + q + i] = M[dqkv + q + i]! + M[qkv + k + i]! * dpre;
+            M[dqkv + k + i] = M[dqkv + k + i]! + M[qkv + q + i]! * dpre;
           }
         }
       }
 }
 
-/** GPT-2's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) */
-function geluForward(out: FloatArray, inp: FloatArray, n: number): void {
+/** GPT-2's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); the tanh is kept for backward (tanhOut ≥ 0) */
+function geluForward(M: FloatArray, out: number, tanhOut: number, inp: number, n: number): void {
   for (let i = 0; i < n; i++) {
-    const x = inp[i]!;
-    out[i] = 0.5 * x * (1 + Math.tanh(GELU_SCALE * (x + 0.044715 * x * x * x)));
+    const x = M[inp + i]!;
+    const th = Math.tanh(GELU_SCALE * (x + 0.044715 * x * x * x));
+    if (tanhOut >= 0) M[tanhOut + i] = th;
+    M[out + i] = 0.5 * x * (1 + th);
   }
 }
 
-function geluBackward(dinp: FloatArray, inp: FloatArray, dout: FloatArray, n: number): void {
+/** d gelu/dx = 0.5·(1 + tanh) + 0.5·x·(1 − tanh²)·√(2/π)·(1 + 3·0.044715·x²) */
+function geluBackward(M: FloatArray, dinp: number, inp: number, tanhOf: number, dout: number, n: number): void {
   for (let i = 0; i < n; i++) {
-    const x = inp[i]!;
-    const cube = 0.044715 * x * x * x;
-    const tanhArg = GELU_SCALE * (x + cube);
-    const tanhOut = Math.tanh(tanhArg);
-    const coshOut = Math.cosh(tanhArg);
-    const sech2 = 1 / (coshOut * coshOut);
-    const grad = 0.5 * (1 + tanhOut) + x * 0.5 * sech2 * GELU_SCALE * (1 + 3 * 0.044715 * x * x);
-    dinp[i] = grad * dout[i]!;
+    const x = M[inp + i]!;
+    const th = M[tanhOf + i]!;
+    const grad = 0.5 * (1 + th) + x * 0.5 * (1 - th * th) * GELU_SCALE * (1 + 3 * 0.044715 * x * x);
+    M[dinp + i] = grad * M[dout + i]!;
   }
 }
