@@ -66,7 +66,7 @@ for (const id of values.envs!.split(",")) {
         cells.push("-");
         continue;
       }
-      const vec = t === 1 ? makeVec(id, { numEnvs: n }) : await makeThreadedVec(id, { numEnvs: n, threads: t });
+      const vec = t === 1 ? makeVec(id, { numEnvs: n, vectorizationMode: "kernel" }) : await makeThreadedVec(id, { numEnvs: n, threads: t });
       cells.push(format(measure(vec)));
       vec.close();
     }

@@ -1,7 +1,7 @@
 /** The single-env API: make(), reset/step ordering, action checking, seeding, reset options, state, render. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Action, type Env, KernelEnv, TimeLimit, listEnvs, make, spec } from "../src/index.js";
+import { type Action, Box, Discrete, type Env, KernelEnv, PassiveEnvChecker, TimeLimit, listEnvs, make, spec } from "../src/index.js";
 import { uniforms } from "./random.js";
 
 // numpy: g = np.random.default_rng(2024); g.uniform(-0.05, 0.05, size=(4,)).astype(np.float32), twice
@@ -13,8 +13,8 @@ const CARTPOLE_RESET_2024_LOW_HIGH = [0.1675831377506256, 0.12143231928348541, 0
 
 /** A random valid action for `env`'s action space. */
 function randomAction(env: Env, rand: () => number): Action {
-  const space = env.actionSpace;
-  if ("n" in space) return space.start + Math.floor(rand() * space.n);
+  const space = env.actionSpace as Discrete | Box;
+  if (space instanceof Discrete) return space.start + Math.floor(rand() * space.n);
   return Array.from(space.low, (lo, k) => lo + (space.high[k]! - lo) * rand());
 }
 
@@ -56,7 +56,8 @@ describe("make() and spec()", () => {
       assert.ok(env.unwrapped instanceof KernelEnv);
     }
     assert.equal((make("CartPole-v1", { maxEpisodeSteps: 7 }) as TimeLimit).maxEpisodeSteps, 7);
-    assert.ok(make("CartPole-v1", { maxEpisodeSteps: null }) instanceof KernelEnv);
+    assert.ok(make("CartPole-v1", { maxEpisodeSteps: null, disableEnvChecker: true }) instanceof KernelEnv);
+    assert.ok(make("CartPole-v1", { maxEpisodeSteps: null }) instanceof PassiveEnvChecker, "make validates the first reset and step, as gym.make does");
     assert.throws(() => make("CartPole-v1", { maxEpisodeSteps: 0 }), RangeError);
   });
 });
@@ -189,12 +190,12 @@ describe("reset options", () => {
 describe("KernelEnv getState/setState", () => {
   for (const id of listEnvs().map((s) => s.id)) {
     it(`${id}: a restored env replays identically, across unseeded resets`, () => {
-      const env = make(id, { maxEpisodeSteps: null }) as KernelEnv;
+      const env = make(id, { maxEpisodeSteps: null, disableEnvChecker: true }) as KernelEnv;
       const rand = uniforms(11);
       env.reset({ seed: 8 });
       for (let t = 0; t < 25; t++) if (env.step(randomAction(env, rand))[2]) env.reset();
       const saved = JSON.parse(JSON.stringify(env.getState()));
-      const restored = make(id, { maxEpisodeSteps: null }) as KernelEnv;
+      const restored = make(id, { maxEpisodeSteps: null, disableEnvChecker: true }) as KernelEnv;
       restored.setState(saved);
       const actionsRand = uniforms(12);
       let resets = 0;
@@ -218,10 +219,10 @@ describe("KernelEnv getState/setState", () => {
   }
 
   it("the phase is restored too: an ended episode stays ended", () => {
-    const env = make("CartPole-v1", { maxEpisodeSteps: null }) as KernelEnv;
+    const env = make("CartPole-v1", { maxEpisodeSteps: null, disableEnvChecker: true }) as KernelEnv;
     env.reset({ seed: 0 });
     while (!env.step(1)[2]);
-    const restored = make("CartPole-v1", { maxEpisodeSteps: null }) as KernelEnv;
+    const restored = make("CartPole-v1", { maxEpisodeSteps: null, disableEnvChecker: true }) as KernelEnv;
     restored.setState(env.getState());
     assert.throws(() => restored.step(0), errorMatching(/reset/));
     assert.throws(() => restored.setState({ ...env.getState(), state: [1, 2] }), TypeError);
@@ -234,8 +235,8 @@ describe("render()", () => {
       const env = make(id);
       env.reset({ seed: 0 });
       const rand = uniforms(1);
-      const f1 = env.render();
-      const { width, height } = env.unwrapped.kernel.renderSize;
+      const f1 = env.render()!;
+      const { width, height } = (env.unwrapped as KernelEnv).kernel.renderSize;
       assert.equal(f1.width, width);
       assert.equal(f1.height, height);
       assert.ok(f1.data instanceof Uint8Array);
@@ -243,7 +244,7 @@ describe("render()", () => {
       assert.ok(new Set(f1.data).size > 1, "a frame is not one flat colour");
       const before = Buffer.from(f1.data);
       for (let t = 0; t < 10; t++) if (env.step(id.startsWith("CartPole") ? 1 : randomAction(env, rand))[2]) break;
-      assert.ok(!before.equals(env.render().data), "the frame follows the state");
+      assert.ok(!before.equals(env.render()!.data), "the frame follows the state");
     });
   }
 });

@@ -70,7 +70,7 @@ for (const [envId, tol] of Object.entries(OBS_TOLERANCE)) {
       const seeds = eps.map((e) => e.seed);
       const base = Math.min(...seeds);
       const n = Math.max(...seeds) - base + 1;
-      const vec = makeVec(envId, { numEnvs: n });
+      const vec = makeVec(envId, { vectorizationMode: "kernel", numEnvs: n });
       const [obs0] = vec.reset({ seed: base });
       const od = vec.obsSize;
       for (const ep of eps) {

@@ -248,7 +248,7 @@ describe("classic-control drawings", () => {
     for (const [id, [width, height]] of Object.entries(sizes)) {
       const env = make(id);
       env.reset({ seed: 0 });
-      const frame = env.render();
+      const frame = env.render()!;
       assert.equal(frame.width, width, id);
       assert.equal(frame.height, height, id);
       assert.equal(frame.data.length, width * height * 3, id);

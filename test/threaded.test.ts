@@ -49,7 +49,7 @@ describe("makeThreadedVec", () => {
       const threaded = await makeThreadedVec(id, { numEnvs, threads: 2, autoresetMode: mode, maxEpisodeSteps });
       try {
         assert.equal(threaded.threads, 2);
-        const plain = makeVec(id, { numEnvs, autoresetMode: mode, maxEpisodeSteps });
+        const plain = makeVec(id, { vectorizationMode: "kernel", numEnvs, autoresetMode: mode, maxEpisodeSteps });
         assert.deepEqual(Array.from(threaded.reset({ seed })[0]), Array.from(plain.reset({ seed })[0]));
         const rand = uniforms(17);
         let ended = 0;

@@ -37,7 +37,7 @@ describe("vector RecordEpisodeStatistics", () => {
   for (const mode of MODES) {
     it(`${mode}: matches per-env accounting over 600 CartPole-v1 steps and single-env episodes`, () => {
       const n = 5, maxSteps = 40, seed = 7;
-      const env = new RecordEpisodeStatistics(makeVec("CartPole-v1", { numEnvs: n, autoresetMode: mode, maxEpisodeSteps: maxSteps }), {
+      const env = new RecordEpisodeStatistics(makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: n, autoresetMode: mode, maxEpisodeSteps: maxSteps }), {
         bufferLength: 1000,
       });
       env.reset({ seed });
@@ -103,7 +103,7 @@ describe("vector RecordEpisodeStatistics", () => {
 
   it("keeps the newest 100 episodes by default and clears masked envs on a partial reset", () => {
     const n = 8;
-    const venv = makeVec("CartPole-v1", { numEnvs: n, autoresetMode: "disabled", maxEpisodeSteps: 5 });
+    const venv = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: n, autoresetMode: "disabled", maxEpisodeSteps: 5 });
     const env = new RecordEpisodeStatistics(venv);
     env.reset({ seed: 0 });
     const actions = new Float64Array(n);
@@ -125,7 +125,7 @@ describe("vector NormalizeObservation", () => {
   it("keeps the running mean and variance of every observation batch, reset batches included", () => {
     const n = 3;
     const rows: Float32Array[] = [];
-    const recorder = new TransformObservation(makeVec("CartPole-v1", { numEnvs: n, maxEpisodeSteps: 60 }), (obs) => {
+    const recorder = new TransformObservation(makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: n, maxEpisodeSteps: 60 }), (obs) => {
       for (let i = 0; i < n; i++) rows.push(obs.slice(i * 4, i * 4 + 4));
       return obs;
     });
@@ -144,10 +144,10 @@ describe("vector NormalizeObservation", () => {
   });
 
   it("refuses same-step and disabled autoreset and partial resets, as Gymnasium does", () => {
-    assert.throws(() => new NormalizeObservation(makeVec("CartPole-v1", { numEnvs: 2, autoresetMode: "same-step" })));
-    assert.throws(() => new NormalizeObservation(makeVec("CartPole-v1", { numEnvs: 2, autoresetMode: "disabled" })));
-    assert.throws(() => new TransformObservation(makeVec("CartPole-v1", { numEnvs: 2, autoresetMode: "same-step" }), (o) => o));
-    const env = new NormalizeObservation(makeVec("CartPole-v1", { numEnvs: 2 }));
+    assert.throws(() => new NormalizeObservation(makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2, autoresetMode: "same-step" })));
+    assert.throws(() => new NormalizeObservation(makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2, autoresetMode: "disabled" })));
+    assert.throws(() => new TransformObservation(makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2, autoresetMode: "same-step" }), (o) => o));
+    const env = new NormalizeObservation(makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2 }));
     env.reset({ seed: 0 });
     assert.throws(() => env.reset({ options: { reset_mask: [true, false] } }), /partial resets/);
   });
@@ -157,7 +157,7 @@ describe("vector NormalizeReward", () => {
   for (const mode of MODES) {
     it(`${mode}: divides by the std of the active envs' discounted accumulators`, () => {
       const n = 4, gamma = 0.95;
-      const venv = makeVec("CartPole-v1", { numEnvs: n, autoresetMode: mode, maxEpisodeSteps: 30 });
+      const venv = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: n, autoresetMode: mode, maxEpisodeSteps: 30 });
       const env = new NormalizeReward(venv, gamma);
       env.reset({ seed: 5 });
       const rand = uniforms(6);
@@ -192,9 +192,9 @@ describe("vector NormalizeReward", () => {
 
 describe("vector ClipAction", () => {
   it("clips each env's Pendulum-v1 torque into a float32 buffer", () => {
-    const spy = new ActionSpy(makeVec("Pendulum-v1", { numEnvs: 3 }));
+    const spy = new ActionSpy(makeVec("Pendulum-v1", { vectorizationMode: "kernel", numEnvs: 3 }));
     const env = new ClipAction(spy);
-    const reference = makeVec("Pendulum-v1", { numEnvs: 3 });
+    const reference = makeVec("Pendulum-v1", { vectorizationMode: "kernel", numEnvs: 3 });
     env.reset({ seed: 8 });
     reference.reset({ seed: 8 });
     const [obs] = env.step([5, -3, 0.3]);
@@ -203,13 +203,13 @@ describe("vector ClipAction", () => {
     assert.ok(spy.seen[0] instanceof Float32Array);
     assert.deepEqual(Array.from(spy.seen[0]!), [2, -2, Math.fround(0.3)]);
     assert.throws(() => env.step([1, 2]), RangeError);
-    assert.throws(() => new ClipAction(makeVec("CartPole-v1", { numEnvs: 2 })), TypeError);
+    assert.throws(() => new ClipAction(makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2 })), TypeError);
   });
 });
 
 describe("vector TransformReward", () => {
   it("applies its function to the reward batch", () => {
-    const env = new TransformReward(makeVec("CartPole-v1", { numEnvs: 2 }), (r) => r.map((x) => 3 * x));
+    const env = new TransformReward(makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2 }), (r) => r.map((x) => 3 * x));
     env.reset({ seed: 0 });
     assert.deepEqual(Array.from(env.step([0, 1])[1]), [3, 3]);
   });
@@ -220,7 +220,7 @@ describe("vector getState / setState", () => {
     it(`${mode}: a restored wrapper stack continues identically`, () => {
       const n = 4;
       const build = () => {
-        const venv = makeVec("CartPole-v1", { numEnvs: n, autoresetMode: mode, maxEpisodeSteps: 50 });
+        const venv = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: n, autoresetMode: mode, maxEpisodeSteps: 50 });
         const norm = mode === "next-step" ? new NormalizeObservation(venv) : null;
         const reward = new NormalizeReward(norm ?? venv);
         return { venv, norm, reward, stats: new RecordEpisodeStatistics(reward) };

@@ -1,7 +1,7 @@
 /** VectorEnv: fused vs generic loops, the three autoreset modes against single envs, bad input, state. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type AutoresetMode, type Env, VectorEnv, type VectorStepResult, listEnvs, make, makeVec } from "../src/index.js";
+import { type Action, type AutoresetMode, type Env, VectorEnv, type VectorStepResult, listEnvs, make, makeVec } from "../src/index.js";
 import { cartPole } from "../src/envs/classic/cartpole.js";
 import { uniforms } from "./random.js";
 
@@ -46,8 +46,8 @@ describe("fused CartPole next-step loop", () => {
     it(`equals the generic loop bit for bit: 64 envs × 2000 steps, maxEpisodeSteps ${maxEpisodeSteps ?? "500 (registered)"}`, () => {
       assert.ok(cartPole.stepBatchNextStep, "CartPole has a fused loop");
       const n = 64;
-      const fast = makeVec("CartPole-v1", { numEnvs: n, maxEpisodeSteps });
-      const slow = makeVec("CartPole-v1", { numEnvs: n, maxEpisodeSteps });
+      const fast = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: n, maxEpisodeSteps });
+      const slow = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: n, maxEpisodeSteps });
       slow.slowPath = true;
       const r1 = fast.reset({ seed: 123 })[0], r2 = slow.reset({ seed: 123 })[0];
       assert.deepEqual(r1, r2);
@@ -88,8 +88,8 @@ const IDS = listEnvs().map((s) => s.id);
 /** Runs `vec` beside one `make(id)` per env and checks each step against them via `check`. */
 function againstSingles(id: string, mode: AutoresetMode, maxEpisodeSteps: number | undefined) {
   const n = 4, seed = 40;
-  const vec = makeVec(id, { numEnvs: n, autoresetMode: mode, maxEpisodeSteps });
-  const singles: Env[] = Array.from({ length: n }, () => make(id, { maxEpisodeSteps }));
+  const vec = makeVec(id, { vectorizationMode: "kernel", numEnvs: n, autoresetMode: mode, maxEpisodeSteps });
+  const singles: Env<Float32Array, Action>[] = Array.from({ length: n }, () => make(id, { maxEpisodeSteps }));
   const [obs0] = vec.reset({ seed });
   singles.forEach((env, i) => assert.deepEqual(obsOf(vec, i), Array.from(env.reset({ seed: seed + i })[0]), `${id} env ${i} reset`));
   assert.equal(obs0, vec.obs);
@@ -179,7 +179,7 @@ describe("same-step autoreset", () => {
 describe("disabled autoreset", () => {
   it("stepping a done env throws; reset_mask resets only the masked envs and stepping continues", () => {
     const n = 4, seed = 3;
-    const vec = makeVec("CartPole-v1", { numEnvs: n, autoresetMode: "disabled" });
+    const vec = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: n, autoresetMode: "disabled" });
     const singles = Array.from({ length: n }, (_, i) => {
       const env = make("CartPole-v1");
       env.reset({ seed: seed + i });
@@ -239,7 +239,7 @@ describe("disabled autoreset", () => {
   });
 
   it("reset_mask must have one entry per env and cannot be used on the first reset", () => {
-    const vec = makeVec("CartPole-v1", { numEnvs: 3, autoresetMode: "disabled" });
+    const vec = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 3, autoresetMode: "disabled" });
     assert.throws(() => vec.reset({ seed: 0, options: { reset_mask: [true, true, true] } }), /first reset/);
     vec.reset({ seed: 0 });
     assert.throws(() => vec.reset({ options: { reset_mask: [true, false] } }), /3 entries/);
@@ -249,23 +249,23 @@ describe("disabled autoreset", () => {
 
 describe("bad input", () => {
   it("step() before reset() throws", () => {
-    assert.throws(() => makeVec("CartPole-v1", { numEnvs: 2 }).step([0, 0]), /reset/);
+    assert.throws(() => makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2 }).step([0, 0]), /reset/);
   });
 
   it("wrong action count throws with the expected count", () => {
-    const vec = makeVec("CartPole-v1", { numEnvs: 3 });
+    const vec = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 3 });
     vec.reset({ seed: 0 });
     assert.throws(() => vec.step([0, 1]), /expected 3 actions/);
     assert.throws(() => vec.step([0, 1, 0, 1]), /expected 3 actions/);
     assert.throws(() => vec.step(1 as unknown as number[]), /expected 3 actions/);
     assert.throws(() => vec.step(null as unknown as number[]), /expected 3 actions/);
-    const pend = makeVec("Pendulum-v1", { numEnvs: 2 });
+    const pend = makeVec("Pendulum-v1", { vectorizationMode: "kernel", numEnvs: 2 });
     pend.reset({ seed: 0 });
     assert.throws(() => pend.step([0]), /expected 2 actions/);
   });
 
   it("out-of-range, NaN and non-integer discrete actions throw naming the space", () => {
-    const vec = makeVec("CartPole-v1", { numEnvs: 3 });
+    const vec = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 3 });
     vec.reset({ seed: 0 });
     const before = vec.getState();
     for (const bad of [2, -1, NaN, 0.5, Infinity]) {
@@ -276,7 +276,7 @@ describe("bad input", () => {
   });
 
   it("NaN and infinite continuous actions throw", () => {
-    const vec = makeVec("Pendulum-v1", { numEnvs: 2 });
+    const vec = makeVec("Pendulum-v1", { vectorizationMode: "kernel", numEnvs: 2 });
     vec.reset({ seed: 0 });
     assert.throws(() => vec.step([0, NaN]), /env 1 is not a finite number/);
     assert.throws(() => vec.step(new Float32Array([-Infinity, 0])), /env 0 is not a finite number/);
@@ -284,23 +284,23 @@ describe("bad input", () => {
   });
 
   it("numEnvs, autoresetMode, maxEpisodeSteps and seeds are validated", () => {
-    for (const numEnvs of [0, -1, 1.5, NaN]) assert.throws(() => makeVec("CartPole-v1", { numEnvs }), /numEnvs/);
-    assert.throws(() => makeVec("CartPole-v1", { numEnvs: 2, autoresetMode: "sometimes" as AutoresetMode }), /autoresetMode.*sometimes/);
-    assert.throws(() => makeVec("CartPole-v1", { numEnvs: 2, maxEpisodeSteps: 0 }), /maxEpisodeSteps/);
-    const vec = makeVec("CartPole-v1", { numEnvs: 2 });
+    for (const numEnvs of [0, -1, 1.5, NaN]) assert.throws(() => makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs }), /numEnvs/);
+    assert.throws(() => makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2, autoresetMode: "sometimes" as AutoresetMode }), /autoresetMode.*sometimes/);
+    assert.throws(() => makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2, maxEpisodeSteps: 0 }), /maxEpisodeSteps/);
+    const vec = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2 });
     assert.throws(() => vec.reset({ seed: -1 }), RangeError);
     assert.throws(() => vec.reset({ seed: [1, 2, 3] }), /3 seeds for 2 envs/);
     assert.throws(() => vec.reset({ seed: [1, 1.5] }), /seed\[1\]/);
     assert.throws(() => vec.reset({ options: { low: 1, high: 0 } }), RangeError);
-    assert.throws(() => makeVec("Nope-v0"), /Unknown environment/);
+    assert.throws(() => makeVec("Nope-v0", { vectorizationMode: "kernel" }), /Unknown environment/);
   });
 
   it("per-env seed arrays and bigint seeds seed env i as given", () => {
-    const a = makeVec("CartPole-v1", { numEnvs: 3 });
+    const a = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 3 });
     a.reset({ seed: [5, 9, 2n ** 70n] });
     assert.deepEqual(obsOf(a, 1), Array.from(make("CartPole-v1").reset({ seed: 9 })[0]));
     assert.deepEqual(obsOf(a, 2), Array.from(make("CartPole-v1").reset({ seed: 2n ** 70n })[0]));
-    const b = makeVec("CartPole-v1", { numEnvs: 2 });
+    const b = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2 });
     b.reset({ seed: 2n ** 64n });
     assert.deepEqual(obsOf(b, 1), Array.from(make("CartPole-v1").reset({ seed: 2n ** 64n + 1n })[0]));
   });
@@ -316,7 +316,7 @@ describe("getState/setState", () => {
   for (const [id, mode] of cases) {
     it(`${id} ${mode}: a JSON snapshot restored into a new vector env continues identically`, () => {
       const n = 6;
-      const vec = makeVec(id, { numEnvs: n, autoresetMode: mode, maxEpisodeSteps: 17 });
+      const vec = makeVec(id, { vectorizationMode: "kernel", numEnvs: n, autoresetMode: mode, maxEpisodeSteps: 17 });
       vec.reset({ seed: 1000 });
       const rand = uniforms(5);
       // stop right after some env finished, so a pending autoreset is part of the snapshot
@@ -325,7 +325,7 @@ describe("getState/setState", () => {
         vec.step(randomActions(vec, rand));
       } while (++t < 30 || !Array.from(vec.terminations).some((x, i) => x || vec.truncations[i]));
       const json = JSON.stringify(vec.getState());
-      const copy = makeVec(id, { numEnvs: n, autoresetMode: mode, maxEpisodeSteps: 17 });
+      const copy = makeVec(id, { vectorizationMode: "kernel", numEnvs: n, autoresetMode: mode, maxEpisodeSteps: 17 });
       copy.setState(JSON.parse(json));
       assert.deepEqual(Array.from(copy.obs), Array.from(vec.obs), "setState restores the observations");
       if (mode === "next-step") assert.ok(Array.from(copy.autoreset).some(Boolean), "a pending autoreset is restored");
@@ -341,17 +341,17 @@ describe("getState/setState", () => {
   }
 
   it("setState refuses a state of a different shape", () => {
-    const a = makeVec("CartPole-v1", { numEnvs: 2 });
+    const a = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2 });
     a.reset({ seed: 0 });
-    const b = makeVec("CartPole-v1", { numEnvs: 3 });
+    const b = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 3 });
     assert.throws(() => b.setState(a.getState()), TypeError);
-    const c = makeVec("Pendulum-v1", { numEnvs: 2 });
+    const c = makeVec("Pendulum-v1", { vectorizationMode: "kernel", numEnvs: 2 });
     assert.throws(() => c.setState({ ...a.getState(), state: [1, 2, 3] }), TypeError);
   });
 
   it("a snapshot taken before reset restores an un-reset env", () => {
-    const a = makeVec("CartPole-v1", { numEnvs: 2 });
-    const b = makeVec("CartPole-v1", { numEnvs: 2 });
+    const a = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2 });
+    const b = makeVec("CartPole-v1", { vectorizationMode: "kernel", numEnvs: 2 });
     b.reset({ seed: 0 });
     b.setState(JSON.parse(JSON.stringify(a.getState())));
     assert.throws(() => b.step([0, 0]), /reset/);
@@ -360,7 +360,7 @@ describe("getState/setState", () => {
 
 describe("outputs", () => {
   it("step returns the env's own reused buffers and reset returns obs of numEnvs × obsSize", () => {
-    const vec = makeVec("Acrobot-v1", { numEnvs: 3 });
+    const vec = makeVec("Acrobot-v1", { vectorizationMode: "kernel", numEnvs: 3 });
     const [obs] = vec.reset({ seed: 0 });
     assert.equal(obs.length, 3 * 6);
     const r = vec.step([0, 1, 2]);

@@ -9,7 +9,7 @@ import {
   TransformObservation,
   TransformReward,
 } from "../src/envs/wrappers/index.js";
-import { Box, Discrete, Env, type Action, type Info, type KernelEnv, type ResetArgs, type StepResult, Wrapper, make } from "../src/index.js";
+import { Box, Discrete, Env, type Action, type Info, type ResetArgs, type StepResult, Wrapper, make } from "../src/index.js";
 import { uniforms } from "./random.js";
 import { assertClose, expectedRms } from "./running-stats.js";
 
@@ -35,23 +35,19 @@ class Recorder<O, A> extends Wrapper<O, A, O, A> {
 class ScriptedEnv extends Env<Float32Array, number> {
   readonly actionSpace = new Discrete(2);
   readonly observationSpace = new Box(-1, 1, [1]);
-  readonly spec = null;
   private t = 0;
   constructor(private readonly script: readonly [reward: number, terminated: boolean, truncated: boolean][]) {
     super();
   }
-  reset(): [Float32Array, Info] {
+  override reset(): [Float32Array, Info] {
     return [new Float32Array(1), {}];
   }
   step(): StepResult {
     const [r, term, trunc] = this.script[this.t++]!;
     return [new Float32Array(1), r, term, trunc, {}];
   }
-  render(): never {
+  override render(): never {
     throw new Error("not renderable");
-  }
-  get unwrapped(): KernelEnv {
-    throw new Error("no kernel");
   }
 }
 
@@ -250,10 +246,10 @@ describe("getState / setState", () => {
       if (term || trunc) a.top.reset();
     }
     const saved = JSON.parse(
-      JSON.stringify({ kernel: a.top.unwrapped.getState(), top: a.top.getState(), norm: a.norm.getState(), stats: a.stats.getState() }),
+      JSON.stringify({ kernel: a.top.unwrapped.getState!(), top: a.top.getState(), norm: a.norm.getState(), stats: a.stats.getState() }),
     );
     const b = build();
-    b.top.unwrapped.setState(saved.kernel);
+    b.top.unwrapped.setState!(saved.kernel);
     b.top.setState(saved.top);
     b.norm.setState(saved.norm);
     b.stats.setState(saved.stats);

@@ -1,6 +1,5 @@
 /** The pieces every algorithm shares: config validation, episode bookkeeping, callbacks, results, errors. */
 import { z } from "zod";
-import { spec } from "../envs/registry.js";
 import type { Parameterized } from "../nn/network.js";
 import { findNonFinite } from "../nn/optim.js";
 import { decodeTensorFile } from "../nn/serialize.js";
@@ -82,19 +81,24 @@ export function parseConfig<T extends z.ZodType>(schema: T, input: unknown, what
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const lines = result.error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
-      return issue.keys
-        .map((key) => {
-          const close = known.filter((k) => similar(k, key));
-          return `unknown field "${key}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(", ")}?)` : ""}`;
-        })
-        .join("\n  ");
+      // a few named with suggestions; thousands of keys (a wrong file) must not cost a suggestion each
+      const shown = issue.keys.slice(0, MAX_UNKNOWN_SHOWN).map((key) => {
+        const close = known.filter((k) => similar(k, key));
+        return `unknown field ${JSON.stringify(key)}${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(", ")}?)` : ""}`;
+      });
+      if (issue.keys.length > MAX_UNKNOWN_SHOWN) shown.push(`… and ${issue.keys.length - MAX_UNKNOWN_SHOWN} more unknown fields`);
+      return shown.join("\n  ");
     }
     const path = issue.path.length ? issue.path.join(".") : "(config)";
-    const value = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), input);
-    return `${path}: ${issue.message}${value === undefined || typeof value === "object" ? "" : ` (got ${JSON.stringify(value)})`}`;
+    const value = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" && Object.hasOwn(v, k as PropertyKey) ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), input);
+    // String, not JSON: NaN and Infinity are not "null"
+    const got = typeof value === "number" ? String(value) : JSON.stringify(value);
+    return `${path}: ${issue.message}${value === undefined || typeof value === "object" ? "" : ` (got ${got})`}`;
   });
   throw new ConfigError(`invalid ${what} config:\n  ${lines.join("\n  ")}`);
 }
+
+const MAX_UNKNOWN_SHOWN = 5;
 
 /** Whether config field `a` is close to the name `b` someone typed. */
 export function similar(a: string, b: string): boolean {
@@ -106,25 +110,27 @@ export function similar(a: string, b: string): boolean {
 }
 
 /** "learning-rate" and "learning_rate" → "learningRate", so YAML files and flags can use CleanRL's names. */
-/** snake_case or kebab-case to camelCase (learning_rate, learning-rate → learningRate). */
+/** snake_case or kebab-case to camelCase (learning_rate, learning-rate → learningRate); separators between letters or digits only (`__proto__` stays itself). */
 export function camelCase(key: string): string {
-  return key.replace(/[-_]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return key.replace(/(?<=[A-Za-z0-9])[-_]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-export function camelCaseKeys(input: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(input).map(([k, v]) => [camelCase(k), v]));
+/** Keys to camelCase; two spellings of one field (learning_rate and learningRate) are an error, not a silent choice. */
+export function camelCaseKeys(input: Record<string, unknown>, what = "config"): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
+  const spelled = new Map<string, string>();
+  for (const [key, value] of Object.entries(input)) {
+    const name = camelCase(key);
+    const other = spelled.get(name);
+    if (other !== undefined) throw new ConfigError(`${what} gives field ${name} twice ("${other}" and "${key}"); keep one`);
+    spelled.set(name, key);
+    out[name] = value;
+  }
+  return { ...out };
 }
 
 export const positiveInt = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).positive(`${what} must be > 0`);
 export const unitInterval = z.number().min(0, "must be in [0, 1]").max(1, "must be in [0, 1]");
-/** A registered env id; the error is the registry's, with close suggestions. */
-export const envIdSchema = z.string({ error: "missing: pass an env id, e.g. --env CartPole-v1" }).superRefine((id, ctx) => {
-  try {
-    spec(id);
-  } catch (err) {
-    ctx.addIssue({ code: "custom", message: (err as Error).message });
-  }
-});
 
 export interface EpisodeLogState {
   returns: number[];
@@ -134,7 +140,8 @@ export interface EpisodeLogState {
 
 /** The config fields every algorithm has. */
 export const commonFields = {
-  envId: envIdSchema,
+  /** the registered id, or the name of the env factory or vector env trained on (checked where the env is built) */
+  envId: z.string({ error: "missing: pass an env id, e.g. --env CartPole-v1" }).min(1, "must not be empty"),
   seed: z.number().int().min(0, "must be ≥ 0"),
   totalTimesteps: positiveInt("totalTimesteps"),
   learningRate: z.number().positive("must be > 0").max(1, "must be ≤ 1"),

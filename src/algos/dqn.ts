@@ -8,9 +8,9 @@
  * TD target smoothed by a Gaussian of σ = `hlGaussSigmaRatio` × bin width.
  */
 import { z } from "zod";
-import { spec } from "../envs/registry.js";
-import { Discrete } from "../envs/spaces.js";
-import { VectorEnv } from "../envs/vector.js";
+import type { Discrete } from "../envs/spaces.js";
+import type { SyncVectorEnvState } from "../envs/sync-vector.js";
+import type { BaseVectorEnv } from "../envs/wrappers/vector-wrapper.js";
 import { RecordEpisodeStatistics } from "../envs/wrappers/vector/common.js";
 import { type Backend, defaultBackend } from "../nn/backend.js";
 import { argmaxRows } from "../nn/distributions.js";
@@ -39,7 +39,8 @@ import {
   commonFields,
   trainResult,
 } from "./common.js";
-import { expectedValues, encodePolicy, type SavedPolicy } from "./policy.js";
+import { expectedValues, encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
+import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget } from "./training-env.js";
 import { ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 
 export const dqnConfigSchema = z
@@ -79,7 +80,7 @@ interface DQNState {
   elapsed: number;
   current: number[];
   rng: RandomState;
-  env: VectorEnvState;
+  env: VectorEnvState | SyncVectorEnvState;
   episodeStatistics: VectorRecordEpisodeStatisticsState;
   episodes: EpisodeLogState;
   buffer: ReplayBufferState;
@@ -114,12 +115,10 @@ export const DQN_DEFAULTS: Omit<DQNConfig, "envId"> = {
 /** Per-step reward of envs whose returns are a step count: the HL-Gauss support is [r/(1−γ), 0] or [0, r/(1−γ)]. */
 const CONSTANT_STEP_REWARD: Record<string, number> = { "CartPole-v0": 1, "CartPole-v1": 1, "Acrobot-v1": -1, "MountainCar-v0": -1 };
 
-export function resolveDQNConfig(overrides: Partial<DQNConfig> & { envId: string }): DQNConfig {
+/** DQN_DEFAULTS under `overrides`, validated for the env's action space (default: the registered env's). */
+export function resolveDQNConfig(overrides: Partial<DQNConfig> & { envId: string }, target?: TrainingTarget): DQNConfig {
   const c = parseConfig(dqnConfigSchema, { ...DQN_DEFAULTS, ...overrides }, "dqn");
-  const space = spec(c.envId).kernel.actionSpace;
-  if (!(space instanceof Discrete)) {
-    throw new ConfigError(`DQN needs a Discrete action space; ${c.envId} has ${space}. Use PPO for continuous actions (tsrl train ppo --env ${c.envId}).`);
-  }
+  requireActionSpace(target ?? trainingTarget({ envId: c.envId }, "dqn"), "DQN", { discrete: true, box: false }, `Use PPO for continuous actions (tsrl train ppo --env ${c.envId}).`);
   if (c.loss === "hl-gauss" && (c.vMin === null || c.vMax === null)) {
     const r = CONSTANT_STEP_REWARD[c.envId];
     if (r === undefined) throw new ConfigError(`HL-Gauss needs the value range for ${c.envId}: set vMin and vMax (--v-min, --v-max)`);
@@ -136,7 +135,10 @@ export class DQN {
   readonly optimizer: Adam;
   readonly episodes = new EpisodeLog();
   readonly buffer: ReplayBuffer;
-  private readonly env: VectorEnv;
+  private readonly env: BaseVectorEnv;
+  /** the env's Discrete `start`: the Q-network indexes actions from 0, the env takes start + that */
+  private readonly actionStart: number;
+  readonly target: TrainingTarget;
   private readonly stats: RecordEpisodeStatistics;
   private readonly rng: Random;
   private readonly numActions: number;
@@ -152,13 +154,17 @@ export class DQN {
   /** the observations the next action is chosen from */
   private readonly current: Float32Array;
 
-  constructor(config: Partial<DQNConfig> & { envId: string }, options: { backend?: Backend } = {}) {
-    const c = (this.config = resolveDQNConfig(config));
+  /** `{ envId }` trains on a registered env, `{ env: () => new MyEnv() }` on a factory, `{ env: vectorEnv }` on a vector env (same-step autoreset). */
+  constructor(input: Partial<DQNConfig> & EnvInput, options: { backend?: Backend } = {}) {
+    const { env: source, ...overrides } = input;
+    const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, "dqn"));
+    const c = (this.config = resolveDQNConfig({ ...overrides, envId: target.envId }, target));
     const backend = options.backend ?? defaultBackend();
-    const s = spec(c.envId);
-    this.numActions = (s.kernel.actionSpace as Discrete).n;
-    const obsSize = s.kernel.observationSpace.size;
-    this.env = new VectorEnv(s.kernel, { id: c.envId, numEnvs: c.numEnvs, autoresetMode: "same-step", maxEpisodeSteps: s.maxEpisodeSteps });
+    const space = target.actionSpace as Discrete;
+    this.numActions = space.n;
+    this.actionStart = space.start;
+    this.env = target.build(c.numEnvs, "same-step");
+    const obsSize = this.env.obsSize;
     this.stats = new RecordEpisodeStatistics(this.env);
     const bins = c.loss === "hl-gauss" ? c.hlGaussBins : 1;
     if (c.loss === "hl-gauss") {
@@ -195,6 +201,7 @@ export class DQN {
     const d = this.qNetwork.inputSize;
     const iterations = Math.ceil(c.totalTimesteps / N);
     const actions = new Int32Array(N);
+    const envActions = this.actionStart ? new Int32Array(N) : actions;
     const sample = new Int32Array(B);
     const targets = new Float64Array(B);
     const nextActions = new Int32Array(B);
@@ -215,7 +222,8 @@ export class DQN {
         this.qNetwork.forward(N);
         argmaxRows(this.qValues(this.qNetwork, N, qBuffer), N, nA, actions);
       }
-      const [next, rewards, terminations, truncations, info] = this.stats.step(actions);
+      if (this.actionStart) for (let i = 0; i < N; i++) envActions[i] = actions[i]! + this.actionStart;
+      const [next, rewards, terminations, truncations, info] = this.stats.step(envActions);
       this.globalStep += N;
       const mask = info["_episode"] as Uint8Array | undefined;
       if (mask) {
@@ -386,7 +394,7 @@ export class DQN {
     this.elapsedBefore = state.elapsed;
     this.current.set(state.current);
     this.rng.setState(state.rng);
-    this.env.setState(state.env);
+    this.env.setState(state.env as VectorEnvState & SyncVectorEnvState);
     this.stats.setState(state.episodeStatistics);
     this.episodes.setState(state.episodes);
     this.buffer.setState(state.buffer, extra);
@@ -399,7 +407,7 @@ export class DQN {
   savePolicy(): Uint8Array {
     const policy: SavedPolicy = {
       algo: "dqn",
-      envId: this.config.envId,
+      ...policyEnv(this.target),
       head: { kind: "q-values", numActions: this.numActions, ...(this.config.loss === "hl-gauss" ? { bins: { centers: [...this.centers] } } : {}) },
       network: this.qNetwork.describe(),
       observationNormalization: null,

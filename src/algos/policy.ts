@@ -8,6 +8,9 @@ import { argmaxRows, categoricalSample, gaussianSample } from "../nn/distributio
 import { Network, type NamedTensor, type NetworkDescription } from "../nn/network.js";
 import { TensorFileError, decodeTensorFile, encodeTensorFile } from "../nn/serialize.js";
 import { Random } from "../rng/random.js";
+import type { TrainingTarget } from "./training-env.js";
+import { flatten } from "../envs/space-utils.js";
+import { Box, Discrete, type Space, spaceFromJSON } from "../envs/spaces.js";
 
 export const POLICY_FORMAT = "tsrl.policy";
 export const POLICY_FORMAT_VERSION = 1;
@@ -21,11 +24,21 @@ export type PolicyHead =
 export interface SavedPolicy {
   algo: string;
   envId: string;
+  /** the module that registered envId (a user env), so tools can import it again; null for built-ins */
+  envModule?: string | null;
+  /** the env's spaces as `space.toJSON()` gives them (absent in policies saved before tsrl 0.2: a flat Box) */
+  observationSpace?: object;
+  actionSpace?: object;
   head: PolicyHead;
   network: NetworkDescription;
   observationNormalization: { mean: number[]; var: number[]; epsilon: number; clip: number } | null;
   /** the training config, for the record */
   config: unknown;
+}
+
+/** The env fields of a saved policy, from what the agent trained on. */
+export function policyEnv(target: TrainingTarget): Pick<SavedPolicy, "envId" | "envModule" | "observationSpace" | "actionSpace"> {
+  return { envId: target.envId, envModule: target.envModule, observationSpace: target.observationSpace.toJSON(), actionSpace: target.actionSpace.toJSON() };
 }
 
 export function encodePolicy(policy: SavedPolicy, tensors: NamedTensor[]): Uint8Array {
@@ -39,6 +52,9 @@ export class Policy {
   private readonly logStd: Float32Array | null;
   /** expected Q-values of HL-Gauss heads */
   private readonly qValues: Float32Array;
+  private spaces: { observation: Space; action: Space } | undefined;
+  private flatObs: Float32Array | undefined;
+  private sampleRng: Random | undefined;
 
   constructor(bytes: Uint8Array, options: { backend?: Backend; maxBatch?: number; source?: string } = {}) {
     const what = options.source ?? "policy file";
@@ -57,6 +73,50 @@ export class Policy {
 
   get envId(): string {
     return this.saved.envId;
+  }
+
+  /** The observation space the policy was trained on (a flat Box for policies saved without spaces). */
+  get observationSpace(): Space {
+    this.spaces ??= this.readSpaces();
+    return this.spaces.observation;
+  }
+
+  /** The action space the policy acts in. */
+  get actionSpace(): Space {
+    this.spaces ??= this.readSpaces();
+    return this.spaces.action;
+  }
+
+  private readSpaces(): { observation: Space; action: Space } {
+    const head = this.saved.head;
+    const fallbackAction =
+      head.kind === "gaussian" ? new Box(-Infinity, Infinity, [head.actionDim]) : new Discrete(head.numActions);
+    return {
+      observation: this.saved.observationSpace ? spaceFromJSON(this.saved.observationSpace) : new Box(-Infinity, Infinity, [this.network.inputSize]),
+      action: this.saved.actionSpace ? spaceFromJSON(this.saved.actionSpace) : fallbackAction,
+    };
+  }
+
+  /**
+   * SB3's `predict`: the action for one observation, both in the env's own form (a number for
+   * Discrete spaces, a Float32Array clipped to the bounds for Box ones): the greedy/mean action,
+   * or with `deterministic: false` a sample (from `rng`, default a generator seeded 0). `act` is
+   * the batched, flat form.
+   */
+  predict(observation: unknown, options: { deterministic?: boolean; rng?: Random } = {}): number | Float32Array {
+    const rng = options.deterministic === false ? (options.rng ?? (this.sampleRng ??= new Random(0))) : undefined;
+    const space = this.actionSpace;
+    this.flatObs ??= new Float32Array(this.network.inputSize);
+    flatten(this.observationSpace, observation, this.flatObs);
+    const head = this.saved.head;
+    const out = new Float64Array(head.kind === "gaussian" ? head.actionDim : 1);
+    this.act(this.flatObs, 1, out, rng);
+    if (space instanceof Box) {
+      const action = new Float32Array(out.length);
+      for (let k = 0; k < out.length; k++) action[k] = Math.min(space.high[k]!, Math.max(space.low[k]!, out[k]!));
+      return action;
+    }
+    return out[0]! + (space instanceof Discrete ? space.start : 0);
   }
 
   /**

@@ -7,13 +7,11 @@
  * the gymnasium 0.29 that CleanRL pins.
  */
 import { z } from "zod";
-import { spec } from "../envs/registry.js";
-import { Box, Discrete } from "../envs/spaces.js";
-import { VectorEnv } from "../envs/vector.js";
+import { Box, Discrete, type Space } from "../envs/spaces.js";
 import { RecordEpisodeStatistics } from "../envs/wrappers/vector/common.js";
 import { NormalizeReward } from "../envs/wrappers/vector/stateful-reward.js";
 import { ClipAction, TransformReward } from "../envs/wrappers/vector/transform.js";
-import type { VectorEnvLike } from "../envs/wrappers/vector-wrapper.js";
+import type { BaseVectorEnv, VectorEnvLike } from "../envs/wrappers/vector-wrapper.js";
 import { RunningMeanStd } from "../envs/wrappers/running-mean-std.js";
 import type { Backend } from "../nn/backend.js";
 import { defaultBackend } from "../nn/backend.js";
@@ -31,6 +29,8 @@ import { Adam, clipGradientNorm, findNonFinite } from "../nn/optim.js";
 import { Random, type RandomState } from "../rng/random.js";
 import { loadParameters, saveParameters } from "../nn/checkpoint.js";
 import type { VectorEnvState } from "../envs/vector.js";
+import type { SyncVectorEnvState } from "../envs/sync-vector.js";
+import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget } from "./training-env.js";
 import type { VectorRecordEpisodeStatisticsState } from "../envs/wrappers/vector/common.js";
 import type { VectorNormalizeRewardState } from "../envs/wrappers/vector/stateful-reward.js";
 import type { RunningMeanStdState } from "../envs/wrappers/running-mean-std.js";
@@ -40,6 +40,7 @@ import {
   type EpisodeLogState,
   type TrainCallbacks,
   checkCheckpointMeta,
+  ConfigError,
   type TrainResult,
   assertFinite,
   describeNonFinite,
@@ -48,10 +49,9 @@ import {
   positiveInt,
   unitInterval,
   commonFields,
-  envIdSchema,
   trainResult,
 } from "./common.js";
-import { type SavedPolicy, encodePolicy } from "./policy.js";
+import { type SavedPolicy, encodePolicy, policyEnv } from "./policy.js";
 
 export const ppoConfigSchema = z
   .object({
@@ -87,18 +87,17 @@ export const ppoConfigSchema = z
 export type PPOConfig = z.infer<typeof ppoConfigSchema>;
 
 /** CleanRL's defaults: `ppo.py` for discrete action spaces, `ppo_continuous_action.py` for Box ones. */
-export function ppoDefaults(envId: string): Omit<PPOConfig, "envId"> {
-  const continuous = spec(envId).kernel.actionSpace instanceof Box;
+export function ppoDefaults(env: string | Space): Omit<PPOConfig, "envId"> {
+  const continuous = (typeof env === "string" ? trainingTarget({ envId: env }, "ppo").actionSpace : env) instanceof Box;
   const shared = { seed: 1, annealLr: true, gamma: 0.99, gaeLambda: 0.95, normAdv: true, clipCoef: 0.2, clipVloss: true, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null, adamEps: 1e-5, hiddenSizes: [64, 64] };
   return continuous
     ? { ...shared, totalTimesteps: 1_000_000, learningRate: 3e-4, numEnvs: 1, numSteps: 2048, numMinibatches: 32, updateEpochs: 10, entCoef: 0, normalize: true }
     : { ...shared, totalTimesteps: 500_000, learningRate: 2.5e-4, numEnvs: 4, numSteps: 128, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01, normalize: false };
 }
 
-/** Fills CleanRL's defaults for the env's action space under `overrides`, then validates. */
-export function resolvePPOConfig(overrides: Partial<PPOConfig> & { envId: string }): PPOConfig {
-  const envId = parseConfig(z.object({ envId: envIdSchema }).loose(), overrides, "ppo").envId;
-  return parseConfig(ppoConfigSchema, { ...ppoDefaults(envId), ...overrides }, "ppo");
+/** Fills CleanRL's defaults for the env's action space (default: the registered env's) under `overrides`, then validates. */
+export function resolvePPOConfig(overrides: Partial<PPOConfig> & { envId: string }, actionSpace?: Space): PPOConfig {
+  return parseConfig(ppoConfigSchema, { ...ppoDefaults(actionSpace ?? overrides.envId), ...overrides }, "ppo");
 }
 
 const OBS_CLIP = 10;
@@ -114,7 +113,10 @@ export class PPO {
   readonly episodes = new EpisodeLog();
   readonly continuous: boolean;
   private readonly env: VectorEnvLike;
-  private readonly base: VectorEnv;
+  private readonly base: BaseVectorEnv;
+  /** the env's Discrete `start`: the networks pick actions in [0, n), the env takes start + that */
+  private readonly actionStart: number;
+  readonly target: TrainingTarget;
   private readonly stats: RecordEpisodeStatistics;
   private readonly obsRms: RunningMeanStd | null;
   private rewardNormalizer: NormalizeReward | null = null;
@@ -131,18 +133,27 @@ export class PPO {
   private readonly nextObs: Float32Array;
   private readonly nextDone: Float64Array;
 
-  constructor(config: Partial<PPOConfig> & { envId: string }, options: { backend?: Backend } = {}) {
-    const c = (this.config = resolvePPOConfig(config));
+  /**
+   * `{ envId: "CartPole-v1" }` trains on a registered env (built-in or yours); `{ env: () => new
+   * MyEnv() }` on an env factory, `{ env: vectorEnv }` on a vector env you built (same-step autoreset).
+   */
+  constructor(input: Partial<PPOConfig> & EnvInput, options: { backend?: Backend } = {}) {
+    const { env: source, ...overrides } = input;
+    const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, "ppo"));
+    requireActionSpace(target, "PPO", { discrete: true, box: true }, "Wrap the env so that it takes one (e.g. a MultiDiscrete action as one Discrete index), or flatten a Dict/Tuple action into a Box.");
+    const c = (this.config = resolvePPOConfig({ ...overrides, envId: target.envId }, target.actionSpace));
     const backend = options.backend ?? defaultBackend();
-    const s = spec(c.envId);
-    const space = s.kernel.actionSpace;
+    const space = target.actionSpace;
     this.continuous = space instanceof Box;
-    if (!this.continuous && !(space instanceof Discrete)) throw new Error(`PPO supports Discrete and Box action spaces, ${c.envId} has ${space}`);
-    this.obsSize = s.kernel.observationSpace.size;
+    if (this.continuous && !(space as Box).bounded) {
+      throw new ConfigError(`PPO clips Box actions to their bounds; ${c.envId} has unbounded ${space}: give the action space finite bounds`);
+    }
     this.actionDim = this.continuous ? (space as Box).size : 1;
     this.numActions = this.continuous ? 0 : (space as Discrete).n;
+    this.actionStart = this.continuous ? 0 : (space as Discrete).start;
 
-    this.base = new VectorEnv(s.kernel, { id: c.envId, numEnvs: c.numEnvs, autoresetMode: "same-step", maxEpisodeSteps: s.maxEpisodeSteps });
+    this.base = target.build(c.numEnvs, "same-step");
+    this.obsSize = this.base.obsSize;
     this.stats = new RecordEpisodeStatistics(this.base);
     let env: VectorEnvLike = this.stats;
     if (this.continuous) {
@@ -218,6 +229,7 @@ export class PPO {
     const returns = new Float64Array(batchSize);
     const { nextObs, nextDone } = this;
     const stepActions = this.continuous ? new Float64Array(N * A) : new Int32Array(N);
+    const envActions = this.actionStart ? new Int32Array(N) : stepActions;
     const stepLogProb = new Float64Array(N);
     const stepEntropy = new Float64Array(N);
     const indices = new Int32Array(batchSize);
@@ -261,7 +273,8 @@ export class PPO {
         for (let k = 0; k < N * A; k++) actionsBuf[row * A + k] = stepActions[k]!;
         logProbs.set(stepLogProb, row);
 
-        const [o, r, term, trunc, info] = this.env.step(stepActions);
+        if (this.actionStart) for (let i = 0; i < N; i++) envActions[i] = stepActions[i]! + this.actionStart;
+        const [o, r, term, trunc, info] = this.env.step(envActions);
         for (let i = 0; i < N; i++) {
           rewards[row + i] = r[i]!;
           nextDone[i] = term[i]! | trunc[i]! ? 1 : 0;
@@ -423,7 +436,7 @@ export class PPO {
     this.nextDone.set(state.nextDone);
     this.policyRng.setState(state.policyRng);
     this.shuffleRng.setState(state.shuffleRng);
-    this.base.setState(state.env);
+    this.base.setState(state.env as VectorEnvState & SyncVectorEnvState);
     this.stats.setState(state.episodeStatistics);
     if (this.rewardNormalizer && state.rewardNormalization) this.rewardNormalizer.setState(state.rewardNormalization);
     if (this.obsRms && state.obsRms) this.obsRms.setState(state.obsRms);
@@ -438,7 +451,7 @@ export class PPO {
   savePolicy(): Uint8Array {
     const policy: SavedPolicy = {
       algo: "ppo",
-      envId: this.config.envId,
+      ...policyEnv(this.target),
       head: this.continuous ? { kind: "gaussian", actionDim: this.actionDim } : { kind: "categorical", numActions: this.numActions },
       network: this.actor.describe(),
       observationNormalization: this.obsRms ? { mean: [...this.obsRms.mean], var: [...this.obsRms.var], epsilon: 1e-8, clip: OBS_CLIP } : null,
@@ -458,7 +471,7 @@ interface PPOState {
   nextDone: number[];
   policyRng: RandomState;
   shuffleRng: RandomState;
-  env: VectorEnvState;
+  env: VectorEnvState | SyncVectorEnvState;
   episodeStatistics: VectorRecordEpisodeStatisticsState;
   rewardNormalization: VectorNormalizeRewardState | null;
   obsRms: RunningMeanStdState | null;

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { actionFor } from "../algos/evaluate.js";
 import { Policy } from "../algos/policy.js";
-import { make, spec } from "../envs/registry.js";
+import { make } from "../envs/registry.js";
+import { flatdim } from "../envs/space-utils.js";
 import { frameToAnsi } from "../envs/render/ansi.js";
 import { Box, Discrete } from "../envs/spaces.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
@@ -65,20 +66,25 @@ export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<
   const { bytes, source } = loadPolicy(target, opts.store);
   const policy = new Policy(bytes, { source });
   const envId = opts.env ?? policy.envId;
-  const space = spec(envId).kernel;
+  const env = make<Float32Array, unknown>(envId);
   const net = policy.network;
-  if (space.observationSpace.size !== net.inputSize) {
-    throw new Error(`${source} was trained on ${policy.envId} (${net.inputSize} observation values); ${envId} has ${space.observationSpace.size}`);
+  const obsSize = flatdim(env.observationSpace);
+  if (obsSize !== net.inputSize) {
+    throw new Error(`${source} was trained on ${policy.envId} (${net.inputSize} observation values); ${envId} has ${obsSize}`);
   }
   const head = policy.saved.head;
-  const actionSpace = space.actionSpace;
+  const actionSpace = env.actionSpace;
   const fits =
     head.kind === "gaussian" ? actionSpace instanceof Box && actionSpace.size === head.actionDim : actionSpace instanceof Discrete && actionSpace.n === head.numActions;
   if (!fits) throw new Error(`${source} acts in ${policy.envId}'s action space; ${envId} has ${actionSpace}`);
 
-  const env = make(envId);
   const act = actionFor(policy, env, { deterministic: !opts.stochastic, seed: opts.seed });
-  const fps = opts.fps ?? space.renderFps ?? 30;
+  const fps = opts.fps ?? env.metadata.renderFps ?? 30;
+  const frame = () => {
+    const f = env.render();
+    if (!f) throw new Error(`${envId} cannot draw itself (its render() returns null); implement render() to use --render or --gif`);
+    return f;
+  };
   // In a terminal: animated in place at the env's speed. Into a file or pipe: every frame, one after another.
   const draw = opts.render === true;
   const animate = draw && process.stdout.isTTY;
@@ -88,15 +94,15 @@ export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<
   for (let episode = 0; episode < opts.episodes; episode++) {
     let [obs] = env.reset(episode === 0 ? { seed: opts.seed } : {});
     let total = 0, length = 0;
-    if (gif) gif.add(env.render());
+    if (gif) gif.add(frame());
     for (;;) {
       const [next, reward, terminated, truncated] = env.step(act(obs));
       obs = next;
       total += reward;
       length++;
-      if (gif) gif.add(env.render());
+      if (gif) gif.add(frame());
       if (draw) {
-        process.stdout.write(`${animate ? "\x1b[H\x1b[2J" : ""}${frameToAnsi(env.render())}\n episode ${episode + 1}/${opts.episodes}  step ${length}  return ${total.toFixed(2)}\n`);
+        process.stdout.write(`${animate ? "\x1b[H\x1b[2J" : ""}${frameToAnsi(frame())}\n episode ${episode + 1}/${opts.episodes}  step ${length}  return ${total.toFixed(2)}\n`);
         if (animate) await new Promise((resolve) => setTimeout(resolve, 1000 / fps));
       }
       if (terminated || truncated) break;

@@ -2,7 +2,7 @@
 /** The `tsrl` command line. */
 import { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { listEnvs } from "../envs/registry.js";
+import { instantiate, isKernel, listEnvs } from "../envs/registry.js";
 import { registerDashboard } from "./dashboard.js";
 import { enjoyCommand } from "./enjoy.js";
 import { integer } from "./options.js";
@@ -27,13 +27,18 @@ program
   .description("List the registered environments with their spaces, time limits and reward thresholds")
   .option("--json", "print JSON instead of a table")
   .action((opts: { json?: boolean }) => {
-    const rows = listEnvs().map((s) => ({
+    const rows = listEnvs().map((s) => {
+      const made = instantiate(s);
+      const row = {
       id: s.id,
-      action_space: s.kernel.actionSpace.toString(),
-      observation_space: s.kernel.observationSpace.toString(),
+      action_space: made.actionSpace.toString(),
+      observation_space: made.observationSpace.toString(),
       max_episode_steps: s.maxEpisodeSteps,
       reward_threshold: s.rewardThreshold,
-    }));
+      };
+      if (!isKernel(made)) made.close();
+      return row;
+    });
     if (opts.json) {
       console.log(JSON.stringify(rows, null, 2));
       return;

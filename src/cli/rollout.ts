@@ -89,7 +89,7 @@ export function rolloutCommand(opts: RolloutOptions): void {
     console.log(`  return: mean ${summary.mean_return} ± ${summary.std_return} (min ${summary.min_return}, max ${summary.max_return}); mean length ${summary.mean_length}`);
   }
   if (envSpec.rewardThreshold !== null) console.log(`  solved at a mean return of ${envSpec.rewardThreshold} (training arrives with \`tsrl train\`)`);
-  if (opts.render) console.log(frameToAnsi(vec.render(0), { columns: Math.min(process.stdout.columns || 80, 100) }));
+  if (opts.render) console.log(frameToAnsi(vec.render(0)!, { columns: Math.min(process.stdout.columns || 80, 100) }));
 }
 
 function mean(xs: readonly number[]): number {

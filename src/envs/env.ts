@@ -1,13 +1,17 @@
 /**
- * Gymnasium's single-environment API over a kernel: `reset({seed})`, `step(action)` returning
- * `[obs, reward, terminated, truncated, info]`, spaces, `render()`, and wrappers.
+ * Gymnasium's `Env` and `Wrapper` (1.x semantics): `reset({seed, options})` → `[obs, info]`,
+ * `step(action)` → `[obs, reward, terminated, truncated, info]`, spaces, `npRandom` seeded as
+ * `Env.reset(seed=...)` seeds `np_random`, `render()`, `close()`, `spec`, `metadata`.
+ * Write your own environment by extending `Env`; the built-in ones are `KernelEnv`s (a kernel with
+ * one state and one generator).
  */
-import { PCG64Bank, type PCG64State } from "../rng/pcg64.js";
+import { Generator } from "../rng/generator.js";
 import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
 import type { EnvKernel, RenderTarget, ResetOptions } from "./kernel.js";
-import { type ActionSpace, Box, type BoxValue, Discrete } from "./spaces.js";
+import { type ActionSpace, type Box, type BoxValue, Discrete, type Space } from "./spaces.js";
 
 export type Info = Record<string, unknown>;
+/** An action of the built-in envs: an integer for Discrete spaces, an array for Box ones. */
 export type Action = number | BoxValue | readonly number[];
 export type StepResult<O = Float32Array> = [obs: O, reward: number, terminated: boolean, truncated: boolean, info: Info];
 export interface ResetArgs {
@@ -15,26 +19,100 @@ export interface ResetArgs {
   options?: ResetOptions;
 }
 
-export interface EnvSpec {
-  id: string;
-  maxEpisodeSteps: number | null;
-  rewardThreshold: number | null;
-  kernel: EnvKernel;
-}
-
 /** An RGB frame: `data` is height × width × 3, row-major, top row first. */
 export type RgbFrame = RenderTarget;
 
-export abstract class Env<O = Float32Array, A = Action> {
-  abstract readonly actionSpace: ActionSpace;
-  abstract readonly observationSpace: Box;
-  abstract readonly spec: EnvSpec | null;
-  abstract reset(args?: ResetArgs): [O, Info];
+export interface EnvMetadata {
+  renderModes: string[];
+  renderFps: number;
+}
+
+/** What `register` recorded for an id (Gymnasium's `EnvSpec`). */
+export interface EnvSpec {
+  id: string;
+  /** a factory `(kwargs) => Env | EnvKernel`, or a kernel */
+  entryPoint: EnvEntryPoint;
+  maxEpisodeSteps: number | null;
+  rewardThreshold: number | null;
+  /** default keyword arguments for the entry point; `make(id, kwargs)` overrides them */
+  kwargs: Record<string, unknown>;
+  /** the module that registered the id (`tsrl train --env ./my-env.js:MyEnv-v0`), null for built-ins */
+  module: string | null;
+}
+
+export type EnvEntryPoint = EnvKernel | ((kwargs: Record<string, unknown>) => Env | EnvKernel);
+
+export abstract class Env<O = unknown, A = unknown> {
+  abstract readonly observationSpace: Space;
+  abstract readonly actionSpace: Space;
+  private generator: Generator | undefined;
+  // accessors rather than fields, so that wrappers can forward them to the env they wrap
+  private specValue: EnvSpec | null = null;
+  private metadataValue: EnvMetadata = { renderModes: ["rgb_array"], renderFps: 30 };
+
+  /** set by `make`; null for an env built directly */
+  get spec(): EnvSpec | null {
+    return this.specValue;
+  }
+  set spec(spec: EnvSpec | null) {
+    this.specValue = spec;
+  }
+
+  /** render modes and frames per second (Gymnasium's `metadata["render_fps"]`) */
+  get metadata(): EnvMetadata {
+    return this.metadataValue;
+  }
+  set metadata(metadata: EnvMetadata) {
+    this.metadataValue = metadata;
+  }
+
+  /**
+   * `np_random`: the env's generator. `reset({seed})` seeds it; used before any seed it is seeded
+   * from OS entropy, as in Gymnasium. Draw all of the env's randomness from it so runs repeat.
+   */
+  get npRandom(): Generator {
+    if (!this.generator) this.generator = new Generator();
+    return this.generator;
+  }
+
+  set npRandom(generator: Generator) {
+    this.generator = generator;
+  }
+
+  /**
+   * Starts an episode. Subclasses call `super.reset(args)` first (it seeds `npRandom` when a seed
+   * is given, and leaves it running otherwise), then return `[observation, info]`.
+   */
+  reset(args: ResetArgs = {}): [O, Info] {
+    if (args.seed !== undefined) {
+      assertValidSeed(args.seed, `${this}.reset: seed`);
+      this.generator = new Generator(args.seed);
+    }
+    return undefined as never;
+  }
+
   abstract step(action: A): StepResult<O>;
-  abstract render(): RgbFrame;
+
+  /** An RGB frame of the current state, or null when the env cannot draw itself. */
+  render(): RgbFrame | null {
+    return null;
+  }
+
   close(): void {}
+
   /** The innermost environment, below every wrapper. */
-  abstract get unwrapped(): KernelEnv;
+  get unwrapped(): Env {
+    return this as Env;
+  }
+
+  /**
+   * Optional, for checkpoints and exact resume: everything the env holds besides `npRandom` (which
+   * tsrl saves itself), as JSON-serializable data; `setState` restores it. An env without them
+   * trains, but cannot be checkpointed.
+   */
+  getState?(): unknown;
+  setState?(state: unknown): void;
+
   toString(): string {
     return `<${this.constructor.name}${this.spec ? ` ${this.spec.id}` : ""}>`;
   }
@@ -43,7 +121,6 @@ export abstract class Env<O = Float32Array, A = Action> {
 /** Serializable state of a `KernelEnv`: enough to continue exactly (checkpoints, replay). */
 export interface KernelEnvState {
   state: number[];
-  rng: PCG64State;
   phase: "needs-reset" | "running" | "ended";
 }
 
@@ -52,41 +129,26 @@ export class KernelEnv extends Env<Float32Array, Action> {
   readonly actionSpace: ActionSpace;
   readonly observationSpace: Box;
   readonly state: Float64Array;
-  /** `np_random`: the env's generator; seeded by `reset({seed})`, continued by later resets. */
-  readonly npRandom = new PCG64Bank(1);
-  private rngSeeded = false;
   private phase: KernelEnvState["phase"] = "needs-reset";
   private readonly action1 = new Float64Array(1);
 
-  constructor(
-    readonly kernel: EnvKernel,
-    readonly spec: EnvSpec | null = null,
-  ) {
+  constructor(readonly kernel: EnvKernel) {
     super();
     this.actionSpace = kernel.actionSpace;
     this.observationSpace = kernel.observationSpace;
     this.state = new Float64Array(kernel.stateSize);
-  }
-
-  get unwrapped(): KernelEnv {
-    return this;
+    this.metadata = { renderModes: ["rgb_array", "ansi"], renderFps: kernel.renderFps };
   }
 
   private get label(): string {
     return this.spec?.id ?? this.kernel.name;
   }
 
-  reset(args: ResetArgs = {}): [Float32Array, Info] {
+  override reset(args: ResetArgs = {}): [Float32Array, Info] {
     const parsed = this.kernel.parseResetOptions(args.options);
-    if (args.seed !== undefined) {
-      assertValidSeed(args.seed, `${this.label}.reset: seed`);
-      this.npRandom.seed(0, args.seed);
-      this.rngSeeded = true;
-    } else if (!this.rngSeeded) {
-      this.npRandom.seed(0);
-      this.rngSeeded = true;
-    }
-    this.kernel.reset(this.state, 1, 0, this.npRandom, parsed);
+    super.reset(args);
+    const rng = this.npRandom;
+    this.kernel.reset(this.state, 1, 0, rng.bank, parsed);
     this.phase = "running";
     return [this.observe(), {}];
   }
@@ -108,7 +170,7 @@ export class KernelEnv extends Env<Float32Array, Action> {
     if (this.phase === "running") this.phase = "ended";
   }
 
-  render(): RgbFrame {
+  override render(): RgbFrame {
     if (this.phase === "needs-reset") throw new Error(`${this.label}: render() called before reset(); call env.reset() first`);
     const { width, height } = this.kernel.renderSize;
     const frame = { width, height, data: new Uint8Array(width * height * 3) };
@@ -116,18 +178,18 @@ export class KernelEnv extends Env<Float32Array, Action> {
     return frame;
   }
 
-  getState(): KernelEnvState {
-    return { state: Array.from(this.state), rng: this.npRandom.getState(0), phase: this.phase };
+  override getState(): KernelEnvState & { rng: ReturnType<Generator["getState"]> } {
+    return { state: Array.from(this.state), rng: this.npRandom.getState(), phase: this.phase };
   }
 
-  setState(s: KernelEnvState): void {
-    if (!s || !Array.isArray(s.state) || s.state.length !== this.state.length) {
+  override setState(s: unknown): void {
+    const st = s as KernelEnvState & { rng: ReturnType<Generator["getState"]> };
+    if (!st || !Array.isArray(st.state) || st.state.length !== this.state.length) {
       throw new TypeError(`${this.label}: state must have ${this.state.length} numbers`);
     }
-    this.state.set(s.state);
-    this.npRandom.setState(0, s.rng);
-    this.rngSeeded = true;
-    this.phase = s.phase;
+    this.state.set(st.state);
+    if (st.rng) this.npRandom.setState(st.rng);
+    this.phase = st.phase;
   }
 
   private observe(): Float32Array {
@@ -147,10 +209,11 @@ export class KernelEnv extends Env<Float32Array, Action> {
       this.action1[0] = (action as number) - space.start;
       return this.action1;
     }
-    const size = space.size;
+    const box = space as Box;
+    const size = box.size;
     if (typeof action === "number" || !(ArrayBuffer.isView(action) || Array.isArray(action)) || action.length !== size) {
       throw new TypeError(
-        `${this.label}: invalid action ${describe(action)}; the action space is ${space}, so pass an array of ${size} number${size > 1 ? "s" : ""}, e.g. [${Array.from(space.low).join(", ")}]`,
+        `${this.label}: invalid action ${describe(action)}; the action space is ${space}, so pass an array of ${size} number${size > 1 ? "s" : ""}, e.g. [${Array.from(box.low).join(", ")}]`,
       );
     }
     for (let k = 0; k < size; k++) {
@@ -163,36 +226,52 @@ export class KernelEnv extends Env<Float32Array, Action> {
   }
 }
 
-function describe(x: unknown): string {
+export function describe(x: unknown): string {
   if (ArrayBuffer.isView(x)) return `${x.constructor.name}[${Array.from(x as unknown as ArrayLike<number>).join(", ")}]`;
   if (Array.isArray(x)) return `[${x.map(String).join(", ")}]`;
   return typeof x === "string" ? JSON.stringify(x) : String(x);
 }
 
 /** Base for wrappers: forwards everything to the wrapped env. */
-export class Wrapper<O = Float32Array, A = Action, IO = Float32Array, IA = Action> extends Env<O, A> {
+export class Wrapper<O = Float32Array, A = Action, IO = O, IA = A> extends Env<O, A> {
   constructor(readonly env: Env<IO, IA>) {
     super();
+    if (!(env instanceof Env)) throw new TypeError(`${new.target.name} wraps an Env, got ${describe(env)}`);
   }
-  get actionSpace(): ActionSpace {
+  get actionSpace(): Space {
     return this.env.actionSpace;
   }
-  get observationSpace(): Box {
+  get observationSpace(): Space {
     return this.env.observationSpace;
   }
-  get spec(): EnvSpec | null {
+  override get spec(): EnvSpec | null {
     return this.env.spec;
   }
-  get unwrapped(): KernelEnv {
+  override set spec(_: EnvSpec | null) {
+    // the spec belongs to the wrapped env
+  }
+  override get metadata(): EnvMetadata {
+    return this.env.metadata;
+  }
+  override set metadata(_: EnvMetadata) {
+    // the metadata belongs to the wrapped env
+  }
+  override get npRandom(): Generator {
+    return this.env.npRandom;
+  }
+  override set npRandom(generator: Generator) {
+    this.env.npRandom = generator;
+  }
+  override get unwrapped(): Env {
     return this.env.unwrapped;
   }
-  reset(args?: ResetArgs): [O, Info] {
+  override reset(args?: ResetArgs): [O, Info] {
     return this.env.reset(args) as unknown as [O, Info];
   }
   step(action: A): StepResult<O> {
     return this.env.step(action as unknown as IA) as unknown as StepResult<O>;
   }
-  render(): RgbFrame {
+  override render(): RgbFrame | null {
     return this.env.render();
   }
   override close(): void {
@@ -221,15 +300,16 @@ export class TimeLimit<O = Float32Array, A = Action> extends Wrapper<O, A, O, A>
     return this.elapsed;
   }
 
-  getState(): { elapsedSteps: number } {
+  override getState(): { elapsedSteps: number } {
     return { elapsedSteps: this.elapsed };
   }
 
-  setState(state: { elapsedSteps: number }): void {
-    if (!Number.isSafeInteger(state?.elapsedSteps) || state.elapsedSteps < 0) {
-      throw new TypeError(`TimeLimit state needs a non-negative integer elapsedSteps, got ${String(state?.elapsedSteps)}`);
+  override setState(state: unknown): void {
+    const s = state as { elapsedSteps: number } | null;
+    if (!Number.isSafeInteger(s?.elapsedSteps) || s!.elapsedSteps < 0) {
+      throw new TypeError(`TimeLimit state needs a non-negative integer elapsedSteps, got ${String(s?.elapsedSteps)}`);
     }
-    this.elapsed = state.elapsedSteps;
+    this.elapsed = s!.elapsedSteps;
   }
 
   override reset(args?: ResetArgs): [O, Info] {
@@ -243,7 +323,8 @@ export class TimeLimit<O = Float32Array, A = Action> extends Wrapper<O, A, O, A>
     this.elapsed += 1;
     if (this.elapsed >= this.maxEpisodeSteps) {
       result[3] = true;
-      this.unwrapped.endEpisode();
+      const raw = this.unwrapped;
+      if (raw instanceof KernelEnv) raw.endEpisode();
     }
     return result;
   }

@@ -4,7 +4,7 @@
  * kernel serves the single env (n = 1), the vectorized env, checkpoints and exact replay.
  */
 import type { PCG64Bank } from "../rng/pcg64.js";
-import type { ActionSpace, Box } from "./spaces.js";
+import type { Box, Discrete } from "./spaces.js";
 
 /** Options Gymnasium's classic envs accept in `reset({ options })`. */
 export type ResetOptions = Record<string, unknown>;
@@ -21,7 +21,7 @@ export interface EnvKernel {
   readonly name: string;
   /** float64 words of state per env */
   readonly stateSize: number;
-  readonly actionSpace: ActionSpace;
+  readonly actionSpace: Discrete | Box;
   readonly observationSpace: Box;
   /** numbers per action: 1 for Discrete, the Box size otherwise */
   readonly actionSize: number;

@@ -11,7 +11,7 @@ import { PCG64Bank, type PCG64State } from "../rng/pcg64.js";
 import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
 import type { RgbFrame } from "./env.js";
 import type { BatchBuffers, EnvKernel, ResetOptions, StepArrays } from "./kernel.js";
-import { type ActionSpace, type Box, Discrete } from "./spaces.js";
+import { type Box, Discrete } from "./spaces.js";
 
 const EMPTY_INFO: VectorInfo = Object.freeze({});
 
@@ -91,7 +91,7 @@ export class VectorEnv {
   readonly numEnvs: number;
   readonly autoresetMode: AutoresetMode;
   readonly maxEpisodeSteps: number;
-  readonly singleActionSpace: ActionSpace;
+  readonly singleActionSpace: Discrete | Box;
   readonly singleObservationSpace: Box;
   readonly obsSize: number;
   readonly actionSize: number;
@@ -177,7 +177,7 @@ export class VectorEnv {
     if (!this.started && mask) {
       throw new Error(`${this.id}: the first reset must reset every env; call reset() without reset_mask first`);
     }
-    const seeds = this.expandSeeds(args.seed);
+    const seeds = expandSeeds(this.id, n, args.seed);
     const parsed = this.kernel.parseResetOptions(args.options && Object.keys(rest).length ? rest : undefined);
     for (let i = 0; i < n; i++) {
       if (mask && !mask[i]) continue;
@@ -191,21 +191,6 @@ export class VectorEnv {
     }
     this.started = true;
     return [this.obs, EMPTY_INFO];
-  }
-
-  private expandSeeds(seed: VectorResetArgs["seed"]): (Seed | undefined)[] {
-    const n = this.numEnvs;
-    if (seed === undefined) return new Array(n).fill(undefined);
-    if (Array.isArray(seed)) {
-      if (seed.length !== n) throw new RangeError(`${this.id}: got ${seed.length} seeds for ${n} envs`);
-      seed.forEach((s, i) => s !== undefined && assertValidSeed(s, `seed[${i}]`));
-      return seed.slice();
-    }
-    assertValidSeed(seed);
-    const base = seed as Seed;
-    // env i gets seed + i; past 2^53 that sum needs BigInt to stay exact
-    const exact = typeof base === "bigint" || base + n - 1 > Number.MAX_SAFE_INTEGER;
-    return Array.from({ length: n }, (_, i) => (exact ? BigInt(base) + BigInt(i) : (base as number) + i));
   }
 
   /**
@@ -350,4 +335,19 @@ export class VectorEnv {
   }
 
   close(): void {}
+}
+
+/** Per-env seeds from a vector reset's `seed`: env i gets seed + i, or its own entry of an array. */
+export function expandSeeds(id: string, n: number, seed: VectorResetArgs["seed"]): (Seed | undefined)[] {
+  if (seed === undefined) return new Array(n).fill(undefined);
+  if (Array.isArray(seed)) {
+    if (seed.length !== n) throw new RangeError(`${id}: got ${seed.length} seeds for ${n} envs`);
+    seed.forEach((s, i) => s !== undefined && assertValidSeed(s, `seed[${i}]`));
+    return seed.slice();
+  }
+  assertValidSeed(seed);
+  const base = seed as Seed;
+  // env i gets seed + i; past 2^53 that sum needs BigInt to stay exact
+  const exact = typeof base === "bigint" || base + n - 1 > Number.MAX_SAFE_INTEGER;
+  return Array.from({ length: n }, (_, i) => (exact ? BigInt(base) + BigInt(i) : (base as number) + i));
 }

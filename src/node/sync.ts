@@ -13,6 +13,8 @@ export const CMD_EXIT = 2;
 
 export interface WorkerInit {
   vecOptions: VectorEnvOptions & { id: string };
+  /** the module that registered the id (imported in the worker first), null for built-ins */
+  module: string | null;
   buffers: VectorBuffers;
   actions: Float64Array;
   control: Int32Array;

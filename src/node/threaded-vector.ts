@@ -6,7 +6,7 @@
  * Node-only (worker_threads), hence outside the browser-safe core.
  */
 import { Worker } from "node:worker_threads";
-import { spec } from "../envs/registry.js";
+import { kernelOf, spec } from "../envs/registry.js";
 import { type AutoresetMode, type VectorBuffers, VectorEnv, type VectorStepResult, allocateVectorBuffers } from "../envs/vector.js";
 import { CMD_EXIT, CMD_STEP, CTRL_CMD, CTRL_DONE, CTRL_FINAL, CTRL_SEQ, type WorkerInit, waitUntil } from "./sync.js";
 
@@ -33,10 +33,12 @@ export class ThreadedVectorEnv extends VectorEnv {
     if (!Number.isSafeInteger(options.numEnvs) || options.numEnvs < 1) {
       throw new RangeError(`numEnvs must be a positive integer, got ${options.numEnvs}`);
     }
-    const buffers = allocateVectorBuffers(s.kernel, options.numEnvs, true);
+    const kernel = kernelOf(id);
+    if (!kernel) throw new Error(`makeThreadedVec(${id}): threads share a kernel's struct-of-arrays state, and ${id} is a plain Env; use makeAsyncVec for Env classes`);
+    const buffers = allocateVectorBuffers(kernel, options.numEnvs, true);
     const maxEpisodeSteps = options.maxEpisodeSteps === undefined ? s.maxEpisodeSteps : options.maxEpisodeSteps;
     const vecOptions = { id, numEnvs: options.numEnvs, autoresetMode: options.autoresetMode ?? "next-step", maxEpisodeSteps };
-    super(s.kernel, vecOptions, buffers);
+    super(kernel, vecOptions, buffers);
     const n = this.numEnvs;
     const t = Math.min(threads, n);
     const bounds = Array.from({ length: t + 1 }, (_, k) => Math.round((k * n) / t));
@@ -44,7 +46,7 @@ export class ThreadedVectorEnv extends VectorEnv {
     this.sharedActions = new Float64Array(new SharedArrayBuffer(n * this.actionSize * 8));
     for (let k = 1; k < t; k++) {
       const control = new Int32Array(new SharedArrayBuffer(4 * 4));
-      const init: WorkerInit = { vecOptions, buffers, actions: this.sharedActions, control, from: bounds[k]!, to: bounds[k + 1]! };
+      const init: WorkerInit = { vecOptions, module: s.module, buffers, actions: this.sharedActions, control, from: bounds[k]!, to: bounds[k + 1]! };
       const worker = startWorker(init);
       worker.unref();
       this.workers.push(worker);

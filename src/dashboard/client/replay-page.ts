@@ -3,7 +3,6 @@
  * kernels, renderer and nn code (WASM SIMD when the browser has it), drawn on a canvas.
  */
 import { Policy } from "../../algos/policy.js";
-import type { Env } from "../../envs/env.js";
 import { make } from "../../envs/registry.js";
 import { initBackend } from "../../nn/backend.js";
 import { Random } from "../../rng/random.js";
@@ -60,11 +59,11 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
   })();
 
   function startPlayer(run: RunDetail, policy: Policy): void {
-    const env: Env = make(policy.envId);
+    const env = make<Float32Array, unknown>(policy.envId);
     const head = policy.saved.head;
     const continuous = head.kind === "gaussian";
     const action = continuous ? new Float64Array(head.actionDim) : new Int32Array(1);
-    const fps = env.unwrapped.spec?.kernel.renderFps ?? 30;
+    const fps = env.metadata.renderFps ?? 30;
     const context = canvas.getContext("2d")!;
     let speed = 1, seed = 0, sampled = false, episode = 0;
     let obs: Float32Array, total = 0, length = 0, state: ReplayState = "ready", rng: Random | undefined;
@@ -133,6 +132,7 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
     let image: ImageData | null = null;
     function draw(): void {
       const frame = env.render();
+      if (!frame) throw new Error(`${policy.envId} cannot draw itself: its render() returns null`);
       if (!image || image.width !== frame.width || image.height !== frame.height) {
         canvas.width = frame.width;
         canvas.height = frame.height;

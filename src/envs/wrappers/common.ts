@@ -81,7 +81,7 @@ export class RecordEpisodeStatistics<O = Float32Array, A = Action> extends Wrapp
     return result;
   }
 
-  getState(): RecordEpisodeStatisticsState {
+  override getState(): RecordEpisodeStatisticsState {
     return {
       episodeCount: this.episodeCount,
       episodeReturn: this.episodeReturn,
@@ -93,7 +93,7 @@ export class RecordEpisodeStatistics<O = Float32Array, A = Action> extends Wrapp
     };
   }
 
-  setState(s: RecordEpisodeStatisticsState): void {
+  override setState(s: RecordEpisodeStatisticsState): void {
     if (!s || !Array.isArray(s.returnQueue) || !Array.isArray(s.lengthQueue) || !Array.isArray(s.timeQueue)) {
       throw new TypeError("RecordEpisodeStatistics: state must hold returnQueue, lengthQueue and timeQueue arrays");
     }

@@ -27,6 +27,7 @@ export class NormalizeObservation<A = Action> extends ObservationWrapper<Float32
     super(env);
     checkEpsilon("NormalizeObservation", epsilon);
     const inner = env.observationSpace;
+    if (!(inner instanceof Box)) throw new TypeError(`NormalizeObservation needs a Box observation space, got ${inner}; wrap the env in FlattenObservation first`);
     this.space = new Box(-Infinity, Infinity, inner.shape, "float32");
     this.obsRms = new RunningMeanStd(inner.size);
   }
@@ -43,11 +44,11 @@ export class NormalizeObservation<A = Action> extends ObservationWrapper<Float32
     return out;
   }
 
-  getState(): NormalizeObservationState {
+  override getState(): NormalizeObservationState {
     return { obsRms: this.obsRms.getState() };
   }
 
-  setState(s: NormalizeObservationState): void {
+  override setState(s: NormalizeObservationState): void {
     this.obsRms.setState(s?.obsRms);
   }
 }

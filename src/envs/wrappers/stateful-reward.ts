@@ -45,11 +45,11 @@ export class NormalizeReward<O = Float32Array, A = Action> extends Wrapper<O, A,
     return result;
   }
 
-  getState(): NormalizeRewardState {
+  override getState(): NormalizeRewardState {
     return { returnRms: this.returnRms.getState(), discountedReward: this.discountedReward };
   }
 
-  setState(s: NormalizeRewardState): void {
+  override setState(s: NormalizeRewardState): void {
     if (typeof s?.discountedReward !== "number") throw new TypeError("NormalizeReward: state must hold a numeric discountedReward");
     this.returnRms.setState(s.returnRms);
     this.discountedReward = s.discountedReward;

@@ -1,22 +1,22 @@
 /** Gymnasium's stateless single-env wrappers: `TransformObservation`, `TransformReward`, `ClipAction`. */
 import type { Action, Env } from "../env.js";
-import { Box, type BoxValue } from "../spaces.js";
+import { Box, type BoxValue, type Space } from "../spaces.js";
 import { ActionWrapper, ObservationWrapper, RewardWrapper } from "./core.js";
 
 /** Applies `fn` to every observation; pass `observationSpace` when `fn` leaves the wrapped env's space. */
 export class TransformObservation<O = Float32Array, A = Action, IO = Float32Array> extends ObservationWrapper<O, A, IO> {
-  private readonly space: Box | undefined;
+  private readonly space: Space | undefined;
 
   constructor(
     env: Env<IO, A>,
     readonly fn: (observation: IO) => O,
-    observationSpace?: Box,
+    observationSpace?: Space,
   ) {
     super(env);
     this.space = observationSpace;
   }
 
-  override get observationSpace(): Box {
+  override get observationSpace(): Space {
     return this.space ?? this.env.observationSpace;
   }
 

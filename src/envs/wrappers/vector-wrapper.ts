@@ -3,10 +3,13 @@
  * wraps a `VectorEnv` or another wrapper and forwards everything it does not change.
  */
 import type { RgbFrame } from "../env.js";
-import type { ActionSpace, Box } from "../spaces.js";
+import type { ActionSpace, Space } from "../spaces.js";
+import type { SyncVectorEnv } from "../sync-vector.js";
 import type { AutoresetMode, VectorEnv, VectorInfo, VectorResetArgs, VectorStepResult } from "../vector.js";
 
-export type VectorEnvLike = VectorEnv | VectorWrapper;
+/** A vector env at the bottom of a wrapper stack: the kernel loop or a SyncVectorEnv over Env classes. */
+export type BaseVectorEnv = VectorEnv | SyncVectorEnv;
+export type VectorEnvLike = BaseVectorEnv | VectorWrapper;
 
 export class VectorWrapper {
   constructor(readonly env: VectorEnvLike) {}
@@ -20,12 +23,12 @@ export class VectorWrapper {
   get singleActionSpace(): ActionSpace {
     return this.env.singleActionSpace;
   }
-  get singleObservationSpace(): Box {
+  get singleObservationSpace(): Space {
     return this.env.singleObservationSpace;
   }
   /** numbers per env in the observation buffer */
   get obsSize(): number {
-    return this.singleObservationSpace.size;
+    return this.env.obsSize;
   }
   /** numbers per env in the actions passed to `step` */
   get actionSize(): number {
@@ -34,8 +37,8 @@ export class VectorWrapper {
   get id(): string {
     return this.env.id;
   }
-  /** The `VectorEnv` below every wrapper. */
-  get unwrapped(): VectorEnv {
+  /** The vector env below every wrapper. */
+  get unwrapped(): BaseVectorEnv {
     return this.env instanceof VectorWrapper ? this.env.unwrapped : this.env;
   }
 
@@ -45,14 +48,14 @@ export class VectorWrapper {
   step(actions: ArrayLike<number>): VectorStepResult {
     return this.env.step(actions);
   }
-  render(index?: number): RgbFrame {
+  render(index?: number): RgbFrame | null {
     return this.env.render(index);
   }
   close(): void {
     this.env.close();
   }
   toString(): string {
-    const inner = this.env instanceof VectorWrapper ? this.env.toString() : `<VectorEnv ${this.env.id} × ${this.env.numEnvs}>`;
+    const inner = this.env instanceof VectorWrapper ? this.env.toString() : `<${this.env.constructor.name} ${this.env.id} × ${this.env.numEnvs}>`;
     return `<${this.constructor.name}, ${inner}>`;
   }
 }

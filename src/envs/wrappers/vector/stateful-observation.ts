@@ -26,11 +26,13 @@ export class NormalizeObservation extends VectorObservationWrapper {
   ) {
     super(env, ["next-step"]);
     checkEpsilon("NormalizeObservation", epsilon);
+    // observations arrive flattened (vector envs batch any space as float32 rows)
     const inner = env.singleObservationSpace;
-    this.space = new Box(-Infinity, Infinity, inner.shape, "float32");
-    this.obsRms = new RunningMeanStd(inner.size);
-    this.out = new Float32Array(this.numEnvs * inner.size);
-    this.scale = new Float64Array(inner.size);
+    const size = env.obsSize;
+    this.space = new Box(-Infinity, Infinity, inner instanceof Box ? inner.shape : [size], "float32");
+    this.obsRms = new RunningMeanStd(size);
+    this.out = new Float32Array(this.numEnvs * size);
+    this.scale = new Float64Array(size);
   }
 
   override get singleObservationSpace(): Box {

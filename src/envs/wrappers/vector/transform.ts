@@ -1,5 +1,5 @@
 /** Gymnasium's stateless vector wrappers: `TransformObservation`, `TransformReward`, `ClipAction`. */
-import { Box, type BoxValue } from "../../spaces.js";
+import { Box, type BoxValue, type Space } from "../../spaces.js";
 import { clipInto } from "../transform.js";
 import { type VectorEnvLike, VectorActionWrapper, VectorObservationWrapper, VectorRewardWrapper } from "../vector-wrapper.js";
 
@@ -8,18 +8,18 @@ import { type VectorEnvLike, VectorActionWrapper, VectorObservationWrapper, Vect
  * when `fn` leaves the wrapped env's per-env space.
  */
 export class TransformObservation extends VectorObservationWrapper {
-  private readonly space: Box | undefined;
+  private readonly space: Space | undefined;
 
   constructor(
     env: VectorEnvLike,
     readonly fn: (observations: Float32Array) => Float32Array,
-    singleObservationSpace?: Box,
+    singleObservationSpace?: Space,
   ) {
     super(env);
     this.space = singleObservationSpace;
   }
 
-  override get singleObservationSpace(): Box {
+  override get singleObservationSpace(): Space {
     return this.space ?? this.env.singleObservationSpace;
   }
 
