@@ -4,7 +4,10 @@
  * ends the episode); spawns and movement speed up every 100 frames when ramping.
  */
 import type { LegacyRandomState } from "../../../rng/random-state.js";
-import { DOWN, GRID, LEFT, MinAtarGame, NOOP, RIGHT, UP, setCell } from "./game.js";
+import { MinAtarGame } from "./game.js";
+
+// Local constants: V8 reads imported bindings more slowly in hot loops.
+const NOOP = 0, LEFT = 1, UP = 2, RIGHT = 3, DOWN = 4;
 
 const PLAYER = 0, ENEMY = 1, TRAIL = 2, GOLD = 3;
 const RAMP_INTERVAL = 100;
@@ -12,18 +15,18 @@ const INIT_SPAWN_SPEED = 10;
 const INIT_MOVE_INTERVAL = 5;
 const SLOTS = 8;
 /** scratch for `_spawn_entity`'s free rows (games run on one thread) */
-const freeSlots: number[] = [];
-
-/** One entity, as MinAtar's list [x, y, lr (moving right), is_gold]. */
-type Entity = [x: number, y: number, lr: boolean, gold: boolean];
+const freeSlots = new Int32Array(SLOTS);
 
 export class Asterix extends MinAtarGame {
   readonly channels = ["player", "enemy", "trail", "gold"] as const;
   readonly minimalActionSet = [NOOP, LEFT, UP, RIGHT, DOWN];
   playerX = 5;
   playerY = 5;
-  /** one slot per row 1..8 */
-  entities: (Entity | null)[] = [];
+  /** MinAtar's entities[i] = [x, i + 1, lr, is_gold] or None, one slot per row 1..8 */
+  readonly present = new Uint8Array(SLOTS);
+  readonly entityX = new Int32Array(SLOTS);
+  readonly movingRight = new Uint8Array(SLOTS);
+  readonly gold = new Uint8Array(SLOTS);
   spawnSpeed = INIT_SPAWN_SPEED;
   spawnTimer = INIT_SPAWN_SPEED;
   moveSpeed = INIT_MOVE_INTERVAL;
@@ -42,7 +45,7 @@ export class Asterix extends MinAtarGame {
   reset(): void {
     this.playerX = 5;
     this.playerY = 5;
-    this.entities = new Array<Entity | null>(SLOTS).fill(null);
+    this.present.fill(0);
     this.spawnSpeed = INIT_SPAWN_SPEED;
     this.spawnTimer = this.spawnSpeed;
     this.moveSpeed = INIT_MOVE_INTERVAL;
@@ -66,30 +69,18 @@ export class Asterix extends MinAtarGame {
     else if (a === UP) this.playerY = Math.max(1, this.playerY - 1);
     else if (a === DOWN) this.playerY = Math.min(8, this.playerY + 1);
 
-    const entities = this.entities;
-    for (let i = 0; i < SLOTS; i++) {
-      const e = entities[i];
-      if (e && e[0] === this.playerX && e[1] === this.playerY) {
-        if (e[3]) {
-          entities[i] = null;
-          r += 1;
-        } else this.terminal = true;
-      }
-    }
+    const { present, entityX } = this;
+    // the player's row holds one slot: only that entity can touch the player
+    const slot = this.playerY - 1;
+    if (present[slot] && entityX[slot] === this.playerX) r += this.touch(slot);
     if (this.moveTimer === 0) {
       this.moveTimer = this.moveSpeed;
       for (let i = 0; i < SLOTS; i++) {
-        const e = entities[i];
-        if (!e) continue;
-        e[0] += e[2] ? 1 : -1;
-        if (e[0] < 0 || e[0] > 9) entities[i] = null;
-        // (an entity off the grid cannot be on the player's cell)
-        if (e[0] === this.playerX && e[1] === this.playerY) {
-          if (e[3]) {
-            entities[i] = null;
-            r += 1;
-          } else this.terminal = true;
-        }
+        if (!present[i]) continue;
+        const x = entityX[i]! + (this.movingRight[i] ? 1 : -1);
+        entityX[i] = x;
+        if (x < 0 || x > 9) present[i] = 0;
+        else if (x === this.playerX && i === slot) r += this.touch(i);
       }
     }
 
@@ -108,16 +99,28 @@ export class Asterix extends MinAtarGame {
     return r;
   }
 
+  /** The player meets entity i: gold is collected (+1), an enemy ends the episode (and stays). */
+  private touch(i: number): number {
+    if (this.gold[i]) {
+      this.present[i] = 0;
+      return 1;
+    }
+    this.terminal = true;
+    return 0;
+  }
+
   /** `_spawn_entity`: direction and kind are drawn even when every row is taken. */
   private spawnEntity(): void {
     const lr = this.random.rand() < 1 / 2;
     const gold = this.random.rand() < 1 / 3;
-    const free = freeSlots;
-    free.length = 0;
-    for (let i = 0; i < SLOTS; i++) if (this.entities[i] === null) free.push(i);
-    if (free.length === 0) return;
-    const slot = free[this.random.randint(free.length)]!;
-    this.entities[slot] = [lr ? 0 : 9, slot + 1, lr, gold];
+    let free = 0;
+    for (let i = 0; i < SLOTS; i++) if (!this.present[i]) freeSlots[free++] = i;
+    if (free === 0) return;
+    const slot = freeSlots[this.random.randint(free)]!;
+    this.present[slot] = 1;
+    this.entityX[slot] = lr ? 0 : 9;
+    this.movingRight[slot] = lr ? 1 : 0;
+    this.gold[slot] = gold ? 1 : 0;
   }
 
   difficultyRamp(): number {
@@ -126,13 +129,15 @@ export class Asterix extends MinAtarGame {
 
   writeState(out: Uint8Array): void {
     out.fill(0);
-    const c = 4;
-    setCell(out, c, this.playerY, this.playerX, PLAYER);
-    for (const e of this.entities) {
-      if (!e) continue;
-      setCell(out, c, e[1], e[0], e[3] ? GOLD : ENEMY);
-      const backX = e[2] ? e[0] - 1 : e[0] + 1;
-      if (backX >= 0 && backX <= GRID - 1) setCell(out, c, e[1], backX, TRAIL);
+    const { present, entityX, gold, movingRight } = this;
+    out[(this.playerY * 10 + this.playerX) * 4 + PLAYER] = 1;
+    for (let i = 0; i < SLOTS; i++) {
+      if (!present[i]) continue;
+      const x = entityX[i]!, row = (i + 1) * 10;
+      out[(row + x) * 4 + (gold[i] ? GOLD : ENEMY)] = 1;
+      const backX = movingRight[i] ? x - 1 : x + 1;
+      if (backX >= 0 && backX <= 9) out[(row + backX) * 4 + TRAIL] = 1;
     }
   }
+
 }

@@ -4,7 +4,11 @@
  * when the ball reaches the bottom row past the paddle. The trail channel shows the ball's last cell.
  */
 import type { LegacyRandomState } from "../../../rng/random-state.js";
-import { GRID, LEFT, MinAtarGame, NOOP, RIGHT, setCell } from "./game.js";
+import { MinAtarGame } from "./game.js";
+
+// Local constants: V8 reads imported bindings more slowly in hot loops.
+const NOOP = 0, LEFT = 1, RIGHT = 3;
+const GRID = 10;
 
 const PADDLE = 0, BALL = 1, TRAIL = 2, BRICK = 3;
 /** ball_dir: 0 up-left, 1 up-right, 2 down-right, 3 down-left */
@@ -13,6 +17,7 @@ const DY = [-1, -1, 1, 1];
 const BOUNCE_X = [1, 0, 3, 2];
 const BOUNCE_Y = [3, 2, 1, 0];
 const PADDLE_EDGE = [2, 3, 0, 1];
+const FULL_ROW = 0x3ff;
 
 export class Breakout extends MinAtarGame {
   readonly channels = ["paddle", "ball", "trail", "brick"] as const;
@@ -21,8 +26,8 @@ export class Breakout extends MinAtarGame {
   ballY = 3;
   ballDir = 2;
   pos = 4;
-  /** brick_map[y * 10 + x] */
-  readonly brickMap = new Uint8Array(GRID * GRID);
+  /** brick_map as one 10-bit mask per row (bit x = column x) */
+  readonly brickRows = new Int32Array(GRID);
   bricks = 0;
   strike = false;
   lastX = 0;
@@ -39,8 +44,8 @@ export class Breakout extends MinAtarGame {
     this.ballX = start === 0 ? 0 : 9;
     this.ballDir = start === 0 ? 2 : 3;
     this.pos = 4;
-    this.brickMap.fill(0);
-    this.brickMap.fill(1, 1 * GRID, 4 * GRID);
+    this.brickRows.fill(0);
+    this.brickRows.fill(FULL_ROW, 1, 4);
     this.bricks = 3 * GRID;
     this.strike = false;
     this.lastX = this.ballX;
@@ -67,19 +72,19 @@ export class Breakout extends MinAtarGame {
     if (newY < 0) {
       newY = 0;
       this.ballDir = BOUNCE_Y[this.ballDir]!;
-    } else if (this.brickMap[newY * GRID + newX] === 1) {
+    } else if (this.brickRows[newY]! & (1 << newX)) {
       strikeToggle = true;
       if (!this.strike) {
         r += 1;
         this.strike = true;
-        this.brickMap[newY * GRID + newX] = 0;
+        this.brickRows[newY] &= ~(1 << newX);
         this.bricks--;
         newY = this.lastY;
         this.ballDir = BOUNCE_Y[this.ballDir]!;
       }
     } else if (newY === 9) {
       if (this.bricks === 0) {
-        this.brickMap.fill(1, 1 * GRID, 4 * GRID);
+        this.brickRows.fill(FULL_ROW, 1, 4);
         this.bricks = 3 * GRID;
       }
       if (this.ballX === this.pos) {
@@ -104,10 +109,13 @@ export class Breakout extends MinAtarGame {
 
   writeState(out: Uint8Array): void {
     out.fill(0);
-    const c = 4;
-    setCell(out, c, this.ballY, this.ballX, BALL);
-    setCell(out, c, 9, this.pos, PADDLE);
-    setCell(out, c, this.lastY, this.lastX, TRAIL);
-    for (let k = 0; k < GRID * GRID; k++) if (this.brickMap[k]) out[k * c + BRICK] = 1;
+    out[(this.ballY * 10 + this.ballX) * 4 + BALL] = 1;
+    out[(90 + this.pos) * 4 + PADDLE] = 1;
+    out[(this.lastY * 10 + this.lastX) * 4 + TRAIL] = 1;
+    const bricks = this.brickRows;
+    for (let y = 0; y < 10; y++) {
+      for (let m = bricks[y]!; m !== 0; m &= m - 1) out[(y * 10 + 31 - Math.clz32(m & -m)) * 4 + BRICK] = 1;
+    }
   }
+
 }

@@ -8,7 +8,6 @@ import { LegacyRandomState } from "../../../rng/random-state.js";
 export const GRID = 10;
 /** MinAtar's action names by index: no-op, left, up, right, down, fire. */
 export const ACTION_NAMES = ["n", "l", "u", "r", "d", "f"] as const;
-export const NOOP = 0, LEFT = 1, UP = 2, RIGHT = 3, DOWN = 4, FIRE = 5;
 
 export abstract class MinAtarGame {
   /** channel names in index order (MinAtar's `channels` dict) */
@@ -68,15 +67,4 @@ function toJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toJson);
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
   return value;
-}
-
-/** Sets channel `c` of cell (y, x) in an HWC grid with `channels` channels. */
-export function setCell(out: Uint8Array, channels: number, y: number, x: number, c: number): void {
-  out[(y * GRID + x) * channels + c] = 1;
-}
-
-/** numpy's negative-index wrap for a column index in -10..9 (MinAtar writes `state[y, -1]` as column 9). */
-export function wrapIndex(i: number): number {
-  if (i < -GRID || i >= GRID) throw new RangeError(`index ${i} is out of bounds for axis with size ${GRID} (MinAtar raises IndexError here too)`);
-  return i < 0 ? i + GRID : i;
 }

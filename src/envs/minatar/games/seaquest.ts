@@ -11,7 +11,11 @@
  * shrunk below its position. Booleans are stored as 0/1 (Python's True == 1).
  */
 import type { LegacyRandomState } from "../../../rng/random-state.js";
-import { DOWN, FIRE, GRID, LEFT, MinAtarGame, NOOP, RIGHT, UP, setCell, wrapIndex } from "./game.js";
+import { MinAtarGame } from "./game.js";
+
+// Local constants: V8 reads imported bindings more slowly in hot loops.
+const NOOP = 0, LEFT = 1, UP = 2, RIGHT = 3, DOWN = 4, FIRE = 5;
+const GRID = 10;
 
 const SUB_FRONT = 0, SUB_BACK = 1, FRIENDLY_BULLET = 2, TRAIL = 3, ENEMY_BULLET = 4, ENEMY_FISH = 5, ENEMY_SUB = 6,
   OXYGEN_GAUGE = 7, DIVER_GAUGE = 8, DIVER = 9;
@@ -275,27 +279,35 @@ export class Seaquest extends MinAtarGame {
   writeState(out: Uint8Array): void {
     out.fill(0);
     const c = 10;
-    setCell(out, c, this.subY, this.subX, SUB_FRONT);
-    setCell(out, c, this.subY, wrapIndex(this.subOr ? this.subX - 1 : this.subX + 1), SUB_BACK);
+    out[(this.subY * GRID + this.subX) * c + SUB_FRONT] = 1;
+    out[(this.subY * GRID + wrapIndex(this.subOr ? this.subX - 1 : this.subX + 1)) * c + SUB_BACK] = 1;
     // state[9, 0:max(0, oxygen)*10//200] and state[9, 9-diver_count:9] (Python slices)
     const oxygenCells = Math.min(GRID, Math.floor((Math.max(0, this.oxygen) * 10) / MAX_OXYGEN));
-    for (let x = 0; x < oxygenCells; x++) setCell(out, c, 9, x, OXYGEN_GAUGE);
-    for (let x = Math.max(0, 9 - this.diverCount); x < 9; x++) setCell(out, c, 9, x, DIVER_GAUGE);
+    for (let x = 0; x < oxygenCells; x++) out[(90 + x) * c + OXYGEN_GAUGE] = 1;
+    for (let x = Math.max(0, 9 - this.diverCount); x < 9; x++) out[(90 + x) * c + DIVER_GAUGE] = 1;
     // (numpy indexing: an x of -1 would draw in column 9)
-    for (const b of this.fBullets) setCell(out, c, b[1]!, wrapIndex(b[0]!), FRIENDLY_BULLET);
-    for (const b of this.eBullets) setCell(out, c, b[1]!, wrapIndex(b[0]!), ENEMY_BULLET);
-    this.writeMovers(out, this.eFish, ENEMY_FISH);
-    this.writeMovers(out, this.eSubs, ENEMY_SUB);
-    this.writeMovers(out, this.divers, DIVER);
+    for (const b of this.fBullets) out[(b[1]! * GRID + wrapIndex(b[0]!)) * c + FRIENDLY_BULLET] = 1;
+    for (const b of this.eBullets) out[(b[1]! * GRID + wrapIndex(b[0]!)) * c + ENEMY_BULLET] = 1;
+    writeMovers(out, this.eFish, ENEMY_FISH);
+    writeMovers(out, this.eSubs, ENEMY_SUB);
+    writeMovers(out, this.divers, DIVER);
   }
+}
 
-  private writeMovers(out: Uint8Array, movers: Mover[], channel: number): void {
-    for (const m of movers) {
-      setCell(out, 10, m[1]!, wrapIndex(m[0]!), channel);
-      const backX = m[2] ? m[0]! - 1 : m[0]! + 1;
-      if (backX >= 0 && backX <= 9) setCell(out, 10, m[1]!, backX, TRAIL);
-    }
+/** Entities with their trail cell behind them (state() for fish, subs and divers). */
+function writeMovers(out: Uint8Array, movers: Mover[], channel: number): void {
+  for (const m of movers) {
+    const row = m[1]! * GRID;
+    out[(row + wrapIndex(m[0]!)) * 10 + channel] = 1;
+    const backX = m[2] ? m[0]! - 1 : m[0]! + 1;
+    if (backX >= 0 && backX <= 9) out[(row + backX) * 10 + TRAIL] = 1;
   }
+}
+
+/** numpy's negative-index wrap for a column index (MinAtar writes `state[y, -1]` into column 9). */
+function wrapIndex(i: number): number {
+  if (i < -GRID || i >= GRID) throw new RangeError(`index ${i} is out of bounds for axis 1 with size ${GRID} (MinAtar raises IndexError here too)`);
+  return i < 0 ? i + GRID : i;
 }
 
 function samePosition(a: number[], b: number[]): boolean {

@@ -5,25 +5,28 @@
  * episode. A cleared wave respawns, faster when ramping. Channels 2/3 mark aliens moving left/right.
  */
 import type { LegacyRandomState } from "../../../rng/random-state.js";
-import { FIRE, GRID, LEFT, MinAtarGame, NOOP, RIGHT } from "./game.js";
+import { MinAtarGame } from "./game.js";
+
+// Local constants and helpers: V8 reads imported bindings more slowly in hot loops.
+const NOOP = 0, LEFT = 1, RIGHT = 3, FIRE = 5;
+const GRID = 10;
 
 const CANNON = 0, ALIEN = 1, ALIEN_LEFT = 2, ALIEN_RIGHT = 3, FRIENDLY_BULLET = 4, ENEMY_BULLET = 5;
 const SHOT_COOL_DOWN = 5;
 const ENEMY_MOVE_INTERVAL = 12;
 const ENEMY_SHOT_INTERVAL = 10;
-const CELLS = GRID * GRID;
-
-// scratch for np.roll (games run on one thread)
-const rolled = new Uint8Array(CELLS);
+const WAVE_ROW = 0b0011111100; // columns 2..7
+const EDGE_LEFT = 1;
+const EDGE_RIGHT = 1 << 9;
 
 export class SpaceInvaders extends MinAtarGame {
   readonly channels = ["cannon", "alien", "alien_left", "alien_right", "friendly_bullet", "enemy_bullet"] as const;
   readonly minimalActionSet = [NOOP, LEFT, RIGHT, FIRE];
   pos = 5;
-  /** maps indexed y * 10 + x */
-  readonly fBulletMap = new Uint8Array(CELLS);
-  readonly eBulletMap = new Uint8Array(CELLS);
-  readonly alienMap = new Uint8Array(CELLS);
+  /** MinAtar's 10×10 maps as one 10-bit mask per row (bit x = column x) */
+  readonly fBulletRows = new Int32Array(GRID);
+  readonly eBulletRows = new Int32Array(GRID);
+  readonly alienRows = new Int32Array(GRID);
   alienDir = -1;
   enemyMoveInterval = ENEMY_MOVE_INTERVAL;
   alienMoveTimer = ENEMY_MOVE_INTERVAL;
@@ -41,10 +44,10 @@ export class SpaceInvaders extends MinAtarGame {
 
   reset(): void {
     this.pos = 5;
-    this.fBulletMap.fill(0);
-    this.eBulletMap.fill(0);
-    this.alienMap.fill(0);
-    fillWave(this.alienMap);
+    this.fBulletRows.fill(0);
+    this.eBulletRows.fill(0);
+    this.alienRows.fill(0);
+    this.alienRows.fill(WAVE_ROW, 0, 4);
     this.alienDir = -1;
     this.enemyMoveInterval = ENEMY_MOVE_INTERVAL;
     this.alienMoveTimer = this.enemyMoveInterval;
@@ -57,75 +60,89 @@ export class SpaceInvaders extends MinAtarGame {
   act(a: number): number {
     let r = 0;
     if (this.terminal) return r;
-    const aliens = this.alienMap;
+    const aliens = this.alienRows, f = this.fBulletRows, e = this.eBulletRows;
 
     if (a === FIRE && this.shotTimer === 0) {
-      this.fBulletMap[9 * GRID + this.pos] = 1;
+      f[9] |= 1 << this.pos;
       this.shotTimer = SHOT_COOL_DOWN;
     } else if (a === LEFT) this.pos = Math.max(0, this.pos - 1);
     else if (a === RIGHT) this.pos = Math.min(9, this.pos + 1);
+    const cannon = 1 << this.pos;
 
-    // np.roll(f, -1, axis=0), then the bottom row cleared: bullets move up
-    rollRows(this.fBulletMap, -1);
-    this.fBulletMap.fill(0, 9 * GRID, CELLS);
-    // np.roll(e, 1, axis=0), then the top row cleared: bullets move down
-    rollRows(this.eBulletMap, 1);
-    this.eBulletMap.fill(0, 0, GRID);
-    if (this.eBulletMap[9 * GRID + this.pos]) this.terminal = true;
+    // np.roll(f, -1, axis=0) then the bottom row cleared: bullets move up (the top row leaves)
+    f.copyWithin(0, 1);
+    f[9] = 0;
+    // np.roll(e, 1, axis=0) then the top row cleared: bullets move down (the bottom row leaves)
+    e.copyWithin(1, 0, 9);
+    e[0] = 0;
+    if (e[9]! & cannon) this.terminal = true;
 
-    if (aliens[9 * GRID + this.pos]) this.terminal = true;
+    if (aliens[9]! & cannon) this.terminal = true;
     if (this.alienMoveTimer === 0) {
       this.alienMoveTimer = Math.min(count(aliens), this.enemyMoveInterval);
-      if ((columnAny(aliens, 0) && this.alienDir < 0) || (columnAny(aliens, 9) && this.alienDir > 0)) {
+      const occupied = union(aliens);
+      if ((occupied & EDGE_LEFT && this.alienDir < 0) || (occupied & EDGE_RIGHT && this.alienDir > 0)) {
         this.alienDir = -this.alienDir;
-        if (rowAny(aliens, 9)) this.terminal = true;
-        rollRows(aliens, 1);
-      } else rollColumns(aliens, this.alienDir);
-      if (aliens[9 * GRID + this.pos]) this.terminal = true;
+        if (aliens[9]) this.terminal = true;
+        // np.roll(aliens, 1, axis=0): rows move down, the bottom row wraps to the top
+        const bottom = aliens[9]!;
+        aliens.copyWithin(1, 0, 9);
+        aliens[0] = bottom;
+      } else {
+        // np.roll(aliens, dir, axis=1): columns move sideways, wrapping around
+        for (let y = 0; y < GRID; y++) {
+          const m = aliens[y]!;
+          aliens[y] = this.alienDir > 0 ? ((m << 1) | (m >>> 9)) & 0x3ff : (m >>> 1) | ((m & 1) << 9);
+        }
+      }
+      if (aliens[9]! & cannon) this.terminal = true;
     }
     if (this.alienShotTimer === 0) {
       this.alienShotTimer = ENEMY_SHOT_INTERVAL;
-      this.eBulletMap[this.nearestAlien(this.pos)] = 1;
+      const [y, x] = this.nearestAlien(this.pos);
+      e[y] |= 1 << x;
     }
 
-    for (let k = 0; k < CELLS; k++) {
-      if (aliens[k] && this.fBulletMap[k]) {
-        r += 1;
-        aliens[k] = 0;
-        this.fBulletMap[k] = 0;
+    for (let y = 0; y < GRID; y++) {
+      const kills = aliens[y]! & f[y]!;
+      if (kills) {
+        r += popcount(kills);
+        aliens[y] &= ~kills;
+        f[y] &= ~kills;
       }
     }
 
     if (this.shotTimer > 0) this.shotTimer -= 1;
     this.alienMoveTimer -= 1;
     this.alienShotTimer -= 1;
-    if (count(aliens) === 0) {
+    if (union(aliens) === 0) {
       if (this.enemyMoveInterval > 6 && this.ramping) {
         this.enemyMoveInterval -= 1;
         this.rampIndex += 1;
       }
-      fillWave(aliens);
+      aliens.fill(WAVE_ROW, 0, 4);
     }
     return r;
   }
 
   /**
    * `_nearest_alien`: the columns by distance from the cannon (ties: the left one first, a stable
-   * sort of 0..9), the first with an alien; returns the cell index of its lowest alien.
+   * sort of 0..9), the first holding an alien; returns [row of its lowest alien, column].
    */
-  private nearestAlien(pos: number): number {
+  private nearestAlien(pos: number): [number, number] {
+    const occupied = union(this.alienRows);
     for (let d = 0; d < GRID; d++) {
-      if (pos - d >= 0) {
-        const k = lowestInColumn(this.alienMap, pos - d);
-        if (k >= 0) return k;
-      }
-      if (d > 0 && pos + d <= 9) {
-        const k = lowestInColumn(this.alienMap, pos + d);
-        if (k >= 0) return k;
-      }
+      if (pos - d >= 0 && occupied & (1 << (pos - d))) return [this.lowestInColumn(pos - d), pos - d];
+      if (d > 0 && pos + d <= 9 && occupied & (1 << (pos + d))) return [this.lowestInColumn(pos + d), pos + d];
     }
     // MinAtar returns None here and then fails; a wave is always refilled before the next shot.
     throw new Error("MinAtar SpaceInvaders: no alien left to shoot");
+  }
+
+  private lowestInColumn(x: number): number {
+    let y = GRID - 1;
+    while (!(this.alienRows[y]! & (1 << x))) y--;
+    return y;
   }
 
   difficultyRamp(): number {
@@ -137,56 +154,37 @@ export class SpaceInvaders extends MinAtarGame {
     const c = 6;
     out[(9 * GRID + this.pos) * c + CANNON] = 1;
     const dirChannel = this.alienDir < 0 ? ALIEN_LEFT : ALIEN_RIGHT;
-    for (let k = 0; k < CELLS; k++) {
-      if (this.alienMap[k]) {
-        out[k * c + ALIEN] = 1;
-        out[k * c + dirChannel] = 1;
+    for (let y = 0; y < GRID; y++) {
+      const row = y * GRID * c;
+      for (let m = this.alienRows[y]!; m; m &= m - 1) {
+        const o = row + lowestBit(m) * c;
+        out[o + ALIEN] = 1;
+        out[o + dirChannel] = 1;
       }
-      if (this.fBulletMap[k]) out[k * c + FRIENDLY_BULLET] = 1;
-      if (this.eBulletMap[k]) out[k * c + ENEMY_BULLET] = 1;
+      for (let m = this.fBulletRows[y]!; m; m &= m - 1) out[row + lowestBit(m) * c + FRIENDLY_BULLET] = 1;
+      for (let m = this.eBulletRows[y]!; m; m &= m - 1) out[row + lowestBit(m) * c + ENEMY_BULLET] = 1;
     }
   }
 }
 
-/** The cell index of the lowest alien in column x, or -1. */
-function lowestInColumn(map: Uint8Array, x: number): number {
-  for (let y = GRID - 1; y >= 0; y--) if (map[y * GRID + x]) return y * GRID + x;
-  return -1;
+function union(rows: Int32Array): number {
+  let m = 0;
+  for (let y = 0; y < GRID; y++) m |= rows[y]!;
+  return m;
 }
 
-function fillWave(map: Uint8Array): void {
-  for (let y = 0; y < 4; y++) map.fill(1, y * GRID + 2, y * GRID + 8);
-}
-
-function count(map: Uint8Array): number {
+function count(rows: Int32Array): number {
   let n = 0;
-  for (let k = 0; k < CELLS; k++) n += map[k]!;
+  for (let y = 0; y < GRID; y++) n += popcount(rows[y]!);
   return n;
 }
 
-function columnAny(map: Uint8Array, x: number): boolean {
-  for (let y = 0; y < GRID; y++) if (map[y * GRID + x]) return true;
-  return false;
+function popcount(m: number): number {
+  m -= (m >>> 1) & 0x55555555;
+  m = (m & 0x33333333) + ((m >>> 2) & 0x33333333);
+  return Math.imul((m + (m >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
-function rowAny(map: Uint8Array, y: number): boolean {
-  for (let x = 0; x < GRID; x++) if (map[y * GRID + x]) return true;
-  return false;
-}
-
-/** np.roll(map, shift, axis=0) for shift ±1: rows move down by `shift`, wrapping around. */
-function rollRows(map: Uint8Array, shift: number): void {
-  for (let y = 0; y < GRID; y++) {
-    const from = (y - shift + GRID) % GRID;
-    rolled.set(map.subarray(from * GRID, from * GRID + GRID), y * GRID);
-  }
-  map.set(rolled);
-}
-
-/** np.roll(map, shift, axis=1) for shift ±1: columns move right by `shift`, wrapping around. */
-function rollColumns(map: Uint8Array, shift: number): void {
-  for (let y = 0; y < GRID; y++) {
-    for (let x = 0; x < GRID; x++) rolled[y * GRID + x] = map[y * GRID + ((x - shift + GRID) % GRID)]!;
-  }
-  map.set(rolled);
+function lowestBit(m: number): number {
+  return 31 - Math.clz32(m & -m);
 }
