@@ -197,7 +197,7 @@ describe("tsrl dashboard", () => {
 
     await page.selectOption("[data-control=group-by]", "algo");
     await page.waitForFunction(() => document.querySelector('[data-chart="episodic_return"]')?.getAttribute("data-renders") === "2");
-    assert.deepEqual((await chartSeries("episodic_return")).map((s) => s.name), ["ppo (n=2) band", "ppo (n=2) band", "ppo (n=2)"]);
+    assert.deepEqual((await chartSeries("episodic_return")).map((s) => s.name), ["ppo (n = 2) band", "ppo (n = 2) band", "ppo (n = 2)"]);
     assert.match(page.url(), /group=algo/);
     // The statistics card: the group's runs, their scores as mean ± std and IQM with its interval.
     await page.waitForSelector('[data-stats=groups] tr[data-group="ppo"]');

@@ -9,7 +9,7 @@ import { parquetReadObjects } from "hyparquet";
 import { PPO } from "../src/algos/ppo.js";
 import * as echarts from "echarts";
 import { groupsChart, runsChart } from "../src/plot/chart.js";
-import { groupCurve, smooth, studentTQuantile } from "../src/plot/curves.js";
+import { groupCurve, smooth } from "../src/plot/curves.js";
 import { RunStore } from "../src/track/store.js";
 import { startRun } from "../src/track/tracker.js";
 import { collectVersions } from "../src/track/versions.js";
@@ -166,7 +166,7 @@ describe("export and plots", () => {
     const grouped = join(dir, "grouped.svg");
     assert.equal(tsrl("plot", "ppo1", "ppo2", "dqn1", "--group-by", "algo", "--x", "wall", "--out", grouped, "--store", dir).code, 0);
     const g = readFileSync(grouped, "utf8");
-    for (const text of ["ppo (n=2)", "dqn (n=1)", "wall-clock time (s)", "95% confidence interval"]) assert.ok(g.includes(text), text);
+    for (const text of ["ppo (n = 2)", "dqn (n = 1)", "wall-clock time (s)", "95% bootstrap CI"]) assert.ok(g.includes(text), text);
     assert.ok(/fill-opacity="0.18"/.test(g), "a shaded band");
   });
 
@@ -200,10 +200,12 @@ describe("report", () => {
     const md = readFileSync(out, "utf8");
     // ppo seeds score 10 and 20 (last 100 episodes), dqn 110: mean ± sample std
     assert.match(md, /\| env \| dqn \| ppo \|/);
-    assert.match(md, /\| CartPole-v1 \| 110\.00 ± 0\.00 \(n=1\) \| 15\.00 ± 7\.07 \(n=2\) \|/);
-    assert.match(md, /\| CartPole-v1 \| 2\.0 ± 0\.0 \| 3\.0 ± 1\.4 \|/);
+    // one run has no spread: said so, not "± 0.00" with a [x, x] interval
+    assert.match(md, /\| CartPole-v1 \| 110\.00 \(n = 1, no interval\) \| 15\.00 ± 7\.07 \(n = 2\) \|/);
+    assert.match(md, /\| CartPole-v1 \| 2\.0 \| 3\.0 ± 1\.4 \|/);
     // IQM of {10, 20} trims nothing (scipy: int(0.25·2) = 0): 15; resamples give 10, 15 or 20
-    assert.match(md, /\| CartPole-v1 \| 110\.00 \[110\.00, 110\.00\] \| 15\.00 \[10\.00, 20\.00\] \|/);
+    assert.match(md, /\| CartPole-v1 \| 110\.00 \(n = 1, no interval\) \| 15\.00 \[10\.00, 20\.00\] \|/);
+    assert.ok(!md.includes("split by"), "runs of one config are not split");
     assert.match(md, /10,000 resamples/);
     assert.match(md, /!\[CartPole-v1\]\(report-CartPole-v1\.svg\)/);
     assert.match(md, /ppo\\\|1/, "a | in a run name is escaped");
@@ -214,6 +216,22 @@ describe("report", () => {
     assert.match(tsrl("report", "--out", join(dir, "r.txt"), "--store", dir).stderr, /--out must be a .md file/);
     assert.match(tsrl("report", "--algo", "sac", "--out", out, "--store", dir).stderr, /no finished runs/);
   });
+
+  it("runs of one algorithm with different budgets are not averaged together: the column is split by the differing field", () => {
+    const dir = tempStore();
+    for (const [total, seed, score] of [[500_000, 1, 480], [500_000, 2, 490], [50_000, 1, 100]] as const) {
+      const run = startRun({ store: dir, algo: "ppo", env: "CartPole-v1", seed, config: { envId: "CartPole-v1", seed, totalTimesteps: total, learningRate: 2.5e-4 } });
+      for (let i = 0; i < 100; i++) run.logEpisode({ step: i * 10, return: score, length: 10 });
+      run.finish({ wall_s: 1 });
+      run.store.close();
+    }
+    const out = join(dir, "report.md");
+    assert.equal(tsrl("report", "--out", out, "--no-plots", "--store", dir).code, 0);
+    const md = readFileSync(out, "utf8");
+    assert.match(md, /split by `totalTimesteps`/);
+    assert.match(md, /\| env \| ppo \(totalTimesteps=50000\) \| ppo \(totalTimesteps=500000\) \|/);
+    assert.match(md, /\| CartPole-v1 \| 100\.00 \(n = 1, no interval\) \| 485\.00 ± 7\.07 \(n = 2\) \|/);
+  });
 });
 
 const pick = (axis: unknown) => {
@@ -222,12 +240,8 @@ const pick = (axis: unknown) => {
 };
 
 describe("curves", () => {
-  it("trailing mean, and Student-t quantiles that match the tables", () => {
+  it("trailing mean", () => {
     assert.deepEqual(smooth([1, 2, 3, 4].map((y, x) => ({ x, y })), 2).map((p) => p.y), [1, 1.5, 2.5, 3.5]);
-    // t_{0.975} for df 1, 2, 4, 30 (scipy.stats.t.ppf)
-    for (const [df, t] of [[1, 12.706204736174694], [2, 4.302652729749462], [4, 2.7764451051977934], [30, 2.0422724563012378]] as const) {
-      assert.ok(Math.abs(studentTQuantile(0.975, df) - t) < 1e-9, `df ${df}`);
-    }
   });
 
   it("a band below zero is drawn where it is (not stacked from 0)", () => {
@@ -247,15 +261,32 @@ describe("curves", () => {
     assert.deepEqual(pick(runsChart([{ label: "varies", points: [{ x: 0, y: 0.05 }, { x: 1, y: 0.0501 }] }], { title: "t", xLabel: "x", yLabel: "y" }).yAxis), {});
   });
 
-  it("the group curve is the mean of each run's latest value, with the t band, over the runs that reached x", () => {
+  it("the group curve: each run's latest value, only where every run has data; 2 runs: their range; 3+: a bootstrap band inside it", () => {
     const a = [{ x: 0, y: 0 }, { x: 10, y: 10 }];
     const b = [{ x: 0, y: 2 }, { x: 5, y: 4 }];
     const c = groupCurve("g", [a, b], { gridPoints: 3 });
-    assert.deepEqual(c.x, [0, 5, 10]);
-    assert.deepEqual(c.count, [2, 2, 1]);
-    assert.deepEqual(c.mean, [1, 2, 10]);
-    const half = studentTQuantile(0.975, 1) * Math.sqrt(((0 - 1) ** 2 + (2 - 1) ** 2) / 1 / 2);
-    assert.ok(Math.abs(c.upper[0]! - (1 + half)) < 1e-12 && Math.abs(c.lower[0]! - (1 - half)) < 1e-12);
-    assert.equal(c.upper[2], 10);
+    assert.deepEqual(c.x, [0, 2.5, 5], "ends where the shorter run ends");
+    assert.deepEqual(c.count, [2, 2, 2]);
+    assert.deepEqual(c.mean, [1, 1, 2]);
+    assert.deepEqual([c.lower, c.upper], [[0, 0, 0], [2, 2, 4]], "the two runs' range, not a t band of ±12.7 σ");
+    const late = groupCurve("g", [[{ x: 3, y: 1 }, { x: 9, y: 1 }], a], { gridPoints: 2 });
+    assert.deepEqual(late.x, [3, 9], "starts where the later run starts");
+    // CartPole-like returns: the band never leaves what the runs did
+    const runs = [[480, 500, 500], [20, 30, 500], [490, 495, 500], [100, 480, 500]].map((ys) => ys.map((y, x) => ({ x, y })));
+    const g = groupCurve("g", runs, { gridPoints: 3 });
+    for (let i = 0; i < 3; i++) {
+      const ys = runs.map((r) => r[i]!.y);
+      assert.ok(g.lower[i]! >= Math.min(...ys) && g.upper[i]! <= Math.max(...ys), `x ${i}: [${g.lower[i]}, ${g.upper[i]}] within the runs`);
+      assert.ok(g.lower[i]! <= g.mean[i]! && g.mean[i]! <= g.upper[i]!);
+    }
+    assert.ok(g.upper[0]! - g.lower[0]! > 100, "spread runs give a wide band");
+    assert.deepEqual([g.lower[2], g.upper[2]], [500, 500]);
+    assert.deepEqual(groupCurve("g", runs, { gridPoints: 3 }), g, "seeded: the same picture every time");
+    assert.deepEqual(groupCurve("g", [a], { gridPoints: 2 }).lower, [0, 10], "one run: no band");
+  });
+
+  it("the x axis stays at the bottom when values cross zero", () => {
+    const option = runsChart([{ label: "r", points: [{ x: 0, y: -50 }, { x: 1, y: 50 }] }], { title: "t", xLabel: "x", yLabel: "y" });
+    assert.equal((option.xAxis as { axisLine: { onZero: boolean } }).axisLine.onZero, false);
   });
 });

@@ -38,7 +38,8 @@ function frame(o: CurveChartOptions, legend: string[]): EChartsOption {
     title: { text: o.title, subtext: o.subtitle, left: "center", textStyle: { fontSize: 16 }, subtextStyle: { fontSize: 12, color: "#555" } },
     legend: side ? { ...common, orient: "vertical", top: "middle", ...(o.width ? { left: o.width - legendWidth } : { right: 10 }) } : { ...common, bottom: 4 },
     grid: { left: 70, right: side ? legendWidth + 20 : 30, top: o.subtitle ? 70 : 55, bottom: side ? 50 : 75, containLabel: false },
-    xAxis: { type: "value", name: o.xLabel, nameLocation: "middle", nameGap: 28, scale: false, splitLine: { show: false } },
+    // the x axis stays at the bottom (echarts draws it through y = 0 when the values cross zero)
+    xAxis: { type: "value", name: o.xLabel, nameLocation: "middle", nameGap: 28, scale: false, splitLine: { show: false }, axisLine: { onZero: false } },
     yAxis: { type: "value", name: o.yLabel, nameLocation: "middle", nameGap: 50, scale: true },
     ...(o.interactive
       ? {

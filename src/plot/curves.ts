@@ -1,8 +1,11 @@
 /**
  * Learning curves from recorded rows: per-run smoothing, resampling onto a common x grid and,
- * for groups of runs (seeds), the mean with a Student-t confidence band. Pure functions (no
- * Node imports) so the CLI plots and the dashboard draw the same curves.
+ * for groups of runs (seeds), the mean with an interval that stays within what the runs did: a
+ * bootstrap percentile interval of the mean for 3 or more runs, the runs' range for 2. Pure
+ * functions (no Node imports) so the CLI plots and the dashboard draw the same curves.
  */
+import { Random } from "../rng/random.js";
+import { percentileInterval } from "../stats/bootstrap.js";
 
 export interface Point {
   x: number;
@@ -22,15 +25,18 @@ export interface GroupCurve {
   label: string;
   x: number[];
   mean: number[];
-  /** confidence band; equal to the mean where fewer than 2 runs cover x */
+  /** the band: a 95% bootstrap interval of the mean (3+ runs), the runs' min–max (2), the mean (1) */
   lower: number[];
   upper: number[];
-  /** number of runs averaged at each x */
+  /** number of runs averaged at each x (every run of the group: the curve ends where the shortest run ends) */
   count: number[];
   runs: number;
   /** its colour (default: the palette in group order) */
   color?: string;
 }
+
+/** What a group's band shows, for chart subtitles. */
+export const GROUP_BAND = "mean of the runs up to the shortest one's end; band: 95% bootstrap CI (n ≥ 3) or range (n = 2)";
 
 /** Trailing mean over the last `window` points (window 1 leaves the series as it is). */
 export function smooth(points: readonly Point[], window: number): Point[] {
@@ -54,86 +60,60 @@ export function thin(points: readonly Point[], maxPoints: number): Point[] {
   return out;
 }
 
+/** Bootstrap resamples per grid point for the band of 3 or more runs. */
+const BAND_RESAMPLES = 1000;
+
 /**
- * The mean curve of several runs on `gridPoints` evenly spaced x values up to the furthest run.
- * A run's value at x is its latest point at or before x (a step function); it counts only
- * between its first and last x, so a shorter run does not drag the tail.
+ * The mean curve of several runs on `gridPoints` evenly spaced x values over the span every run
+ * covers (from the latest first point to the earliest last one): a mean that loses a run part
+ * way would pass the remaining runs off as the group. A run's value at x is its latest point at
+ * or before x (a step function). The band is seeded, so the same runs draw the same picture.
  */
-export function groupCurve(label: string, runs: readonly (readonly Point[])[], options: { gridPoints?: number; confidence?: number } = {}): GroupCurve {
+export function groupCurve(label: string, runs: readonly (readonly Point[])[], options: { gridPoints?: number; confidence?: number; seed?: number } = {}): GroupCurve {
   const gridPoints = options.gridPoints ?? 200;
   const confidence = options.confidence ?? 0.95;
   const nonEmpty = runs.filter((r) => r.length > 0);
-  const start = Math.min(...nonEmpty.map((r) => r[0]!.x));
-  const end = Math.max(...nonEmpty.map((r) => r[r.length - 1]!.x));
   const curve: GroupCurve = { label, x: [], mean: [], lower: [], upper: [], count: [], runs: runs.length };
   if (nonEmpty.length === 0) return curve;
+  const start = Math.max(...nonEmpty.map((r) => r[0]!.x));
+  const end = Math.min(...nonEmpty.map((r) => r[r.length - 1]!.x));
+  if (end < start) return curve; // the runs do not overlap
+  const random = new Random(options.seed ?? 0);
   const cursors = nonEmpty.map(() => 0);
-  const values: number[] = [];
-  for (let g = 0; g < gridPoints; g++) {
-    const x = gridPoints === 1 ? end : start + ((end - start) * g) / (gridPoints - 1);
-    values.length = 0;
+  const n = nonEmpty.length;
+  const values = new Float64Array(n);
+  const draws = new Float64Array(BAND_RESAMPLES);
+  const grid = end > start ? gridPoints : 1;
+  for (let g = 0; g < grid; g++) {
+    const x = grid === 1 ? end : start + ((end - start) * g) / (grid - 1);
     nonEmpty.forEach((run, r) => {
-      if (x < run[0]!.x || x > run[run.length - 1]!.x) return;
       let c = cursors[r]!;
       while (c + 1 < run.length && run[c + 1]!.x <= x) c++;
       cursors[r] = c;
-      values.push(run[c]!.y);
+      values[r] = run[c]!.y;
     });
-    if (values.length === 0) continue;
-    const n = values.length;
-    const mean = values.reduce((a, b) => a + b, 0) / n;
-    let half = 0;
-    if (n >= 2) {
-      const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
-      half = studentTQuantile((1 + confidence) / 2, n - 1) * Math.sqrt(variance / n);
+    let sum = 0, min = Infinity, max = -Infinity;
+    for (const v of values) {
+      sum += v;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    const mean = sum / n;
+    let lower = mean, upper = mean;
+    if (n === 2) [lower, upper] = [min, max];
+    else if (n >= 3) {
+      for (let b = 0; b < BAND_RESAMPLES; b++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += values[random.integer(n)]!;
+        draws[b] = s / n;
+      }
+      [lower, upper] = percentileInterval(draws, confidence);
     }
     curve.x.push(x);
     curve.mean.push(mean);
-    curve.lower.push(mean - half);
-    curve.upper.push(mean + half);
+    curve.lower.push(lower);
+    curve.upper.push(upper);
     curve.count.push(n);
   }
   return curve;
-}
-
-/**
- * P(|T| < t) for Student's t with integer `df` degrees of freedom, from the closed forms in
- * Abramowitz & Stegun 26.7.3–4 (exact for integer df, which seed counts always are).
- */
-export function studentTCentralProbability(t: number, df: number): number {
-  const theta = Math.atan(Math.abs(t) / Math.sqrt(df));
-  const c2 = Math.cos(theta) ** 2;
-  const s = Math.sin(theta);
-  if (df % 2 === 1) {
-    let term = 1;
-    let sum = df > 1 ? 1 : 0;
-    for (let k = 3; k <= df - 2; k += 2) {
-      term *= ((k - 1) / k) * c2;
-      sum += term;
-    }
-    return (2 / Math.PI) * (theta + s * Math.cos(theta) * sum);
-  }
-  let term = 1;
-  let sum = 1;
-  for (let k = 2; k <= df - 2; k += 2) {
-    term *= ((k - 1) / k) * c2;
-    sum += term;
-  }
-  return s * sum;
-}
-
-/** The `p` quantile (p > 0.5) of Student's t with integer `df`, by bisection on the exact CDF. */
-export function studentTQuantile(p: number, df: number): number {
-  if (!(p > 0.5 && p < 1)) throw new RangeError(`quantile must be in (0.5, 1), got ${p}`);
-  if (!(Number.isInteger(df) && df >= 1)) throw new RangeError(`degrees of freedom must be an integer >= 1, got ${df}`);
-  const target = 2 * p - 1;
-  let lo = 0;
-  let hi = 1;
-  while (studentTCentralProbability(hi, df) < target) hi *= 2;
-  for (let i = 0; i < 100 && hi - lo > 1e-12 * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (studentTCentralProbability(mid, df) < target) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
 }

@@ -2,7 +2,7 @@
 import * as echarts from "echarts";
 import type { EChartsOption } from "echarts";
 import { groupsChart, runsChart } from "../plot/chart.js";
-import { groupCurve, type Point, type RunSeries, smooth, thin } from "../plot/curves.js";
+import { GROUP_BAND, groupCurve, type Point, type RunSeries, smooth, thin } from "../plot/curves.js";
 import { type RunRecord, type RunStore, StoreError } from "./store.js";
 
 export const EPISODIC_RETURN = "episodic_return";
@@ -13,6 +13,8 @@ export interface PlotOptions {
   x?: "steps" | "wall";
   /** "algo", "env", "name", or a config key such as "learningRate"; none plots one line per run */
   groupBy?: string;
+  /** the group of a run (default: its `groupBy` value); the report splits groups by differing config fields */
+  groupLabel?: (run: RunRecord) => string;
   /** trailing mean over this many points (default: 20 for returns, 1 for metrics) */
   smooth?: number;
   title?: string;
@@ -57,11 +59,11 @@ export function learningCurveChart(store: RunStore, runs: readonly RunRecord[], 
   }
   const groups = new Map<string, Point[][]>();
   runs.forEach((run, i) => {
-    const key = groupValue(run, options.groupBy!);
+    const key = options.groupLabel ? options.groupLabel(run) : groupValue(run, options.groupBy!);
     groups.set(key, [...(groups.get(key) ?? []), series[i]!.points]);
   });
-  const curves = [...groups].map(([label, members]) => groupCurve(`${label} (n=${members.length})`, members));
-  return groupsChart(curves, { title, xLabel, yLabel, width: options.width, subtitle: `mean and 95% confidence interval (Student t) across runs, grouped by ${options.groupBy}` });
+  const curves = [...groups].map(([label, members]) => groupCurve(`${label} (n = ${members.length})`, members));
+  return groupsChart(curves, { title, xLabel, yLabel, width: options.width, subtitle: `grouped by ${options.groupBy}: ${GROUP_BAND}` });
 }
 
 export function renderSvg(option: EChartsOption, size = { width: 900, height: 540 }): string {

@@ -2,7 +2,8 @@
  * Markdown results tables in the style of Open RL Benchmark's compare tables: per env (rows) and
  * group (columns), the mean over runs of each run's score (mean return of its last 100
  * episodes) ± the standard deviation over runs, the run count and wall-clock; one learning-curve
- * SVG per env beside the report.
+ * SVG per env beside the report. Runs are averaged only with runs of the same config: a group
+ * whose runs differ in other fields (a budget, a learning rate) is split by those fields.
  */
 import { aggregateIqm } from "../stats/aggregates.js";
 import { intervalEstimate } from "../stats/bootstrap.js";
@@ -48,16 +49,54 @@ export function fileSafe(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, "_");
 }
 
+/** Config fields that never split a group: the seed (what runs of a group vary) and the env (the rows). */
+const NOT_SPLIT = new Set(["seed", "envId"]);
+
+/**
+ * Per group (`groupBy` value): the config fields in which its runs on one env differ. Runs
+ * that differ in them are not repetitions of one experiment, so the report splits the group.
+ */
+export function splitFields(runs: readonly RunRecord[], groupBy: string): Map<string, string[]> {
+  // fields compared within one env (envs have defaults of their own), collected per group
+  const cells = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const cell = JSON.stringify([r.env, groupValue(r, groupBy)]);
+    cells.set(cell, [...(cells.get(cell) ?? []), r]);
+  }
+  const split = new Map<string, Set<string>>();
+  for (const members of cells.values()) {
+    const group = groupValue(members[0]!, groupBy);
+    for (const key of new Set(members.flatMap((r) => Object.keys(r.config)))) {
+      if (NOT_SPLIT.has(key) || key === groupBy.replace(/^config\./, "")) continue;
+      if (new Set(members.map((r) => JSON.stringify(r.config[key]))).size > 1) split.set(group, (split.get(group) ?? new Set()).add(key));
+    }
+  }
+  return new Map([...split].sort(([a], [b]) => (a < b ? -1 : 1)).map(([group, fields]) => [group, [...fields].sort()]));
+}
+
+/** A run's column: its `groupBy` value, with the values of the fields its group is split by. */
+export function columnLabel(run: RunRecord, groupBy: string, split: ReadonlyMap<string, readonly string[]>): string {
+  const base = groupValue(run, groupBy);
+  const fields = split.get(base) ?? [];
+  return fields.length ? `${base} (${fields.map((k) => `${k}=${JSON.stringify(run.config[k]) ?? "unset"}`).join(", ")})` : base;
+}
+
+/** "n = 1, no interval" where one run cannot give a spread. */
+const SINGLE_RUN = "n = 1, no interval";
+
 export function buildReport(store: RunStore, runs: readonly RunRecord[], options: ReportOptions = {}): Report {
   const groupBy = options.groupBy ?? "algo";
   const reps = options.bootstrapReps ?? DEFAULT_BOOTSTRAP_REPS;
   const envs = [...new Set(runs.map((r) => r.env))].sort();
-  const groups = [...new Set(runs.map((r) => groupValue(r, groupBy)))].sort();
+  const split = splitFields(runs, groupBy);
+  const label = (r: RunRecord) => columnLabel(r, groupBy, split);
+  const groups = [...new Set(runs.map(label))].sort();
   const scores = new Map(runs.map((r) => [r.id, runScore(store, r)]));
   const lines: string[] = [`# ${options.title ?? "Results"}`, ""];
   lines.push(
     `Score: mean episodic return of each run's last ${SCORE_EPISODES} training episodes; cells show the mean ± standard deviation over runs (n = runs). ` +
-      `Columns are grouped by \`${groupBy}\`. ${runs.length} runs, made with tsrl ${[...new Set(runs.map((r) => String(r.versions.tsrl)))].join(", ")}.`,
+      `Columns are grouped by \`${groupBy}\`${split.size ? `; runs that differ in other config fields are not averaged together: ${[...split].map(([g, fields]) => `${g} is split by ${fields.map((k) => `\`${k}\``).join(", ")}`).join("; ")}` : ""}. ` +
+      `${runs.length} runs, made with tsrl ${[...new Set(runs.map((r) => String(r.versions.tsrl)))].join(", ")}.`,
     "",
   );
   const header = (first: string) => [`| ${first} | ${groups.map(cell).join(" | ")} |`, `|---|${groups.map(() => "---|").join("")}`];
@@ -65,7 +104,7 @@ export function buildReport(store: RunStore, runs: readonly RunRecord[], options
     lines.push(...header(first));
     for (const env of envs) {
       const cells = groups.map((g) => {
-        const members = runs.filter((r) => r.env === env && groupValue(r, groupBy) === g);
+        const members = runs.filter((r) => r.env === env && label(r) === g);
         return members.length ? value(members) : "–";
       });
       lines.push(`| ${cell(env)} | ${cells.join(" | ")} |`);
@@ -77,19 +116,20 @@ export function buildReport(store: RunStore, runs: readonly RunRecord[], options
     const valid = members.map((r) => scores.get(r.id)!).filter((s) => !Number.isNaN(s));
     if (valid.length === 0) return "no episodes";
     const { mean, std } = meanStd(valid);
-    return `${mean.toFixed(2)} ± ${std.toFixed(2)} (n=${valid.length})`;
+    return valid.length === 1 ? `${mean.toFixed(2)} (${SINGLE_RUN})` : `${mean.toFixed(2)} ± ${std.toFixed(2)} (n = ${valid.length})`;
   });
   lines.push("## IQM [95% CI]", "", `Interquartile mean of the scores over runs, with a stratified-bootstrap percentile interval (${reps.toLocaleString("en-US")} resamples, seeded).`, "");
   table("env", (members) => {
     const valid = members.map((r) => scores.get(r.id)!).filter((s) => !Number.isNaN(s));
     if (valid.length === 0) return "no episodes";
+    if (valid.length === 1) return `${valid[0]!.toFixed(2)} (${SINGLE_RUN})`;
     const iqm = intervalEstimate(valid.map((v) => [v]), aggregateIqm, { reps, seed: 0 });
     return `${iqm.estimate.toFixed(2)} [${iqm.lower.toFixed(2)}, ${iqm.upper.toFixed(2)}]`;
   });
   lines.push("## Wall-clock per run (s)", "");
   table("env", (members) => {
     const { mean, std } = meanStd(members.map((r) => runWallSeconds(store, r)));
-    return `${mean.toFixed(1)} ± ${std.toFixed(1)}`;
+    return members.length === 1 ? mean.toFixed(1) : `${mean.toFixed(1)} ± ${std.toFixed(1)}`;
   });
   const plots: Report["plots"] = [];
   if (options.plotPrefix !== undefined) {
@@ -97,14 +137,14 @@ export function buildReport(store: RunStore, runs: readonly RunRecord[], options
     for (const env of envs) {
       const file = `${options.plotPrefix}-${fileSafe(env)}.svg`;
       const envRuns = runs.filter((r) => r.env === env);
-      plots.push({ file, svg: renderSvg(learningCurveChart(store, envRuns, { groupBy, width: 900 }), { width: 900, height: 540 }) });
+      plots.push({ file, svg: renderSvg(learningCurveChart(store, envRuns, { groupBy, groupLabel: label, width: 900 }), { width: 900, height: 540 }) });
       lines.push(`![${cell(env)}](${encodeURI(file.split("/").pop()!)})`, "");
     }
   }
   lines.push("## Runs", "", "| run | env | " + cell(groupBy) + " | seed | status | score | wall s |", "|---|---|---|---|---|---|---|");
   for (const r of runs) {
     const score = scores.get(r.id)!;
-    lines.push(`| ${cell(r.name)} (\`${r.id}\`) | ${cell(r.env)} | ${cell(groupValue(r, groupBy))} | ${r.seed} | ${displayStatus(r.status, r.versions)} | ${Number.isNaN(score) ? "–" : score.toFixed(2)} | ${runWallSeconds(store, r).toFixed(1)} |`);
+    lines.push(`| ${cell(r.name)} (\`${r.id}\`) | ${cell(r.env)} | ${cell(label(r))} | ${r.seed} | ${displayStatus(r.status, r.versions)} | ${Number.isNaN(score) ? "–" : score.toFixed(2)} | ${runWallSeconds(store, r).toFixed(1)} |`);
   }
   lines.push("");
   return { markdown: lines.join("\n"), plots };

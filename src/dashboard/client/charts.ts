@@ -126,7 +126,7 @@ export function compareChart(title: string, runs: CompareSeries[], o: { x: XAxis
   }
   const members = new Map<string, Point[][]>();
   runs.forEach((r, i) => members.set(r.group!, [...(members.get(r.group!) ?? []), smoothed[i]!.points]));
-  const curves = [...members].map(([label, group]) => ({ ...groupCurve(`${label} (n=${group.length})`, group), color: o.groupColors.get(label) }));
-  const option = groupsChart(curves, { ...chartOptions, subtitle: `mean and 95% CI (Student t) across runs, by ${o.groupBy}` });
+  const curves = [...members].map(([label, group]) => ({ ...groupCurve(`${label} (n = ${group.length})`, group), color: o.groupColors.get(label) }));
+  const option = groupsChart(curves, { ...chartOptions, subtitle: `by ${o.groupBy}: mean, 95% bootstrap band (n ≥ 3) or range (n = 2), to the shortest run's end` });
   return { option: layout(option), points: curves.reduce((n, c) => n + c.x.length, 0) };
 }
