@@ -5,3 +5,8 @@ export { makeText, makeTextTask, sampleProblems, registerText, listTextTasks, te
 export type { TextTaskSpec, TaskOptionSpec, MakeTextOptions } from "./registry.js";
 export { addDigits, multiplyDigits } from "./tasks/arithmetic.js";
 export type { ArithmeticProblem } from "./tasks/arithmetic.js";
+export { sweRlReward, sweRlChangeReward, extractThoughtSolution, parseSearchReplace, applyCodeChange, generateUnifiedDiff, SweRlFormatError } from "./swe-rl/reward.js";
+export type { SweRlResult, ChangeSimilarity, FileContents } from "./swe-rl/reward.js";
+export { SequenceMatcher, unifiedDiff, codePoints } from "./swe-rl/difflib.js";
+export type { MatchBlock, Opcode, OpcodeTag } from "./swe-rl/difflib.js";
+export { pyStrip, pySplitlines } from "./swe-rl/python-str.js";
