@@ -1,0 +1,79 @@
+/**
+ * Speed of the GRPO benchmark's model (4 layers, d 64, 4 heads, MLP 256, vocabulary 14, context 16)
+ * in tsrl beside the same model in PyTorch (bench/grpo-speed.py, one thread), same shapes:
+ * training tokens/s at batch 64 × 16 (forward+backward, and with the AdamW step) and KV-cache
+ * sampling tokens/s for 256 prompts × 6 new tokens. tsrl runs with the WASM SIMD kernels and with
+ * the plain-loop reference. PyTorch runs when /usr/bin/python3 has torch (Debian's python3-torch).
+ *
+ *   node --import tsx bench/grpo-speed.ts [--steps 30]
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { Random } from "../src/rng/random.js";
+import { AdamW, clipGlobalNorm } from "../src/nn/adamw.js";
+import { Transformer, type SpaceKind } from "../src/nn/transformer.js";
+import { sampleCompletions } from "../src/nn/transformer-sample.js";
+
+const argSteps = process.argv.indexOf("--steps");
+const steps = argSteps > 0 ? Number(process.argv[argSteps + 1]) : 30;
+const config = { vocabSize: 14, contextLength: 16, layers: 4, dModel: 64, heads: 4, mlpHidden: 256 };
+
+function tsrl(space: SpaceKind): Record<string, number> {
+  const model = new Transformer(config, { seed: 0, space });
+  const optimizer = new AdamW(model.numParameters, model.layout, { lr: 1e-3 });
+  const random = new Random(0);
+  const B = 64;
+  const T = 16;
+  const tokens = Int32Array.from({ length: B * T }, () => random.integer(14));
+  const targets = Int32Array.from({ length: B * T }, () => random.integer(14));
+  const grad = new Float64Array(B * T).fill(-1 / (B * T));
+  const logp = new Float64Array(B * T);
+  const step = (withOptimizer: boolean) => {
+    model.forward(tokens, B, T);
+    model.tokenLogProbs(targets, logp);
+    model.zeroGrad();
+    model.backward(targets, grad);
+    if (withOptimizer) {
+      clipGlobalNorm(model.grads, 1);
+      optimizer.update(model.params, model.grads);
+    }
+  };
+  for (let i = 0; i < 5; i++) step(true);
+  const out: Record<string, number> = {};
+  for (const [name, withOptimizer] of [["train_fwd_bwd_tokens_per_s", false], ["train_tokens_per_s", true]] as const) {
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) step(withOptimizer);
+    out[name] = (steps * B * T) / ((performance.now() - t0) / 1000);
+  }
+  const prompts = Array.from({ length: 256 }, () => Int32Array.from({ length: 10 }, () => random.integer(14)));
+  const sample = () => sampleCompletions(model, prompts, { maxNewTokens: 6, temperature: 1, random });
+  sample();
+  const reps = 5;
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) sample();
+  out.sample_tokens_per_s = (reps * 256 * 6) / ((performance.now() - t0) / 1000);
+  return out;
+}
+
+function pytorch(threads: number): Record<string, number> | null {
+  const python = "/usr/bin/python3";
+  if (!existsSync(python)) return null;
+  const r = spawnSync(python, [new URL("./grpo-speed.py", import.meta.url).pathname, String(threads)], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" } });
+  if (r.status !== 0) {
+    console.error(`PyTorch run skipped: ${(r.stderr || "").trim().split("\n").at(-1)}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, number>;
+}
+
+const rows: [string, Record<string, number> | null][] = [
+  ["tsrl wasm", tsrl("wasm")],
+  ["PyTorch 1 thread", pytorch(1)],
+  ["tsrl js (reference)", tsrl("js")],
+];
+const keys = ["train_fwd_bwd_tokens_per_s", "train_tokens_per_s", "sample_tokens_per_s"];
+console.log(`${"".padEnd(22)}${keys.map((k) => k.replace("_tokens_per_s", "").padStart(16)).join("")}   (tokens/s)`);
+for (const [name, r] of rows) console.log(`${name.padEnd(22)}${keys.map((k) => (r ? Math.round(r[k]!).toLocaleString("en-US") : "-").padStart(16)).join("")}`);
+const torch = rows[1]![1];
+if (torch) console.log(`ratio tsrl wasm / PyTorch: ${keys.map((k) => `${k.replace("_tokens_per_s", "")} ${(rows[0]![1]![k]! / torch[k]!).toFixed(2)}×`).join(", ")}`);
+else console.log("PyTorch not measured (apt-get install python3-torch python3-numpy to compare)");
