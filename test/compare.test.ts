@@ -98,6 +98,7 @@ describe("tsrl compare", () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     const result = JSON.parse(resumed.stdout.trim().split("\n").at(-1)!);
     assert.equal(result.finished, true);
+    assert.match(result.score, /mean return of 10 episodes of each run's final policy with greedy actions/);
     assert.ok(["larger", "smaller", "equal"].includes(result.decisions["ppo vs dqn"]));
     assert.deepEqual(result.agents.map((a: { agent: string }) => a.agent), ["ppo", "dqn"]);
     for (const a of result.agents) assert.ok(a.iqmLow <= a.iqm && a.iqm <= a.iqmHigh);
@@ -105,10 +106,14 @@ describe("tsrl compare", () => {
 
     const db = new RunStore(store, { create: false });
     const runs = db.listRuns();
-    db.close();
     const perAgent = result.interim * 2;
     assert.equal(runs.length, 2 * perAgent, "no duplicated or missing runs");
     assert.ok(runs.every((r) => r.status === "finished"));
+    // every run's score is its recorded greedy evaluation (once, even across the kill), and the table is built from them
+    for (const run of runs) assert.equal(db.metrics(run.id, "eval/mean_return").length, 1, run.name);
+    const evaluated = (agent: string) => runs.filter((r) => r.algo === agent).map((r) => db.metrics(r.id, "eval/mean_return")[0]!.value);
+    for (const a of result.agents) assert.ok(Math.abs(a.mean - evaluated(a.agent).reduce((x: number, y: number) => x + y, 0) / a.runs) < 1e-9, a.agent);
+    db.close();
     assert.deepEqual(new Set(runs.map((r) => r.name)).size, runs.length);
 
     // The dashboard shows the comparison's decisions next to its runs.
