@@ -2,6 +2,7 @@
  * `tsrl enjoy <run|policy>`: run a saved policy for a few episodes — a run's (by id, id prefix or
  * name) or a .tsrlpolicy file — drawn in the terminal, or recorded to a GIF.
  */
+import { ensureEnvRegistered, loadEnvArg } from "../node/env-module.js";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { actionFor } from "../algos/evaluate.js";
@@ -27,7 +28,7 @@ export interface EnjoyOptions {
 }
 
 /** The policy's bytes and what to call it: a file, else a run's saved policy in the store. */
-function loadPolicy(target: string, storeOption: string | undefined): { bytes: Uint8Array; source: string } {
+export function loadPolicy(target: string, storeOption: string | undefined): { bytes: Uint8Array; source: string } {
   const looksLikeFile = target.endsWith(".tsrlpolicy") || target.includes("/") || target.includes("\\");
   if (existsSync(target) || (looksLikeFile && storeOption === undefined)) {
     try {
@@ -65,7 +66,9 @@ export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<
   if (opts.render && opts.json) throw new Error("--render and --json both write to stdout: pick one (--gif FILE records the episodes instead)");
   const { bytes, source } = loadPolicy(target, opts.store);
   const policy = new Policy(bytes, { source });
-  const envId = opts.env ?? policy.envId;
+  // a user env: its module is recorded in the policy, or given as --env ./my-env.js:MyEnv-v0
+  const envId = opts.env ? (await loadEnvArg(opts.env)).id : policy.envId;
+  if (!opts.env) await ensureEnvRegistered(policy.envId, policy.saved.envModule);
   const env = make<Float32Array, unknown>(envId);
   const net = policy.network;
   const obsSize = flatdim(env.observationSpace);

@@ -13,6 +13,7 @@ import { registerCompare } from "./compare.js";
 import { rolloutCommand } from "./rollout.js";
 import { registerRuns } from "./runs.js";
 import { registerTrain } from "./train.js";
+import { registerExport } from "./export.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -65,6 +66,7 @@ program
   .action(rolloutCommand);
 
 registerTrain(program);
+registerExport(program);
 registerRuns(program);
 registerPlot(program);
 registerDashboard(program);

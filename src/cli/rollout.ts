@@ -2,7 +2,7 @@
 import cliProgress from "cli-progress";
 import { makeVec, spec } from "../envs/registry.js";
 import { frameToAnsi } from "../envs/render/ansi.js";
-import { Discrete } from "../envs/spaces.js";
+import { loadEnvArg } from "../node/env-module.js";
 
 export interface RolloutOptions {
   env: string;
@@ -14,9 +14,10 @@ export interface RolloutOptions {
   quiet?: boolean;
 }
 
-export function rolloutCommand(opts: RolloutOptions): void {
-  const envSpec = spec(opts.env);
-  const vec = makeVec(opts.env, { numEnvs: opts.numEnvs });
+export async function rolloutCommand(opts: RolloutOptions): Promise<void> {
+  const { id } = await loadEnvArg(opts.env);
+  const envSpec = spec(id);
+  const vec = makeVec(id, { numEnvs: opts.numEnvs });
   const space = vec.singleActionSpace;
   space.seed(opts.seed);
   const n = vec.numEnvs;
@@ -37,8 +38,8 @@ export function rolloutCommand(opts: RolloutOptions): void {
   for (let it = 0; it < iterations; it++) {
     for (let i = 0; i < n; i++) {
       const a = space.sample();
-      if (space instanceof Discrete) actions[i] = a as number;
-      else actions.set(a as Float32Array, i * vec.actionSize);
+      if (typeof a === "number") actions[i] = a;
+      else actions.set(a as ArrayLike<number>, i * vec.actionSize);
     }
     const [, rewards, terms, truncs] = vec.step(actions);
     for (let i = 0; i < n; i++) {
@@ -64,7 +65,7 @@ export function rolloutCommand(opts: RolloutOptions): void {
   if (showBar) bar.stop();
   const wallS = (performance.now() - start) / 1000;
   const summary = {
-    env: opts.env,
+    env: id,
     policy: "random",
     seed: opts.seed,
     num_envs: n,
@@ -83,7 +84,7 @@ export function rolloutCommand(opts: RolloutOptions): void {
     console.log(JSON.stringify(summary));
     return;
   }
-  console.log(`${opts.env}: random policy, ${summary.total_steps} steps over ${n} envs in ${summary.wall_s} s (${summary.sps.toLocaleString("en-US")} steps/s)`);
+  console.log(`${id}: random policy, ${summary.total_steps} steps over ${n} envs in ${summary.wall_s} s (${summary.sps.toLocaleString("en-US")} steps/s)`);
   console.log(`  episodes finished: ${summary.episodes}`);
   if (returns.length) {
     console.log(`  return: mean ${summary.mean_return} ± ${summary.std_return} (min ${summary.min_return}, max ${summary.max_return}); mean length ${summary.mean_length}`);

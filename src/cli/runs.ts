@@ -1,12 +1,15 @@
 /** `tsrl runs list|show|rm` and `tsrl resume`: reading and continuing runs in the store. */
+import { ensureEnvRegistered } from "../node/env-module.js";
 import { type Command, Option } from "commander";
 import { createInterface } from "node:readline/promises";
 import { hostname } from "node:os";
 import { camelCase, checkpointConfig, similar } from "../algos/common.js";
 import { ALGORITHMS } from "../algos/index.js";
 import { type BackendKind, createBackend } from "../nn/backend.js";
-import { writeFileAtomic } from "../node/atomic-write.js";
+import { assertWritableFile, writeFileAtomic } from "../node/atomic-write.js";
+import { decodeTensorFile } from "../nn/serialize.js";
 import { EXPORT_FORMATS, type ExportFormat, type ExportWhat, exportRows } from "../track/export.js";
+import { checkStore } from "../track/check.js";
 import { RunStore, StoreError, displayStatus, storeDirectory } from "../track/store.js";
 import { Tracker } from "../track/tracker.js";
 import { collectVersions, tsrlVersion } from "../track/versions.js";
@@ -34,7 +37,8 @@ export function registerRuns(program: Command): void {
         algo: r.algo,
         env: r.env,
         seed: r.seed,
-        status: displayStatus(r.status, r.versions),
+        status: r.damaged ? "damaged" : displayStatus(r.status, r.versions),
+        ...(r.damaged ? { damaged: r.damaged } : {}),
         steps: (r.summary?.total_timesteps as number | undefined) ?? r.last_step,
         final_mean_return: (r.summary?.final_mean_return as number | undefined) ?? null,
         wall_s: (r.summary?.wall_s as number | undefined) ?? null,
@@ -42,10 +46,11 @@ export function registerRuns(program: Command): void {
       }));
       if (opts.json) return console.log(JSON.stringify(rows));
       if (rows.length === 0) return console.log(`no runs in ${store.dir}`);
-      const table = rows.map((r) => [r.id, r.name, r.algo, r.env, String(r.seed), r.status, String(r.steps), r.final_mean_return === null ? "-" : r.final_mean_return.toFixed(2), r.wall_s === null ? "-" : r.wall_s.toFixed(1)]);
+      const table = rows.map((r) => [r.id, r.name, r.algo, r.env, String(r.seed), r.status, String(r.steps), typeof r.final_mean_return === "number" ? r.final_mean_return.toFixed(2) : "-", typeof r.wall_s === "number" ? r.wall_s.toFixed(1) : "-"].map(printable));
       const header = ["id", "name", "algo", "env", "seed", "status", "steps", "final return", "wall s"];
       const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
       for (const row of [header, ...table]) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+      for (const r of rows) if (r.damaged) console.error(printable(`${r.damaged}: run \`tsrl runs check\``));
     });
   runs
     .command("show")
@@ -88,6 +93,27 @@ export function registerRuns(program: Command): void {
     });
 
   runs
+    .command("check")
+    .description("Verify the store: SQLite's integrity check, every run's record and row counts, every artifact's checksum, leftover files and rows")
+    .option("--repair", "remove leftovers (temp files, rows of deleted runs), move unrecorded files to lost+found/, accept lost rows")
+    .option("--store <dir>", "run store directory")
+    .option("--json", "print the findings as JSON")
+    .action((opts: { repair?: boolean; store?: string; json?: boolean }) => {
+      const dir = storeDirectory(opts.store);
+      const findings = checkStore(dir, { repair: opts.repair });
+      const open = findings.filter((f) => !f.repaired);
+      if (open.length) process.exitCode = 1;
+      if (opts.json) return console.log(JSON.stringify(findings));
+      if (findings.length === 0) return console.log(`store ${dir} is intact`);
+      for (const f of findings) {
+        console.log(printable(`${f.run ? `run ${f.run}: ` : ""}${f.problem}`));
+        if (f.repaired) console.log(printable(`  repaired: ${f.repaired}`));
+        else if (f.advice) console.log(printable(`  what to do: ${f.advice}`));
+      }
+      console.log(`${findings.length} problem(s)${opts.repair ? `, ${findings.length - open.length} repaired` : "; --repair fixes what it can"}`);
+    });
+
+  runs
     .command("export")
     .description("Write runs' metrics or episodes as CSV, JSON Lines or Parquet (for pandas, DuckDB, spreadsheets)")
     .argument("<runs...>", "run ids, id prefixes or names")
@@ -97,6 +123,7 @@ export function registerRuns(program: Command): void {
     .option("--store <dir>", "run store directory")
     .action((ids: string[], opts: { format: ExportFormat; what: ExportWhat; out?: string; store?: string }) => {
       if (opts.format === "parquet" && !opts.out && process.stdout.isTTY) throw new StoreError("Parquet is binary: pass --out FILE.parquet (or redirect stdout)");
+      if (opts.out) assertWritableFile(opts.out, `--out ${opts.out}`);
       const store = openStore(opts.store);
       const data = exportRows(store, ids.map((id) => store.getRun(id)), opts.what, opts.format);
       if (opts.out) writeFileAtomic(opts.out, data);
@@ -114,12 +141,15 @@ export function registerRuns(program: Command): void {
     .option("--takeover", "resume although the run's process looks alive (its pid is another process now, or it ran on another host and is gone)")
     .option("--json", "end stdout with the result as one JSON line")
     .option("-q, --quiet", "no progress bar")
-    .action((idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; set: string[]; takeover?: boolean; json?: boolean; quiet?: boolean }) => {
+    .action(async (idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; set: string[]; takeover?: boolean; json?: boolean; quiet?: boolean }) => {
       const store = openStore(opts.store);
       const run = store.getRun(idOrName);
-      if (run.status === "finished") throw new StoreError(`run ${run.id} (${run.name}) already finished; start a new one with tsrl train`);
+      // a finished run whose policy is missing or damaged (a crash, or an older tsrl's order of writes) is repaired from its last checkpoint
+      const repair = run.status === "finished";
+      if (repair && store.hasIntactPolicy(run.id)) throw new StoreError(`run ${run.id} (${run.name}) already finished; start a new one with tsrl train`);
       if (!opts.takeover) store.refuseIfRunning(run.id, TAKEOVER_ADVICE); // again, atomically, when the run is taken over
-      const versions = run.versions as { tsrl?: string; backend?: BackendKind; resumes?: { config_changes?: Record<string, [unknown, unknown]> }[] };
+      const versions = run.versions as { tsrl?: string; backend?: BackendKind; envModule?: string; resumes?: { config_changes?: Record<string, [unknown, unknown]> }[] };
+      await ensureEnvRegistered(run.env, versions.envModule); // a user env: import the module that registered it
       if (versions.tsrl !== tsrlVersion() && !opts.force) {
         throw new StoreError(`run ${run.id} was made with tsrl ${versions.tsrl}, this is ${tsrlVersion()}: results may differ; pass --force to resume anyway`);
       }
@@ -137,6 +167,9 @@ export function registerRuns(program: Command): void {
         } catch (err) {
           throw new StoreError(`${(err as Error).message}${offerPrevious}`);
         }
+        // a file with a valid checksum can still be another step's (copied over): its rows would not match the record
+        const held = checkpointStep(bytes, wanted.path);
+        if (held !== wanted.step) throw new StoreError(`checkpoint ${wanted.path} is recorded at step ${wanted.step} but holds step ${held}${offerPrevious}`);
       }
       // What the checkpoint holds (`madeWith`) and what the run goes on with (`config`): the run's
       // config, which may hold changes an earlier resume made with --set (recorded, so they apply
@@ -173,18 +206,29 @@ export function registerRuns(program: Command): void {
       } else if (!opts.quiet && !opts.json) {
         console.error(`run ${run.id} has no checkpoint${run.checkpoint_every ? " yet" : " (--checkpoint-every 0)"}: training it again from step 0`);
       }
+      if (repair && !opts.quiet && !opts.json) console.error(`run ${run.id} finished without an intact policy: resuming from step ${step} to write it`);
       // What the run ran with before is kept, one entry per resume.
       const { resumes = [], ...before } = versions;
       const resume = { ...before, from_step: step, ...(Object.keys(changes).length ? { config_changes: changes } : {}) };
-      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, resumes: [...resumes, resume], pid: process.pid, host: hostname() }, { takeover: opts.takeover, config });
-      store.removeTornFiles(run.id);
+      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, ...(versions.envModule ? { envModule: versions.envModule } : {}), resumes: [...resumes, resume], pid: process.pid, host: hostname() }, { takeover: opts.takeover, config });
+      store.removeLeftovers(run.id);
       const total = config.totalTimesteps as number;
       const tracker = new Tracker(store, run.id, { agent, checkpointEvery: run.checkpoint_every, startStep: step });
-      const result = trackedTraining(tracker, (callbacks) => runWithProgress(agent, total, opts, callbacks));
-      const policy = store.addArtifact(run.id, "policy", result.total_timesteps, agent.savePolicy());
+      const { result, policy } = trackedTraining(tracker, (callbacks) => runWithProgress(agent, total, opts, callbacks));
       report(run.algo, result, opts, policy.path, run);
       store.close();
     });
+}
+
+/** The global step a checkpoint file holds (its algorithm state's `globalStep`). */
+function checkpointStep(bytes: Uint8Array, source: string): unknown {
+  const state = decodeTensorFile(bytes, source).meta.state as { globalStep?: unknown } | undefined;
+  return state?.globalStep;
+}
+
+/** Text from the store made safe for a terminal: control characters (escape sequences) shown escaped, not obeyed. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Fields whose values differ between two configs. */

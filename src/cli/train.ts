@@ -1,14 +1,19 @@
 /** `tsrl train <algo>`: CleanRL-default training with a progress bar, config file + flag overrides, a saved policy. */
 import cliProgress from "cli-progress";
 import { type Command, Option } from "commander";
-import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { ALGORITHMS, type Trainer } from "../algos/index.js";
 import { ConfigError, camelCaseKeys, type TrainCallbacks, type TrainResult } from "../algos/common.js";
-import type { RunRecord } from "../track/store.js";
+import type { ArtifactRecord, RunRecord } from "../track/store.js";
 import { startRun, type Tracker } from "../track/tracker.js";
 import { createBackend, defaultBackend } from "../nn/backend.js";
-import { writeFileAtomic } from "../node/atomic-write.js";
+import { assertWritableFile, readFileBounded, writeFileAtomic } from "../node/atomic-write.js";
+import { registerTextTrainers } from "./train-text.js";
+import { loadEnvArg } from "../node/env-module.js";
+import { NotCheckpointableError } from "../envs/sync-vector.js";
+
+/** A config file is a page of fields; anything near this is a mistake (a wrong path, /dev/zero), refused before it is parsed. */
+export const MAX_CONFIG_BYTES = 1 << 20;
 
 /** Help text per config field (flags are the kebab-case names: learningRate → --learning-rate). */
 const FIELD_HELP: Record<string, string> = {
@@ -100,6 +105,7 @@ export function registerTrain(program: Command): void {
     const sub = train
       .command(name)
       .description(entry.description)
+      .allowExcessArguments(false) // `train` allows them (to name an unknown algorithm); its algorithms do not
       .option("-e, --env <id>", "environment id, e.g. CartPole-v1 (see `tsrl envs`); or `env:` in the config file")
       .option("-c, --config <file>", "YAML or JSON file of config fields (CleanRL names in snake_case, kebab-case or camelCase); flags override it")
       .option("--name <name>", "a unique name for the run (default: <algo>-<env>-s<seed>-<id>)")
@@ -116,18 +122,21 @@ export function registerTrain(program: Command): void {
       const help = FIELD_HELP[key] ?? key;
       sub.option(`--${kebab(key)} <value>`, `${help} (default: ${Array.isArray(value) ? value.join(",") : String(value)})`);
     }
-    sub.action((flags: TrainFlags) => trainCommand(name, flags, example));
+    sub.action(async (flags: TrainFlags) => trainCommand(name, flags, example));
   }
+  registerTextTrainers(train);
 }
 
-function trainCommand(algo: string, flags: TrainFlags, example: Record<string, unknown>): void {
+async function trainCommand(algo: string, flags: TrainFlags, example: Record<string, unknown>): Promise<void> {
   const entry = ALGORITHMS[algo]!;
   let fileConfig: Record<string, unknown> = {};
   if (flags.config) {
     let text: string;
     try {
-      text = readFileSync(flags.config, "utf8");
+      text = readFileBounded(flags.config, MAX_CONFIG_BYTES);
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EFBIG") throw new ConfigError(`config file ${flags.config} is larger than ${MAX_CONFIG_BYTES / (1 << 20)} MiB; a config is a mapping of a few fields (is it the right file?)`);
       throw new ConfigError(`cannot read config file ${flags.config}: ${(err as Error).message}`);
     }
     const parsed = (() => {
@@ -138,9 +147,10 @@ function trainCommand(algo: string, flags: TrainFlags, example: Record<string, u
       }
     })();
     if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) throw new ConfigError(`config file ${flags.config} must hold a mapping of field: value`);
-    fileConfig = camelCaseKeys((parsed ?? {}) as Record<string, unknown>);
-    if ("env" in fileConfig) {
-      fileConfig.envId ??= fileConfig.env;
+    fileConfig = camelCaseKeys((parsed ?? {}) as Record<string, unknown>, `config file ${flags.config}`);
+    if (Object.hasOwn(fileConfig, "env")) {
+      if (Object.hasOwn(fileConfig, "envId")) throw new ConfigError(`config file ${flags.config} names the env twice (env and env_id); keep one`);
+      fileConfig.envId = fileConfig.env;
       delete fileConfig.env;
     }
   }
@@ -148,8 +158,18 @@ function trainCommand(algo: string, flags: TrainFlags, example: Record<string, u
   for (const key of Object.keys(example)) {
     if (typeof flags[key] === "string") flagConfig[key] = parseFlag(key, flags[key] as string, example[key]);
   }
-  const envId = flags.env ?? (fileConfig.envId as string);
-  const config = entry.resolve({ ...fileConfig, ...flagConfig, envId });
+  // "./my-env.js:MyEnv-v0" imports the module that registers the id (recorded with the run)
+  const envArg = flags.env ?? (fileConfig.envId as string | undefined);
+  const { id: envId, module: envModule } = typeof envArg === "string" ? await loadEnvArg(envArg) : { id: envArg, module: null };
+  const config = entry.resolve({ ...fileConfig, ...flagConfig, envId: envId as string });
+  // outputs are checked before the work, not after it
+  if (typeof flags.save === "string") {
+    try {
+      assertWritableFile(flags.save, `--save ${flags.save}`);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
   const backend = flags.backend ? createBackend(flags.backend) : undefined;
   const agent = entry.create(config, { backend });
   if (flags.track === false) {
@@ -160,21 +180,32 @@ function trainCommand(algo: string, flags: TrainFlags, example: Record<string, u
   }
   const checkpointEvery = flags.checkpointEvery === undefined ? Math.max(1, Math.round((config.totalTimesteps as number) / 10)) : Number(flags.checkpointEvery);
   if (!(Number.isSafeInteger(checkpointEvery) && checkpointEvery >= 0)) throw new ConfigError(`--checkpoint-every: expected an integer ≥ 0, got "${String(flags.checkpointEvery)}"`);
-  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery, versions: { backend: (backend ?? defaultBackend()).kind } });
-  const result = trackedTraining(tracker, (callbacks) => runWithProgress(agent, config.totalTimesteps as number, flags, callbacks));
-  const policyBytes = agent.savePolicy();
-  const policy = tracker.store.addArtifact(tracker.runId, "policy", result.total_timesteps, policyBytes);
-  if (typeof flags.save === "string") writeFileAtomic(flags.save, policyBytes);
+  if (checkpointEvery > 0) {
+    // an env that cannot save its state is found now, not at the first checkpoint
+    try {
+      agent.saveCheckpoint();
+    } catch (err) {
+      if (err instanceof NotCheckpointableError) throw new ConfigError(`${err.message.replace(/, or train without.*$/, "")}; or pass --checkpoint-every 0 to train without checkpoints (no resume)`);
+      throw err;
+    }
+  }
+  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery, versions: { backend: (backend ?? defaultBackend()).kind, ...(envModule ? { envModule } : {}) } });
+  const { result, policy } = trackedTraining(tracker, (callbacks) => runWithProgress(agent, config.totalTimesteps as number, flags, callbacks));
+  if (typeof flags.save === "string") writeFileAtomic(flags.save, tracker.store.readArtifact(policy));
   report(algo, result, flags, typeof flags.save === "string" ? flags.save : policy.path, tracker.run);
   tracker.store.close();
 }
 
-/** Runs `learn` under a tracker: finished runs get a summary, failures the error, and nothing recorded is lost. */
-export function trackedTraining(tracker: Tracker, learn: (callbacks: TrainCallbacks) => TrainResult): TrainResult {
+/**
+ * Runs `learn` under a tracker whose agent has a policy: a finished run gets its summary and
+ * policy in one commit (the tracker's finish), a failure the error, and nothing recorded is lost.
+ */
+export function trackedTraining(tracker: Tracker, learn: (callbacks: TrainCallbacks) => TrainResult): { result: TrainResult; policy: ArtifactRecord } {
   try {
     const result = learn(tracker.callbacks());
-    tracker.finish({ ...result });
-    return result;
+    const policy = tracker.finish({ ...result });
+    if (!policy) throw new Error("trackedTraining: the tracker's agent has no policy to save");
+    return { result, policy };
   } catch (err) {
     tracker.fail(err);
     throw err;

@@ -2,3 +2,4 @@
 export { ThreadedVectorEnv, makeThreadedVec } from "./threaded-vector.js";
 export type { ThreadedVecOptions } from "./threaded-vector.js";
 export { writeFileAtomic } from "./atomic-write.js";
+export { loadEnvArg, ensureEnvRegistered, importEnvModule, splitEnvArg } from "./env-module.js";
