@@ -10,3 +10,23 @@ export type { SweRlResult, ChangeSimilarity, FileContents } from "./swe-rl/rewar
 export { SequenceMatcher, unifiedDiff, codePoints } from "./swe-rl/difflib.js";
 export type { MatchBlock, Opcode, OpcodeTag } from "./swe-rl/difflib.js";
 export { pyStrip, pySplitlines } from "./swe-rl/python-str.js";
+export { tinyZeroCountdownScore, countdownExtract, evalPythonArithmetic } from "./tasks/countdown.js";
+export type { CountdownProblem } from "./tasks/countdown.js";
+export type { SortProblem } from "./tasks/sort.js";
+export { extractAnswer, extractAnswerTag, extractBoxed } from "./extract.js";
+export type { AnswerFormat } from "./extract.js";
+export * as rewards from "./rewards.js";
+export {
+  formatReward,
+  exactMatchReward,
+  numericMatchReward,
+  parseNumber,
+  cosineLengthReward,
+  COSINE_PRESETS,
+  repetitionPenalty,
+  dapoOverlongPenalty,
+  clipProcessRewards,
+  deltaProcessRewards,
+  combineRewards,
+} from "./rewards.js";
+export type { CosineLengthOptions, RewardFn } from "./rewards.js";

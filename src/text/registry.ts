@@ -1,6 +1,8 @@
 /** Registered text tasks: `makeText(id, options)`, `listTextTasks()`, `registerText(spec)`. Browser-safe. */
 import { editDistance } from "../util/edit-distance.js";
 import { additionSpec, multiplicationSpec } from "./tasks/arithmetic.js";
+import { countdownSpec } from "./tasks/countdown.js";
+import { sortSpec } from "./tasks/sort.js";
 import { TextEnv, type TextEnvOptions, type TextProblem, type TextTask, type TextSplit } from "./env.js";
 import type { Seed } from "../rng/seed-sequence.js";
 
@@ -31,7 +33,7 @@ export function registerText(spec: TextTaskSpec): void {
   registry.set(spec.id, spec);
 }
 
-for (const spec of [additionSpec, multiplicationSpec]) registerText(spec);
+for (const spec of [additionSpec, multiplicationSpec, countdownSpec, sortSpec]) registerText(spec);
 
 export function listTextTasks(): TextTaskSpec[] {
   return [...registry.values()];
