@@ -5,17 +5,26 @@
  *
  *   <store>/runs.sqlite        runs, metrics, episodes, artifacts
  *   <store>/artifacts/<run>/   checkpoints and saved policies (checksums in the DB)
+ *   <store>/store.id           the store's identity, also in the database: an emptied or foreign
+ *                              runs.sqlite beside these files is refused, not taken as a new store
+ *
+ * Damage is detected, not read around: each run keeps counts of its rows (checked when a run's
+ * rows are read whole), a run directory without a record refuses the store on open, and
+ * `checkStore` (tsrl runs check) runs SQLite's integrity check and verifies every artifact.
  */
 import Database from "better-sqlite3";
 import { createHash, randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { editDistance } from "../util/edit-distance.js";
 
-/** 2: metric_extremes (per-block minima and maxima of every metric, for charts of huge runs) */
-export const STORE_SCHEMA_VERSION = 2;
+/**
+ * 2: metric_extremes (per-block minima and maxima of every metric, for charts of huge runs)
+ * 3: per-run row counts (runs.episode_rows, runs.metric_rows) and the store's identity (meta)
+ */
+export const STORE_SCHEMA_VERSION = 3;
 /** Steps per block of `metric_extremes`. */
 export const EXTREME_BLOCK_STEPS = 4096;
 export type RunStatus = "running" | "finished" | "failed" | "killed";
@@ -37,6 +46,11 @@ export interface RunRecord {
   error: string | null;
   /** the step of the last recorded row (metric or episode) */
   last_step: number;
+  /** rows recorded, counted as they were written (a read returning fewer means the store is damaged) */
+  episode_rows: number;
+  metric_rows: number;
+  /** set (in listRuns only) when the run's record cannot be read: which column and why; the other fields are placeholders */
+  damaged?: string;
 }
 
 export interface ArtifactRecord {
@@ -77,8 +91,11 @@ CREATE TABLE IF NOT EXISTS runs (
   versions TEXT NOT NULL,
   checkpoint_every INTEGER NOT NULL,
   summary TEXT,
-  error TEXT
+  error TEXT,
+  episode_rows INTEGER NOT NULL DEFAULT 0,
+  metric_rows INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS metrics (run_id TEXT NOT NULL, step INTEGER NOT NULL, wall REAL NOT NULL, key TEXT NOT NULL, value REAL);
 CREATE INDEX IF NOT EXISTS metrics_by_run ON metrics (run_id, key, step);
 CREATE TABLE IF NOT EXISTS episodes (run_id TEXT NOT NULL, step INTEGER NOT NULL, wall REAL NOT NULL, return REAL NOT NULL, length INTEGER NOT NULL);
@@ -120,6 +137,24 @@ export class StoreError extends Error {
   override name = "StoreError";
 }
 
+/** The store's files disagree with each other or with what was recorded: reading on would give wrong results. */
+export class StoreDamagedError extends StoreError {
+  override name = "StoreDamagedError";
+}
+
+function damaged(dir: string, what: string): StoreDamagedError {
+  return new StoreDamagedError(`store damaged: ${what}; run \`tsrl runs check --store ${dir}\` (it says what is wrong; --repair keeps what can be kept)`);
+}
+
+/** Writes to a run that was deleted meanwhile (tsrl runs rm --force while it trained). */
+export class RunDeletedError extends StoreError {
+  override name = "RunDeletedError";
+}
+
+const STORE_ID_FILE = "store.id";
+/** A deleted run's files wait here until its records are gone (a crash in between is finished on the next open). */
+const DELETED_PREFIX = ".deleted-";
+
 function noStore(dir: string): StoreError {
   return new StoreError(`no run store at ${dir}: train a run first (tsrl train ppo --env CartPole-v1 --store ${dir}), or pass --store DIR or set TSRL_STORE`);
 }
@@ -149,7 +184,11 @@ export class RunStore {
   /** opened read-only: this user cannot write the store (runs can be read, not recorded or deleted) */
   readonly readonly: boolean;
 
-  constructor(dir: string, options: { create?: boolean } = {}) {
+  /**
+   * `create`: make the store if missing (else a missing store is an error). `check`: refuse a
+   * store whose database does not match its files (only `tsrl runs check` opens one anyway).
+   */
+  constructor(dir: string, options: { create?: boolean; check?: boolean } = {}) {
     this.dir = resolve(dir);
     const create = options.create ?? true;
     try {
@@ -177,17 +216,96 @@ export class RunStore {
         throw new StoreError(`store ${this.dir} is read-only for this user and SQLite cannot open it without writing beside it (${(err as Error).message}); copy it somewhere writable (cp -r ${this.dir} DIR) and pass --store DIR`);
       }
       this.checkSchemaVersion();
+      if (options.check ?? true) this.checkFilesMatch();
       return;
     }
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.exec(SCHEMA);
-    // Read and upgrade the schema version under the write lock: processes opening an old store at once upgrade it once.
-    this.db.transaction(() => {
-      const version = this.checkSchemaVersion();
-      if (version === 1) this.db.exec(BACKFILL_EXTREMES);
-      if (version < STORE_SCHEMA_VERSION) this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
-    }).immediate();
+    try {
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      this.db.exec(SCHEMA);
+      // Read and upgrade the schema version under the write lock: processes opening an old store at once upgrade it once.
+      this.db.transaction(() => {
+        const version = this.checkSchemaVersion();
+        if (version === 1) this.db.exec(BACKFILL_EXTREMES);
+        if (version < 3) this.addRowCounts();
+        if (version < STORE_SCHEMA_VERSION) this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
+      }).immediate();
+    } catch (err) {
+      this.db.close();
+      if (err instanceof StoreError) throw err;
+      // e.g. "file is not a database": a damaged or foreign runs.sqlite
+      throw damaged(this.dir, `cannot read ${file} (${(err as Error).message})`);
+    }
+    if (options.check ?? true) {
+      this.checkFilesMatch();
+      this.finishDeletes();
+    }
+  }
+
+  /** Schema 3: each run's row counts, counted once from the rows already there. */
+  private addRowCounts(): void {
+    const columns = (this.db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes("episode_rows")) this.db.exec("ALTER TABLE runs ADD COLUMN episode_rows INTEGER NOT NULL DEFAULT 0");
+    if (!columns.includes("metric_rows")) this.db.exec("ALTER TABLE runs ADD COLUMN metric_rows INTEGER NOT NULL DEFAULT 0");
+    this.db.exec("UPDATE runs SET episode_rows = (SELECT COUNT(*) FROM episodes WHERE run_id = runs.id), metric_rows = (SELECT COUNT(*) FROM metrics WHERE run_id = runs.id)");
+  }
+
+  /** The identity this store's database records (null: none yet). */
+  private databaseId(): string | null {
+    try {
+      return (this.db.prepare("SELECT value FROM meta WHERE key = 'store_id'").pluck().get() as string | undefined) ?? null;
+    } catch {
+      return null; // no meta table: a store from before schema 3 (read-only) or an empty file
+    }
+  }
+
+  /**
+   * The cheap check every open does: the database is the one the files beside it were written
+   * with (an emptied, replaced or foreign runs.sqlite is refused instead of starting afresh over
+   * them) and every run directory has its run (else the database lost runs, e.g. a damaged -wal).
+   */
+  private checkFilesMatch(): void {
+    const idFile = join(this.dir, STORE_ID_FILE);
+    const fileId = existsSync(idFile) ? readFileSync(idFile, "utf8").trim() : null;
+    let dbId = this.databaseId();
+    if (fileId !== null && dbId !== fileId) {
+      this.db.close();
+      throw damaged(this.dir, dbId === null ? `runs.sqlite is empty or was replaced, but the store's files (${STORE_ID_FILE}, artifacts/) are those of store ${fileId}` : `runs.sqlite belongs to store ${dbId}, but the files beside it to store ${fileId}`);
+    }
+    const lost = this.runDirectoriesWithoutRuns();
+    if (lost.length) {
+      this.db.close();
+      throw damaged(this.dir, `artifacts/ holds files of ${lost.length} run(s) the database does not know (${lost.slice(0, 5).join(", ")}${lost.length > 5 ? ", …" : ""}): the database lost them`);
+    }
+    if (this.readonly) return;
+    if (dbId === null) {
+      this.db.transaction(() => {
+        dbId = this.databaseId();
+        if (dbId === null) {
+          dbId = randomBytes(8).toString("hex");
+          this.db.prepare("INSERT INTO meta (key, value) VALUES ('store_id', ?)").run(dbId);
+        }
+      }).immediate();
+    }
+    if (fileId === null) writeFileAtomic(idFile, `${dbId}\n`);
+  }
+
+  /** Run directories in artifacts/ whose run the database does not have (deleted ones excluded). */
+  runDirectoriesWithoutRuns(): string[] {
+    const dir = join(this.dir, "artifacts");
+    if (!existsSync(dir)) return [];
+    const ids = new Set(this.db.prepare("SELECT id FROM runs").pluck().all() as string[]);
+    return readdirSync(dir).filter((name) => !name.startsWith(".") && !ids.has(name));
+  }
+
+  /** Finishes deletes a crash interrupted: the run's rows, then its files. */
+  private finishDeletes(): void {
+    const dir = join(this.dir, "artifacts");
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir).filter((n) => n.startsWith(DELETED_PREFIX))) {
+      this.deleteRows(name.slice(DELETED_PREFIX.length));
+      rmSync(join(dir, name), { recursive: true, force: true });
+    }
   }
 
   /** The schema version; a newer one than this tsrl's is refused. */
@@ -206,14 +324,41 @@ export class RunStore {
     this.db.close();
   }
 
-  createRun(run: Omit<RunRecord, "id" | "status" | "started_at" | "ended_at" | "summary" | "error" | "last_step" | "name"> & { name?: string }): RunRecord {
+  createRun(run: Pick<RunRecord, "algo" | "env" | "seed" | "config" | "versions" | "checkpoint_every"> & { name?: string }): RunRecord {
+    this.requireWritable("record a run");
     const id = randomBytes(4).toString("hex");
     const name = run.name ?? `${run.algo}-${run.env}-s${run.seed}-${id}`;
-    if (this.db.prepare("SELECT 1 FROM runs WHERE name = ?").get(name)) throw new StoreError(`a run named "${name}" already exists in ${this.dir}; pick another --name`);
-    const startedAt = new Date().toISOString();
-    this.db
-      .prepare("INSERT INTO runs (id, name, algo, env, seed, config, status, started_at, versions, checkpoint_every) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)")
-      .run(id, name, run.algo, run.env, run.seed, JSON.stringify(run.config), startedAt, JSON.stringify(run.versions), run.checkpoint_every);
+    for (const [field, value] of [["name", name], ["algo", run.algo], ["env", run.env]] as const) {
+      // control characters would be printed raw by whatever lists runs (they can retitle or clear a terminal)
+      if (typeof value !== "string" || value === "" || /[\u0000-\u001f\u007f-\u009f]/.test(value)) throw new StoreError(`a run's ${field} must be a non-empty string without control characters, got ${JSON.stringify(value)}`);
+    }
+    if (!Number.isSafeInteger(run.seed)) throw new StoreError(`a run's seed must be an integer, got ${String(run.seed)}`);
+    const json = (what: string, value: unknown) => {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(value);
+      } catch (err) {
+        throw new StoreError(`a run's ${what} must be JSON-serializable: ${(err as Error).message}`);
+      }
+      if (text === undefined || value === null || typeof value !== "object" || Array.isArray(value)) throw new StoreError(`a run's ${what} must be an object of field: value`);
+      return text;
+    };
+    const config = json("config", run.config), versions = json("versions", run.versions);
+    const taken = () => new StoreError(`a run named "${name}" already exists in ${this.dir}; pick another --name`);
+    try {
+      this.db.transaction(() => {
+        if (this.db.prepare("SELECT 1 FROM runs WHERE name = ?").get(name)) throw taken();
+        this.db
+          .prepare("INSERT INTO runs (id, name, algo, env, seed, config, status, started_at, versions, checkpoint_every) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)")
+          .run(id, name, run.algo, run.env, run.seed, config, new Date().toISOString(), versions, run.checkpoint_every);
+      }).immediate();
+    } catch (err) {
+      // another process took the name between our check and insert
+      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw taken();
+      throw err;
+    }
+    // after the record: a run directory without a run means the database lost it
+    mkdirSync(join(this.dir, "artifacts", id), { recursive: true });
     return this.getRun(id);
   }
 
@@ -223,7 +368,11 @@ export class RunStore {
     const byId = this.db.prepare("SELECT * FROM runs WHERE id = ?").all(idOrName) as RawRun[];
     const exact = byId.length ? byId : (this.db.prepare("SELECT * FROM runs WHERE name = ?").all(idOrName) as RawRun[]);
     const rows = exact.length ? exact : (this.db.prepare("SELECT * FROM runs WHERE substr(id, 1, length(?)) = ?").all(idOrName, idOrName) as RawRun[]);
-    if (rows.length === 1) return this.decode(rows[0]!);
+    if (rows.length === 1) {
+      const run = this.decode(rows[0]!);
+      if (run.damaged) throw damaged(this.dir, run.damaged);
+      return run;
+    }
     if (rows.length > 1) throw new StoreError(`"${idOrName}" matches ${rows.length} runs (${rows.map((r) => r.id).join(", ")}); give more of the id`);
     const names = (this.db.prepare("SELECT id, name FROM runs").all() as { id: string; name: string }[]).flatMap((r) => [r.id, r.name]);
     const close = names.filter((n) => editDistance(n.toLowerCase(), idOrName.toLowerCase()) <= Math.max(2, idOrName.length / 4)).slice(0, 3);
@@ -240,14 +389,22 @@ export class RunStore {
       }
     }
     const rows = this.db.prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at`).all(...args) as RawRun[];
+    // A run whose record cannot be read is listed as damaged (with what is wrong); the others read on.
     return rows.map((r) => this.decode(r));
   }
 
-  /** Appends rows in one transaction (the tracker batches them). */
+  /** Throws RunDeletedError unless the run exists (every write to a run checks, in its transaction). */
+  private requireRun(runId: string): void {
+    if (!this.db.prepare("SELECT 1 FROM runs WHERE id = ?").get(runId)) throw new RunDeletedError(`run ${runId} is no longer in ${this.dir} (deleted while it was written); nothing more is recorded for it`);
+  }
+
+  /** Appends rows in one transaction (the tracker batches them) and counts them in the run's record. */
   appendRows(runId: string, episodes: readonly EpisodeRow[], metrics: readonly MetricRow[]): void {
     const insertEpisode = this.db.prepare("INSERT INTO episodes (run_id, step, wall, return, length) VALUES (?, ?, ?, ?, ?)");
     const insertMetric = this.db.prepare("INSERT INTO metrics (run_id, step, wall, key, value) VALUES (?, ?, ?, ?, ?)");
+    const count = this.db.prepare("UPDATE runs SET episode_rows = episode_rows + ?, metric_rows = metric_rows + ? WHERE id = ?");
     this.db.transaction(() => {
+      if (count.run(episodes.length, metrics.length, runId).changes === 0) this.requireRun(runId);
       for (const e of episodes) insertEpisode.run(runId, e.step, e.wall, e.return, e.length);
       for (const m of metrics) insertMetric.run(runId, m.step, m.wall, m.key, Number.isFinite(m.value) ? m.value : null);
       this.addExtremes(runId, metrics);
@@ -271,31 +428,55 @@ export class RunStore {
     for (const { key, block, min, max } of blocks.values()) upsert.run(runId, key, block, min.step, min.wall, min.value, max.step, max.wall, max.value);
   }
 
-  /** Writes an artifact file atomically and records it with its checksum, in one step with `rows`. */
-  addArtifact(runId: string, kind: ArtifactRecord["kind"], step: number, bytes: Uint8Array, rows?: { episodes: EpisodeRow[]; metrics: MetricRow[] }): ArtifactRecord {
-    const dir = join(this.dir, "artifacts", runId);
-    const file = join(dir, kind === "checkpoint" ? `checkpoint-${String(step).padStart(10, "0")}.tsrlckpt` : "policy.tsrlpolicy");
+  /**
+   * Writes an artifact file atomically, then records it with its checksum in one transaction
+   * with `rows` (and, with `finish`, the run's end: so a finished run always has its policy).
+   */
+  addArtifact(runId: string, kind: ArtifactRecord["kind"], step: number, bytes: Uint8Array, rows?: { episodes: readonly EpisodeRow[]; metrics: readonly MetricRow[] }, finish?: { summary: Record<string, unknown> | null }): ArtifactRecord {
+    this.requireRun(runId); // before writing a file nothing would record
+    const file = join(this.dir, "artifacts", runId, artifactFileName(kind, step));
     writeFileAtomic(file, bytes);
     const record: ArtifactRecord = { run_id: runId, kind, step, path: file, sha256: sha256(bytes), bytes: bytes.length, created_at: new Date().toISOString() };
     this.db.transaction(() => {
+      this.requireRun(runId);
       if (rows) this.appendRows(runId, rows.episodes, rows.metrics);
       if (kind === "policy") this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = 'policy'").run(runId);
       this.db.prepare("INSERT INTO artifacts (run_id, kind, step, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(record.run_id, kind, step, file, record.sha256, record.bytes, record.created_at);
+      if (finish) this.finishRun(runId, "finished", finish.summary);
     })();
     return record;
   }
 
-  /** Removes temp files that a process killed while writing an artifact left behind (never taken as artifacts). */
-  removeTornFiles(runId: string): void {
+  /**
+   * Removes what a process killed while writing left in a run's directory: temp files and
+   * artifact files the database does not record (written but not yet recorded, or forgotten but
+   * not yet removed). Only for a run no process writes (a resume owns it; tsrl runs check).
+   */
+  removeLeftovers(runId: string): string[] {
     const dir = join(this.dir, "artifacts", runId);
-    if (!existsSync(dir)) return;
-    for (const file of readdirSync(dir)) if (file.startsWith(".") && file.endsWith(".tmp")) rmSync(join(dir, file), { force: true });
+    if (!existsSync(dir)) return [];
+    const recorded = new Set(this.artifacts(runId).map((a) => basename(a.path)));
+    const removed = readdirSync(dir).filter((file) => !recorded.has(file) && isArtifactOrTemp(file));
+    for (const file of removed) rmSync(join(dir, file), { force: true });
+    return removed;
   }
 
-  /** Forgets an artifact, then removes its file (a crash in between leaves only an orphan file). */
+  /** Forgets an artifact, then removes its file (a crash in between leaves an orphan file, which removeLeftovers and tsrl runs check remove). */
   deleteArtifact(a: ArtifactRecord): void {
     this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = ? AND step = ?").run(a.run_id, a.kind, a.step);
     rmSync(a.path, { force: true });
+  }
+
+  /** Whether a finished run has what it must leave: a policy record whose file is there and intact. */
+  hasIntactPolicy(runId: string): boolean {
+    const policy = this.artifacts(runId, "policy").at(-1);
+    if (!policy) return false;
+    try {
+      this.readArtifact(policy);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Records where a run (re)started: software versions, pid and host. */
@@ -322,7 +503,8 @@ export class RunStore {
   }
 
   finishRun(runId: string, status: Exclude<RunStatus, "running">, summary: Record<string, unknown> | null, error?: string): void {
-    this.db.prepare("UPDATE runs SET status = ?, ended_at = ?, summary = ?, error = ? WHERE id = ?").run(status, new Date().toISOString(), summary && JSON.stringify(summary), error ?? null, runId);
+    const changed = this.db.prepare("UPDATE runs SET status = ?, ended_at = ?, summary = ?, error = ? WHERE id = ?").run(status, new Date().toISOString(), summary && JSON.stringify(summary), error ?? null, runId);
+    if (changed.changes === 0) this.requireRun(runId);
   }
 
   /** Marks a run as running again and drops the rows recorded after `step` (they will be recomputed exactly). */
@@ -337,16 +519,39 @@ export class RunStore {
       const kept = this.db.prepare("SELECT step, wall, key, value FROM metrics WHERE run_id = ? AND key = ? AND step >= ? AND value IS NOT NULL");
       this.addExtremes(runId, keys.flatMap((key) => kept.all(runId, key, block * EXTREME_BLOCK_STEPS) as MetricRow[]));
       this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND step > ?").run(runId, step);
+      // the policy of a finished run being repaired goes too: a new one is written when it finishes again
+      this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = 'policy'").run(runId);
       this.db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, summary = NULL, error = NULL WHERE id = ?").run(runId);
+      this.recount(runId);
     })();
   }
 
-  episodes(runId: string): EpisodeRow[] {
-    return this.db.prepare("SELECT step, wall, return, length FROM episodes WHERE run_id = ? ORDER BY rowid").all(runId) as EpisodeRow[];
+  /** Sets a run's row counts to the rows it has (after rows were dropped on purpose). */
+  private recount(runId: string): void {
+    this.db.prepare("UPDATE runs SET episode_rows = (SELECT COUNT(*) FROM episodes WHERE run_id = @id), metric_rows = (SELECT COUNT(*) FROM metrics WHERE run_id = @id) WHERE id = @id").run({ id: runId });
   }
 
+  /** Every episode of a run; fewer rows than the run counted written is damage, not a result. */
+  episodes(runId: string): EpisodeRow[] {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare("SELECT step, wall, return, length FROM episodes WHERE run_id = ? ORDER BY rowid").all(runId) as EpisodeRow[];
+      this.checkCount(runId, "episode", rows.length);
+      return rows;
+    })();
+  }
+
+  /** A run's metric rows (every key, or one); all of them are checked against the run's count. */
   metrics(runId: string, key?: string): MetricRow[] {
-    return this.db.prepare(`SELECT step, wall, key, value FROM metrics WHERE run_id = ? ${key ? "AND key = ?" : ""} ORDER BY rowid`).all(...(key ? [runId, key] : [runId])) as MetricRow[];
+    return this.db.transaction(() => {
+      const rows = this.db.prepare(`SELECT step, wall, key, value FROM metrics WHERE run_id = ? ${key ? "AND key = ?" : ""} ORDER BY rowid`).all(...(key ? [runId, key] : [runId])) as MetricRow[];
+      if (!key) this.checkCount(runId, "metric", rows.length);
+      return rows;
+    })();
+  }
+
+  private checkCount(runId: string, what: "episode" | "metric", found: number): void {
+    const expected = this.db.prepare(`SELECT ${what}_rows FROM runs WHERE id = ?`).pluck().get(runId) as number | undefined;
+    if (expected !== undefined && expected !== found) throw damaged(this.dir, `run ${runId} has ${found} ${what} rows of the ${expected} it recorded`);
   }
 
   /** The mean return of the run's last `episodes` episodes (NaN without any): its score. */
@@ -376,7 +581,8 @@ export class RunStore {
     this.db.transaction(() => {
       const row = this.db.prepare("SELECT name, status FROM runs WHERE id = ?").get(runId) as { name: string; status: string } | undefined;
       if (!row) throw new StoreError(`no run with id "${runId}" in ${this.dir}`);
-      if (row.status === "finished") throw new StoreError(`run ${runId} (${row.name}) already finished; start a new one with tsrl train`);
+      // a finished run is resumed only to repair it: its policy is missing or damaged (written again from its last checkpoint)
+      if (row.status === "finished" && this.hasIntactPolicy(runId)) throw new StoreError(`run ${runId} (${row.name}) already finished; start a new one with tsrl train`);
       if (!options.takeover) this.refuseIfRunning(runId, "if that process is not the trainer (its pid was reused, or it ran on another host and is gone), pass --takeover");
       this.reopenRun(runId, step);
       this.setVersions(runId, versions);
@@ -386,9 +592,10 @@ export class RunStore {
 
   /** Throws RunBusyError, ending with `advice`, while the run's process lives (or may: another host's). */
   refuseIfRunning(runId: string, advice: string): void {
-    const run = this.db.prepare("SELECT name, status, versions FROM runs WHERE id = ?").get(runId) as { name: string; status: string; versions: string } | undefined;
+    const run = this.db.prepare("SELECT id, name, status, config, versions, summary FROM runs WHERE id = ?").get(runId) as RawRun | undefined;
     if (!run) return;
-    const { pid, host } = JSON.parse(run.versions) as { pid?: number; host?: string };
+    // unreadable versions: no pid, so the run counts as running (--force/--takeover say otherwise)
+    const { pid, host } = parseRunColumns(run).versions as { pid?: number; host?: string };
     if (displayStatus(run.status, { pid, host }) === "running") throw new RunBusyError(`run ${runId} (${run.name}) is still running (pid ${String(pid)} on ${String(host)}); ${advice}`);
   }
 
@@ -399,23 +606,59 @@ export class RunStore {
   deleteRun(runId: string, force = false): void {
     this.requireWritable(`delete run ${runId}`);
     if (!force) this.refuseIfRunning(runId, "stop it first, then delete it (or pass --force if that process is gone)");
+    // Files aside first, so a crash never leaves a run directory without its run; the next open finishes the delete.
+    const files = join(this.dir, "artifacts", runId), aside = join(this.dir, "artifacts", `${DELETED_PREFIX}${runId}`);
+    if (existsSync(files)) renameSync(files, aside);
+    this.deleteRows(runId);
+    rmSync(aside, { recursive: true, force: true });
+  }
+
+  /** Removes a run's record and every row of it (a live trainer's next write then fails: RunDeletedError). */
+  private deleteRows(runId: string): void {
     this.db.transaction(() => {
       for (const table of ["episodes", "metrics", "metric_extremes", "artifacts", "runs"]) this.db.prepare(`DELETE FROM ${table} WHERE ${table === "runs" ? "id" : "run_id"} = ?`).run(runId);
     })();
-    rmSync(join(this.dir, "artifacts", runId), { recursive: true, force: true });
   }
 
   private decode(r: RawRun): RunRecord {
     const last = this.db.prepare("SELECT MAX(step) AS s FROM (SELECT step FROM episodes WHERE run_id = ? UNION ALL SELECT step FROM metrics WHERE run_id = ?)").get(r.id, r.id) as { s: number | null };
-    return {
-      ...r,
-      config: JSON.parse(r.config),
-      versions: JSON.parse(r.versions),
-      summary: r.summary ? JSON.parse(r.summary) : null,
-      status: r.status as RunStatus,
-      last_step: last.s ?? 0,
-    };
+    const { config, versions, summary, damaged } = parseRunColumns(r);
+    return { ...r, config, versions, summary, status: r.status as RunStatus, last_step: last.s ?? 0, ...(damaged ? { damaged } : {}) };
   }
+}
+
+/**
+ * A run record's JSON columns, each checked: one unreadable run names itself and its column
+ * (`damaged`, with empty placeholders) instead of breaking every reader of the store.
+ */
+export function parseRunColumns(r: Pick<RawRun, "id" | "name" | "config" | "versions" | "summary">): { config: Record<string, unknown>; versions: Record<string, unknown>; summary: Record<string, unknown> | null; damaged?: string } {
+  const problems: string[] = [];
+  const column = (name: "config" | "versions" | "summary", nullable: boolean): Record<string, unknown> | null => {
+    const text = r[name];
+    if (text === null && nullable) return null;
+    let value: unknown;
+    try {
+      value = JSON.parse(String(text));
+    } catch (err) {
+      problems.push(`column ${name} is not valid JSON (${(err as Error).message})`);
+      return nullable ? null : {};
+    }
+    if (value === null && nullable) return null;
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+    problems.push(`column ${name} holds ${JSON.stringify(value)}, not an object`);
+    return nullable ? null : {};
+  };
+  const config = column("config", false)!, versions = column("versions", false)!, summary = column("summary", true);
+  return { config, versions, summary, ...(problems.length ? { damaged: `run ${r.id} (${r.name}): ${problems.join("; ")}` } : {}) };
+}
+
+function artifactFileName(kind: ArtifactRecord["kind"], step: number): string {
+  return kind === "checkpoint" ? `checkpoint-${String(step).padStart(10, "0")}.tsrlckpt` : "policy.tsrlpolicy";
+}
+
+/** Files of a run directory the store writes: artifacts and the temp files they are written through. */
+function isArtifactOrTemp(file: string): boolean {
+  return /^checkpoint-\d+\.tsrlckpt$/.test(file) || file === "policy.tsrlpolicy" || (file.startsWith(".") && file.endsWith(".tmp"));
 }
 
 /** A runs-table row as SQLite returns it (JSON columns still text). */
@@ -433,6 +676,8 @@ export interface RawRun {
   checkpoint_every: number;
   summary: string | null;
   error: string | null;
+  episode_rows: number;
+  metric_rows: number;
 }
 
 /**
