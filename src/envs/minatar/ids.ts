@@ -1,0 +1,21 @@
+/**
+ * The ids MinAtar's `register_envs()` (minatar/gym.py) registers: `MinAtar/<Game>-v0` with all 6
+ * actions and `-v1` with the game's minimal action set, no time limit. Kept apart from the
+ * registry (type import only) so that the registry can import it without an import cycle.
+ */
+import type { RegisterOptions } from "../registry.js";
+import { GAME_NAMES } from "./environment.js";
+import { MinAtarEnv, type MinAtarEnvOptions } from "./minatar-env.js";
+
+/** "space_invaders" → "SpaceInvaders", as minatar/gym.py names the ids. */
+function idName(game: string): string {
+  return game.replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
+}
+
+export const MINATAR_ENVS: RegisterOptions[] = GAME_NAMES.flatMap((game) =>
+  [false, true].map((useMinimalActionSet) => ({
+    id: `MinAtar/${idName(game)}-v${useMinimalActionSet ? 1 : 0}`,
+    entryPoint: (kwargs: Record<string, unknown>) => new MinAtarEnv(kwargs as unknown as MinAtarEnvOptions),
+    kwargs: { game, useMinimalActionSet },
+  })),
+);
