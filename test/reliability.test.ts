@@ -9,7 +9,9 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, truncateSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { WASM_MAX_BYTES, checkConfigSizes } from "../src/algos/memory.js";
 import { PPO } from "../src/algos/ppo.js";
+import { buildReport } from "../src/track/report.js";
 import { RunStore } from "../src/track/store.js";
 import { startRun } from "../src/track/tracker.js";
 
@@ -230,6 +232,22 @@ describe("bad input to train is refused before any work", () => {
     assert.match(tsrl("train", "ppo", "--env", "CartPole-v1", "--config", twice, "--no-track").stderr, /unknown field "__proto__"/);
   });
 
+  it("sizes that cannot fit are refused up front naming the field; uncountable step counts are refused; a run that never trains is warned about", () => {
+    const GiB = 2 ** 30;
+    assert.throws(() => checkConfigSizes({ hiddenSizes: [100_000, 100_000] }, 16 * GiB, WASM_MAX_BYTES), /^ConfigError: hiddenSizes: two networks of hidden sizes 100000,100000 .* needs at least 224 GiB, more than the 4.0 GiB available/);
+    assert.throws(() => checkConfigSizes({ numEnvs: 200_000, numSteps: 128, numMinibatches: 4, hiddenSizes: [64, 64] }, 16 * GiB, WASM_MAX_BYTES), /numEnvs × numSteps \/ numMinibatches: .* minibatch of 6400000 .*; lower numEnvs or numSteps, or raise numMinibatches/);
+    assert.throws(() => checkConfigSizes({ numEnvs: 4, numSteps: 1e9, numMinibatches: 4, hiddenSizes: [64, 64] }, 16 * GiB, 16 * GiB), /numEnvs × numSteps: a rollout of 4 × 1000000000 steps needs at least 194 GiB/);
+    assert.throws(() => checkConfigSizes({ bufferSize: 1e11, hiddenSizes: [120, 84] }, 16 * GiB), /bufferSize: a replay buffer of 100000000000 transitions/);
+    // CleanRL's defaults fit easily
+    checkConfigSizes({ numEnvs: 4, numSteps: 128, numMinibatches: 4, hiddenSizes: [64, 64] }, GiB, GiB);
+    checkConfigSizes({ numEnvs: 1, bufferSize: 10_000, batchSize: 128, hiddenSizes: [120, 84] }, GiB, GiB);
+    assert.match(tsrl("train", "ppo", "--env", "CartPole-v1", "--no-track", "--hidden-sizes", "100000,100000").stderr, /^tsrl: hiddenSizes: .*more than the .* available; lower hiddenSizes\n$/);
+    assert.match(tsrl("train", "ppo", "--env", "CartPole-v1", "--no-track", "--total-timesteps", "9007199254740991").stderr, /totalTimesteps: 9007199254740991 cannot be counted exactly; at most 2\^50/);
+    const never = tsrl("train", "dqn", "--env", "CartPole-v1", "--no-track", "--total-timesteps", "500", "--learning-starts", "1000", "--quiet");
+    assert.equal(never.code, 0);
+    assert.match(never.stderr, /warning: learningStarts \(1000\) ≥ totalTimesteps \(500\): the agent only collects data and never trains/);
+  });
+
   it("--save and runs export --out are checked before the work; nothing is recorded or left behind", () => {
     const dir = tempDir();
     const r = tsrl(...trainArgs(join(dir, "store"), "s"), "--save", dir);
@@ -269,6 +287,19 @@ describe("smaller", () => {
       s.db.prepare("UPDATE runs SET status = 'killed' WHERE id = ?").run(run.id);
     });
     assert.match(tsrl("resume", "k", "--store", dir).stderr, /checkpoint .* is recorded at step 1536 but holds step 1024/);
+  });
+
+  it("tsrl report shows HTML from run names, algos and envs as text", () => {
+    const dir = tempDir();
+    const run = startRun({ store: dir, name: "<script>alert(1)</script>", algo: "<img src=x onerror=alert(1)>", env: "e|nv", seed: 0 });
+    run.logEpisode({ step: 1, return: 1, length: 1 });
+    run.finish();
+    const { markdown } = buildReport(run.store, run.store.listRuns(), { bootstrapReps: 10 });
+    run.store.close();
+    assert.ok(!/<(script|img)/.test(markdown), markdown);
+    assert.match(markdown, /&lt;img src=x onerror=alert\(1\)&gt;/);
+    assert.match(markdown, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    assert.match(markdown, /e\\\|nv/);
   });
 
   it("run names cannot hold control characters, and runs list escapes any in the store", () => {

@@ -11,6 +11,11 @@ import { assertWritableFile, readFileBounded, writeFileAtomic } from "../node/at
 import { registerTextTrainers } from "./train-text.js";
 import { loadEnvArg } from "../node/env-module.js";
 import { NotCheckpointableError } from "../envs/sync-vector.js";
+import { totalmem } from "node:os";
+import { type SizeFields, WASM_MAX_BYTES, checkConfigSizes } from "../algos/memory.js";
+
+/** Step counters are float64: exact to 2^53; far below that, and beyond any run (350 years at 100k steps/s). */
+export const MAX_TOTAL_TIMESTEPS = 2 ** 50;
 
 /** A config file is a page of fields; anything near this is a mistake (a wrong path, /dev/zero), refused before it is parsed. */
 export const MAX_CONFIG_BYTES = 1 << 20;
@@ -171,6 +176,7 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
     }
   }
   const backend = flags.backend ? createBackend(flags.backend) : undefined;
+  checkTrainingSizes(config, (backend ?? defaultBackend()).kind);
   const agent = entry.create(config, { backend });
   if (flags.track === false) {
     const result = runWithProgress(agent, config.totalTimesteps as number, flags, {});
@@ -194,6 +200,15 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
   if (typeof flags.save === "string") writeFileAtomic(flags.save, tracker.store.readArtifact(policy));
   report(algo, result, flags, typeof flags.save === "string" ? flags.save : policy.path, tracker.run);
   tracker.store.close();
+}
+
+/** Sizes that cannot fit and step counts that cannot be counted are refused before anything is allocated; a run that never trains is warned about. */
+function checkTrainingSizes(config: Record<string, unknown>, backend: string): void {
+  const total = totalmem();
+  checkConfigSizes(config as SizeFields, total, backend === "wasm" ? Math.min(total, WASM_MAX_BYTES) : total);
+  const steps = config.totalTimesteps as number;
+  if (steps > MAX_TOTAL_TIMESTEPS) throw new ConfigError(`totalTimesteps: ${steps} cannot be counted exactly; at most 2^50 (${MAX_TOTAL_TIMESTEPS})`);
+  if (typeof config.learningStarts === "number" && config.learningStarts >= steps) console.error(`warning: learningStarts (${config.learningStarts}) ≥ totalTimesteps (${steps}): the agent only collects data and never trains; lower --learning-starts`);
 }
 
 /**

@@ -40,9 +40,12 @@ export function runWallSeconds(store: RunStore, run: RunRecord): number {
   return typeof wall === "number" ? wall : store.lastWall(run.id);
 }
 
-/** Markdown table cells must not break the table. */
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/**
+ * Text from the store (names, env and algo ids, config values) as inert markdown: HTML is shown,
+ * not rendered (markdown viewers pass raw HTML through), and table cells are not broken.
+ */
+export function cell(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|").replace(/[\r\n]/g, " ");
 }
 
 export function fileSafe(text: string): string {
@@ -92,11 +95,11 @@ export function buildReport(store: RunStore, runs: readonly RunRecord[], options
   const label = (r: RunRecord) => columnLabel(r, groupBy, split);
   const groups = [...new Set(runs.map(label))].sort();
   const scores = new Map(runs.map((r) => [r.id, runScore(store, r)]));
-  const lines: string[] = [`# ${options.title ?? "Results"}`, ""];
+  const lines: string[] = [`# ${cell(options.title ?? "Results")}`, ""];
   lines.push(
     `Score: mean episodic return of each run's last ${SCORE_EPISODES} training episodes; cells show the mean ± standard deviation over runs (n = runs). ` +
-      `Columns are grouped by \`${groupBy}\`${split.size ? `; runs that differ in other config fields are not averaged together: ${[...split].map(([g, fields]) => `${g} is split by ${fields.map((k) => `\`${k}\``).join(", ")}`).join("; ")}` : ""}. ` +
-      `${runs.length} runs, made with tsrl ${[...new Set(runs.map((r) => String(r.versions.tsrl)))].join(", ")}.`,
+      `Columns are grouped by \`${groupBy}\`${split.size ? `; runs that differ in other config fields are not averaged together: ${[...split].map(([g, fields]) => `${cell(g)} is split by ${fields.map((k) => `\`${cell(k)}\``).join(", ")}`).join("; ")}` : ""}. ` +
+      `${runs.length} runs, made with tsrl ${[...new Set(runs.map((r) => cell(String(r.versions.tsrl))))].join(", ")}.`,
     "",
   );
   const header = (first: string) => [`| ${first} | ${groups.map(cell).join(" | ")} |`, `|---|${groups.map(() => "---|").join("")}`];
