@@ -22,6 +22,8 @@ import {
   checkEnv,
   flatdim,
   flatten,
+  kernelOf,
+  type KernelEnv,
   make,
   makeVec,
   register,
@@ -286,5 +288,32 @@ describe("PPO and DQN train on your env", () => {
     assert.throws(() => new PPO({ env: () => new DictAction() }), /PPO needs a Discrete or Box action space/);
     assert.throws(() => new PPO({}), /say what to train on: envId .* or env/);
     assert.throws(() => new PPO({ env: (() => 42) as never }), /not an Env/);
+  });
+});
+
+describe("the kernel contract: named state and parameters, Gymnasium's constructor arguments", () => {
+  it("make passes kwargs to built-in kernels as Gymnasium's constructors take them", () => {
+    const env = make<Float32Array, number[]>("Pendulum-v1", { g: 0, disableEnvChecker: true, maxEpisodeSteps: null }) as unknown as KernelEnv;
+    assert.equal(env.kernel.params.g, 0);
+    env.reset({ seed: 1 });
+    const [, thetaDot] = env.state;
+    env.step([0]);
+    assert.equal(env.state[1], Math.min(8, Math.max(-8, thetaDot!)), "no gravity, no torque: theta_dot is unchanged");
+    const sb = make<Float32Array, number>("CartPole-v1", { sutton_barto_reward: true });
+    sb.reset({ seed: 0 });
+    let last: StepResult<Float32Array>;
+    do last = sb.step(1);
+    while (!last[2]);
+    assert.equal(last[1], -1, "Sutton & Barto's reward: −1 on failure");
+    assert.throws(() => make("CartPole-v1", { gravity: 3 }), /CartPole has no keyword argument "gravity"; it takes sutton_barto_reward/);
+    assert.throws(() => make("Pendulum-v1", { g: "strong" }), /g must be a finite number/);
+    assert.doesNotThrow(() => make("Acrobot-v1", { render_mode: "rgb_array" }));
+  });
+
+  it("kernels name their state fields and parameters (gymnax's EnvState / EnvParams)", () => {
+    const cartpole = kernelOf("CartPole-v1")!;
+    assert.deepEqual(cartpole.stateFields, ["x", "x_dot", "theta", "theta_dot"]);
+    assert.deepEqual(cartpole.params, { sutton_barto_reward: false });
+    assert.equal(kernelOf("Catch-v0"), null, "a plain Env class is not a kernel");
   });
 });

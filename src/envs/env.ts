@@ -7,7 +7,7 @@
  */
 import { Generator } from "../rng/generator.js";
 import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
-import type { EnvKernel, RenderTarget, ResetOptions } from "./kernel.js";
+import type { EnvKernel, GeneratorBank, RenderTarget, ResetOptions, StepOutcome } from "./kernel.js";
 import { type ActionSpace, type Box, type BoxValue, Discrete, type Space } from "./spaces.js";
 
 export type Info = Record<string, unknown>;
@@ -131,12 +131,17 @@ export class KernelEnv extends Env<Float32Array, Action> {
   readonly state: Float64Array;
   private phase: KernelEnvState["phase"] = "needs-reset";
   private readonly action1 = new Float64Array(1);
+  private readonly outcome: StepOutcome = { reward: 0, terminated: false };
+  /** the generator of a kernel that brings its own kind (e.g. MT19937); PCG64 kernels draw from npRandom */
+  private readonly ownBank: GeneratorBank | null;
+  private ownBankSeeded = false;
 
-  constructor(readonly kernel: EnvKernel) {
+  constructor(readonly kernel: EnvKernel<GeneratorBank>) {
     super();
     this.actionSpace = kernel.actionSpace;
     this.observationSpace = kernel.observationSpace;
-    this.state = new Float64Array(kernel.stateSize);
+    this.state = new Float64Array(kernel.stateFields.length);
+    this.ownBank = kernel.rng ? kernel.rng.create(1) : null;
     this.metadata = { renderModes: ["rgb_array", "ansi"], renderFps: kernel.renderFps };
   }
 
@@ -147,8 +152,11 @@ export class KernelEnv extends Env<Float32Array, Action> {
   override reset(args: ResetArgs = {}): [Float32Array, Info] {
     const parsed = this.kernel.parseResetOptions(args.options);
     super.reset(args);
-    const rng = this.npRandom;
-    this.kernel.reset(this.state, 1, 0, rng.bank, parsed);
+    if (this.ownBank && (args.seed !== undefined || !this.ownBankSeeded)) {
+      this.ownBank.seed(0, args.seed);
+      this.ownBankSeeded = true;
+    }
+    this.kernel.reset(this.state, 1, 0, this.bank, parsed);
     this.phase = "running";
     return [this.observe(), {}];
   }
@@ -159,10 +167,10 @@ export class KernelEnv extends Env<Float32Array, Action> {
       throw new Error(`${this.label}: step() called after the episode terminated; call env.reset() to start a new episode`);
     }
     const actions = this.checkAction(action);
-    const reward = this.kernel.step(this.state, 1, 0, actions, 0);
-    const terminated = this.kernel.terminal(this.state, 1, 0);
-    if (terminated) this.phase = "ended";
-    return [this.observe(), reward, terminated, false, {}];
+    const out = this.outcome;
+    this.kernel.step(this.state, 1, 0, actions, 0, this.bank, out);
+    if (out.terminated) this.phase = "ended";
+    return [this.observe(), out.reward, out.terminated, false, {}];
   }
 
   /** Marks the episode as over without termination (TimeLimit's truncation). */
@@ -178,17 +186,25 @@ export class KernelEnv extends Env<Float32Array, Action> {
     return frame;
   }
 
-  override getState(): KernelEnvState & { rng: ReturnType<Generator["getState"]> } {
-    return { state: Array.from(this.state), rng: this.npRandom.getState(), phase: this.phase };
+  /** The generators the kernel draws from. */
+  private get bank(): GeneratorBank {
+    return this.ownBank ?? this.npRandom.bank;
+  }
+
+  override getState(): KernelEnvState & { rng: unknown } {
+    return { state: Array.from(this.state), rng: this.bank.getState(0), phase: this.phase };
   }
 
   override setState(s: unknown): void {
-    const st = s as KernelEnvState & { rng: ReturnType<Generator["getState"]> };
+    const st = s as KernelEnvState & { rng: unknown };
     if (!st || !Array.isArray(st.state) || st.state.length !== this.state.length) {
       throw new TypeError(`${this.label}: state must have ${this.state.length} numbers`);
     }
     this.state.set(st.state);
-    if (st.rng) this.npRandom.setState(st.rng);
+    if (st.rng) {
+      this.bank.setState(0, st.rng);
+      this.ownBankSeeded = true;
+    }
     this.phase = st.phase;
   }
 

@@ -3,7 +3,8 @@
  * a Float64Array laid out struct-of-arrays — component k of env i at `s[k * n + i]` — so one
  * kernel serves the single env (n = 1), the vectorized env, checkpoints and exact replay.
  */
-import type { PCG64Bank } from "../rng/pcg64.js";
+import { PCG64Bank } from "../rng/pcg64.js";
+import type { Seed } from "../rng/seed-sequence.js";
 import type { Box, Discrete } from "./spaces.js";
 
 /** Options Gymnasium's classic envs accept in `reset({ options })`. */
@@ -16,11 +17,47 @@ export interface RenderTarget {
   data: Uint8Array;
 }
 
-export interface EnvKernel {
+/**
+ * A bank of random generators, one per env, in one buffer (shareable between threads): numpy's
+ * PCG64 (`Generator`, what Gymnasium seeds) by default; a kernel may bring another, e.g. MT19937
+ * (numpy's legacy `RandomState`, what MinAtar draws from).
+ */
+export interface GeneratorBank<S = unknown> {
+  /** seeds generator i as numpy seeds from `seed`, or from OS entropy without one */
+  seed(i: number, seed?: Seed): void;
+  getState(i: number): S;
+  setState(i: number, state: S): void;
+}
+
+/** How a kernel's generator bank is made: its size in bytes for `numEnvs`, and a bank over a buffer. */
+export interface GeneratorBankType<R extends GeneratorBank = GeneratorBank> {
+  bytesFor(numEnvs: number): number;
+  create(numEnvs: number, storage?: ArrayBufferLike): R;
+}
+
+export const PCG64_BANK: GeneratorBankType<PCG64Bank> = {
+  bytesFor: (n) => PCG64Bank.bytesFor(n),
+  create: (n, storage) => new PCG64Bank(n, storage),
+};
+
+/** What one step of one env reports besides its new state; the kernel writes both fields. */
+export interface StepOutcome {
+  reward: number;
+  terminated: boolean;
+}
+
+/** A kernel's parameters (gymnax's `EnvParams`): the Gymnasium constructor arguments it takes. */
+export type KernelParams = Readonly<Record<string, number | boolean>>;
+
+export interface EnvKernel<R extends GeneratorBank = PCG64Bank> {
   /** Gymnasium class name, e.g. "CartPoleEnv" */
   readonly name: string;
-  /** float64 words of state per env */
-  readonly stateSize: number;
+  /** the float64 words of state per env, by name, in layout order (gymnax's `EnvState`) */
+  readonly stateFields: readonly string[];
+  /** the parameters this kernel was made with (gymnax's `EnvParams`; `make(id, kwargs)` sets them) */
+  readonly params: KernelParams;
+  /** the generators' kind; PCG64 (numpy's Generator) when omitted */
+  readonly rng?: GeneratorBankType<R>;
   readonly actionSpace: Discrete | Box;
   readonly observationSpace: Box;
   /** numbers per action: 1 for Discrete, the Box size otherwise */
@@ -32,11 +69,12 @@ export interface EnvKernel {
   /** Checks reset options once, before any env is reset; returns what `reset` takes. */
   parseResetOptions(options: ResetOptions | undefined): unknown;
   /** Draws env i's initial state from generator i of `rng`. */
-  reset(s: Float64Array, n: number, i: number, rng: PCG64Bank, parsed: unknown): void;
-  /** Advances env i by one step with the action at `actions[a .. a + actionSize)`; returns the reward. */
-  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number): number;
-  /** Whether env i's current state is terminal (called right after `step`). */
-  terminal(s: Float64Array, n: number, i: number): boolean;
+  reset(s: Float64Array, n: number, i: number, rng: R, parsed: unknown): void;
+  /**
+   * Advances env i by one step with the action at `actions[a .. a + actionSize)`, drawing any
+   * randomness from generator i of `rng`; writes the reward and whether the new state is terminal.
+   */
+  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number, rng: R, out: StepOutcome): void;
   /** Writes env i's float32 observation at `obs[o .. o + obsSize)`. */
   observe(s: Float64Array, n: number, i: number, obs: Float32Array, o: number): void;
   /** Draws env i's current state into an RGB frame of `renderSize`. */
@@ -45,7 +83,38 @@ export interface EnvKernel {
    * Optional fused loop for the vector env's "next-step" autoreset mode: the same results as the
    * generic per-env calls (tests compare the two), with the kernel's math inlined.
    */
-  stepBatchNextStep?(b: BatchBuffers, actions: ArrayLike<number>, from: number, to: number): void;
+  stepBatchNextStep?(b: BatchBuffers<R>, actions: ArrayLike<number>, from: number, to: number): void;
+}
+
+/** The generator bank type of a kernel. */
+export function bankTypeOf<R extends GeneratorBank>(kernel: EnvKernel<R>): GeneratorBankType<R> {
+  return (kernel.rng ?? PCG64_BANK) as GeneratorBankType<R>;
+}
+
+/**
+ * A kernel's parameters from `make(id, kwargs)`: the defaults overridden by kwargs of the same
+ * names and types. `render_mode` is accepted (kernels always render RGB frames) and ignored.
+ */
+export function kernelParams<P extends KernelParams>(env: string, defaults: P, kwargs: Record<string, unknown> = {}): P {
+  const out: Record<string, number | boolean> = { ...defaults };
+  for (const [key, value] of Object.entries(kwargs)) {
+    if (key === "render_mode" || key === "renderMode") {
+      if (value !== null && value !== undefined && value !== "rgb_array" && value !== "ansi") {
+        throw new RangeError(`${env}: render_mode must be "rgb_array" or "ansi", got ${JSON.stringify(value)}`);
+      }
+      continue;
+    }
+    if (!(key in defaults)) {
+      const accepted = Object.keys(defaults);
+      throw new TypeError(`${env} has no keyword argument "${key}"; it takes ${accepted.length ? accepted.join(", ") : "none"} (and render_mode)`);
+    }
+    const expected = typeof defaults[key];
+    if (typeof value !== expected || (expected === "number" && !Number.isFinite(value))) {
+      throw new TypeError(`${env}: ${key} must be a ${expected === "number" ? "finite number" : expected}, got ${JSON.stringify(value)}`);
+    }
+    out[key] = value as number | boolean;
+  }
+  return Object.freeze(out) as P;
 }
 
 /** The arrays one vector-env step reads and writes, per env. */
@@ -61,9 +130,9 @@ export interface StepArrays {
 }
 
 /** The vector env's buffers, as a fused kernel loop sees them. */
-export interface BatchBuffers extends StepArrays {
+export interface BatchBuffers<R extends GeneratorBank = PCG64Bank> extends StepArrays {
   n: number;
-  rng: PCG64Bank;
+  rng: R;
   /** the parsed default reset options */
   resetParams: unknown;
   maxEpisodeSteps: number;

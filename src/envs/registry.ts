@@ -4,10 +4,11 @@
  * vectorizable form the built-in envs use), or a kernel itself.
  */
 import { acrobot } from "./classic/acrobot.js";
-import { cartPole } from "./classic/cartpole.js";
-import { mountainCarContinuous } from "./classic/mountain-car-continuous.js";
-import { mountainCar } from "./classic/mountain-car.js";
-import { pendulum } from "./classic/pendulum.js";
+import { makeCartPole } from "./classic/cartpole.js";
+import { makeMountainCarContinuous } from "./classic/mountain-car-continuous.js";
+import { makeMountainCar } from "./classic/mountain-car.js";
+import { makePendulum } from "./classic/pendulum.js";
+import { kernelParams } from "./kernel.js";
 import { PassiveEnvChecker } from "./checker.js";
 import { type Action, Env, type EnvEntryPoint, type EnvSpec, KernelEnv, TimeLimit, describe } from "./env.js";
 import type { EnvKernel } from "./kernel.js";
@@ -73,15 +74,16 @@ export async function registeringFrom<T>(module: string, load: () => Promise<T>)
 /** Whether `x` is an `EnvKernel` (the struct-of-arrays form of an env). */
 export function isKernel(x: unknown): x is EnvKernel {
   const k = x as EnvKernel;
-  return !!k && typeof k === "object" && typeof k.stateSize === "number" && typeof k.step === "function" && typeof k.observe === "function" && typeof k.reset === "function";
+  return !!k && typeof k === "object" && Array.isArray(k.stateFields) && typeof k.step === "function" && typeof k.observe === "function" && typeof k.reset === "function";
 }
 
-register({ id: "CartPole-v0", entryPoint: cartPole, maxEpisodeSteps: 200, rewardThreshold: 195.0 });
-register({ id: "CartPole-v1", entryPoint: cartPole, maxEpisodeSteps: 500, rewardThreshold: 475.0 });
-register({ id: "MountainCar-v0", entryPoint: mountainCar, maxEpisodeSteps: 200, rewardThreshold: -110.0 });
-register({ id: "MountainCarContinuous-v0", entryPoint: mountainCarContinuous, maxEpisodeSteps: 999, rewardThreshold: 90.0 });
-register({ id: "Pendulum-v1", entryPoint: pendulum, maxEpisodeSteps: 200 });
-register({ id: "Acrobot-v1", entryPoint: acrobot, maxEpisodeSteps: 500, rewardThreshold: -100.0 });
+// Gymnasium's classic control, with the keyword arguments of its constructors (make(id, kwargs)).
+register({ id: "CartPole-v0", entryPoint: makeCartPole, maxEpisodeSteps: 200, rewardThreshold: 195.0 });
+register({ id: "CartPole-v1", entryPoint: makeCartPole, maxEpisodeSteps: 500, rewardThreshold: 475.0 });
+register({ id: "MountainCar-v0", entryPoint: makeMountainCar, maxEpisodeSteps: 200, rewardThreshold: -110.0 });
+register({ id: "MountainCarContinuous-v0", entryPoint: makeMountainCarContinuous, maxEpisodeSteps: 999, rewardThreshold: 90.0 });
+register({ id: "Pendulum-v1", entryPoint: makePendulum, maxEpisodeSteps: 200 });
+register({ id: "Acrobot-v1", entryPoint: (kwargs) => (kernelParams("Acrobot", {}, kwargs), acrobot), maxEpisodeSteps: 500, rewardThreshold: -100.0 });
 
 export function listEnvs(): EnvSpec[] {
   return [...registry.values()];

@@ -7,10 +7,10 @@
  * trajectory is exactly that of `make(id).reset({seed: seed + i})` under the same actions.
  * Autoreset modes: "next-step" (default), "same-step", "disabled".
  */
-import { PCG64Bank, type PCG64State } from "../rng/pcg64.js";
+
 import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
 import type { RgbFrame } from "./env.js";
-import type { BatchBuffers, EnvKernel, ResetOptions, StepArrays } from "./kernel.js";
+import { type BatchBuffers, type EnvKernel, type GeneratorBank, type ResetOptions, type StepArrays, type StepOutcome, bankTypeOf } from "./kernel.js";
 import { type Box, Discrete } from "./spaces.js";
 
 const EMPTY_INFO: VectorInfo = Object.freeze({});
@@ -49,15 +49,15 @@ export interface VectorBuffers extends StepArrays {
   finalObsMask: Uint8Array;
 }
 
-export function allocateVectorBuffers(kernel: EnvKernel, numEnvs: number, shared = false): VectorBuffers {
+export function allocateVectorBuffers(kernel: EnvKernel<GeneratorBank>, numEnvs: number, shared = false): VectorBuffers {
   const od = kernel.observationSpace.size;
   const Buffer = shared ? SharedArrayBuffer : ArrayBuffer;
   const f64 = (len: number) => new Float64Array(new Buffer(len * 8));
   const f32 = (len: number) => new Float32Array(new Buffer(len * 4));
   const u8 = (len: number) => new Uint8Array(new Buffer(len));
   return {
-    state: f64(kernel.stateSize * numEnvs),
-    rngStorage: new Buffer(PCG64Bank.bytesFor(numEnvs)),
+    state: f64(kernel.stateFields.length * numEnvs),
+    rngStorage: new Buffer(bankTypeOf(kernel).bytesFor(numEnvs)),
     elapsed: new Int32Array(new Buffer(numEnvs * 4)),
     autoreset: u8(numEnvs),
     obs: f32(numEnvs * od),
@@ -81,7 +81,8 @@ export interface VectorEnvOptions {
 export interface VectorEnvState {
   numEnvs: number;
   state: number[];
-  rngs: PCG64State[];
+  /** each env's generator state, in its bank's own form (numpy's `bit_generator.state` for PCG64) */
+  rngs: unknown[];
   elapsed: number[];
   autoreset: number[];
   started: boolean;
@@ -99,7 +100,8 @@ export class VectorEnv {
 
   /** struct-of-arrays state: component k of env i at `state[k * numEnvs + i]` */
   readonly state: Float64Array;
-  readonly rngs: PCG64Bank;
+  readonly rngs: GeneratorBank;
+  private readonly outcome: StepOutcome = { reward: 0, terminated: false };
   /** steps taken in the current episode, per env */
   readonly elapsed: Int32Array;
   /** envs that ended on the previous step and reset on the next one (next-step mode), or must be reset (disabled) */
@@ -116,12 +118,12 @@ export class VectorEnv {
   private readonly defaultReset: unknown;
   private readonly nActions: number;
   protected started = false;
-  private readonly batch: BatchBuffers;
+  private readonly batch: BatchBuffers<GeneratorBank>;
   /** Forces the generic per-env loop even where the kernel has a fused one (tests compare them). */
   slowPath = false;
 
   constructor(
-    readonly kernel: EnvKernel,
+    readonly kernel: EnvKernel<GeneratorBank>,
     options: VectorEnvOptions,
     buffers?: VectorBuffers,
   ) {
@@ -154,7 +156,7 @@ export class VectorEnv {
       finalObs: this.finalObs,
       finalObsMask: this.finalObsMask,
     } = this.buffers);
-    this.rngs = new PCG64Bank(numEnvs, this.buffers.rngStorage);
+    this.rngs = bankTypeOf(kernel).create(numEnvs, this.buffers.rngStorage);
     this.defaultReset = kernel.parseResetOptions(undefined);
     const { rngStorage: _, finalObs: __, finalObsMask: ___, ...stepArrays } = this.buffers;
     this.batch = { ...stepArrays, n: numEnvs, rng: this.rngs, resetParams: this.defaultReset, maxEpisodeSteps: this.maxEpisodeSteps };
@@ -249,8 +251,10 @@ export class VectorEnv {
         truncs[i] = 0;
         continue;
       }
-      rewards[i] = k.step(s, n, i, actions, i * ad);
-      const term = k.terminal(s, n, i);
+      const out = this.outcome;
+      k.step(s, n, i, actions, i * ad, this.rngs, out);
+      rewards[i] = out.reward;
+      const term = out.terminated;
       const trunc = ++elapsed[i]! >= maxSteps;
       terms[i] = term ? 1 : 0;
       truncs[i] = trunc ? 1 : 0;

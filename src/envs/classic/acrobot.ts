@@ -3,7 +3,7 @@
  * dt = 0.2). The reset state is cast to float32, as Gymnasium does; everything after is float64.
  */
 import type { PCG64Bank } from "../../rng/pcg64.js";
-import { type EnvKernel, type RenderTarget, type ResetOptions, parseResetBounds } from "../kernel.js";
+import { type EnvKernel, type RenderTarget, type ResetOptions, type StepOutcome, parseResetBounds } from "../kernel.js";
 import { drawAcrobot } from "../render/classic.js";
 import { Box, Discrete } from "../spaces.js";
 
@@ -58,7 +58,8 @@ function bound(x: number, m: number, M: number): number {
 /** State components: θ1, θ2, θ̇1, θ̇2. */
 export const acrobot: EnvKernel = {
   name: "AcrobotEnv",
-  stateSize: 4,
+  stateFields: ["theta1", "theta2", "theta1_dot", "theta2_dot"],
+  params: {},
   actionSize: 1,
   actionSpace: new Discrete(3),
   observationSpace: new Box([-1, -1, -1, -1, -MAX_VEL_1, -MAX_VEL_2], [1, 1, 1, 1, MAX_VEL_1, MAX_VEL_2]),
@@ -72,7 +73,7 @@ export const acrobot: EnvKernel = {
     for (let k = 0; k < 4; k++) s[k * n + i] = Math.fround(rng.uniform(i, low, high));
   },
 
-  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number): number {
+  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number, _rng: PCG64Bank, out: StepOutcome): void {
     const torque = AVAIL_TORQUE[actions[a]!]!;
     for (let k = 0; k < 4; k++) y[k] = s[k * n + i]!;
     // rk4(derivs, y0, [0, dt]): the torque component has zero derivative and stays constant.
@@ -91,11 +92,8 @@ export const acrobot: EnvKernel = {
     s[n + i] = wrap(tmp[1]!, -PI, PI);
     s[2 * n + i] = bound(tmp[2]!, -MAX_VEL_1, MAX_VEL_1);
     s[3 * n + i] = bound(tmp[3]!, -MAX_VEL_2, MAX_VEL_2);
-    return acrobotTerminal(s[i]!, s[n + i]!) ? 0.0 : -1.0;
-  },
-
-  terminal(s: Float64Array, n: number, i: number): boolean {
-    return acrobotTerminal(s[i]!, s[n + i]!);
+    out.terminated = acrobotTerminal(s[i]!, s[n + i]!);
+    out.reward = out.terminated ? 0.0 : -1.0;
   },
 
   observe(s: Float64Array, n: number, i: number, obs: Float32Array, o: number): void {

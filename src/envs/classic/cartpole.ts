@@ -1,6 +1,6 @@
 /** CartPole-v1 — Gymnasium 1.4 `classic_control/cartpole.py`, same operations in the same order. */
 import type { PCG64Bank } from "../../rng/pcg64.js";
-import { type BatchBuffers, type EnvKernel, type RenderTarget, type ResetOptions, parseResetBounds } from "../kernel.js";
+import { type BatchBuffers, type EnvKernel, type RenderTarget, type ResetOptions, type StepOutcome, kernelParams, parseResetBounds } from "../kernel.js";
 import { drawCartPole } from "../render/classic.js";
 import { Box, Discrete } from "../spaces.js";
 
@@ -16,10 +16,25 @@ export const THETA_THRESHOLD = (12 * 2 * Math.PI) / 360;
 export const X_THRESHOLD = 2.4;
 const F32_MAX = 3.4028234663852886e38;
 
-/** State components (struct of arrays): x, x_dot, theta, theta_dot. */
+/** CartPole with Gymnasium's constructor arguments: `sutton_barto_reward` (0 per step, −1 on failure). */
+export function makeCartPole(kwargs: Record<string, unknown> = {}): EnvKernel {
+  const params = kernelParams("CartPole", { sutton_barto_reward: false }, kwargs);
+  const kernel = { ...cartPole, params };
+  if (params.sutton_barto_reward) {
+    delete kernel.stepBatchNextStep; // the fused loop pays 1 per step
+    kernel.step = (s, n, i, actions, a, _rng, out) => {
+      cartPoleStep(s, n, i, actions[a]!);
+      out.terminated = cartPoleTerminal(s[i]!, s[2 * n + i]!);
+      out.reward = out.terminated ? -1.0 : 0.0;
+    };
+  }
+  return kernel;
+}
+
 export const cartPole: EnvKernel = {
   name: "CartPoleEnv",
-  stateSize: 4,
+  stateFields: ["x", "x_dot", "theta", "theta_dot"],
+  params: { sutton_barto_reward: false },
   actionSize: 1,
   actionSpace: new Discrete(2),
   observationSpace: new Box([-X_THRESHOLD * 2, -F32_MAX, -THETA_THRESHOLD * 2, -F32_MAX], [X_THRESHOLD * 2, F32_MAX, THETA_THRESHOLD * 2, F32_MAX]),
@@ -33,13 +48,10 @@ export const cartPole: EnvKernel = {
     for (let k = 0; k < 4; k++) s[k * n + i] = rng.uniform(i, low, high);
   },
 
-  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number): number {
+  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number, _rng: PCG64Bank, out: StepOutcome): void {
     cartPoleStep(s, n, i, actions[a]!);
-    return 1.0;
-  },
-
-  terminal(s: Float64Array, n: number, i: number): boolean {
-    return cartPoleTerminal(s[i]!, s[2 * n + i]!);
+    out.reward = 1.0;
+    out.terminated = cartPoleTerminal(s[i]!, s[2 * n + i]!);
   },
 
   observe(s: Float64Array, n: number, i: number, obs: Float32Array, o: number): void {

@@ -1,6 +1,6 @@
 /** MountainCar-v0 — Gymnasium 1.4 `classic_control/mountain_car.py`. */
 import type { PCG64Bank } from "../../rng/pcg64.js";
-import { type EnvKernel, type RenderTarget, type ResetOptions, parseResetBounds } from "../kernel.js";
+import { type EnvKernel, type RenderTarget, type ResetOptions, type StepOutcome, kernelParams, parseResetBounds } from "../kernel.js";
 import { drawMountainCar } from "../render/classic.js";
 import { Box, Discrete } from "../spaces.js";
 
@@ -11,10 +11,23 @@ export const GOAL_POSITION = 0.5;
 const FORCE = 0.001;
 const GRAVITY = 0.0025;
 
-/** State components: position, velocity. */
+/** MountainCar with Gymnasium's constructor argument `goal_velocity` (default 0). */
+export function makeMountainCar(kwargs: Record<string, unknown> = {}): EnvKernel {
+  const params = kernelParams("MountainCar", { goal_velocity: 0 }, kwargs);
+  return {
+    ...mountainCar,
+    params,
+    step(s, n, i, actions, a, rng, out) {
+      mountainCar.step(s, n, i, actions, a, rng, out);
+      out.terminated = s[i]! >= GOAL_POSITION && s[n + i]! >= params.goal_velocity;
+    },
+  };
+}
+
 export const mountainCar: EnvKernel = {
   name: "MountainCarEnv",
-  stateSize: 2,
+  stateFields: ["position", "velocity"],
+  params: { goal_velocity: 0 },
   actionSize: 1,
   actionSpace: new Discrete(3),
   observationSpace: new Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]),
@@ -29,7 +42,7 @@ export const mountainCar: EnvKernel = {
     s[n + i] = 0;
   },
 
-  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number): number {
+  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number, _rng: PCG64Bank, out: StepOutcome): void {
     let position = s[i]!;
     let velocity = s[n + i]!;
     // Python evaluates the whole right-hand side of `velocity += ...` first.
@@ -40,11 +53,8 @@ export const mountainCar: EnvKernel = {
     if (position === MIN_POSITION && velocity < 0) velocity = 0;
     s[i] = position;
     s[n + i] = velocity;
-    return -1.0;
-  },
-
-  terminal(s: Float64Array, n: number, i: number): boolean {
-    return s[i]! >= GOAL_POSITION && s[n + i]! >= 0;
+    out.reward = -1.0;
+    out.terminated = position >= GOAL_POSITION && velocity >= 0;
   },
 
   observe(s: Float64Array, n: number, i: number, obs: Float32Array, o: number): void {

@@ -1,6 +1,6 @@
 /** Pendulum-v1 — Gymnasium 1.4 `classic_control/pendulum.py` (g = 10). */
 import type { PCG64Bank } from "../../rng/pcg64.js";
-import { type EnvKernel, type RenderTarget, type ResetOptions, toNumberOption } from "../kernel.js";
+import { type EnvKernel, type RenderTarget, type ResetOptions, type StepOutcome, kernelParams, toNumberOption } from "../kernel.js";
 import { drawPendulum } from "../render/classic.js";
 import { Box } from "../spaces.js";
 
@@ -21,10 +21,16 @@ export function angleNormalize(x: number): number {
   return r - Math.PI;
 }
 
-/** State components: theta, theta_dot, last applied torque (for rendering), has-torque flag. */
+/** Pendulum with Gymnasium's constructor argument `g` (gravity, default 10). */
+export function makePendulum(kwargs: Record<string, unknown> = {}): EnvKernel {
+  const params = kernelParams("Pendulum", { g: G }, kwargs);
+  return { ...pendulum, params, step: (s, n, i, actions, a, _rng, out) => pendulumStep(s, n, i, actions[a]!, params.g, out) };
+}
+
 export const pendulum: EnvKernel = {
   name: "PendulumEnv",
-  stateSize: 4,
+  stateFields: ["theta", "theta_dot", "last_u", "has_last_u"],
+  params: { g: G },
   actionSize: 1,
   actionSpace: new Box(-MAX_TORQUE, MAX_TORQUE, [1]),
   observationSpace: new Box([-1, -1, -MAX_SPEED], [1, 1, MAX_SPEED]),
@@ -45,21 +51,9 @@ export const pendulum: EnvKernel = {
     s[3 * n + i] = 0;
   },
 
-  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number): number {
-    const th = s[i]!, thdot = s[n + i]!;
-    const u = Math.min(Math.max(actions[a]!, -MAX_TORQUE), MAX_TORQUE);
-    const an = angleNormalize(th);
-    const costs = an * an + 0.1 * (thdot * thdot) + 0.001 * (u * u);
-    let newthdot = thdot + (((3 * G) / (2 * L)) * Math.sin(th) + (3.0 / (M * L * L)) * u) * DT;
-    newthdot = Math.min(Math.max(newthdot, -MAX_SPEED), MAX_SPEED);
-    s[i] = th + newthdot * DT;
-    s[n + i] = newthdot;
-    s[2 * n + i] = u;
-    s[3 * n + i] = 1;
-    return -costs;
+  step(s: Float64Array, n: number, i: number, actions: ArrayLike<number>, a: number, _rng: PCG64Bank, out: StepOutcome): void {
+    pendulumStep(s, n, i, actions[a]!, G, out);
   },
-
-  terminal: () => false,
 
   observe(s: Float64Array, n: number, i: number, obs: Float32Array, o: number): void {
     const theta = s[i]!;
@@ -72,3 +66,19 @@ export const pendulum: EnvKernel = {
     drawPendulum(target, s[i]!, s[3 * n + i] ? s[2 * n + i]! : null);
   },
 };
+
+/** One step of env i with gravity `g`: `pendulum.py`'s step, operation for operation. */
+function pendulumStep(s: Float64Array, n: number, i: number, action: number, g: number, out: StepOutcome): void {
+  const th = s[i]!, thdot = s[n + i]!;
+  const u = Math.min(Math.max(action, -MAX_TORQUE), MAX_TORQUE);
+  const an = angleNormalize(th);
+  const costs = an * an + 0.1 * (thdot * thdot) + 0.001 * (u * u);
+  let newthdot = thdot + (((3 * g) / (2 * L)) * Math.sin(th) + (3.0 / (M * L * L)) * u) * DT;
+  newthdot = Math.min(Math.max(newthdot, -MAX_SPEED), MAX_SPEED);
+  s[i] = th + newthdot * DT;
+  s[n + i] = newthdot;
+  s[2 * n + i] = u;
+  s[3 * n + i] = 1;
+  out.reward = -costs;
+  out.terminated = false;
+}
