@@ -16,7 +16,7 @@ import { type Browser, type Page, chromium } from "playwright-core";
 import { lttbIndices } from "../src/dashboard/downsample.js";
 import { EXACT_LIMIT, readSeries } from "../src/dashboard/series.js";
 import { type Dashboard, startDashboard } from "../src/dashboard/server.js";
-import { RunStore } from "../src/track/store.js";
+import { RunStore, STORE_SCHEMA_VERSION } from "../src/track/store.js";
 import { startRun } from "../src/track/tracker.js";
 
 const XSS_NAME = "<img src=x onerror=alert(1)>";
@@ -32,6 +32,26 @@ function tsrl(args: string[], onStdout?: (text: string, child: ReturnType<typeof
   });
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+}
+
+/** The number of images in a GIF, by walking its blocks (GIF89a: header, screen, extensions, images, trailer). */
+function gifFrames(gif: Uint8Array): number {
+  const tableSize = (flags: number) => (flags & 0x80 ? 3 * 2 ** ((flags & 7) + 1) : 0);
+  const skipSubBlocks = (i: number) => {
+    while (gif[i]! !== 0) i += gif[i]! + 1;
+    return i + 1;
+  };
+  let i = 13 + tableSize(gif[10]!);
+  let images = 0;
+  for (;;) {
+    const block = gif[i]!;
+    if (block === 0x3b) return images;
+    if (block === 0x21) i = skipSubBlocks(i + 2);
+    else if (block === 0x2c) {
+      images++;
+      i = skipSubBlocks(i + 10 + tableSize(gif[i + 9]!) + 1);
+    } else throw new Error(`not a GIF block at byte ${i}: 0x${block.toString(16)}`);
+  }
 }
 
 describe("LTTB downsampling", () => {
@@ -108,7 +128,7 @@ describe("block extremes of stores from before schema 2", () => {
     assert.deepEqual(opens.map((o) => o.code), [0, 0, 0, 0], opens.map((o) => o.stderr).join("\n"));
     const reopened = new RunStore(dir, { create: false });
     assert.deepEqual(extremes(reopened), expected);
-    assert.equal(reopened.db.pragma("user_version", { simple: true }), 2);
+    assert.equal(reopened.db.pragma("user_version", { simple: true }), STORE_SCHEMA_VERSION);
     reopened.close();
   });
 });
@@ -206,6 +226,13 @@ describe("tsrl dashboard", () => {
     const [low, high] = cells[3]!.match(/\[(.+), (.+)\]/)!.slice(1).map(Number);
     const iqm = Number(cells[3]!.split(" ")[0]);
     assert.ok(low! <= iqm && iqm <= high!, cells[3]);
+    // The hyperparameter table: these two differ only in their seed; sortable by any column.
+    assert.match((await page.textContent("[data-card=hparams]"))!, /share every config field but the seed/);
+    const order = () => page.locator("[data-role=hparams] tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-run")));
+    await page.click("[data-role=hparams] th[data-sort=seed]");
+    assert.deepEqual(await order(), [ids["ppo-b"], ids["ppo-a"]], "seed, descending");
+    await page.click("[data-role=hparams] th[data-sort=seed]");
+    assert.deepEqual(await order(), [ids["ppo-a"], ids["ppo-b"]], "seed, ascending");
     await page.screenshot({ path: "/tmp/tsrl-dashboard-compare.png", fullPage: true });
   });
 
@@ -217,7 +244,14 @@ describe("tsrl dashboard", () => {
     await page.waitForFunction((n) => document.querySelectorAll("[data-chart][data-renders]").length === n, keys.length);
     assert.deepEqual((await chartSeries("episodic_return")).map((s) => s.name), ["raw", "episodic return"], "smoothed over raw");
     assert.deepEqual((await chartSeries("losses/value_loss")).map((s) => s.name), ["losses/value_loss"], "8 points: too few to smooth");
-    assert.ok((await page.textContent(".kv"))!.includes("learningRate"));
+    // every config field shows (no scroll box), and the checkpoints table stays inside its card
+    const configKeys = await page.locator("[data-card=config] .kv-item").evaluateAll((els) => els.map((e) => e.getAttribute("data-key")));
+    assert.equal(configKeys.length, 21, `PPO's 21 config fields: ${configKeys.join(", ")}`);
+    const card = (await page.locator("[data-card=artifacts]").boundingBox())!;
+    for (const th of await page.locator("[data-card=artifacts] th").all()) {
+      const b = (await th.boundingBox())!;
+      assert.ok(b.x >= card.x && b.x + b.width <= card.x + card.width + 0.5 && b.y >= card.y, "a header cell inside the card");
+    }
     const artifacts = await page.locator("[data-artifact]").evaluateAll((els) => els.map((e) => e.getAttribute("data-artifact")));
     assert.deepEqual(artifacts, ["policy-4096", "checkpoint-4096", "checkpoint-2048"]);
     await page.screenshot({ path: "/tmp/tsrl-dashboard-run.png", fullPage: true });
@@ -241,7 +275,7 @@ describe("tsrl dashboard", () => {
     await page.goto(`${dashboard.url}#/run/${ids[XSS_NAME]}`);
     await page.waitForSelector('[data-chart="<b>key</b>"]');
     assert.equal(await page.textContent("[data-role=run-name]"), XSS_NAME);
-    assert.ok((await page.textContent(".kv"))!.includes("<script>alert(2)</script>"));
+    assert.ok((await page.textContent("[data-card=config]"))!.includes("<script>alert(2)</script>"));
     assert.equal(await page.locator("main img, main script").count(), 0);
     assert.equal(await page.locator("main b", { hasText: /^key$/ }).count(), 0, "the metric key is not markup");
 
@@ -291,6 +325,14 @@ describe("tsrl dashboard", () => {
       return dark;
     });
     assert.ok(inked > 1000, `the cart is drawn (${inked} dark pixels)`);
+    // the episode as a GIF: its first frame, one per step, the last; CartPole's 600×400
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-action=gif]")]);
+    assert.match(download.suggestedFilename(), /^ppo-a-seed0\.gif$/);
+    const gif = readFileSync((await download.path())!);
+    assert.equal(gif.subarray(0, 6).toString("latin1"), "GIF89a");
+    assert.deepEqual([gif.readUInt16LE(6), gif.readUInt16LE(8)], [600, 400]);
+    assert.equal(gifFrames(gif), length + 1, "a frame per step and the first");
+    assert.match((await page.textContent("[data-role=gif-note]"))!, new RegExp(`GIF of ${length.toLocaleString("en-US")} steps`));
 
     // A checkpoint: the server extracts its policy, the page steps it.
     await page.goto(`${dashboard.url}#/replay/${ids["ppo-a"]}?checkpoint=2048`);
@@ -356,6 +398,68 @@ describe("tsrl dashboard", () => {
     } finally {
       await writable.close();
     }
+  });
+
+  it("--allow-edit: rename, tag and annotate a run in the page, filter by tag; refused without it or with bad input", async () => {
+    const base = dashboard.url.replace(/\/$/, "");
+    const patch = (url: string, body: unknown, type = "application/json") => fetch(url, { method: "PATCH", headers: { "content-type": type }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    const readOnly = await patch(`${base}/api/runs/${ids["ppo-b"]}`, { tags: ["x"] });
+    assert.equal(readOnly.status, 403);
+    assert.match(((await readOnly.json()) as { error: string }).error, /read-only; start it with --allow-edit/);
+    const editable = await startDashboard({ store: dir, port: 0, allowEdit: true, pollMs: 200 });
+    try {
+      const api = `${editable.url}api/runs/${ids["ppo-b"]}`;
+      const refusals: [unknown, string, RegExp][] = [
+        [{ name: "ppo-a" }, "application/json", /a run named "ppo-a" already exists/],
+        [{ name: "  " }, "application/json", /cannot be empty/],
+        [{ tags: ["a,b"] }, "application/json", /no commas/],
+        [{ status: "finished" }, "application/json", /cannot change status: only name, tags and notes/],
+        ["{not json", "application/json", /not valid JSON/],
+        [{ tags: ["x"] }, "text/plain", /takes a JSON body/],
+      ];
+      for (const [body, type, message] of refusals) {
+        const res = await patch(api, body, type);
+        assert.equal(res.status, 400, JSON.stringify(body));
+        assert.match(((await res.json()) as { error: string }).error, message);
+      }
+      assert.equal((await fetch(`${editable.url}api/runs/${ids["ppo-b"]}`, { method: "POST" })).status, 405);
+
+      await page.goto(`${editable.url}#/run/${ids["ppo-b"]}`);
+      await page.click("[data-action=rename]");
+      await page.fill("input.name-input", "ppo-b renamed");
+      await page.click("[data-action=save-name]");
+      await page.waitForSelector("[data-role=run-name] >> text=ppo-b renamed");
+      for (const tag of ["sweep", "baseline"]) {
+        await page.fill("input.tag-input", tag);
+        await page.press("input.tag-input", "Enter");
+        await page.waitForSelector(`[data-role=tags] [data-tag="${tag}"]`);
+      }
+      await page.fill("textarea.notes-input", "<b>kept</b> as text");
+      await page.click("[data-action=save-notes]");
+      await page.click('[data-tag="sweep"] .tag-remove');
+      await page.waitForSelector('[data-role=tags] [data-tag="sweep"]', { state: "detached" });
+      await page.screenshot({ path: "/tmp/tsrl-dashboard-edit.png", fullPage: true });
+      const store = new RunStore(dir, { create: false });
+      const stored = store.getRun(ids["ppo-b"]!);
+      store.close();
+      assert.deepEqual([stored.name, stored.tags, stored.notes], ["ppo-b renamed", ["baseline"], "<b>kept</b> as text"]);
+
+      // the runs table shows tags and filters by them
+      await page.goto(editable.url);
+      await page.waitForSelector("#runs-table tbody tr");
+      await page.selectOption("[data-control=tag]", "baseline");
+      await page.waitForFunction(() => document.querySelectorAll("#runs-table tbody tr").length === 1);
+      assert.equal(await page.textContent("#runs-table tbody tr td.name a"), "ppo-b renamed");
+      await page.selectOption("[data-control=tag]", "");
+      assert.equal(await page.locator("main b").count(), 0, "notes are not markup");
+    } finally {
+      await editable.close();
+    }
+    // a read-only page offers no editing
+    await page.goto(`${dashboard.url}#/run/${ids["ppo-b"]}`);
+    await page.waitForSelector("[data-role=run-name]");
+    assert.equal(await page.locator("[data-action=rename], .tag-input, textarea.notes-input").count(), 0);
+    assert.equal(await page.textContent("[data-card=notes] .notes"), "<b>kept</b> as text");
   });
 
   it("a missing store shows how to fill it, then its runs as soon as one starts", async () => {

@@ -9,6 +9,7 @@ interface DashboardFlags {
   host: string;
   token?: string;
   allowDelete?: boolean;
+  allowEdit?: boolean;
 }
 
 export function registerDashboard(program: Command): void {
@@ -19,11 +20,13 @@ export function registerDashboard(program: Command): void {
     .option("--port <n>", "port to listen on (0: any free port)", integer("--port", 0, 65535), 6006)
     .option("--host <address>", "address to listen on; anything but loopback needs --token", "127.0.0.1")
     .option("--token <secret>", 'require this secret on every request ("auto": generate one); printed in the URL')
-    .option("--allow-delete", "let the page delete runs (the dashboard is read-only otherwise)")
+    .option("--allow-edit", "let the page rename runs and set their tags and notes (the dashboard is read-only otherwise)")
+    .option("--allow-delete", "let the page delete runs, and edit them as --allow-edit")
     .action(async (flags: DashboardFlags) => {
-      const dashboard = await startDashboard({ store: flags.store, port: flags.port, host: flags.host, token: flags.token, allowDelete: flags.allowDelete });
+      const dashboard = await startDashboard({ store: flags.store, port: flags.port, host: flags.host, token: flags.token, allowDelete: flags.allowDelete, allowEdit: flags.allowEdit });
       console.log(`tsrl dashboard: ${dashboard.url}`);
-      console.log(`store: ${dashboard.storeDir}${flags.allowDelete ? " (runs can be deleted from the page)" : ""}; Ctrl-C to stop`);
+      const writes = flags.allowDelete ? " (runs can be renamed, tagged, annotated and deleted from the page)" : flags.allowEdit ? " (runs can be renamed, tagged and annotated from the page)" : "";
+      console.log(`store: ${dashboard.storeDir}${writes}; Ctrl-C to stop`);
       const stop = () => void dashboard.close().then(() => process.exit(0));
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);

@@ -114,7 +114,25 @@ td.check, th.check { width: 36px; padding-right: 0; }
 .kv { width: 100%; }
 .kv td { white-space: normal; overflow-wrap: anywhere; vertical-align: top; padding: 6px 10px; }
 .kv td:first-child { color: var(--muted); width: 38%; }
-.kv-scroll { max-height: 420px; overflow: auto; }
+.kv-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); column-gap: 28px; }
+.kv-item { display: flex; justify-content: space-between; gap: 16px; padding: 6px 4px; border-bottom: 1px solid var(--border); min-width: 0; }
+.kv-key { color: var(--muted); overflow-wrap: anywhere; }
+.kv-value { text-align: right; overflow-wrap: anywhere; }
+.card-table { overflow-x: auto; margin: 0 -4px; }
+.card-table th { position: static; }
+.tags { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 8px; }
+.tag { display: inline-flex; align-items: center; gap: 4px; padding: 1px 8px; border-radius: 999px; background: #eef2ff; color: #3730a3; border: 1px solid #c7d2fe; font-size: 12px; font-weight: 550; }
+.tag-remove { border: 0; background: none; color: inherit; cursor: pointer; padding: 0 0 0 2px; font-size: 13px; line-height: 1; }
+.tag-input { height: 26px; width: 110px; padding: 0 8px; border: 1px dashed var(--border-strong); border-radius: 999px; font: inherit; font-size: 12px; }
+.name-input { height: 36px; min-width: 320px; padding: 0 10px; border: 1px solid var(--border-strong); border-radius: 8px; font: inherit; font-size: 18px; font-weight: 650; }
+.notes { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
+.notes-input { width: 100%; box-sizing: border-box; padding: 8px 10px; border: 1px solid var(--border-strong); border-radius: 8px; font: inherit; resize: vertical; }
+.edit-error { color: var(--bad); font-size: 12.5px; }
+.row.spaced { margin-top: 8px; }
+.hp-table td { font-variant-numeric: tabular-nums; }
+.hp-table th { text-transform: none; letter-spacing: 0; font-size: 12.5px; }
+td.name .tag { margin-left: 6px; }
+.card:empty { display: none; }
 
 .banner { padding: 12px 16px; border-radius: var(--radius); border: 1px solid; }
 .banner.spaced { margin-top: 14px; }

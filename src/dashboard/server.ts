@@ -11,13 +11,13 @@
 import { randomBytes, createHash, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import { hostname } from "node:os";
-import { RunBusyError, storeDirectory } from "../track/store.js";
+import { RunBusyError, StoreError, storeDirectory } from "../track/store.js";
 import { tsrlVersion } from "../track/versions.js";
 import { clientBundle, echartsBundle } from "./bundle.js";
 import { PAGE_CSS, PAGE_HTML } from "./page.js";
 import { PolicySource, PolicyUnavailableError } from "./policies.js";
 import { NotFoundError, StoreReader, StoreUnavailableError } from "./store-reader.js";
-import type { ScoresResponse, StatusResponse } from "./types.js";
+import type { RunChanges, ScoresResponse, StatusResponse } from "./types.js";
 
 export interface DashboardOptions {
   /** store directory (default: $TSRL_STORE or ./tsrl-runs) */
@@ -28,8 +28,10 @@ export interface DashboardOptions {
   host?: string;
   /** a secret every request must carry; "auto" generates one; required for non-loopback hosts */
   token?: string;
-  /** allow DELETE /api/runs/:id */
+  /** allow DELETE /api/runs/:id (and what allowEdit allows) */
   allowDelete?: boolean;
+  /** allow PATCH /api/runs/:id: rename a run, set its tags and notes */
+  allowEdit?: boolean;
   /** how often to look for new rows, in ms (default 1000) */
   pollMs?: number;
 }
@@ -50,6 +52,8 @@ export class DashboardError extends Error {
 class BadRequestError extends Error {}
 
 const MAX_POINTS = 10_000;
+/** A PATCH body holds a name, some tags and notes: more is a mistake. */
+const MAX_BODY_BYTES = 64 * 1024;
 const DEFAULT_POINTS = 1500;
 const HEARTBEAT_MS = 15_000;
 
@@ -65,6 +69,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     throw new DashboardError(`--host ${host} would let anyone on the network read your runs: add --token SECRET (or --token auto to generate one), or leave --host at 127.0.0.1`);
   }
   const storeDir = storeDirectory(options.store);
+  const allowEdit = (options.allowEdit ?? false) || (options.allowDelete ?? false);
   const reader = new StoreReader(storeDir);
   const policies = new PolicySource(reader);
   const client = await clientBundle();
@@ -103,6 +108,16 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       broadcast({ runs: [], list: true });
       return sendJson(res, 200, { deleted: decodeURIComponent(match[1]!) });
     }
+    if (method === "PATCH") {
+      const match = /^\/api\/runs\/([^/]+)$/.exec(path);
+      if (!match) return sendJson(res, 404, { error: `no such endpoint: PATCH ${path}` });
+      if (!allowEdit) return sendJson(res, 403, { error: "the dashboard is read-only; start it with --allow-edit to rename, tag and annotate runs" });
+      // JSON only: a cross-site form cannot send it without a preflight, which this server never grants
+      if (!/^application\/json\b/i.test(req.headers["content-type"] ?? "")) throw new BadRequestError("PATCH /api/runs/:id takes a JSON body (content-type: application/json)");
+      const run = reader.updateRun(decodeURIComponent(match[1]!), runChanges(await readBody(req)));
+      broadcast({ runs: [run.id], list: true });
+      return sendJson(res, 200, run);
+    }
     if (method !== "GET" && method !== "HEAD") return sendJson(res, 405, { error: `${method} is not allowed` });
 
     if (path === "/" || path === "/index.html") return send(res, 200, PAGE_HTML, "text/html; charset=utf-8");
@@ -113,7 +128,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       return send(res, 200, e.body, e.type, { "cache-control": "max-age=86400" });
     }
     if (path === "/api/status") {
-      const status: StatusResponse = { store: reader.status(), allowDelete: options.allowDelete ?? false, version: tsrlVersion() };
+      const status: StatusResponse = { store: reader.status(), allowDelete: options.allowDelete ?? false, allowEdit, version: tsrlVersion() };
       return sendJson(res, 200, status);
     }
     if (path === "/api/runs") return sendJson(res, 200, { runs: reader.listRuns() });
@@ -247,10 +262,36 @@ function sendError(res: ServerResponse, err: unknown): void {
     : err instanceof NotFoundError ? 404
     : err instanceof PolicyUnavailableError || err instanceof RunBusyError ? 409
     : err instanceof StoreUnavailableError ? 503
+    : err instanceof StoreError ? 400 // a refused change: a taken name, a bad tag, a read-only store
     : 500;
   if (status === 500) console.error(`tsrl dashboard: ${err instanceof Error ? (err.stack ?? message) : message}`);
   if (res.headersSent) return void res.end();
   sendJson(res, status, { error: message });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new BadRequestError(`the request body is larger than ${MAX_BODY_BYTES / 1024} KB`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The fields a PATCH may change, each of the right type (values are checked by the store's rules). */
+function runChanges(body: string): RunChanges {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new BadRequestError("the request body is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new BadRequestError("expected a JSON object like {\"name\": …, \"tags\": […], \"notes\": …}");
+  const unknown = Object.keys(parsed).filter((k) => !["name", "tags", "notes"].includes(k));
+  if (unknown.length) throw new BadRequestError(`cannot change ${unknown.join(", ")}: only name, tags and notes`);
+  return parsed as RunChanges;
 }
 
 function intParam(url: URL, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {

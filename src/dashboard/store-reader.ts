@@ -7,9 +7,10 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type ArtifactRecord, type RawRun, RunStore, displayStatus } from "../track/store.js";
+import { renameRun, setRunNotes, setRunTags } from "../track/run-labels.js";
+import { type ArtifactRecord, type RawRun, RunStore, decodeTags, displayStatus } from "../track/store.js";
 import { type SeriesRange, readSeries } from "./series.js";
-import type { ChangeEvent, ComparisonSummary, RunDetail, RunSeriesData, RunSummary, StoreStatus } from "./types.js";
+import type { ChangeEvent, ComparisonSummary, RunChanges, RunDetail, RunSeriesData, RunSummary, StoreStatus } from "./types.js";
 
 export class NotFoundError extends Error {
   override name = "NotFoundError";
@@ -179,6 +180,16 @@ export class StoreReader {
     store.deleteRun(id);
   }
 
+  /** Renames, tags or annotates a run (each value checked by src/track/run-labels.ts). */
+  updateRun(id: string, changes: RunChanges): RunSummary {
+    const store = this.db();
+    this.requireRun(store, id);
+    if (changes.name !== undefined) renameRun(store, id, changes.name);
+    if (changes.tags !== undefined) setRunTags(store, id, changes.tags);
+    if (changes.notes !== undefined) setRunNotes(store, id, changes.notes);
+    return this.summarize(store, store.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as RawRun);
+  }
+
   /**
    * What changed since the last call: runs with new rows (found from rowids above the newest
    * seen, so the check costs nothing when idle) or a new status, and whether the list changed.
@@ -202,7 +213,7 @@ export class StoreReader {
       if (newest < since) list = true; // rows were deleted (a run removed or reopened)
       for (const { run_id } of store.db.prepare(`SELECT DISTINCT run_id FROM ${table} WHERE rowid > ?`).all(Math.min(since, newest)) as { run_id: string }[]) changed.add(run_id);
     }
-    const states = new Map((store.db.prepare("SELECT id, status, ended_at FROM runs").all() as { id: string; status: string; ended_at: string | null }[]).map((r) => [r.id, `${r.status}|${r.ended_at}`]));
+    const states = new Map((store.db.prepare("SELECT * FROM runs").all() as RawRun[]).map((r) => [r.id, JSON.stringify([r.status, r.ended_at, r.name, r.tags ?? "", r.notes ?? ""])]));
     if (states.size !== this.runStates.size || [...states.keys()].some((id) => !this.runStates.has(id))) list = true;
     for (const [id, state] of states) if (wasOpen && this.runStates.get(id) !== state) changed.add(id);
     this.runStates = states;
@@ -233,6 +244,8 @@ export class StoreReader {
       startedAt: r.started_at,
       config: JSON.parse(r.config) as Record<string, unknown>,
       replayable: store.db.prepare("SELECT 1 FROM artifacts WHERE run_id = ? LIMIT 1").get(r.id) !== undefined,
+      tags: decodeTags(r.tags),
+      notes: r.notes ?? "",
     };
   }
 }

@@ -13,6 +13,8 @@ export interface StoreStatus {
 export interface StatusResponse {
   store: StoreStatus;
   allowDelete: boolean;
+  /** runs can be renamed, tagged and annotated (--allow-edit, or --allow-delete) */
+  allowEdit: boolean;
   version: string;
 }
 
@@ -33,6 +35,15 @@ export interface RunSummary {
   config: Record<string, unknown>;
   /** has a saved policy or a checkpoint to replay */
   replayable: boolean;
+  tags: string[];
+  notes: string;
+}
+
+/** PATCH /api/runs/:id: what to change (absent fields stay as they are). */
+export interface RunChanges {
+  name?: string;
+  tags?: string[];
+  notes?: string;
 }
 
 export interface ArtifactSummary {

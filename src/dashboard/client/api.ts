@@ -1,5 +1,5 @@
 /** Calls to the dashboard's JSON API (same origin: the token cookie goes along). */
-import type { ChangeEvent, RunDetail, RunSeriesData, RunSummary, ScoresResponse, StatusResponse } from "../types.js";
+import type { ChangeEvent, RunChanges, RunDetail, RunSeriesData, RunSummary, ScoresResponse, StatusResponse } from "../types.js";
 
 export class ApiError extends Error {
   constructor(message: string, readonly status: number) {
@@ -33,6 +33,12 @@ export const api = {
   async deleteRun(id: string): Promise<void> {
     const res = await fetch(`/api/runs/${encodeURIComponent(id)}`, { method: "DELETE" });
     if (!res.ok) throw new ApiError(((await res.json().catch(() => ({}))) as { error?: string }).error ?? res.statusText, res.status);
+  },
+  async updateRun(id: string, changes: RunChanges): Promise<RunSummary> {
+    const res = await fetch(`/api/runs/${encodeURIComponent(id)}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(changes) });
+    const body = (await res.json().catch(() => ({}))) as RunSummary & { error?: string };
+    if (!res.ok) throw new ApiError(body.error ?? res.statusText, res.status);
+    return body;
   },
   artifactUrl: (runId: string, kind: string, step: number) => `/api/runs/${encodeURIComponent(runId)}/artifacts/${kind}/${step}`,
 };

@@ -7,6 +7,7 @@ import { api } from "./api.js";
 import { type AppContext, type Page, ReloadPacer, throttle } from "./app.js";
 import { ChartView, type XAxis, compareChart, paletteColors, toPoints } from "./charts.js";
 import { h, replaceChildren, segmented } from "./dom.js";
+import { renderHyperparameters } from "./hparams-card.js";
 import { renderStats } from "./stats-card.js";
 
 const settings: { x: XAxis; smoothing: number } = { x: "steps", smoothing: 10 };
@@ -42,6 +43,7 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
   const grid = h("div", { class: "charts" });
   const chips = h("div", { class: "meta" });
   const statsCard = h("div", { class: "card", "data-card": "stats" });
+  const hparamsCard = h("div", { class: "card", "data-card": "hparams" });
   let scores: ScoresResponse | null = null;
   const groupSelect = h("select", { "aria-label": "group by", "data-control": "group-by", onchange: () => {
     groupBy = groupSelect.value;
@@ -73,13 +75,16 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
         h("label", { class: "field" }, "smoothing", smoothing, smoothingValue),
       ),
       statsCard,
+      hparamsCard,
       wide,
       grid,
     ),
   );
 
   function drawStats(): void {
-    if (scores) renderStats(statsCard, runs, scores, groupBy ? (run) => groupLabel(run, groupBy) : null);
+    if (!scores) return;
+    renderStats(statsCard, runs, scores, groupBy ? (run) => groupLabel(run, groupBy) : null);
+    renderHyperparameters(hparamsCard, runs, scores.scores);
   }
 
   async function loadStats(): Promise<void> {

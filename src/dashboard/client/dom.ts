@@ -48,6 +48,18 @@ export function keyValueTable(entries: [string, unknown][]): HTMLTableElement {
   return h("table", { class: "kv" }, h("tbody", null, rows.map(([k, v]) => h("tr", null, h("td", null, k), h("td", { class: "mono" }, formatValue(v))))));
 }
 
+/** Key/value pairs in as many columns as fit (nested objects become dotted keys), nothing hidden. */
+export function keyValueGrid(entries: [string, unknown][]): HTMLElement {
+  const rows: [string, unknown][] = [];
+  const add = (key: string, value: unknown) => {
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length) {
+      for (const [k, v] of Object.entries(value)) add(`${key}.${k}`, v);
+    } else rows.push([key, value]);
+  };
+  for (const [k, v] of entries) add(k, v);
+  return h("div", { class: "kv-grid" }, rows.map(([k, v]) => h("div", { class: "kv-item", "data-key": k }, h("span", { class: "kv-key" }, k), h("span", { class: "kv-value mono" }, formatValue(v)))));
+}
+
 function formatValue(v: unknown): string {
   if (typeof v === "string") return v;
   // Measured values (wall_s, sps) carry float noise; six significant digits keep config values exact.

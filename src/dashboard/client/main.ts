@@ -17,7 +17,7 @@ replaceChildren(app, h("header", { class: "topbar" }, h("a", { class: "brand", h
 
 let page: Page = {};
 const ctx: AppContext = {
-  status: { store: { state: "missing", dir: "" }, allowDelete: false, version: "" },
+  status: { store: { state: "missing", dir: "" }, allowDelete: false, allowEdit: false, version: "" },
   selection: new Set(),
   navigate: (hash) => {
     if (location.hash === hash) route();

@@ -6,6 +6,7 @@ import { Policy } from "../../algos/policy.js";
 import { make } from "../../envs/registry.js";
 import { initBackend } from "../../nn/backend.js";
 import { Random } from "../../rng/random.js";
+import { GifRecorder } from "../../video/gif.js";
 import type { RunDetail } from "../types.js";
 import { api } from "./api.js";
 import type { AppContext, Page } from "./app.js";
@@ -77,6 +78,8 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
     const play = h("button", { class: "btn primary", type: "button", "data-action": "play", onclick: () => setState(state === "playing" ? "paused" : "playing") }, "▶ Play");
     const step = h("button", { class: "btn", type: "button", "data-action": "step", onclick: () => (setState("paused"), stepOnce(), draw()) }, "Step");
     const again = h("button", { class: "btn", type: "button", "data-action": "new-episode", onclick: () => (episode++, reset(), setState("ready")) }, "New episode");
+    const gifNote = h("span", { class: "muted", "data-role": "gif-note" });
+    const gif = h("button", { class: "btn", type: "button", "data-action": "gif", title: "the current episode (seed, greedy or sampled actions) from its start, as an animated GIF", onclick: () => void downloadGif() }, "⬇ GIF");
     const speedSelect = h("select", { "aria-label": "speed", "data-control": "speed", onchange: () => (speed = Number(speedSelect.value)) }, SPEEDS.map((s) => h("option", { value: String(s), selected: s === 1 }, `${s}×`)));
     const seedInput = h("input", { type: "number", min: 0, value: "0", "aria-label": "seed", onchange: () => ((seed = Math.max(0, Math.floor(Number(seedInput.value)) || 0)), (episode = 0), reset(), setState("ready")) });
     const sources = h("select", { "aria-label": "policy source", onchange: () => (location.hash = sources.value) },
@@ -88,7 +91,8 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
     );
     const stat = (label: string, value: HTMLElement) => h("div", { class: "stat" }, h("div", { class: "label" }, label), value);
     replaceChildren(panel,
-      h("div", { class: "row" }, play, step, again),
+      h("div", { class: "row" }, play, step, again, gif),
+      gifNote,
       h("div", { class: "stats" }, stat("Return", returnValue), stat("Step", stepValue), stat("Episode", episodeValue), stat("Playback, steps/s", fpsValue)),
       stateLine,
       h("label", { class: "field" }, "speed", speedSelect),
@@ -164,6 +168,42 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
         if (steps > 0) draw();
       }
       frameRequest = requestAnimationFrame(tick);
+    }
+
+    /**
+     * Plays the current episode again from its start in an env of its own (same seed, same
+     * actions) and downloads it as a GIF; the episode on the canvas goes on undisturbed.
+     */
+    async function downloadGif(): Promise<void> {
+      gif.disabled = true;
+      gifNote.textContent = "Recording…";
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let the note show before the work
+      try {
+        const recorder = new GifRecorder(fps);
+        const recordEnv = make<Float32Array, unknown>(policy.envId);
+        const recordRng = sampled ? new Random(seed + episode) : undefined;
+        const recordAction = continuous ? new Float64Array(head.actionDim) : new Int32Array(1);
+        let [o] = recordEnv.reset({ seed: seed + episode });
+        let steps = 0;
+        for (;;) {
+          recorder.add(recordEnv.render()!);
+          policy.act(o, 1, recordAction, recordRng);
+          const [next, , terminated, truncated] = recordEnv.step(continuous ? Float32Array.from(recordAction) : recordAction[0]!);
+          o = next;
+          steps++;
+          if (terminated || truncated) break;
+        }
+        recorder.add(recordEnv.render()!);
+        const bytes = recorder.finish();
+        const link = h("a", { href: URL.createObjectURL(new Blob([bytes as BlobPart], { type: "image/gif" })), download: `${run.name.replace(/[^\w.-]+/g, "_")}-seed${seed + episode}.gif` });
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+        gifNote.textContent = `GIF of ${formatInt(steps)} steps (${formatInt(bytes.length / 1024)} KB) downloaded`;
+      } catch (err) {
+        gifNote.textContent = `Could not record: ${(err as Error).message}`;
+      } finally {
+        gif.disabled = false;
+      }
     }
 
     reset();

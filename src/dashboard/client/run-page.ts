@@ -3,7 +3,8 @@ import { EPISODE_LENGTH, EPISODIC_RETURN, type ChangeEvent, type RunDetail, type
 import { ApiError, api } from "./api.js";
 import { type AppContext, type Page, ReloadPacer, throttle } from "./app.js";
 import { ChartView, type XAxis, singleRunChart, toPoints } from "./charts.js";
-import { h, keyValueTable, replaceChildren, segmented } from "./dom.js";
+import { h, keyValueGrid, keyValueTable, replaceChildren, segmented } from "./dom.js";
+import { type LabelContext, nameHeading, notesCard, tagEditor } from "./labels.js";
 import { formatBytes, formatDate, formatDuration, formatInt, formatReturn } from "./format.js";
 import { statusBadge } from "./runs-page.js";
 
@@ -25,7 +26,7 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
   const head = h("div", { class: "card" });
   const episodeGrid = h("div", { class: "charts", "data-section": "episodes" });
   const metricGrid = h("div", { class: "charts", "data-section": "metrics" });
-  const details = h("div", { class: "grid-2" });
+  const details = h("div", { class: "stack" });
   const smoothingValue = h("span", { class: "mono" }, String(settings.smoothing));
   const smoothing = h("input", { type: "range", min: 1, max: 100, value: String(settings.smoothing), "aria-label": "smoothing", oninput: () => {
     settings.smoothing = Number(smoothing.value);
@@ -39,6 +40,15 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
     h("span", { class: "muted", "data-role": "live-note" }),
   );
   let detail: RunDetail | null = null;
+  const labels: LabelContext = {
+    editable: ctx.status.allowEdit,
+    saved: (run) => {
+      if (!detail) return;
+      detail = { ...detail, name: run.name, tags: run.tags, notes: run.notes };
+      renderHead(detail);
+      renderDetails(detail);
+    },
+  };
   const layout = h("div", { class: "stack" }, head, toolbar, h("h2", null, "Episodes"), episodeGrid, h("h2", null, "Metrics"), metricGrid, details);
   replaceChildren(root, layout);
 
@@ -109,12 +119,13 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
       head,
       h("div", { class: "page-head" },
         h("div", null,
-          h("div", { class: "row" }, h("h1", { "data-role": "run-name" }, run.name), statusBadge(run.status)),
+          h("div", { class: "row" }, nameHeading(run, labels), statusBadge(run.status)),
           h("div", { class: "meta" },
             chip("id", run.id), chip("algo", run.algo), chip("env", run.env), chip("seed", String(run.seed)),
             chip("steps", formatInt(run.steps)), chip(run.status === "running" ? "recent return" : "final return", formatReturn(run.finalReturn)), chip("wall", formatDuration(run.wallSeconds)),
             chip("episodes", formatInt(run.episodes)), chip("started", formatDate(run.startedAt)),
           ),
+          tagEditor(run, labels),
         ),
         h("div", { class: "row" },
           replayHash ? h("a", { class: "btn primary", href: replayHash }, "▶ Replay policy") : null,
@@ -144,7 +155,7 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
 
   function renderDetails(run: RunDetail): void {
     const artifacts = run.artifacts.length
-      ? h("table", { "data-role": "artifacts" },
+      ? h("div", { class: "card-table" }, h("table", { "data-role": "artifacts" },
           h("thead", null, h("tr", null, h("th", null, "Kind"), h("th", { class: "num" }, "Step"), h("th", { class: "num" }, "Size"), h("th", null, "Saved"), h("th", null, ""))),
           h("tbody", null, [...run.artifacts].reverse().map((a) =>
             h("tr", { "data-artifact": `${a.kind}-${a.step}` },
@@ -155,16 +166,20 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
               )),
             ),
           )),
-        )
+        ))
       : h("p", { class: "muted" }, run.status !== "running" ? "This run saved no checkpoint or policy." : run.checkpointEvery ? "No checkpoint yet." : "This run writes no checkpoints; its policy is saved when it ends.");
+    // Every config field shows (no scroll box): the config is what a run is.
     replaceChildren(
       details,
-      h("div", { class: "card" }, h("h2", null, "Config"), h("div", { class: "kv-scroll" }, keyValueTable(Object.entries(run.config)))),
-      h("div", { class: "stack" },
-        h("div", { class: "card" }, h("h2", null, "Checkpoints and policy"), artifacts),
-        run.summary ? h("div", { class: "card" }, h("h2", null, "Summary"), keyValueTable(Object.entries(run.summary))) : null,
-        h("div", { class: "card" }, h("h2", null, "Versions"), h("div", { class: "kv-scroll" }, keyValueTable(Object.entries(run.versions)))),
+      h("div", { class: "card", "data-card": "config" }, h("h2", null, `Config (${Object.keys(run.config).length} fields)`), keyValueGrid(Object.entries(run.config))),
+      h("div", { class: "grid-2" },
+        h("div", { class: "stack" },
+          h("div", { class: "card", "data-card": "artifacts" }, h("h2", null, "Checkpoints and policy"), artifacts),
+          notesCard(run, labels),
+        ),
+        run.summary ? h("div", { class: "card", "data-card": "summary" }, h("h2", null, "Summary"), keyValueTable(Object.entries(run.summary))) : null,
       ),
+      h("div", { class: "card", "data-card": "versions" }, h("h2", null, "Versions"), keyValueGrid(Object.entries(run.versions))),
     );
   }
 

@@ -18,7 +18,7 @@ export function statusBadge(status: string): HTMLElement {
 }
 
 const COLUMNS: Column[] = [
-  { key: "name", label: "Name", sortValue: (r) => r.name.toLowerCase(), cell: (r) => h("a", { href: `#/run/${encodeURIComponent(r.id)}`, title: r.name }, r.name) },
+  { key: "name", label: "Name", sortValue: (r) => r.name.toLowerCase(), cell: (r) => h("span", null, h("a", { href: `#/run/${encodeURIComponent(r.id)}`, title: r.notes ? `${r.name}\n\n${r.notes}` : r.name }, r.name), r.tags.map((t) => h("span", { class: "tag", "data-tag": t }, t))) },
   { key: "algo", label: "Algo", sortValue: (r) => r.algo, cell: (r) => r.algo },
   { key: "env", label: "Env", sortValue: (r) => r.env, cell: (r) => r.env },
   { key: "seed", label: "Seed", numeric: true, sortValue: (r) => r.seed, cell: (r) => String(r.seed) },
@@ -30,7 +30,7 @@ const COLUMNS: Column[] = [
 ];
 
 /** Sort order and filter survive leaving the page and coming back. */
-const view = { sort: "startedAt", descending: true, filter: "", status: "" };
+const view = { sort: "startedAt", descending: true, filter: "", status: "", tag: "" };
 
 export function runsPage(root: HTMLElement, ctx: AppContext): Page {
   let runs: RunSummary[] = [];
@@ -40,6 +40,7 @@ export function runsPage(root: HTMLElement, ctx: AppContext): Page {
     { "aria-label": "status", onchange: () => ((view.status = statusSelect.value), renderRows()) },
     ["", "running", "finished", "failed", "killed"].map((s) => h("option", { value: s, selected: s === view.status }, s || "any status")),
   );
+  const tagSelect = h("select", { "aria-label": "tag", "data-control": "tag", onchange: () => ((view.tag = tagSelect.value), renderRows()) });
   const count = h("span", { class: "muted", "data-role": "count" });
   const compare = h("button", { class: "btn primary", type: "button", "data-action": "compare", onclick: () => ctx.navigate(`#/compare?runs=${[...ctx.selection].join(",")}`) });
   const clear = h("button", { class: "btn", type: "button", onclick: () => (ctx.selection.clear(), renderRows()) }, "Clear selection");
@@ -56,7 +57,7 @@ export function runsPage(root: HTMLElement, ctx: AppContext): Page {
     root,
     h("div", { class: "stack" },
       h("div", { class: "page-head" }, h("div", null, h("h1", null, "Runs"), h("div", { class: "muted" }, ctx.status.store.dir))),
-      h("div", { class: "card toolbar" }, search, statusSelect, count, h("span", { class: "grow" }), clear, compare),
+      h("div", { class: "card toolbar" }, search, statusSelect, tagSelect, count, h("span", { class: "grow" }), clear, compare),
       tableArea,
     ),
   );
@@ -66,7 +67,8 @@ export function runsPage(root: HTMLElement, ctx: AppContext): Page {
     const column = COLUMNS.find((c) => c.key === view.sort) ?? COLUMNS[0]!;
     const shown = runs.filter((r) => {
       if (view.status && r.status !== view.status) return false;
-      const text = `${r.id} ${r.name} ${r.algo} ${r.env} seed=${r.seed} ${r.status} ${JSON.stringify(r.config)}`.toLowerCase();
+      if (view.tag && !r.tags.includes(view.tag)) return false;
+      const text = `${r.id} ${r.name} ${r.algo} ${r.env} seed=${r.seed} ${r.status} ${r.tags.map((t) => `#${t}`).join(" ")} ${r.notes} ${JSON.stringify(r.config)}`.toLowerCase();
       return terms.every((t) => text.includes(t));
     });
     return shown.sort((a, b) => {
@@ -135,8 +137,16 @@ export function runsPage(root: HTMLElement, ctx: AppContext): Page {
     } else if (!tableArea.contains(table)) {
       replaceChildren(tableArea, h("div", { class: "table-wrap" }, table));
     }
+    renderTagChoices();
     renderHead();
     renderRows();
+  }
+
+  /** Every tag in the store, to filter by (a chosen tag no run has any more is kept, so the filter shows why the table is empty). */
+  function renderTagChoices(): void {
+    const tags = [...new Set([...runs.flatMap((r) => r.tags), ...(view.tag ? [view.tag] : [])])].sort();
+    replaceChildren(tagSelect, h("option", { value: "" }, "any tag"), tags.map((t) => h("option", { value: t, selected: t === view.tag }, t)));
+    tagSelect.hidden = tags.length === 0;
   }
 
   const reload = throttle(() => void load(), 1000);

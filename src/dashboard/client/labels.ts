@@ -1,0 +1,87 @@
+/**
+ * A run's name, tags and notes on its page: shown to everyone, editable when the dashboard was
+ * started with --allow-edit (or --allow-delete). Every change goes through PATCH /api/runs/:id,
+ * which checks it as the store does; errors are shown where the change was made.
+ */
+import type { RunSummary } from "../types.js";
+import { api } from "./api.js";
+import { h, replaceChildren } from "./dom.js";
+
+export interface LabelContext {
+  editable: boolean;
+  /** the run as the server now has it */
+  saved(run: RunSummary): void;
+}
+
+function errorNote(): HTMLElement {
+  return h("span", { class: "edit-error", role: "alert" });
+}
+
+async function save(run: RunSummary, changes: Parameters<typeof api.updateRun>[1], error: HTMLElement, ctx: LabelContext): Promise<boolean> {
+  error.textContent = "";
+  try {
+    ctx.saved(await api.updateRun(run.id, changes));
+    return true;
+  } catch (err) {
+    error.textContent = (err as Error).message;
+    return false;
+  }
+}
+
+/** The run's name as a heading, with a Rename button that turns it into a field. */
+export function nameHeading(run: RunSummary, ctx: LabelContext): HTMLElement {
+  const box = h("div", { class: "row" });
+  const show = () =>
+    replaceChildren(box,
+      h("h1", { "data-role": "run-name" }, run.name),
+      ctx.editable ? h("button", { class: "btn small", type: "button", "data-action": "rename", onclick: edit }, "Rename") : null);
+  function edit(): void {
+    const error = errorNote();
+    const input = h("input", { type: "text", class: "name-input", value: run.name, "aria-label": "run name", maxlength: 200, onkeydown: (e: Event) => {
+      const key = (e as KeyboardEvent).key;
+      if (key === "Enter") void submit();
+      if (key === "Escape") show();
+    } });
+    const submit = async () => {
+      if (input.value.trim() === run.name) return show();
+      if (await save(run, { name: input.value }, error, ctx)) show();
+    };
+    replaceChildren(box, input,
+      h("button", { class: "btn small primary", type: "button", "data-action": "save-name", onclick: () => void submit() }, "Save"),
+      h("button", { class: "btn small", type: "button", onclick: show }, "Cancel"), error);
+    input.focus();
+    input.select();
+  }
+  show();
+  return box;
+}
+
+/** Tag chips; editable ones have × and an input to add one (Enter). */
+export function tagEditor(run: RunSummary, ctx: LabelContext): HTMLElement {
+  const error = errorNote();
+  const chips = run.tags.map((tag) =>
+    h("span", { class: "tag", "data-tag": tag }, tag,
+      ctx.editable ? h("button", { type: "button", class: "tag-remove", "aria-label": `remove tag ${tag}`, onclick: () => void save(run, { tags: run.tags.filter((t) => t !== tag) }, error, ctx) }, "×") : null));
+  const input = ctx.editable
+    ? h("input", { type: "text", class: "tag-input", placeholder: "+ tag", "aria-label": "add a tag", maxlength: 40, onkeydown: (e: Event) => {
+        if ((e as KeyboardEvent).key !== "Enter" || !input!.value.trim()) return;
+        void save(run, { tags: [...run.tags, input!.value] }, error, ctx);
+      } })
+    : null;
+  if (!chips.length && !input) return h("span");
+  return h("div", { class: "tags", "data-role": "tags" }, chips, input, error);
+}
+
+/** The run's notes: text for everyone, a text area with Save when editable. */
+export function notesCard(run: RunSummary, ctx: LabelContext): HTMLElement | null {
+  if (!ctx.editable) return run.notes ? h("div", { class: "card", "data-card": "notes" }, h("h2", null, "Notes"), h("p", { class: "notes" }, run.notes)) : null;
+  const error = errorNote();
+  const area = h("textarea", { class: "notes-input", rows: 4, placeholder: "What was this run for? What did you learn?", "aria-label": "notes", maxlength: 20000 });
+  area.value = run.notes;
+  const status = h("span", { class: "muted" });
+  const button = h("button", { class: "btn small primary", type: "button", "data-action": "save-notes", onclick: async () => {
+    if (await save(run, { notes: area.value }, error, ctx)) status.textContent = "saved";
+  } }, "Save notes");
+  area.addEventListener("input", () => (status.textContent = ""));
+  return h("div", { class: "card", "data-card": "notes" }, h("h2", null, "Notes"), area, h("div", { class: "row spaced" }, button, status, error));
+}
