@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { LegacyRandomState } from "../src/rng/random-state.js";
+import { LegacyRandomState, LegacyRandomStateBank } from "../src/rng/random-state.js";
 
 const FILE = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "refs", "minatar", "rng_vectors.jsonl");
 type Call = [method: "rand" | "randint", args: number[], result: number | number[], words: number];
@@ -92,6 +92,25 @@ describe("LegacyRandomState = numpy's RandomState", () => {
     assert.equal(a.words, 2);
     const hi = b.nextUint32() & 0xff;
     assert.equal(v, hi * 2 ** 32 + b.nextUint32());
+  });
+
+  it("a bank holds one RandomState per env in one (shareable) buffer", () => {
+    const buffer = new SharedArrayBuffer(LegacyRandomStateBank.bytesFor(3));
+    const bank = new LegacyRandomStateBank(3, buffer);
+    for (let i = 0; i < 3; i++) bank.seed(i, 100 + i);
+    bank.seed(2, 102n);
+    const other = new LegacyRandomStateBank(3, buffer);
+    for (let i = 0; i < 3; i++) {
+      const single = new LegacyRandomState(100 + i);
+      for (let k = 0; k < 700; k++) assert.equal(bank.get(i).rand(), single.rand(), `generator ${i} draw ${k}`);
+      assert.deepEqual(other.getState(i), single.getState(), "a second bank over the same buffer sees the same state");
+    }
+    const saved = JSON.parse(JSON.stringify(bank.getState(1)));
+    const next = bank.get(1).randint(1, 9);
+    bank.setState(1, saved);
+    assert.equal(bank.get(1).randint(1, 9), next);
+    assert.throws(() => bank.seed(0, 2n ** 32n), /between 0 and 2\^32 - 1/);
+    assert.throws(() => new LegacyRandomStateBank(4, buffer), /4 generators need/);
   });
 
   it("bad seeds and ranges say what is allowed", () => {

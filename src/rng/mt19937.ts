@@ -16,18 +16,31 @@ export interface MT19937State {
   pos: number;
 }
 
+/** Words of storage per generator: the 624-word key, then `pos`. */
+export const MT19937_WORDS = N + 1;
+
 export class MT19937 {
-  protected readonly key = new Uint32Array(N);
-  protected pos = N;
+  /** key[0..624) then pos at [624]: one block, so that banks of generators can share one buffer */
+  protected readonly key: Uint32Array;
+
+  /** A generator over `storage` (MT19937_WORDS words, e.g. a view into a bank's buffer), or its own. */
+  constructor(storage?: Uint32Array) {
+    if (storage !== undefined && (!(storage instanceof Uint32Array) || storage.length !== MT19937_WORDS)) {
+      throw new RangeError(`MT19937 storage must be a Uint32Array of ${MT19937_WORDS} words`);
+    }
+    this.key = storage ?? new Uint32Array(MT19937_WORDS);
+    if (storage === undefined) this.key[N] = N;
+  }
 
   /** numpy's `mt19937_seed` (Matsumoto–Nishimura `init_genrand`). */
   seed(seed: number): void {
+    const key = this.key;
     let s = seed >>> 0;
     for (let i = 0; i < N; i++) {
-      this.key[i] = s;
+      key[i] = s;
       s = (Math.imul(1812433253, s ^ (s >>> 30)) + i + 1) >>> 0;
     }
-    this.pos = N;
+    key[N] = N;
   }
 
   /** numpy's `mt19937_init_by_array`: the seed for `RandomState([w0, w1, ...])`. */
@@ -58,13 +71,19 @@ export class MT19937 {
       }
     }
     mt[0] = 0x80000000; // MSB is 1: a non-zero initial array
-    this.pos = N;
+    mt[N] = N;
   }
 
   /** The next raw 32-bit output (numpy's `mt19937_next32`). */
   nextUint32(): number {
-    if (this.pos === N) this.regenerate();
-    let y = this.key[this.pos++]!;
+    const key = this.key;
+    let pos = key[N]!;
+    if (pos === N) {
+      regenerate(key);
+      pos = 0;
+    }
+    let y = key[pos]!;
+    key[N] = pos + 1;
     y ^= y >>> 11;
     y ^= (y << 7) & 0x9d2c5680;
     y ^= (y << 15) & 0xefc60000;
@@ -73,7 +92,7 @@ export class MT19937 {
   }
 
   getState(): MT19937State {
-    return { key: Array.from(this.key), pos: this.pos };
+    return { key: Array.from(this.key.subarray(0, N)), pos: this.key[N]! };
   }
 
   setState(state: MT19937State): void {
@@ -84,28 +103,26 @@ export class MT19937 {
       throw new RangeError(`MT19937 state pos must be an integer in [0, ${N}], got ${String(state.pos)}`);
     }
     this.key.set(state.key);
-    this.pos = state.pos;
+    this.key[N] = state.pos;
   }
 
   /** Copies another generator's state (no allocation). */
   copyFrom(other: MT19937): void {
     this.key.set(other.key);
-    this.pos = other.pos;
   }
+}
 
-  private regenerate(): void {
-    const key = this.key;
-    let i = 0;
-    for (; i < N - M; i++) {
-      const y = (key[i]! & UPPER_MASK) | (key[i + 1]! & LOWER_MASK);
-      key[i] = key[i + M]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-    }
-    for (; i < N - 1; i++) {
-      const y = (key[i]! & UPPER_MASK) | (key[i + 1]! & LOWER_MASK);
-      key[i] = key[i + M - N]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-    }
-    const y = (key[N - 1]! & UPPER_MASK) | (key[0]! & LOWER_MASK);
-    key[N - 1] = key[M - 1]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-    this.pos = 0;
+/** The twist: the next 624 words of the key, from the current ones. */
+function regenerate(key: Uint32Array): void {
+  let i = 0;
+  for (; i < N - M; i++) {
+    const y = (key[i]! & UPPER_MASK) | (key[i + 1]! & LOWER_MASK);
+    key[i] = key[i + M]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
   }
+  for (; i < N - 1; i++) {
+    const y = (key[i]! & UPPER_MASK) | (key[i + 1]! & LOWER_MASK);
+    key[i] = key[i + M - N]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+  }
+  const y = (key[N - 1]! & UPPER_MASK) | (key[0]! & LOWER_MASK);
+  key[N - 1] = key[M - 1]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
 }

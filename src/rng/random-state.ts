@@ -4,8 +4,10 @@
  * rejection, as the default int64 dtype draws), `permutation` (the legacy shuffle), and the
  * raw words. Bit for bit, so a stream seeded here gives the same draws as numpy's.
  */
-import { MT19937 } from "./mt19937.js";
+import { MT19937, MT19937_WORDS } from "./mt19937.js";
+import type { Seed } from "./seed-sequence.js";
 
+import type { MT19937State } from "./mt19937.js";
 export type { MT19937State } from "./mt19937.js";
 
 /** `RandomState(seed)`: an integer, or an array of integers (seeded by `init_by_array`), each in [0, 2^32). */
@@ -14,10 +16,13 @@ export type LegacySeed = number | readonly number[];
 const TWO_POW_32 = 4294967296;
 
 export class LegacyRandomState extends MT19937 {
-  /** `np.random.RandomState(seed)`; no seed draws OS entropy, as numpy does. */
-  constructor(seed?: LegacySeed) {
-    super();
-    this.reseed(seed);
+  /**
+   * `np.random.RandomState(seed)`; no seed draws OS entropy, as numpy does. Over `storage` (a
+   * bank's block of MT19937_WORDS words) and without a seed, it continues the stored state.
+   */
+  constructor(seed?: LegacySeed, storage?: Uint32Array) {
+    super(storage);
+    if (storage === undefined || seed !== undefined) this.reseed(seed);
   }
 
   /** Re-seeds in place, exactly as `np.random.RandomState(seed)` would start. */
@@ -120,6 +125,53 @@ export class LegacyRandomState extends MT19937 {
     const copy = new LegacyRandomState(0);
     copy.copyFrom(this);
     return copy;
+  }
+}
+
+/**
+ * `numEnvs` RandomStates in one buffer (shareable between threads): generator i is
+ * `get(i)`, seeded as `RandomState(seed)`. A kernel's generator bank for MinAtar-style envs.
+ */
+export class LegacyRandomStateBank {
+  private readonly generators: LegacyRandomState[];
+
+  static bytesFor(size: number): number {
+    return size * MT19937_WORDS * 4;
+  }
+
+  constructor(
+    readonly size: number,
+    storage: ArrayBufferLike = new ArrayBuffer(LegacyRandomStateBank.bytesFor(size)),
+  ) {
+    if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`LegacyRandomStateBank size must be a positive integer, got ${size}`);
+    if (storage.byteLength < LegacyRandomStateBank.bytesFor(size)) {
+      throw new RangeError(`LegacyRandomStateBank: ${size} generators need ${LegacyRandomStateBank.bytesFor(size)} bytes, the buffer has ${storage.byteLength}`);
+    }
+    const words = new Uint32Array(storage, 0, size * MT19937_WORDS);
+    // views keep what the buffer holds: seed each generator before drawing from a fresh bank
+    this.generators = Array.from({ length: size }, (_, i) => new LegacyRandomState(undefined, words.subarray(i * MT19937_WORDS, (i + 1) * MT19937_WORDS)));
+  }
+
+  /** Generator i (a view into the bank's buffer). */
+  get(i: number): LegacyRandomState {
+    return this.generators[i]!;
+  }
+
+  /** Seeds generator i as `RandomState(seed)` (seed in [0, 2^32)); no seed draws OS entropy. */
+  seed(i: number, seed?: Seed): void {
+    if (typeof seed === "bigint") {
+      if (seed < 0n || seed > 0xffffffffn) assertLegacySeedWord(seed, "RandomState seed");
+      seed = Number(seed);
+    }
+    this.get(i).reseed(seed);
+  }
+
+  getState(i: number): MT19937State {
+    return this.get(i).getState();
+  }
+
+  setState(i: number, state: MT19937State): void {
+    this.get(i).setState(state);
   }
 }
 
