@@ -23,6 +23,12 @@ import {
   TensorFileError,
   loadParameters,
   saveParameters,
+  squashedGaussianBackward,
+  squashedGaussianForward,
+  squashedGaussianMode,
+  boundedLogStd,
+  LOG_STD_MAX,
+  LOG_STD_MIN,
   type LayerSpec,
 } from "../src/nn/index.js";
 import { Random } from "../src/rng/random.js";
@@ -283,4 +289,182 @@ test("parameters + Adam state round trip: training continues exactly as without 
   assert.throws(() => loadParameters(bytes, { policy: other, log: b.log }), /policy.0.weight has shape \[3, 8\], expected \[3, 9\]/);
   assert.deepEqual(other.parameterView(), before, "a failed load changes nothing");
   assert.throws(() => loadParameters(bytes, { policy: b.net, log: b.log }, new RMSprop([b.net, b.log], { lr: 1 })), /optimizer state is adam, not rmsprop/);
+});
+
+/** ∂L/∂input of L = Σ c·output by backprop and by central differences, for `backend`. */
+function inputGradients(specs: LayerSpec[], inputShape: number[], batch: number, seed: number, backend = js, inputParts?: number[]) {
+  const rng = new Random(seed);
+  const net = new Network(specs, { inputShape, maxBatch: batch, rng, backend, ...(inputParts ? { inputParts } : {}) });
+  const input = net.inputView(batch);
+  for (let i = 0; i < input.length; i++) input[i] = rng.normal();
+  const coefficients = Float64Array.from({ length: batch * net.outputSize }, () => rng.normal());
+  const loss = () => {
+    const out = backend.view32(net.forward(batch), batch * net.outputSize);
+    let s = 0;
+    for (let i = 0; i < out.length; i++) s += coefficients[i]! * out[i]!;
+    return s;
+  };
+  loss();
+  net.outputGradView(batch).set(coefficients);
+  net.backward({ inputGradient: true });
+  const analytic = net.inputGradView(batch).slice();
+  const numeric = new Float64Array(analytic.length);
+  const x = net.inputView(batch);
+  for (let i = 0; i < x.length; i++) {
+    const original = x[i]!;
+    const h = 1e-2;
+    x[i] = original + h;
+    const up = x[i]!;
+    const lPlus = loss();
+    x[i] = original - h;
+    const down = x[i]!;
+    const lMinus = loss();
+    x[i] = original;
+    numeric[i] = (lPlus - lMinus) / (up - down);
+  }
+  return { net, analytic, numeric };
+}
+
+function worstRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  return worst;
+}
+
+test("input gradients (∂L/∂input) match finite differences for MLPs and convolutions", () => {
+  for (const [specs, shape, batch] of [
+    [[linear(7), tanh(), linear(5), relu(), linear(3)], [4], 5],
+    [[conv2d(3, { kernel: 2, stride: 1, padding: 1 }), relu(), linear(2)], [3, 3, 2], 2],
+  ] as [LayerSpec[], number[], number][]) {
+    const { analytic, numeric } = inputGradients(specs, shape, batch, 11);
+    assert.ok(worstRelativeError(analytic, numeric) < 5e-3, `input gradient error ${worstRelativeError(analytic, numeric)}`);
+  }
+});
+
+test("input gradients: the WASM and JS kernels agree", () => {
+  const wasm = createBackend("wasm");
+  const specs = () => [linear(33), relu(), linear(17), tanh(), linear(2)];
+  const a = inputGradients(specs(), [9], 7, 5, js);
+  const b = inputGradients(specs(), [9], 7, 5, wasm);
+  assert.ok(worstRelativeError(b.analytic, a.analytic) < 1e-5, `wasm vs js ${worstRelativeError(b.analytic, a.analytic)}`);
+});
+
+test("a network of two inputs (obs ⊕ action): parts are written and their gradients split back", () => {
+  const batch = 3;
+  const { net, analytic, numeric } = inputGradients([linear(6), tanh(), linear(1)], [5], batch, 7, js, [3, 2]);
+  assert.ok(worstRelativeError(analytic, numeric) < 5e-3);
+  const obsGrad = new Float64Array(batch * 3), actionGrad = new Float64Array(batch * 2);
+  net.inputGradPart(0, batch, obsGrad);
+  net.inputGradPart(1, batch, actionGrad);
+  for (let b = 0; b < batch; b++) {
+    assert.deepEqual(Array.from(obsGrad.subarray(b * 3, b * 3 + 3)), Array.from(analytic.subarray(b * 5, b * 5 + 3)));
+    assert.deepEqual(Array.from(actionGrad.subarray(b * 2, b * 2 + 2)), Array.from(analytic.subarray(b * 5 + 3, b * 5 + 5)));
+  }
+  net.setInputPart(1, [10, 11, 20, 21, 30, 31], batch);
+  net.setInputPart(0, [1, 2, 3, 4, 5, 6, 7, 8, 9], batch);
+  assert.deepEqual(Array.from(net.inputView(batch)), [1, 2, 3, 10, 11, 4, 5, 6, 20, 21, 7, 8, 9, 30, 31]);
+  assert.throws(() => net.setInputPart(2, [], 1), /input part 2 does not exist/);
+  assert.throws(() => new Network([linear(2)], { inputShape: 5, inputParts: [3, 3], maxBatch: 1, rng: new Random(1), backend: js }), /adding up to the input size 5/);
+  const rebuilt = Network.fromDescription(net.describe(), { maxBatch: 1, rng: new Random(0), backend: js });
+  assert.deepEqual(rebuilt.inputParts, [3, 2]);
+});
+
+test("squashed Gaussian: CleanRL's log-prob with the tanh correction, bounded log-std, and its gradients", () => {
+  const batch = 4, d = 2;
+  const rng = new Random(3);
+  const head = Float32Array.from({ length: batch * 2 * d }, () => rng.normal());
+  head[2 * d + d] = 40; // a saturated raw log-std: log σ = LOG_STD_MAX
+  const noise = Float64Array.from({ length: batch * d }, () => rng.normal());
+  const scale = [2, 0.5], bias = [0, 1];
+  const actions = new Float64Array(batch * d), logProb = new Float64Array(batch), squashed = new Float64Array(batch * d);
+  squashedGaussianForward(head, batch, d, noise, scale, bias, actions, logProb, squashed);
+  assert.equal(boundedLogStd(40), LOG_STD_MAX);
+  assert.equal(boundedLogStd(-40), LOG_STD_MIN);
+  // Written out as torch does: Normal(μ, σ).log_prob(x) − log(scale(1 − tanh(x)²) + 1e-6), summed.
+  for (let b = 0; b < batch; b++) {
+    let lp = 0;
+    for (let j = 0; j < d; j++) {
+      const mu = head[b * 2 * d + j]!, logStd = LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (Math.tanh(head[b * 2 * d + d + j]!) + 1);
+      const sigma = Math.exp(logStd), x = mu + sigma * noise[b * d + j]!;
+      lp += -((x - mu) ** 2) / (2 * sigma * sigma) - logStd - 0.5 * Math.log(2 * Math.PI) - Math.log(scale[j]! * (1 - Math.tanh(x) ** 2) + 1e-6);
+      assert.ok(Math.abs(actions[b * d + j]! - (Math.tanh(x) * scale[j]! + bias[j]!)) < 1e-12);
+    }
+    assert.ok(Math.abs(logProb[b]! - lp) < 1e-9, `row ${b}: ${logProb[b]} vs ${lp}`);
+  }
+  const mode = new Float64Array(batch * d);
+  squashedGaussianMode(head, batch, d, scale, bias, mode);
+  assert.ok(Math.abs(mode[0]! - (Math.tanh(head[0]!) * 2 + 0)) < 1e-12);
+
+  // L = Σ cₐ·action + Σ c_lp·log π; analytic vs central differences in every head entry.
+  const cA = Float64Array.from({ length: batch * d }, () => rng.normal());
+  const cLp = Float64Array.from({ length: batch }, () => rng.normal());
+  const loss = (h: Float32Array) => {
+    const a = new Float64Array(batch * d), lp = new Float64Array(batch), y = new Float64Array(batch * d);
+    squashedGaussianForward(h, batch, d, noise, scale, bias, a, lp, y);
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += cA[i]! * a[i]!;
+    for (let b = 0; b < batch; b++) s += cLp[b]! * lp[b]!;
+    return s;
+  };
+  const dHead = new Float32Array(head.length);
+  squashedGaussianBackward(head, batch, d, noise, scale, squashed, cA, cLp, dHead);
+  const h64 = Float32Array.from(head);
+  let worst = 0;
+  for (let i = 0; i < head.length; i++) {
+    const eps = 1e-3;
+    h64[i] = head[i]! + eps;
+    const up = loss(h64);
+    h64[i] = head[i]! - eps;
+    const down = loss(h64);
+    h64[i] = head[i]!;
+    const numeric = (up - down) / (2 * eps);
+    worst = Math.max(worst, Math.abs(numeric - dHead[i]!) / Math.max(1, Math.abs(numeric)));
+  }
+  assert.ok(worst < 2e-3, `worst relative gradient error ${worst}`);
+  // Without an action gradient only log π's terms remain.
+  const onlyLp = new Float32Array(head.length);
+  squashedGaussianBackward(head, batch, d, noise, scale, squashed, null, cLp, onlyLp);
+  assert.notDeepEqual(onlyLp, dHead);
+});
+
+test("several optimizers in one checkpoint (critics, actor, α): training continues exactly", () => {
+  const build = (seed: number) => {
+    const actor = new Network([linear(8), relu(), linear(2)], { inputShape: 3, maxBatch: 4, rng: new Random(seed), backend: js });
+    const critic = new Network([linear(8), relu(), linear(1)], { inputShape: 5, inputParts: [3, 2], maxBatch: 4, rng: new Random(seed + 1), backend: js });
+    const logAlpha = new ParameterTensor("log_alpha", [1], { backend: js });
+    return {
+      actor, critic, logAlpha,
+      optimizers: { q: new Adam([critic], { lr: 1e-3 }), actor: new Adam([actor], { lr: 3e-4 }), alpha: new Adam([logAlpha], { lr: 1e-3 }) },
+    };
+  };
+  const steps = (m: ReturnType<typeof build>, n: number, from: number) => {
+    for (let s = from; s < from + n; s++) {
+      m.critic.inputView(4).set(Array.from({ length: 20 }, (_, i) => Math.sin(i * s)));
+      m.critic.forward(4);
+      m.critic.outputGradView(4).set([1, -1, 0.5, s]);
+      m.critic.backward({ inputGradient: true });
+      m.optimizers.q.update();
+      m.actor.inputView(4).set(Array.from({ length: 12 }, (_, i) => Math.cos(i + s)));
+      m.actor.forward(4);
+      m.actor.outputGradView(4).set(m.critic.inputGradView(4).subarray(0, 8));
+      m.actor.backward();
+      m.optimizers.actor.update();
+      m.logAlpha.grad[0] = 0.3 - s * 0.01;
+      m.optimizers.alpha.update();
+    }
+  };
+  const a = build(1);
+  steps(a, 4, 0);
+  const bytes = saveParameters({ actor: a.actor, qf1: a.critic, log_alpha: a.logAlpha }, a.optimizers, { note: "sac" });
+  const b = build(7);
+  assert.deepEqual(loadParameters(bytes, { actor: b.actor, qf1: b.critic, log_alpha: b.logAlpha }, b.optimizers).meta, { note: "sac" });
+  steps(a, 3, 4);
+  steps(b, 3, 4);
+  assert.deepEqual(b.actor.parameterView(), a.actor.parameterView());
+  assert.deepEqual(b.critic.parameterView(), a.critic.parameterView());
+  assert.deepEqual(b.logAlpha.value, a.logAlpha.value);
+  assert.equal(b.optimizers.alpha.step, 7);
+  const c = build(9);
+  assert.throws(() => loadParameters(bytes, { actor: c.actor }, { policy: c.optimizers.actor }), /holds no optimizer policy state/);
+  assert.throws(() => loadParameters(bytes, { actor: c.actor }, c.optimizers.actor), /holds no optimizer state/);
 });

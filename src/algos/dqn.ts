@@ -184,7 +184,7 @@ export class DQN {
     this.targetNetwork = new Network(layers(), { inputShape: obsSize, maxBatch, rng: initRng, backend });
     this.targetNetwork.softUpdateFrom(this.qNetwork, 1);
     this.optimizer = new Adam([this.qNetwork], { lr: c.learningRate, eps: c.adamEps });
-    this.buffer = new ReplayBuffer(c.bufferSize, obsSize);
+    this.buffer = new ReplayBuffer({ capacity: c.bufferSize, obsSize, actions: "discrete", numEnvs: c.numEnvs });
     this.rng = new Random(c.seed + 1);
     this.current = new Float32Array(c.numEnvs * obsSize);
   }
@@ -238,7 +238,7 @@ export class DQN {
       for (let i = 0; i < N; i++) {
         const ended = terminations[i]! | truncations[i]!;
         const nextObs = ended ? this.env.finalObs.subarray(i * d, i * d + d) : next.subarray(i * d, i * d + d);
-        this.buffer.add(current.subarray(i * d, i * d + d), nextObs, actions[i]!, rewards[i]!, terminations[i]!);
+        this.buffer.add(current.subarray(i * d, i * d + d), nextObs, actions[i]!, rewards[i]!, terminations[i]!, truncations[i]!);
       }
       current.set(next);
 

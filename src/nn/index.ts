@@ -15,3 +15,4 @@ export { encodeTensorFile, decodeTensorFile, TensorFileError, TENSOR_FORMAT_VERS
 export type { TensorFile } from "./serialize.js";
 export { orthogonalMatrix } from "./init.js";
 export { saveParameters, loadParameters, PARAMETERS_FORMAT, PARAMETERS_FORMAT_VERSION } from "./checkpoint.js";
+export type { Optimizers } from "./checkpoint.js";

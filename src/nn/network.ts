@@ -15,12 +15,19 @@ export interface NetworkOptions {
   /** seeded generator for the initial weights */
   rng: Random;
   backend?: Backend;
+  /**
+   * Sizes of several flat inputs concatenated per sample (e.g. [obsSize, actionSize] for a critic
+   * Q(s, a)); they must add up to the input size. Write them with `setInputPart` and read their
+   * gradients with `inputGradPart`. Default: one input.
+   */
+  inputParts?: readonly number[];
 }
 
 /** A saved network's architecture (JSON). */
 export interface NetworkDescription {
   inputShape: number[];
   layers: LayerDescription[];
+  inputParts?: number[];
 }
 
 /** A named tensor copied out of (or into) a network: the unit of the save format. */
@@ -83,11 +90,16 @@ export class Network implements Parameterized {
   readonly input: number;
   /** where callers write ∂loss/∂output before `backward` (maxBatch × outputSize) */
   readonly outputGrad: number;
+  /** where `backward({ inputGradient: true })` writes ∂loss/∂input (maxBatch × inputSize) */
+  readonly inputGrad: number;
+  /** the sizes of the concatenated inputs and where each starts in a sample's row */
+  readonly inputParts: readonly number[];
+  private readonly inputPartOffsets: number[];
   private readonly specs: LayerSpec[];
   private readonly layers: Layer[];
   /** activations[i] is the input of layer i; the last one is the output */
   private readonly activations: number[];
-  /** gradients[i] is ∂loss/∂activations[i] (gradients[0] unused: no input gradient) */
+  /** gradients[i] is ∂loss/∂activations[i] (gradients[0]: the input gradient, written on request) */
   private readonly gradients: number[];
   private lastInput = -1;
   private lastBatch = 0;
@@ -112,6 +124,12 @@ export class Network implements Parameterized {
     this.outputShape = shapes[shapes.length - 1]!;
     this.inputSize = sizeOf(inputShape);
     this.outputSize = sizeOf(this.outputShape);
+    const parts = options.inputParts ?? [this.inputSize];
+    if (parts.length === 0 || parts.some((n) => !Number.isSafeInteger(n) || n < 1) || parts.reduce((a, b) => a + b, 0) !== this.inputSize) {
+      throw new RangeError(`inputParts [${parts.join(", ")}] must be positive integers adding up to the input size ${this.inputSize}`);
+    }
+    this.inputParts = [...parts];
+    this.inputPartOffsets = parts.map((_, i) => parts.slice(0, i).reduce((a, b) => a + b, 0));
 
     const paramSpecs = specs.map((spec, i) => spec.paramSpecs(shapes[i]!));
     const total = paramSpecs.flat().reduce((sum, p) => sum + sizeOf(p.shape), 0);
@@ -128,8 +146,9 @@ export class Network implements Parameterized {
       }),
     );
     this.activations = shapes.map((s) => backend.alloc(maxBatch * sizeOf(s)));
-    this.gradients = shapes.map((s, i) => (i === 0 ? -1 : backend.alloc(maxBatch * sizeOf(s))));
+    this.gradients = shapes.map((s) => backend.alloc(maxBatch * sizeOf(s)));
     this.input = this.activations[0]!;
+    this.inputGrad = this.gradients[0]!;
     this.outputGrad = this.gradients[specs.length]!;
     this.layers = specs.map((spec, i) =>
       spec.build({
@@ -157,15 +176,53 @@ export class Network implements Parameterized {
     return x;
   }
 
-  /** Back-propagates `outputGrad` through the last forward call, overwriting every parameter gradient. */
-  backward(): void {
+  /**
+   * Back-propagates `outputGrad` through the last forward call, overwriting every parameter
+   * gradient; with `inputGradient` it also writes ∂loss/∂input into `inputGrad` (e.g. ∂Q/∂action
+   * for an actor's update through a critic).
+   */
+  backward(options: { inputGradient?: boolean } = {}): void {
     if (this.lastInput < 0) throw new Error("backward() needs a forward() first");
     const acts = this.activations;
     const batch = this.lastBatch;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const x = i === 0 ? this.lastInput : acts[i]!;
-      this.layers[i]!.backward(x, acts[i + 1]!, this.gradients[i + 1]!, i === 0 ? -1 : this.gradients[i]!, batch);
+      const dx = i > 0 ? this.gradients[i]! : options.inputGradient ? this.inputGrad : -1;
+      this.layers[i]!.backward(x, acts[i + 1]!, this.gradients[i + 1]!, dx, batch);
     }
+  }
+
+  /** Writes input part `part` of `batch` samples from `rows` ([batch × part size], row-major) into `input`. */
+  setInputPart(part: number, rows: ArrayLike<number>, batch: number): void {
+    this.checkBatch(batch);
+    const { size, offset } = this.part(part);
+    const f = this.backend.f32, d = this.inputSize;
+    for (let b = 0; b < batch; b++) {
+      const at = this.input + b * d + offset, from = b * size;
+      for (let k = 0; k < size; k++) f[at + k] = rows[from + k]!;
+    }
+  }
+
+  /** Copies ∂loss/∂(input part `part`) of the last `backward({ inputGradient: true })` into `out` [batch × part size]. */
+  inputGradPart(part: number, batch: number, out: Float32Array | Float64Array): void {
+    this.checkBatch(batch);
+    const { size, offset } = this.part(part);
+    const f = this.backend.f32, d = this.inputSize;
+    for (let b = 0; b < batch; b++) {
+      const at = this.inputGrad + b * d + offset, to = b * size;
+      for (let k = 0; k < size; k++) out[to + k] = f[at + k]!;
+    }
+  }
+
+  /** ∂loss/∂input of the first `batch` samples (after `backward({ inputGradient: true })`). */
+  inputGradView(batch = this.maxBatch): Float32Array {
+    return this.backend.view32(this.inputGrad, batch * this.inputSize);
+  }
+
+  private part(part: number): { size: number; offset: number } {
+    const size = this.inputParts[part];
+    if (size === undefined) throw new RangeError(`input part ${part} does not exist: the network has ${this.inputParts.length} input part(s)`);
+    return { size, offset: this.inputPartOffsets[part]! };
   }
 
   get output(): number {
@@ -195,12 +252,14 @@ export class Network implements Parameterized {
   }
 
   describe(): NetworkDescription {
-    return { inputShape: [...this.inputShape], layers: this.specs.map((s) => s.describe()) };
+    const d: NetworkDescription = { inputShape: [...this.inputShape], layers: this.specs.map((s) => s.describe()) };
+    if (this.inputParts.length > 1) d.inputParts = [...this.inputParts];
+    return d;
   }
 
   /** Rebuilds a network (fresh weights) from a description, e.g. before loading saved parameters. */
   static fromDescription(d: NetworkDescription, options: Omit<NetworkOptions, "inputShape">): Network {
-    return new Network(d.layers.map(layerFromDescription), { ...options, inputShape: d.inputShape });
+    return new Network(d.layers.map(layerFromDescription), { ...options, inputShape: d.inputShape, ...(d.inputParts ? { inputParts: d.inputParts } : {}) });
   }
 
   /** Copies of the parameters, named like PyTorch's state_dict ("0.weight", "0.bias", "2.weight", …). */
