@@ -10,6 +10,9 @@ import { registerPlot } from "./plot.js";
 import { registerReport } from "./report.js";
 import { registerAdaStop } from "./adastop.js";
 import { registerCompare } from "./compare.js";
+import { registerEval } from "./eval.js";
+import { registerSwe } from "./swe.js";
+import { registerTasks } from "./tasks.js";
 import { rolloutCommand } from "./rollout.js";
 import { registerRuns } from "./runs.js";
 import { registerTrain } from "./train.js";
@@ -73,6 +76,9 @@ registerDashboard(program);
 registerReport(program);
 registerCompare(program);
 registerAdaStop(program);
+registerTasks(program);
+registerEval(program);
+registerSwe(program);
 
 program
   .command("enjoy")

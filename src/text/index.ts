@@ -30,3 +30,9 @@ export {
   combineRewards,
 } from "./rewards.js";
 export type { CosineLengthOptions, RewardFn } from "./rewards.js";
+export { sweTask, checkSweRecord } from "./swe-rl/task.js";
+export type { SweRecord, SweProblem } from "./swe-rl/task.js";
+export { OpenAIClient, OpenAIError } from "./openai-client.js";
+export type { OpenAIClientOptions, SamplingParams, Completion } from "./openai-client.js";
+export { evaluateSampler, summarizeEval, passAtK } from "./evaluate.js";
+export type { ScoredSample, EvalSummary, Interval, Sampler, EvaluateOptions, BootstrapSettings } from "./evaluate.js";
