@@ -821,3 +821,292 @@ export function rmspropStep(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Transformer kernels (src/nn/transformer.ts; the plain-loop reference is in that file):
+// LayerNorm, GELU (tanh form, with tanh4 above) and causal multi-head attention over a packed
+// qkv (rows of q | k | v, head h at columns h·hs…). Sums are float32.
+
+/** exp(y) in float32 lanes for y ≤ 0 (softmax after subtracting the max), clamped at −87 (then ~1e-38):
+ * y = n·ln2 + r as in tanh4, exp(y) = 2^n·(1 + expm1(r)) with tanh4's expm1 polynomial. */
+// @ts-ignore: decorator
+@inline function exp4(v: v128): v128 {
+  const y = f32x4.pmax(v, f32x4.splat(-87.0));
+  const magic = f32x4.splat(12582912.0);
+  const t = f32x4.add(f32x4.mul(y, f32x4.splat(1.44269504088896341)), magic);
+  const nf = f32x4.sub(t, magic);
+  const r = f32x4.sub(
+    f32x4.sub(y, f32x4.mul(nf, f32x4.splat(0.693145751953125))),
+    f32x4.mul(nf, f32x4.splat(1.428606765330187045e-6)),
+  );
+  let p = f32x4.splat(0.0001982409303309396);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.0013933333102613688));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.008333420380949974));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.041666481643915176));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.1666666567325592));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
+  const em1r = f32x4.add(r, f32x4.mul(f32x4.mul(r, r), p));
+  const twoN = i32x4.add(i32x4.shl(t, 23), i32x4.splat(0x3f800000));
+  return f32x4.mul(twoN, f32x4.add(f32x4.splat(1.0), em1r));
+}
+
+/** Scalar exp(y), y ≤ 0, through exp4 (the std Mathf.exp carries a lookup table, which these kernels cannot). */
+// @ts-ignore: decorator
+@inline function expNeg(y: f32): f32 {
+  return f32x4.extract_lane(exp4(f32x4.splat(y)), 0);
+}
+
+/** Σ over `len` floats from byte address p (f32x4 partial sums, scalar tail). */
+// @ts-ignore: decorator
+@inline function sumRow(p: usize, len: i32): f32 {
+  const n4 = (<usize>(len & ~3)) << 2;
+  const nb = (<usize>len) << 2;
+  let acc = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < n4; o += 16) acc = f32x4.add(acc, v128.load(p + o));
+  let s = hsum(acc);
+  for (; o < nb; o += 4) s += load<f32>(p + o);
+  return s;
+}
+
+/** Σ a[i]·b[i] over `len` floats. */
+// @ts-ignore: decorator
+@inline function dotRow(a: usize, b: usize, len: i32): f32 {
+  const n4 = (<usize>(len & ~3)) << 2;
+  const nb = (<usize>len) << 2;
+  let acc = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < n4; o += 16) acc = mac(acc, v128.load(a + o), v128.load(b + o));
+  let s = hsum(acc);
+  for (; o < nb; o += 4) s += load<f32>(a + o) * load<f32>(b + o);
+  return s;
+}
+
+/** y[i] += s·x[i] over `len` floats. */
+// @ts-ignore: decorator
+@inline function axpyRow(y: usize, s: f32, x: usize, len: i32): void {
+  const n4 = (<usize>(len & ~3)) << 2;
+  const nb = (<usize>len) << 2;
+  const sv = f32x4.splat(s);
+  let o: usize = 0;
+  for (; o < n4; o += 16) v128.store(y + o, mac(v128.load(y + o), sv, v128.load(x + o)));
+  for (; o < nb; o += 4) store<f32>(y + o, load<f32>(y + o) + s * load<f32>(x + o));
+}
+
+// out = (x − mean)·rstd·w + b per row of c; mean and rstd (1/√(var + 1e-5)) kept per row.
+export function layerNormForward(n: i32, c: i32, inp: i32, weight: i32, bias: i32, out: i32, mean: i32, rstd: i32): void {
+  const pw = addr(weight), pb = addr(bias);
+  const n4 = (<usize>(c & ~3)) << 2;
+  const cb = (<usize>c) << 2;
+  const invC: f32 = 1 / <f32>c;
+  for (let r = 0; r < n; r++) {
+    const px = addr(inp) + (<usize>r) * cb;
+    const py = addr(out) + (<usize>r) * cb;
+    const m = sumRow(px, c) * invC;
+    const mv = f32x4.splat(m);
+    let acc = f32x4.splat(0);
+    let o: usize = 0;
+    for (; o < n4; o += 16) {
+      const d = f32x4.sub(v128.load(px + o), mv);
+      acc = mac(acc, d, d);
+    }
+    let v = hsum(acc);
+    for (; o < cb; o += 4) {
+      const d = load<f32>(px + o) - m;
+      v += d * d;
+    }
+    const s: f32 = 1 / Mathf.sqrt(v * invC + 1e-5);
+    const sv = f32x4.splat(s);
+    o = 0;
+    for (; o < n4; o += 16) {
+      const norm = f32x4.mul(f32x4.sub(v128.load(px + o), mv), sv);
+      v128.store(py + o, mac(v128.load(pb + o), norm, v128.load(pw + o)));
+    }
+    for (; o < cb; o += 4) store<f32>(py + o, (load<f32>(px + o) - m) * s * load<f32>(pw + o) + load<f32>(pb + o));
+    store<f32>(addr(mean + r), m);
+    store<f32>(addr(rstd + r), s);
+  }
+}
+
+// dinp += (w·dout − mean(w·dout) − norm·mean(w·dout·norm))·rstd; dweight += norm·dout; dbias += dout.
+export function layerNormBackward(n: i32, c: i32, dinp: i32, dweight: i32, dbias: i32, dout: i32, inp: i32, weight: i32, mean: i32, rstd: i32): void {
+  const pw = addr(weight), pdw = addr(dweight), pdb = addr(dbias);
+  const cb = (<usize>c) << 2;
+  const invC: f32 = 1 / <f32>c;
+  for (let r = 0; r < n; r++) {
+    const px = addr(inp) + (<usize>r) * cb;
+    const pd = addr(dout) + (<usize>r) * cb;
+    const pdx = addr(dinp) + (<usize>r) * cb;
+    const m = load<f32>(addr(mean + r));
+    const s = load<f32>(addr(rstd + r));
+    let dnormMean: f32 = 0;
+    let dnormNormMean: f32 = 0;
+    for (let o: usize = 0; o < cb; o += 4) {
+      const norm = (load<f32>(px + o) - m) * s;
+      const dnorm = load<f32>(pw + o) * load<f32>(pd + o);
+      dnormMean += dnorm;
+      dnormNormMean += dnorm * norm;
+    }
+    dnormMean *= invC;
+    dnormNormMean *= invC;
+    for (let o: usize = 0; o < cb; o += 4) {
+      const d = load<f32>(pd + o);
+      const norm = (load<f32>(px + o) - m) * s;
+      store<f32>(pdb + o, load<f32>(pdb + o) + d);
+      store<f32>(pdw + o, load<f32>(pdw + o) + norm * d);
+      store<f32>(pdx + o, load<f32>(pdx + o) + (load<f32>(pw + o) * d - dnormMean - norm * dnormNormMean) * s);
+    }
+  }
+}
+
+// out = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); the tanh goes to tanhOut unless it is < 0.
+export function geluForward(length: i32, inp: i32, out: i32, tanhOut: i32): void {
+  const px = addr(inp), py = addr(out), pt = addr(tanhOut);
+  const keep = tanhOut >= 0;
+  const n4 = (<usize>(length & ~3)) << 2;
+  const nb = (<usize>length) << 2;
+  const k = f32x4.splat(0.7978845608028654);
+  const c3 = f32x4.splat(0.044715);
+  const half = f32x4.splat(0.5);
+  const one = f32x4.splat(1);
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const x = v128.load(px + o);
+    const th = tanh4(f32x4.mul(k, mac(x, c3, f32x4.mul(x, f32x4.mul(x, x)))));
+    if (keep) v128.store(pt + o, th);
+    v128.store(py + o, f32x4.mul(f32x4.mul(half, x), f32x4.add(one, th)));
+  }
+  for (; o < nb; o += 4) {
+    const x = load<f32>(px + o);
+    const th = f32x4.extract_lane(tanh4(f32x4.splat(0.7978845608028654 * (x + 0.044715 * x * x * x))), 0);
+    if (keep) store<f32>(pt + o, th);
+    store<f32>(py + o, 0.5 * x * (1 + th));
+  }
+}
+
+// dinp = dout·(0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)), t the kept tanh.
+export function geluBackward(length: i32, inp: i32, tanhOf: i32, dout: i32, dinp: i32): void {
+  const px = addr(inp), pt = addr(tanhOf), pd = addr(dout), pdx = addr(dinp);
+  const n4 = (<usize>(length & ~3)) << 2;
+  const nb = (<usize>length) << 2;
+  const k = f32x4.splat(0.7978845608028654);
+  const c3 = f32x4.splat(3 * 0.044715);
+  const half = f32x4.splat(0.5);
+  const one = f32x4.splat(1);
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const x = v128.load(px + o);
+    const t = v128.load(pt + o);
+    const sech2 = f32x4.mul(f32x4.sub(one, t), f32x4.add(one, t));
+    const inner = f32x4.mul(k, mac(one, c3, f32x4.mul(x, x)));
+    const grad = f32x4.add(f32x4.mul(half, f32x4.add(one, t)), f32x4.mul(f32x4.mul(half, x), f32x4.mul(sech2, inner)));
+    v128.store(pdx + o, f32x4.mul(grad, v128.load(pd + o)));
+  }
+  for (; o < nb; o += 4) {
+    const x = load<f32>(px + o);
+    const t = load<f32>(pt + o);
+    const grad: f32 = 0.5 * (1 + t) + 0.5 * x * (1 - t) * (1 + t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x);
+    store<f32>(pdx + o, grad * load<f32>(pd + o));
+  }
+}
+
+// Causal attention, B sequences of T positions: att (B, NH, T, T) keeps the softmax (zero above
+// the diagonal); out (B, T, C) = att · v per head.
+export function attentionForward(b: i32, t: i32, c: i32, nh: i32, qkv: i32, att: i32, out: i32): void {
+  const hs = c / nh;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>hs);
+  const c3 = 3 * c;
+  for (let bi = 0; bi < b; bi++)
+    for (let ti = 0; ti < t; ti++)
+      for (let h = 0; h < nh; h++) {
+        const q = addr(qkv + (bi * t + ti) * c3 + h * hs);
+        const a = addr(att + ((bi * nh + h) * t + ti) * t);
+        let max: f32 = -Infinity;
+        for (let t2 = 0; t2 <= ti; t2++) {
+          const s = dotRow(q, addr(qkv + (bi * t + t2) * c3 + c + h * hs), hs) * scale;
+          store<f32>(a + ((<usize>t2) << 2), s);
+          if (s > max) max = s;
+        }
+        let sum: f32 = 0;
+        for (let t2 = 0; t2 <= ti; t2++) {
+          const e = expNeg(load<f32>(a + ((<usize>t2) << 2)) - max);
+          store<f32>(a + ((<usize>t2) << 2), e);
+          sum += e;
+        }
+        const inv: f32 = 1 / sum;
+        const o = addr(out + (bi * t + ti) * c + h * hs);
+        memory.fill(o, 0, (<usize>hs) << 2);
+        for (let t2 = 0; t2 <= ti; t2++) {
+          const w = load<f32>(a + ((<usize>t2) << 2)) * inv;
+          store<f32>(a + ((<usize>t2) << 2), w);
+          axpyRow(o, w, addr(qkv + (bi * t + t2) * c3 + 2 * c + h * hs), hs);
+        }
+        for (let t2 = ti + 1; t2 < t; t2++) store<f32>(a + ((<usize>t2) << 2), 0);
+      }
+}
+
+// dqkv (overwritten) from dout through the weighted sum of values and the softmax; datt is scratch
+// the size of att.
+export function attentionBackward(b: i32, t: i32, c: i32, nh: i32, dqkv: i32, datt: i32, dout: i32, qkv: i32, att: i32): void {
+  const hs = c / nh;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>hs);
+  const c3 = 3 * c;
+  memory.fill(addr(dqkv), 0, (<usize>(b * t * c3)) << 2);
+  for (let bi = 0; bi < b; bi++)
+    for (let ti = 0; ti < t; ti++)
+      for (let h = 0; h < nh; h++) {
+        const a = addr(att + ((bi * nh + h) * t + ti) * t);
+        const da = addr(datt + ((bi * nh + h) * t + ti) * t);
+        const o = addr(dout + (bi * t + ti) * c + h * hs);
+        const q = (bi * t + ti) * c3 + h * hs;
+        let dot: f32 = 0;
+        for (let t2 = 0; t2 <= ti; t2++) {
+          const v = (bi * t + t2) * c3 + 2 * c + h * hs;
+          const w = load<f32>(a + ((<usize>t2) << 2));
+          const d = dotRow(addr(qkv + v), o, hs);
+          axpyRow(addr(dqkv + v), w, o, hs);
+          store<f32>(da + ((<usize>t2) << 2), d);
+          dot += w * d;
+        }
+        for (let t2 = 0; t2 <= ti; t2++) {
+          const dpre = load<f32>(a + ((<usize>t2) << 2)) * (load<f32>(da + ((<usize>t2) << 2)) - dot) * scale;
+          const k = (bi * t + t2) * c3 + c + h * hs;
+          axpyRow(addr(dqkv + q), dpre, addr(qkv + k), hs);
+          axpyRow(addr(dqkv + k), dpre, addr(qkv + q), hs);
+        }
+      }
+}
+
+// One decoding position for `rows` sequences: appends each row's k and v (from qkv, rows × 3C) at
+// position pos of the caches (rows × ctx × C) and writes the attention output y (rows × C);
+// scores is scratch of ctx floats.
+export function attentionDecode(rows: i32, ctx: i32, pos: i32, c: i32, nh: i32, qkv: i32, keys: i32, values: i32, y: i32, scores: i32): void {
+  const hs = c / nh;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>hs);
+  const ps = addr(scores);
+  for (let r = 0; r < rows; r++) {
+    const q0 = qkv + r * 3 * c;
+    const base = (r * ctx + pos) * c;
+    memory.copy(addr(keys + base), addr(q0 + c), (<usize>c) << 2);
+    memory.copy(addr(values + base), addr(q0 + 2 * c), (<usize>c) << 2);
+    for (let h = 0; h < nh; h++) {
+      const q = addr(q0 + h * hs);
+      let max: f32 = -Infinity;
+      for (let t2 = 0; t2 <= pos; t2++) {
+        const s = dotRow(q, addr(keys + (r * ctx + t2) * c + h * hs), hs) * scale;
+        store<f32>(ps + ((<usize>t2) << 2), s);
+        if (s > max) max = s;
+      }
+      let sum: f32 = 0;
+      for (let t2 = 0; t2 <= pos; t2++) {
+        const e = expNeg(load<f32>(ps + ((<usize>t2) << 2)) - max);
+        store<f32>(ps + ((<usize>t2) << 2), e);
+        sum += e;
+      }
+      const inv: f32 = 1 / sum;
+      const o = addr(y + r * c + h * hs);
+      memory.fill(o, 0, (<usize>hs) << 2);
+      for (let t2 = 0; t2 <= pos; t2++) axpyRow(o, load<f32>(ps + ((<usize>t2) << 2)) * inv, addr(values + (r * ctx + t2) * c + h * hs), hs);
+    }
+  }
+}

@@ -6,9 +6,9 @@
  * (test/transformer.test.ts compares the gradient with finite differences).
  *
  * Every number — parameters, gradients, activations, KV caches — lives in one `Space` (see
- * transformer-space.ts) addressed by element offsets: the matrix products run in the WASM SIMD
- * kernels or in plain loops (float32, or float64 for gradient checks); LayerNorm, attention and
- * GELU are plain loops here. Linear weights are stored input-major (C_in × C_out, the transpose of
+ * transformer-space.ts) addressed by element offsets; every kernel (matrix products, LayerNorm,
+ * GELU, attention) runs in WASM SIMD or in the plain-loop reference (float32, or float64 for
+ * gradient checks). Linear weights are stored input-major (C_in × C_out, the transpose of
  * torch's Linear.weight). Activations for the largest batch seen are kept and reused, so a
  * training step allocates nothing. Browser-safe.
  */
@@ -151,11 +151,11 @@ export interface KVCache {
   readonly tmp: number;
   readonly h: number;
   readonly stats: number;
+  /** attention scratch, contextLength floats */
+  readonly scores: number;
   readonly logits: number;
 }
 
-const LN_EPS = 1e-5;
-const GELU_SCALE = Math.sqrt(2 / Math.PI);
 
 export class Transformer {
   readonly config: TransformerConfig;
@@ -173,7 +173,6 @@ export class Transformer {
   private T = 0;
   private tokens = new Int32Array(0);
   private lse = new Float64Array(0);
-  private scores: Float64Array;
   private viewsOf: FloatArray | null = null;
   private paramsView!: FloatArray;
   private gradsView!: FloatArray;
@@ -189,7 +188,6 @@ export class Transformer {
     this.gradsAt = this.space.alloc(this.numParameters);
     this.w = offsetsOf(this.paramsAt, this.layout, config.layers);
     this.g = offsetsOf(this.gradsAt, this.layout, config.layers);
-    this.scores = new Float64Array(config.contextLength);
     this.initialize(options.seed ?? 0);
   }
 
@@ -301,19 +299,19 @@ export class Transformer {
     for (let l = 0; l < blocks.length; l++) {
       const p = blocks[l]!;
       const x = a.layers[l]!;
-      layerNormForward(M, x.ln1, x.ln1Mean, x.ln1Rstd, residual, p.ln1w, p.ln1b, BT, C);
+      ops.layerNormForward(BT, C, residual, p.ln1w, p.ln1b, x.ln1, x.ln1Mean, x.ln1Rstd);
       ops.linearForward(BT, C, 3 * C, x.ln1, p.qkvw, p.qkvb, x.qkv);
-      attentionForward(M, x.atty, x.att, x.qkv, B, T, C, NH);
+      ops.attentionForward(B, T, C, NH, x.qkv, x.att, x.atty);
       ops.linearForward(BT, C, C, x.atty, p.projw, p.projb, x.residual2);
       addInPlace(M, x.residual2, residual, BT * C);
-      layerNormForward(M, x.ln2, x.ln2Mean, x.ln2Rstd, x.residual2, p.ln2w, p.ln2b, BT, C);
+      ops.layerNormForward(BT, C, x.residual2, p.ln2w, p.ln2b, x.ln2, x.ln2Mean, x.ln2Rstd);
       ops.linearForward(BT, C, H, x.ln2, p.fcw, p.fcb, x.fch);
-      geluForward(M, x.fchGelu, x.fchTanh, x.fch, BT * H);
+      ops.geluForward(BT * H, x.fch, x.fchGelu, x.fchTanh);
       ops.linearForward(BT, H, C, x.fchGelu, p.fcprojw, p.fcprojb, x.residual3);
       addInPlace(M, x.residual3, x.residual2, BT * C);
       residual = x.residual3;
     }
-    layerNormForward(M, a.lnf, a.lnfMean, a.lnfRstd, residual, this.w.lnfw, this.w.lnfb, BT, C);
+    ops.layerNormForward(BT, C, residual, this.w.lnfw, this.w.lnfb, a.lnf, a.lnfMean, a.lnfRstd);
     // tied LM head: logits = lnf · wteᵀ
     ops.matmulNT(BT, C, V, a.lnf, wte, a.logits, false);
     for (let i = 0; i < BT; i++) this.lse[i] = logSumExp(M, a.logits + i * V, V);
@@ -379,7 +377,7 @@ export class Transformer {
     const lastResidual = blocks.length > 0 ? a.layers[blocks.length - 1]!.residual3 : a.encoded;
     const dres = a.dresidual;
     M.fill(0, dres, dres + BT * C);
-    layerNormBackward(M, dres, g.lnfw, g.lnfb, a.dbtc, lastResidual, this.w.lnfw, a.lnfMean, a.lnfRstd, BT, C);
+    ops.layerNormBackward(BT, C, dres, g.lnfw, g.lnfb, a.dbtc, lastResidual, this.w.lnfw, a.lnfMean, a.lnfRstd);
     for (let l = blocks.length - 1; l >= 0; l--) {
       const p = blocks[l]!;
       const gp = g.blocks[l]!;
@@ -387,14 +385,14 @@ export class Transformer {
       const residual = l === 0 ? a.encoded : a.layers[l - 1]!.residual3;
       // residual3 = residual2 + mlp(ln2(residual2)); dres holds ∂/∂residual3 and becomes ∂/∂residual2
       this.linearBackward(a.dh1, gp.fcprojw, gp.fcprojb, dres, x.fchGelu, p.fcprojw, BT, H, C);
-      geluBackward(M, a.dh2, x.fch, x.fchTanh, a.dh1, BT * H);
+      ops.geluBackward(BT * H, x.fch, x.fchTanh, a.dh1, a.dh2);
       this.linearBackward(a.dbtc, gp.fcw, gp.fcb, a.dh2, x.ln2, p.fcw, BT, C, H);
-      layerNormBackward(M, dres, gp.ln2w, gp.ln2b, a.dbtc, x.residual2, p.ln2w, x.ln2Mean, x.ln2Rstd, BT, C);
+      ops.layerNormBackward(BT, C, dres, gp.ln2w, gp.ln2b, a.dbtc, x.residual2, p.ln2w, x.ln2Mean, x.ln2Rstd);
       // residual2 = residual + proj(attention(ln1(residual))); dres becomes ∂/∂residual
       this.linearBackward(a.dbtc, gp.projw, gp.projb, dres, x.atty, p.projw, BT, C, C);
-      attentionBackward(M, a.dqkv, a.datt, a.dbtc, x.qkv, x.att, B, T, C, NH);
+      ops.attentionBackward(B, T, C, NH, a.dqkv, a.datt, a.dbtc, x.qkv, x.att);
       this.linearBackward(a.dbtc, gp.qkvw, gp.qkvb, a.dqkv, x.ln1, p.qkvw, BT, C, 3 * C);
-      layerNormBackward(M, dres, gp.ln1w, gp.ln1b, a.dbtc, residual, p.ln1w, x.ln1Mean, x.ln1Rstd, BT, C);
+      ops.layerNormBackward(BT, C, dres, gp.ln1w, gp.ln1b, a.dbtc, residual, p.ln1w, x.ln1Mean, x.ln1Rstd);
     }
     for (let b = 0; b < B; b++)
       for (let t = 0; t < T; t++) {
@@ -434,6 +432,7 @@ export class Transformer {
         tmp: s.alloc(batch * C),
         h: s.alloc(batch * H),
         stats: s.alloc(2 * batch),
+        scores: s.alloc(contextLength),
         logits: s.alloc(batch * V),
       };
     }
@@ -461,57 +460,22 @@ export class Transformer {
       if (!(Number.isInteger(tok) && tok >= 0 && tok < V)) throw new RangeError(`token ${tok} of row ${r} is outside the vocabulary 0..${V - 1}`);
       for (let i = 0; i < C; i++) M[x + r * C + i] = M[wte + tok * C + i]! + M[wpe + pos * C + i]!;
     }
-    const hs = C / NH;
-    const scale = 1 / Math.sqrt(hs);
-    const scores = this.scores;
     for (let l = 0; l < blocks.length; l++) {
       const p = blocks[l]!;
       const K = cache.keys[l]!;
       const Vc = cache.values[l]!;
-      layerNormForward(M, ln, mean, rstd, x, p.ln1w, p.ln1b, rows, C);
+      ops.layerNormForward(rows, C, x, p.ln1w, p.ln1b, ln, mean, rstd);
       ops.linearForward(rows, C, 3 * C, ln, p.qkvw, p.qkvb, qkv);
-      for (let r = 0; r < rows; r++) {
-        const base = (r * contextLength + pos) * C;
-        const q0 = qkv + r * 3 * C;
-        for (let i = 0; i < C; i++) {
-          M[K + base + i] = M[q0 + C + i]!;
-          M[Vc + base + i] = M[q0 + 2 * C + i]!;
-        }
-        for (let head = 0; head < NH; head++) {
-          const q = q0 + head * hs;
-          let max = -Infinity;
-          for (let t2 = 0; t2 <= pos; t2++) {
-            const k = K + (r * contextLength + t2) * C + head * hs;
-            let s = 0;
-            for (let i = 0; i < hs; i++) s += M[q + i]! * M[k + i]!;
-            s *= scale;
-            scores[t2] = s;
-            if (s > max) max = s;
-          }
-          let sum = 0;
-          for (let t2 = 0; t2 <= pos; t2++) {
-            const e = Math.exp(scores[t2]! - max);
-            scores[t2] = e;
-            sum += e;
-          }
-          const yo = y + r * C + head * hs;
-          for (let i = 0; i < hs; i++) M[yo + i] = 0;
-          for (let t2 = 0; t2 <= pos; t2++) {
-            const wgt = scores[t2]! / sum;
-            const v = Vc + (r * contextLength + t2) * C + head * hs;
-            for (let i = 0; i < hs; i++) M[yo + i] = M[yo + i]! + wgt * M[v + i]!;
-          }
-        }
-      }
+      ops.attentionDecode(rows, contextLength, pos, C, NH, qkv, K, Vc, y, cache.scores);
       ops.linearForward(rows, C, C, y, p.projw, p.projb, tmp);
       addInPlace(M, x, tmp, rows * C);
-      layerNormForward(M, ln, mean, rstd, x, p.ln2w, p.ln2b, rows, C);
+      ops.layerNormForward(rows, C, x, p.ln2w, p.ln2b, ln, mean, rstd);
       ops.linearForward(rows, C, H, ln, p.fcw, p.fcb, h);
-      geluForward(M, h, -1, h, rows * H);
+      ops.geluForward(rows * H, h, h, -1);
       ops.linearForward(rows, H, C, h, p.fcprojw, p.fcprojb, tmp);
       addInPlace(M, x, tmp, rows * C);
     }
-    layerNormForward(M, ln, mean, rstd, x, this.w.lnfw, this.w.lnfb, rows, C);
+    ops.layerNormForward(rows, C, x, this.w.lnfw, this.w.lnfb, ln, mean, rstd);
     ops.matmulNT(rows, C, V, ln, wte, cache.logits, false);
     cache.length = pos + 1;
     return M.subarray(cache.logits, cache.logits + rows * V);
@@ -530,144 +494,3 @@ function addInPlace(M: FloatArray, out: number, x: number, n: number): void {
   for (let i = 0; i < n; i++) M[out + i] = M[out + i]! + M[x + i]!;
 }
 
-function layerNormForward(M: FloatArray, out: number, mean: number, rstd: number, inp: number, weight: number, bias: number, N: number, C: number): void {
-  for (let n = 0; n < N; n++) {
-    const o = inp + n * C;
-    let m = 0;
-    for (let i = 0; i < C; i++) m += M[o + i]!;
-    m /= C;
-    let v = 0;
-    for (let i = 0; i < C; i++) {
-      const d = M[o + i]! - m;
-      v += d * d;
-    }
-    v /= C;
-    const s = 1 / Math.sqrt(v + LN_EPS);
-    const y = out + n * C;
-    for (let i = 0; i < C; i++) M[y + i] = (M[o + i]! - m) * s * M[weight + i]! + M[bias + i]!;
-    M[mean + n] = m;
-    M[rstd + n] = s;
-  }
-}
-
-/** Adds ∂/∂inp into dinp (the residual stream's gradient) and the gain/bias gradients into dweight/dbias. */
-function layerNormBackward(M: FloatArray, dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, mean: number, rstd: number, N: number, C: number): void {
-  for (let n = 0; n < N; n++) {
-    const o = n * C;
-    const m = M[mean + n]!;
-    const s = M[rstd + n]!;
-    let dnormMean = 0;
-    let dnormNormMean = 0;
-    for (let i = 0; i < C; i++) {
-      const norm = (M[inp + o + i]! - m) * s;
-      const dnorm = M[weight + i]! * M[dout + o + i]!;
-      dnormMean += dnorm;
-      dnormNormMean += dnorm * norm;
-    }
-    dnormMean /= C;
-    dnormNormMean /= C;
-    for (let i = 0; i < C; i++) {
-      const d = M[dout + o + i]!;
-      const norm = (M[inp + o + i]! - m) * s;
-      const dnorm = M[weight + i]! * d;
-      M[dbias + i] = M[dbias + i]! + d;
-      M[dweight + i] = M[dweight + i]! + norm * d;
-      M[dinp + o + i] = M[dinp + o + i]! + (dnorm - dnormMean - norm * dnormNormMean) * s;
-    }
-  }
-}
-
-/** Causal self-attention over qkv (B, T, 3C: q | k | v, head h at columns h·hs…); att keeps the softmax (B, NH, T, T). */
-function attentionForward(M: FloatArray, out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number): void {
-  const hs = C / NH;
-  const scale = 1 / Math.sqrt(hs);
-  const C3 = 3 * C;
-  for (let b = 0; b < B; b++)
-    for (let t = 0; t < T; t++)
-      for (let h = 0; h < NH; h++) {
-        const q = qkv + (b * T + t) * C3 + h * hs;
-        const a = att + ((b * NH + h) * T + t) * T;
-        let max = -Infinity;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const k = qkv + (b * T + t2) * C3 + C + h * hs;
-          let s = 0;
-          for (let i = 0; i < hs; i++) s += M[q + i]! * M[k + i]!;
-          s *= scale;
-          M[a + t2] = s;
-          if (s > max) max = s;
-        }
-        let sum = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const e = Math.exp(M[a + t2]! - max);
-          M[a + t2] = e;
-          sum += e;
-        }
-        const inv = 1 / sum;
-        for (let t2 = 0; t2 <= t; t2++) M[a + t2] = M[a + t2]! * inv;
-        for (let t2 = t + 1; t2 < T; t2++) M[a + t2] = 0;
-        const o = out + (b * T + t) * C + h * hs;
-        for (let i = 0; i < hs; i++) M[o + i] = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const v = qkv + (b * T + t2) * C3 + 2 * C + h * hs;
-          const w = M[a + t2]!;
-          for (let i = 0; i < hs; i++) M[o + i] = M[o + i]! + w * M[v + i]!;
-        }
-      }
-}
-
-/** dqkv (overwritten) from dout; datt is scratch of the size of att. */
-function attentionBackward(M: FloatArray, dqkv: number, datt: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number): void {
-  const hs = C / NH;
-  const scale = 1 / Math.sqrt(hs);
-  const C3 = 3 * C;
-  M.fill(0, dqkv, dqkv + B * T * C3);
-  for (let b = 0; b < B; b++)
-    for (let t = 0; t < T; t++)
-      for (let h = 0; h < NH; h++) {
-        const a = ((b * NH + h) * T + t) * T;
-        const o = dout + (b * T + t) * C + h * hs;
-        const q = (b * T + t) * C3 + h * hs;
-        // through the weighted sum of values
-        for (let t2 = 0; t2 <= t; t2++) {
-          const v = (b * T + t2) * C3 + 2 * C + h * hs;
-          const w = M[att + a + t2]!;
-          let d = 0;
-          for (let i = 0; i < hs; i++) {
-            d += M[qkv + v + i]! * M[o + i]!;
-            M[dqkv + v + i] = M[dqkv + v + i]! + w * M[o + i]!;
-          }
-          M[datt + a + t2] = d;
-        }
-        // through the softmax: dpre = att ⊙ (datt − Σ att·datt)
-        let dot = 0;
-        for (let t2 = 0; t2 <= t; t2++) dot += M[att + a + t2]! * M[datt + a + t2]!;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const dpre = M[att + a + t2]! * (M[datt + a + t2]! - dot) * scale;
-          const k = (b * T + t2) * C3 + C + h * hs;
-          for (let i = 0; i < hs; i++) {
-            M[dqkv + q + i] = M[dqkv + q + i]! + M[qkv + k + i]! * dpre;
-            M[dqkv + k + i] = M[dqkv + k + i]! + M[qkv + q + i]! * dpre;
-          }
-        }
-      }
-}
-
-/** GPT-2's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); the tanh is kept for backward (tanhOut ≥ 0) */
-function geluForward(M: FloatArray, out: number, tanhOut: number, inp: number, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const x = M[inp + i]!;
-    const th = Math.tanh(GELU_SCALE * (x + 0.044715 * x * x * x));
-    if (tanhOut >= 0) M[tanhOut + i] = th;
-    M[out + i] = 0.5 * x * (1 + th);
-  }
-}
-
-/** d gelu/dx = 0.5·(1 + tanh) + 0.5·x·(1 − tanh²)·√(2/π)·(1 + 3·0.044715·x²) */
-function geluBackward(M: FloatArray, dinp: number, inp: number, tanhOf: number, dout: number, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const x = M[inp + i]!;
-    const th = M[tanhOf + i]!;
-    const grad = 0.5 * (1 + th) + x * 0.5 * (1 - th * th) * GELU_SCALE * (1 + 3 * 0.044715 * x * x);
-    M[dinp + i] = grad * M[dout + i]!;
-  }
-}
