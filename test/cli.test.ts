@@ -25,7 +25,9 @@ describe("tsrl CLI", () => {
     const rows = JSON.parse(r.stdout) as { id: string; max_episode_steps: number; reward_threshold: number | null; action_space: string }[];
     const cartPole = rows.find((row) => row.id === "CartPole-v1");
     assert.deepEqual(cartPole && [cartPole.max_episode_steps, cartPole.reward_threshold, cartPole.action_space], [500, 475, "Discrete(2)"]);
-    assert.deepEqual(rows.map((row) => row.id).sort(), ["Acrobot-v1", "CartPole-v0", "CartPole-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]);
+    const ids = rows.map((row) => row.id).sort();
+    assert.deepEqual(ids.filter((id) => !id.startsWith("MinAtar/")), ["Acrobot-v1", "CartPole-v0", "CartPole-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]);
+    assert.equal(ids.filter((id) => id.startsWith("MinAtar/")).length, 10, "MinAtar's five games, v0 and v1");
   });
 
   it("rollout --json is deterministic for a seed and counts episodes", () => {
@@ -126,7 +128,7 @@ describe("tsrl CLI", () => {
 
   it("train rejects bad input with messages that name the problem", () => {
     const cases: [string[], RegExp][] = [
-      [["train", "sac", "--env", "CartPole-v1"], /unknown algorithm "sac"; available: ppo, dqn/],
+      [["train", "a2c", "--env", "CartPole-v1"], /unknown algorithm "a2c"; available: ppo, dqn/],
       [["train", "dqn", "--env", "Pendulum-v1"], /DQN needs a Discrete action space/],
       [["train", "ppo", "--env", "CartPole-v1", "--gamma", "1.5"], /gamma: must be in \[0, 1\] \(got 1.5\)/],
       [["train", "ppo", "--env", "CartPole-v1", "--learning-rate", "fast"], /--learning-rate: expected a number, got "fast"/],

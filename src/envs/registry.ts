@@ -9,6 +9,7 @@ import { makeMountainCarContinuous } from "./classic/mountain-car-continuous.js"
 import { makeMountainCar } from "./classic/mountain-car.js";
 import { makePendulum } from "./classic/pendulum.js";
 import { kernelParams } from "./kernel.js";
+import { MINATAR_ENVS } from "./minatar/ids.js";
 import { PassiveEnvChecker } from "./checker.js";
 import { type Action, Env, type EnvEntryPoint, type EnvSpec, KernelEnv, TimeLimit, describe } from "./env.js";
 import type { EnvKernel } from "./kernel.js";
@@ -84,6 +85,8 @@ register({ id: "MountainCar-v0", entryPoint: makeMountainCar, maxEpisodeSteps: 2
 register({ id: "MountainCarContinuous-v0", entryPoint: makeMountainCarContinuous, maxEpisodeSteps: 999, rewardThreshold: 90.0 });
 register({ id: "Pendulum-v1", entryPoint: makePendulum, maxEpisodeSteps: 200 });
 register({ id: "Acrobot-v1", entryPoint: (kwargs) => (kernelParams("Acrobot", {}, kwargs), acrobot), maxEpisodeSteps: 500, rewardThreshold: -100.0 });
+// MinAtar's five games as its own register_envs() names them: MinAtar/<Game>-v0 and -v1.
+for (const options of MINATAR_ENVS) register(options);
 
 export function listEnvs(): EnvSpec[] {
   return [...registry.values()];
