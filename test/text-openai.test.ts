@@ -1,7 +1,7 @@
 /** The OpenAI-compatible client and `tsrl eval` against a small real HTTP server on 127.0.0.1. */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -203,6 +203,20 @@ test("tsrl eval: Ctrl-C keeps the samples already scored", async () => {
   assert.ok(out.scored_samples >= 2 && out.scored_samples < 400, String(out.scored_samples));
   assert.equal(out.scored_samples % 2, 0, "whole problems only");
   assert.equal(readFileSync(out.samples_file, "utf8").trim().split("\n").length, out.scored_samples);
+});
+
+test("tsrl eval --task swe:FILE scores with the SWE-RL reward", async () => {
+  const file = join(store, "swe.jsonl");
+  const record = { id: "r1", message: "Fix add", codeContext: { "a.py": "x = 1\n" }, oracleNewContent: { "a.py": "x = 2\n" }, split: "test" };
+  writeFileSync(file, `${JSON.stringify(record)}\n${JSON.stringify({ ...record, id: "r2" })}\n`);
+  const r = await runCli(["eval", "--task", `swe:${file}`, "--policy", `openai:${fixture.url}`, "--model", "swe-nothing", "--chat", "--samples", "2", "--store", store, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  assert.equal(out.problems, 2);
+  assert.equal(out.meanReward.estimate, -1, "a solution without SEARCH/REPLACE blocks is a format error");
+  const messages = fixture.seen.at(-1)!.body.messages as { role: string; content: string }[];
+  assert.deepEqual(messages.map((m) => m.role), ["system", "user"]);
+  assert.match(messages[1]!.content, /Fix add[\s\S]*### a\.py\nx = 1/);
 });
 
 test("tsrl eval: clear errors", async () => {
