@@ -18,11 +18,13 @@ export const api = {
   status: () => getJson<StatusResponse>("/api/status"),
   runs: () => getJson<{ runs: RunSummary[] }>("/api/runs").then((r) => r.runs),
   run: (id: string) => getJson<RunDetail>(`/api/runs/${encodeURIComponent(id)}`),
-  series: (runs: readonly string[], key: string, points: number, range: { from?: number; to?: number } = {}) => {
+  series: (runs: readonly string[], key: string, points: number, range: { from?: number; to?: number } = {}) => api.seriesWithCost(runs, key, points, range).then((r) => r.series),
+  /** the series and what reading them cost the server (ms) */
+  seriesWithCost: (runs: readonly string[], key: string, points: number, range: { from?: number; to?: number } = {}) => {
     const q = new URLSearchParams({ runs: runs.join(","), key, points: String(points) });
     if (range.from !== undefined) q.set("from", String(Math.max(0, Math.floor(range.from))));
     if (range.to !== undefined) q.set("to", String(Math.max(0, Math.ceil(range.to))));
-    return getJson<{ series: RunSeriesData[] }>(`/api/series?${q}`).then((r) => r.series);
+    return getJson<{ series: RunSeriesData[]; ms: number }>(`/api/series?${q}`);
   },
   scores: (runs: readonly string[]) => getJson<ScoresResponse>(`/api/scores?${new URLSearchParams({ runs: runs.join(",") })}`),
   async policy(runId: string, checkpoint?: number): Promise<Uint8Array> {

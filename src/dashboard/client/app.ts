@@ -29,19 +29,27 @@ export function throttle(fn: () => void, ms: number): () => void {
   };
 }
 
+/** The shortest gap between two live reloads of one chart. */
+export const RELOAD_MIN_GAP_MS = 500;
+/** Gap per ms of server time a reload cost: a chart of a huge run (a ~50 ms sampled read) reloads every ~1 s. */
+const RELOAD_COST_FACTOR = 20;
+
 /**
- * Paces live reloads of one chart: none while one is in flight, and the next only after 50×
- * the last one's duration (at least a second), so charts of huge running runs — a sampled
- * read takes tens of ms — cost the server a few percent of a core, not all of it. A request
- * that has to wait is kept and run when its turn comes, so the last rows always show.
+ * Paces live reloads of one chart: none while one is in flight, and the next only after 20×
+ * what the last one cost the server (at least half a second), so charts of huge running runs
+ * cost the server a few percent of a core, not all of it. The cost is the server's own time for
+ * the read when the load reports it: the page's wall time would include waiting behind the
+ * other charts' requests, and a page of 10 charts would pace itself to a crawl. A request that
+ * has to wait is kept and run when its turn comes, so the last rows always show.
  */
 export class ReloadPacer {
   private busy = false;
   private notBefore = 0;
-  private pending: (() => Promise<void>) | null = null;
+  private pending: (() => Promise<number | void>) | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  request(load: () => Promise<void>, now = false): void {
+  /** `load` may resolve with what it cost the server in ms (else its wall time counts). */
+  request(load: () => Promise<number | void>, now = false): void {
     if (this.busy || (!now && performance.now() < this.notBefore)) {
       this.pending = load;
       this.schedule();
@@ -65,14 +73,16 @@ export class ReloadPacer {
     }, Math.max(0, this.notBefore - performance.now()));
   }
 
-  private async start(load: () => Promise<void>): Promise<void> {
+  private async start(load: () => Promise<number | void>): Promise<void> {
     this.busy = true;
     const started = performance.now();
+    let cost: number | void = undefined;
     try {
-      await load();
+      cost = await load();
     } finally {
       this.busy = false;
-      this.notBefore = performance.now() + Math.max(1000, 50 * (performance.now() - started));
+      const spent = typeof cost === "number" ? cost : performance.now() - started;
+      this.notBefore = performance.now() + Math.max(RELOAD_MIN_GAP_MS, RELOAD_COST_FACTOR * spent);
       if (this.pending) this.schedule();
     }
   }

@@ -4,7 +4,7 @@
  */
 import { EPISODE_LENGTH, EPISODIC_RETURN, type ChangeEvent, type RunDetail, type RunSeriesData, type ScoresResponse } from "../types.js";
 import { api } from "./api.js";
-import { type AppContext, type Page, ReloadPacer, throttle } from "./app.js";
+import { type AppContext, type Page, RELOAD_MIN_GAP_MS, ReloadPacer, throttle } from "./app.js";
 import { ChartView, type XAxis, compareChart, paletteColors, toPoints } from "./charts.js";
 import { h, replaceChildren, segmented } from "./dom.js";
 import { renderHyperparameters } from "./hparams-card.js";
@@ -105,15 +105,18 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
     visibility.observe(el);
   }
 
-  async function loadChart(chart: CompareChart): Promise<void> {
+  /** Resolves with what the read cost the server (ms), for the pacer. */
+  async function loadChart(chart: CompareChart): Promise<number | void> {
+    let ms: number;
     try {
-      chart.data = await api.series(ids, chart.key, pointsPerRun(ids.length));
+      ({ series: chart.data, ms } = await api.seriesWithCost(ids, chart.key, pointsPerRun(ids.length)));
     } catch (err) {
       chart.note.textContent = `Could not load: ${(err as Error).message}`;
       return;
     }
     chart.note.textContent = chart.data.some((s) => s.sampled) ? "sampled from more rows: open a run and zoom in for full detail" : "";
     draw(chart);
+    return ms;
   }
 
   function draw(chart: CompareChart): void {
@@ -165,7 +168,7 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
       runs = runs.map((r) => fresh.find((f) => f.id === r.id) ?? r);
       for (const key of [...new Set(runs.flatMap((r) => r.metricKeys))].sort()) addChart(key, grid);
     }, () => undefined); // the next change retries
-  }, 1000);
+  }, RELOAD_MIN_GAP_MS);
 
   void load();
   return {

@@ -1,7 +1,7 @@
 /** One run: its charts (every metric, the episodes), config, versions and artifacts. */
 import { EPISODE_LENGTH, EPISODIC_RETURN, type ChangeEvent, type RunDetail, type RunSeriesData } from "../types.js";
 import { ApiError, api } from "./api.js";
-import { type AppContext, type Page, ReloadPacer, throttle } from "./app.js";
+import { type AppContext, type Page, RELOAD_MIN_GAP_MS, ReloadPacer, throttle } from "./app.js";
 import { ChartView, type XAxis, singleRunChart, toPoints } from "./charts.js";
 import { h, keyValueGrid, keyValueTable, replaceChildren, segmented } from "./dom.js";
 import { type LabelContext, nameHeading, notesCard, tagEditor } from "./labels.js";
@@ -80,11 +80,14 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
     draw(chart);
   }
 
-  async function loadChart(chart: MetricChart): Promise<void> {
+  /** Resolves with what the read cost the server (ms), for the pacer. */
+  async function loadChart(chart: MetricChart): Promise<number | void> {
     try {
-      [chart.data] = await api.series([id], chart.key, POINTS);
+      const { series, ms } = await api.seriesWithCost([id], chart.key, POINTS);
+      [chart.data] = series;
       chart.detail = null;
       draw(chart);
+      return ms;
     } catch (err) {
       chart.note.textContent = `Could not load: ${(err as Error).message}`;
     }
@@ -214,7 +217,7 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
   const refresh = throttle(() => {
     void loadDetail();
     for (const chart of charts.values()) if (chart.data) chart.pacer.request(() => loadChart(chart));
-  }, 1000);
+  }, RELOAD_MIN_GAP_MS);
 
   void loadDetail();
   return {
