@@ -14,6 +14,10 @@ const RAMP_INTERVAL = 100;
 const INIT_SPAWN_SPEED = 10;
 const INIT_MOVE_INTERVAL = 5;
 const SLOTS = 8;
+const FIELDS = [
+  ...["present", "entity_x", "moving_right", "gold"].flatMap((name) => Array.from({ length: SLOTS }, (_, k) => `${name}_${k}`)),
+  "player_x", "player_y", "spawn_speed", "spawn_timer", "move_speed", "move_timer", "ramp_timer", "ramp_index", "terminal",
+];
 /** scratch for `_spawn_entity`'s free rows (games run on one thread) */
 const freeSlots = new Int32Array(SLOTS);
 
@@ -121,6 +125,46 @@ export class Asterix extends MinAtarGame {
     this.entityX[slot] = lr ? 0 : 9;
     this.movingRight[slot] = lr ? 1 : 0;
     this.gold[slot] = gold ? 1 : 0;
+  }
+
+  get stateFields(): readonly string[] {
+    return FIELDS;
+  }
+
+  load(s: Float64Array, n: number, i: number): void {
+    for (let k = 0; k < SLOTS; k++) {
+      this.present[k] = s[k * n + i]!;
+      this.entityX[k] = s[(SLOTS + k) * n + i]!;
+      this.movingRight[k] = s[(2 * SLOTS + k) * n + i]!;
+      this.gold[k] = s[(3 * SLOTS + k) * n + i]!;
+    }
+    this.playerX = s[32 * n + i]!;
+    this.playerY = s[33 * n + i]!;
+    this.spawnSpeed = s[34 * n + i]!;
+    this.spawnTimer = s[35 * n + i]!;
+    this.moveSpeed = s[36 * n + i]!;
+    this.moveTimer = s[37 * n + i]!;
+    this.rampTimer = s[38 * n + i]!;
+    this.rampIndex = s[39 * n + i]!;
+    this.terminal = s[40 * n + i] !== 0;
+  }
+
+  store(s: Float64Array, n: number, i: number): void {
+    for (let k = 0; k < SLOTS; k++) {
+      s[k * n + i] = this.present[k]!;
+      s[(SLOTS + k) * n + i] = this.entityX[k]!;
+      s[(2 * SLOTS + k) * n + i] = this.movingRight[k]!;
+      s[(3 * SLOTS + k) * n + i] = this.gold[k]!;
+    }
+    s[32 * n + i] = this.playerX;
+    s[33 * n + i] = this.playerY;
+    s[34 * n + i] = this.spawnSpeed;
+    s[35 * n + i] = this.spawnTimer;
+    s[36 * n + i] = this.moveSpeed;
+    s[37 * n + i] = this.moveTimer;
+    s[38 * n + i] = this.rampTimer;
+    s[39 * n + i] = this.rampIndex;
+    s[40 * n + i] = this.terminal ? 1 : 0;
   }
 
   difficultyRamp(): number {

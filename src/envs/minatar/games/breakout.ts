@@ -18,6 +18,7 @@ const BOUNCE_X = [1, 0, 3, 2];
 const BOUNCE_Y = [3, 2, 1, 0];
 const PADDLE_EDGE = [2, 3, 0, 1];
 const FULL_ROW = 0x3ff;
+const FIELDS = ["ball_x", "ball_y", "ball_dir", "pos", ...Array.from({ length: 10 }, (_, y) => `brick_row_${y}`), "bricks", "strike", "last_x", "last_y", "terminal"];
 
 export class Breakout extends MinAtarGame {
   readonly channels = ["paddle", "ball", "trail", "brick"] as const;
@@ -101,6 +102,36 @@ export class Breakout extends MinAtarGame {
     this.ballX = newX;
     this.ballY = newY;
     return r;
+  }
+
+  get stateFields(): readonly string[] {
+    return FIELDS;
+  }
+
+  load(s: Float64Array, n: number, i: number): void {
+    this.ballX = s[i]!;
+    this.ballY = s[n + i]!;
+    this.ballDir = s[2 * n + i]!;
+    this.pos = s[3 * n + i]!;
+    for (let y = 0; y < GRID; y++) this.brickRows[y] = s[(4 + y) * n + i]!;
+    this.bricks = s[14 * n + i]!;
+    this.strike = s[15 * n + i] !== 0;
+    this.lastX = s[16 * n + i]!;
+    this.lastY = s[17 * n + i]!;
+    this.terminal = s[18 * n + i] !== 0;
+  }
+
+  store(s: Float64Array, n: number, i: number): void {
+    s[i] = this.ballX;
+    s[n + i] = this.ballY;
+    s[2 * n + i] = this.ballDir;
+    s[3 * n + i] = this.pos;
+    for (let y = 0; y < GRID; y++) s[(4 + y) * n + i] = this.brickRows[y]!;
+    s[14 * n + i] = this.bricks;
+    s[15 * n + i] = this.strike ? 1 : 0;
+    s[16 * n + i] = this.lastX;
+    s[17 * n + i] = this.lastY;
+    s[18 * n + i] = this.terminal ? 1 : 0;
   }
 
   difficultyRamp(): null {

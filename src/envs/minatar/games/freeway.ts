@@ -15,6 +15,11 @@ const PLAYER_SPEED = 3;
 const TIME_LIMIT = 2500;
 const LANES = 8;
 
+const FIELDS = [
+  ...["car_x", "car_timer", "car_speed"].flatMap((name) => Array.from({ length: LANES }, (_, k) => `${name}_${k}`)),
+  "pos", "move_timer", "terminate_timer", "terminal",
+];
+
 // scratch for `_randomize_cars` (games run on one thread)
 const speeds = new Int32Array(LANES);
 const directions = new Float64Array(LANES);
@@ -91,6 +96,34 @@ export class Freeway extends MinAtarGame {
       this.carTimer[i] = Math.abs(v);
       this.carSpeed[i] = v;
     }
+  }
+
+  get stateFields(): readonly string[] {
+    return FIELDS;
+  }
+
+  load(s: Float64Array, n: number, i: number): void {
+    for (let k = 0; k < LANES; k++) {
+      this.carX[k] = s[k * n + i]!;
+      this.carTimer[k] = s[(LANES + k) * n + i]!;
+      this.carSpeed[k] = s[(2 * LANES + k) * n + i]!;
+    }
+    this.pos = s[24 * n + i]!;
+    this.moveTimer = s[25 * n + i]!;
+    this.terminateTimer = s[26 * n + i]!;
+    this.terminal = s[27 * n + i] !== 0;
+  }
+
+  store(s: Float64Array, n: number, i: number): void {
+    for (let k = 0; k < LANES; k++) {
+      s[k * n + i] = this.carX[k]!;
+      s[(LANES + k) * n + i] = this.carTimer[k]!;
+      s[(2 * LANES + k) * n + i] = this.carSpeed[k]!;
+    }
+    s[24 * n + i] = this.pos;
+    s[25 * n + i] = this.moveTimer;
+    s[26 * n + i] = this.terminateTimer;
+    s[27 * n + i] = this.terminal ? 1 : 0;
   }
 
   difficultyRamp(): null {

@@ -31,6 +31,13 @@ export abstract class MinAtarGame {
   /** The difficulty level reached (null for games without a ramp). */
   abstract difficultyRamp(): number | null;
 
+  /** Names of the float64 words `store` writes per env: the game's state as a kernel lays it out. */
+  abstract get stateFields(): readonly string[];
+  /** Takes env i's state from a struct-of-arrays buffer (word k of env i at `s[k * n + i]`). */
+  abstract load(s: Float64Array, n: number, i: number): void;
+  /** Writes the state as env i of a struct-of-arrays buffer. */
+  abstract store(s: Float64Array, n: number, i: number): void;
+
   get numChannels(): number {
     return this.channels.length;
   }

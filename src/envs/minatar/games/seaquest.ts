@@ -27,6 +27,29 @@ const SHOT_COOL_DOWN = 5;
 const ENEMY_SHOT_INTERVAL = 10;
 const DIVER_MOVE_INTERVAL = 5;
 
+const SCALARS = [
+  "oxygen", "diver_count", "sub_x", "sub_y", "sub_or", "e_spawn_speed", "e_spawn_timer", "d_spawn_timer", "move_speed", "ramp_index", "shot_timer", "surface", "terminal",
+];
+/**
+ * The entity lists in a kernel's fixed layout: a count, then `capacity` entries of `width` words.
+ * The capacities exceed what the rules allow at once (at most one enemy spawns per frame and each
+ * lives under 40 frames; a sub fires every 11 frames; a diver spawns every 30 frames and lives 60).
+ */
+const LISTS = [
+  { name: "f_bullet", width: 3, capacity: 8 },
+  { name: "e_bullet", width: 3, capacity: 64 },
+  { name: "e_fish", width: 4, capacity: 64 },
+  { name: "e_sub", width: 5, capacity: 64 },
+  { name: "diver", width: 4, capacity: 16 },
+] as const;
+const LIST_OFFSETS: number[] = [];
+const FIELDS: string[] = [...SCALARS];
+for (const list of LISTS) {
+  LIST_OFFSETS.push(FIELDS.length);
+  FIELDS.push(`${list.name}_count`);
+  for (let k = 0; k < list.capacity; k++) for (let j = 0; j < list.width; j++) FIELDS.push(`${list.name}_${k}_${j}`);
+}
+
 /** [x, y, right] */
 type Bullet = number[];
 /** fish [x, y, right, move_timer]; sub [x, y, right, move_timer, shot_timer]; diver [x, y, right, move_timer] */
@@ -55,6 +78,8 @@ export class Seaquest extends MinAtarGame {
   rampIndex = 0;
   shotTimer = 0;
   surface = true;
+  /** reusable entries for `load`, one pool per list */
+  readonly #pools = LISTS.map((list) => Array.from({ length: list.capacity }, () => new Array<number>(list.width).fill(0)));
 
   constructor(
     readonly ramping = true,
@@ -276,6 +301,67 @@ export class Seaquest extends MinAtarGame {
     return this.rampIndex;
   }
 
+  get stateFields(): readonly string[] {
+    return FIELDS;
+  }
+
+  load(s: Float64Array, n: number, i: number): void {
+    this.oxygen = s[i]!;
+    this.diverCount = s[n + i]!;
+    this.subX = s[2 * n + i]!;
+    this.subY = s[3 * n + i]!;
+    this.subOr = s[4 * n + i]!;
+    this.eSpawnSpeed = s[5 * n + i]!;
+    this.eSpawnTimer = s[6 * n + i]!;
+    this.dSpawnTimer = s[7 * n + i]!;
+    this.moveSpeed = s[8 * n + i]!;
+    this.rampIndex = s[9 * n + i]!;
+    this.shotTimer = s[10 * n + i]!;
+    this.surface = s[11 * n + i] !== 0;
+    this.terminal = s[12 * n + i] !== 0;
+    this.loadList(this.fBullets, 0, s, n, i);
+    this.loadList(this.eBullets, 1, s, n, i);
+    this.loadList(this.eFish, 2, s, n, i);
+    this.loadList(this.eSubs, 3, s, n, i);
+    this.loadList(this.divers, 4, s, n, i);
+  }
+
+  store(s: Float64Array, n: number, i: number): void {
+    s[i] = this.oxygen;
+    s[n + i] = this.diverCount;
+    s[2 * n + i] = this.subX;
+    s[3 * n + i] = this.subY;
+    s[4 * n + i] = this.subOr;
+    s[5 * n + i] = this.eSpawnSpeed;
+    s[6 * n + i] = this.eSpawnTimer;
+    s[7 * n + i] = this.dSpawnTimer;
+    s[8 * n + i] = this.moveSpeed;
+    s[9 * n + i] = this.rampIndex;
+    s[10 * n + i] = this.shotTimer;
+    s[11 * n + i] = this.surface ? 1 : 0;
+    s[12 * n + i] = this.terminal ? 1 : 0;
+    storeList(this.fBullets, 0, s, n, i);
+    storeList(this.eBullets, 1, s, n, i);
+    storeList(this.eFish, 2, s, n, i);
+    storeList(this.eSubs, 3, s, n, i);
+    storeList(this.divers, 4, s, n, i);
+  }
+
+  /** Refills `list` in place with entries of its pool holding env i's list `l`. */
+  private loadList(list: number[][], l: number, s: Float64Array, n: number, i: number): void {
+    const width = LISTS[l]!.width;
+    const pool = this.#pools[l]!;
+    let w = LIST_OFFSETS[l]!;
+    const count = s[w++ * n + i]!;
+    list.length = 0;
+    for (let k = 0; k < count; k++) {
+      const entry = pool[k]!;
+      for (let j = 0; j < width; j++) entry[j] = s[(w + j) * n + i]!;
+      list.push(entry);
+      w += width;
+    }
+  }
+
   writeState(out: Uint8Array): void {
     out.fill(0);
     const c = 10;
@@ -308,6 +394,17 @@ function writeMovers(out: Uint8Array, movers: Mover[], channel: number): void {
 function wrapIndex(i: number): number {
   if (i < -GRID || i >= GRID) throw new RangeError(`index ${i} is out of bounds for axis 1 with size ${GRID} (MinAtar raises IndexError here too)`);
   return i < 0 ? i + GRID : i;
+}
+
+function storeList(list: number[][], l: number, s: Float64Array, n: number, i: number): void {
+  const { name, width, capacity } = LISTS[l]!;
+  if (list.length > capacity) throw new Error(`MinAtar Seaquest kernel: ${list.length} ${name} entries exceed the layout's ${capacity}`);
+  let w = LIST_OFFSETS[l]!;
+  s[w++ * n + i] = list.length;
+  for (const entry of list) {
+    for (let j = 0; j < width; j++) s[(w + j) * n + i] = entry[j]!;
+    w += width;
+  }
 }
 
 function samePosition(a: number[], b: number[]): boolean {

@@ -18,6 +18,10 @@ const ENEMY_SHOT_INTERVAL = 10;
 const WAVE_ROW = 0b0011111100; // columns 2..7
 const EDGE_LEFT = 1;
 const EDGE_RIGHT = 1 << 9;
+const FIELDS = [
+  ...["f_bullet_row", "e_bullet_row", "alien_row"].flatMap((name) => Array.from({ length: GRID }, (_, y) => `${name}_${y}`)),
+  "pos", "alien_dir", "enemy_move_interval", "alien_move_timer", "alien_shot_timer", "ramp_index", "shot_timer", "terminal",
+];
 
 export class SpaceInvaders extends MinAtarGame {
   readonly channels = ["cannon", "alien", "alien_left", "alien_right", "friendly_bullet", "enemy_bullet"] as const;
@@ -143,6 +147,42 @@ export class SpaceInvaders extends MinAtarGame {
     let y = GRID - 1;
     while (!(this.alienRows[y]! & (1 << x))) y--;
     return y;
+  }
+
+  get stateFields(): readonly string[] {
+    return FIELDS;
+  }
+
+  load(s: Float64Array, n: number, i: number): void {
+    for (let y = 0; y < GRID; y++) {
+      this.fBulletRows[y] = s[y * n + i]!;
+      this.eBulletRows[y] = s[(GRID + y) * n + i]!;
+      this.alienRows[y] = s[(2 * GRID + y) * n + i]!;
+    }
+    this.pos = s[30 * n + i]!;
+    this.alienDir = s[31 * n + i]!;
+    this.enemyMoveInterval = s[32 * n + i]!;
+    this.alienMoveTimer = s[33 * n + i]!;
+    this.alienShotTimer = s[34 * n + i]!;
+    this.rampIndex = s[35 * n + i]!;
+    this.shotTimer = s[36 * n + i]!;
+    this.terminal = s[37 * n + i] !== 0;
+  }
+
+  store(s: Float64Array, n: number, i: number): void {
+    for (let y = 0; y < GRID; y++) {
+      s[y * n + i] = this.fBulletRows[y]!;
+      s[(GRID + y) * n + i] = this.eBulletRows[y]!;
+      s[(2 * GRID + y) * n + i] = this.alienRows[y]!;
+    }
+    s[30 * n + i] = this.pos;
+    s[31 * n + i] = this.alienDir;
+    s[32 * n + i] = this.enemyMoveInterval;
+    s[33 * n + i] = this.alienMoveTimer;
+    s[34 * n + i] = this.alienShotTimer;
+    s[35 * n + i] = this.rampIndex;
+    s[36 * n + i] = this.shotTimer;
+    s[37 * n + i] = this.terminal ? 1 : 0;
   }
 
   difficultyRamp(): number {
