@@ -127,6 +127,27 @@ describe("storage damage is detected, not read as results", () => {
     assert.equal(tsrl("runs", "check", "--store", dir).stdout.trim(), `store ${dir} is intact`);
   });
 
+  it("a run whose last commits were lost (its newer files remain) is refused on read, not read as a shorter run", () => {
+    const dir = tempDir();
+    assert.equal(tsrl(...trainArgs(dir, "w")).code, 0);
+    const id = withStore(dir, (s) => {
+      const run = s.getRun("w");
+      // what losing the -wal file's last frames leaves: the records of the end of the run gone, its files there
+      s.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND step > 1024").run(run.id);
+      s.db.prepare("DELETE FROM episodes WHERE run_id = ? AND step > 1024").run(run.id);
+      s.db.prepare("DELETE FROM metrics WHERE run_id = ? AND step > 1024").run(run.id);
+      s.db.prepare("UPDATE runs SET status = 'running', summary = NULL, episode_rows = (SELECT COUNT(*) FROM episodes WHERE run_id = ?1), metric_rows = (SELECT COUNT(*) FROM metrics WHERE run_id = ?1) WHERE id = ?1".replace(/\?1/g, "@id")).run({ id: run.id });
+      return run.id;
+    });
+    const exported = tsrl("runs", "export", "w", "--what", "episodes", "--store", dir);
+    assert.equal(exported.code, 1);
+    assert.match(exported.stderr, /store damaged: run \w+ \(w\) has files newer than its records \(checkpoint-0000001536.tsrlckpt, checkpoint-0000002048.tsrlckpt, policy.tsrlpolicy\): the database lost its last commits/);
+    assert.match(tsrl("runs", "check", "--store", dir).stdout, /the database lost its last commits/);
+    assert.equal(tsrl("runs", "check", "--store", dir, "--repair").code, 0);
+    assert.equal(readdirSync(join(dir, "lost+found", id)).length, 3);
+    assert.equal(tsrl("resume", "w", "--store", dir, "--quiet").code, 0, "what was recorded resumes");
+  });
+
   it("runs check verifies every artifact's checksum and finds leftover files", () => {
     const dir = tempDir();
     assert.equal(tsrl(...trainArgs(dir, "c")).code, 0);
@@ -283,7 +304,7 @@ describe("smaller", () => {
       const [a, b] = s.artifacts(run.id, "checkpoint");
       copyFileSync(a!.path, b!.path);
       s.db.prepare("UPDATE artifacts SET sha256 = ?, bytes = ? WHERE run_id = ? AND step = ?").run(a!.sha256, a!.bytes, run.id, b!.step);
-      s.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND step > ?").run(run.id, b!.step);
+      for (const later of s.artifacts(run.id).filter((x) => x.step > b!.step)) s.deleteArtifact(later);
       s.db.prepare("UPDATE runs SET status = 'killed' WHERE id = ?").run(run.id);
     });
     assert.match(tsrl("resume", "k", "--store", dir).stderr, /checkpoint .* is recorded at step 1536 but holds step 1024/);

@@ -111,6 +111,7 @@ function artifacts(store: RunStore, raw: RawRun, live: boolean, repair: boolean)
   if (live || !existsSync(dir)) return findings;
   const recorded = new Set(records.map((a) => a.path.slice(dir.length + 1)));
   const newest = Math.max(0, ...records.filter((a) => a.kind === "checkpoint").map((a) => a.step));
+  const lostCommits = store.filesBeyondRecords(run).length >= 2;
   for (const file of readdirSync(dir).filter((f) => !recorded.has(f))) {
     const temp = file.startsWith(".") && file.endsWith(".tmp");
     const step = Number(/^checkpoint-(\d+)\.tsrlckpt$/.exec(file)?.[1] ?? NaN);
@@ -120,7 +121,9 @@ function artifacts(store: RunStore, raw: RawRun, live: boolean, repair: boolean)
         ? `temp file ${file} left by a process killed while writing`
         : step <= newest
           ? `${file} is no longer recorded (a process was killed while deleting it)`
-          : `${file} is not recorded (written by a process killed before recording it, or the database lost its last commits)`,
+          : lostCommits
+            ? `${file} is newer than the run's records, as are others: the database lost its last commits (a damaged -wal file?)`
+            : `${file} is not recorded (written by a process killed before recording it)`,
     };
     if (repair) {
       if (temp || step <= newest) {

@@ -23,9 +23,8 @@ import { editDistance } from "../util/edit-distance.js";
 /**
  * 2: metric_extremes (per-block minima and maxima of every metric, for charts of huge runs)
  * 3: per-run row counts (runs.episode_rows, runs.metric_rows) and the store's identity (meta)
- * 4: a run's tags (runs.tags, a JSON array) and notes (runs.notes), set from the dashboard
  */
-export const STORE_SCHEMA_VERSION = 4;
+export const STORE_SCHEMA_VERSION = 3;
 /** Steps per block of `metric_extremes`. */
 export const EXTREME_BLOCK_STEPS = 4096;
 export type RunStatus = "running" | "finished" | "failed" | "killed";
@@ -50,9 +49,6 @@ export interface RunRecord {
   /** rows recorded, counted as they were written (a read returning fewer means the store is damaged) */
   episode_rows: number;
   metric_rows: number;
-  /** labels and free-text notes the user gave the run (src/track/run-labels.ts) */
-  tags: string[];
-  notes: string;
   /** set (in listRuns only) when the run's record cannot be read: which column and why; the other fields are placeholders */
   damaged?: string;
 }
@@ -97,9 +93,7 @@ CREATE TABLE IF NOT EXISTS runs (
   summary TEXT,
   error TEXT,
   episode_rows INTEGER NOT NULL DEFAULT 0,
-  metric_rows INTEGER NOT NULL DEFAULT 0,
-  tags TEXT NOT NULL DEFAULT '[]',
-  notes TEXT NOT NULL DEFAULT ''
+  metric_rows INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS metrics (run_id TEXT NOT NULL, step INTEGER NOT NULL, wall REAL NOT NULL, key TEXT NOT NULL, value REAL);
@@ -234,7 +228,6 @@ export class RunStore {
         const version = this.checkSchemaVersion();
         if (version === 1) this.db.exec(BACKFILL_EXTREMES);
         if (version < 3) this.addRowCounts();
-        if (version < 4) this.addTagsAndNotes();
         if (version < STORE_SCHEMA_VERSION) this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
       }).immediate();
     } catch (err) {
@@ -255,13 +248,6 @@ export class RunStore {
     if (!columns.includes("episode_rows")) this.db.exec("ALTER TABLE runs ADD COLUMN episode_rows INTEGER NOT NULL DEFAULT 0");
     if (!columns.includes("metric_rows")) this.db.exec("ALTER TABLE runs ADD COLUMN metric_rows INTEGER NOT NULL DEFAULT 0");
     this.db.exec("UPDATE runs SET episode_rows = (SELECT COUNT(*) FROM episodes WHERE run_id = runs.id), metric_rows = (SELECT COUNT(*) FROM metrics WHERE run_id = runs.id)");
-  }
-
-  /** Schema 4: tags and notes, empty for the runs already there. */
-  private addTagsAndNotes(): void {
-    const columns = (this.db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name);
-    if (!columns.includes("tags")) this.db.exec("ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'");
-    if (!columns.includes("notes")) this.db.exec("ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT ''");
   }
 
   /** The identity this store's database records (null: none yet). */
@@ -385,6 +371,8 @@ export class RunStore {
     if (rows.length === 1) {
       const run = this.decode(rows[0]!);
       if (run.damaged) throw damaged(this.dir, run.damaged);
+      const lost = this.filesBeyondRecords(run.id);
+      if (lost.length >= 2) throw damaged(this.dir, `run ${run.id} (${run.name}) has files newer than its records (${lost.join(", ")}): the database lost its last commits`);
       return run;
     }
     if (rows.length > 1) throw new StoreError(`"${idOrName}" matches ${rows.length} runs (${rows.map((r) => r.id).join(", ")}); give more of the id`);
@@ -473,6 +461,26 @@ export class RunStore {
     const removed = readdirSync(dir).filter((file) => !recorded.has(file) && isArtifactOrTemp(file));
     for (const file of removed) rmSync(join(dir, file), { force: true });
     return removed;
+  }
+
+  /**
+   * Artifact files of a run that no record covers and that are newer than its newest recorded
+   * artifact. A crash leaves at most one (written, not yet recorded); more mean the database lost
+   * commits its files outlived (e.g. a damaged -wal file).
+   */
+  filesBeyondRecords(runId: string): string[] {
+    const dir = join(this.dir, "artifacts", runId);
+    if (!existsSync(dir)) return [];
+    const records = this.artifacts(runId);
+    const recorded = new Set(records.map((a) => basename(a.path)));
+    const newest = Math.max(-1, ...records.map((a) => a.step));
+    const hasPolicy = records.some((a) => a.kind === "policy");
+    return readdirSync(dir).filter((file) => {
+      if (recorded.has(file)) return false;
+      if (file === "policy.tsrlpolicy") return !hasPolicy;
+      const step = /^checkpoint-(\d+)\.tsrlckpt$/.exec(file)?.[1];
+      return step !== undefined && Number(step) > newest;
+    }).sort();
   }
 
   /** Forgets an artifact, then removes its file (a crash in between leaves an orphan file, which removeLeftovers and tsrl runs check remove). */
@@ -637,7 +645,7 @@ export class RunStore {
   private decode(r: RawRun): RunRecord {
     const last = this.db.prepare("SELECT MAX(step) AS s FROM (SELECT step FROM episodes WHERE run_id = ? UNION ALL SELECT step FROM metrics WHERE run_id = ?)").get(r.id, r.id) as { s: number | null };
     const { config, versions, summary, damaged } = parseRunColumns(r);
-    return { ...r, config, versions, summary, status: r.status as RunStatus, last_step: last.s ?? 0, tags: decodeTags(r.tags), notes: r.notes ?? "", ...(damaged ? { damaged } : {}) };
+    return { ...r, config, versions, summary, status: r.status as RunStatus, last_step: last.s ?? 0, ...(damaged ? { damaged } : {}) };
   }
 }
 
@@ -692,20 +700,6 @@ export interface RawRun {
   error: string | null;
   episode_rows: number;
   metric_rows: number;
-  /** a JSON array of strings, and text (schema 4; absent in an older store opened read-only) */
-  tags?: string;
-  notes?: string;
-}
-
-/** A run's tags column as a list (an unreadable one reads as none: tags are labels, not results). */
-export function decodeTags(text: string | undefined): string[] {
-  if (!text) return [];
-  try {
-    const tags = JSON.parse(text) as unknown;
-    return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
-  } catch {
-    return [];
-  }
 }
 
 /**
