@@ -23,8 +23,9 @@ import { editDistance } from "../util/edit-distance.js";
 /**
  * 2: metric_extremes (per-block minima and maxima of every metric, for charts of huge runs)
  * 3: per-run row counts (runs.episode_rows, runs.metric_rows) and the store's identity (meta)
+ * 4: a run's tags (runs.tags, a JSON array) and notes (runs.notes), set from the dashboard
  */
-export const STORE_SCHEMA_VERSION = 3;
+export const STORE_SCHEMA_VERSION = 4;
 /** Steps per block of `metric_extremes`. */
 export const EXTREME_BLOCK_STEPS = 4096;
 export type RunStatus = "running" | "finished" | "failed" | "killed";
@@ -49,6 +50,9 @@ export interface RunRecord {
   /** rows recorded, counted as they were written (a read returning fewer means the store is damaged) */
   episode_rows: number;
   metric_rows: number;
+  /** labels and free-text notes the user gave the run (src/track/run-labels.ts) */
+  tags: string[];
+  notes: string;
   /** set (in listRuns only) when the run's record cannot be read: which column and why; the other fields are placeholders */
   damaged?: string;
 }
@@ -93,7 +97,9 @@ CREATE TABLE IF NOT EXISTS runs (
   summary TEXT,
   error TEXT,
   episode_rows INTEGER NOT NULL DEFAULT 0,
-  metric_rows INTEGER NOT NULL DEFAULT 0
+  metric_rows INTEGER NOT NULL DEFAULT 0,
+  tags TEXT NOT NULL DEFAULT '[]',
+  notes TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS metrics (run_id TEXT NOT NULL, step INTEGER NOT NULL, wall REAL NOT NULL, key TEXT NOT NULL, value REAL);
@@ -228,6 +234,7 @@ export class RunStore {
         const version = this.checkSchemaVersion();
         if (version === 1) this.db.exec(BACKFILL_EXTREMES);
         if (version < 3) this.addRowCounts();
+        if (version < 4) this.addTagsAndNotes();
         if (version < STORE_SCHEMA_VERSION) this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
       }).immediate();
     } catch (err) {
@@ -248,6 +255,13 @@ export class RunStore {
     if (!columns.includes("episode_rows")) this.db.exec("ALTER TABLE runs ADD COLUMN episode_rows INTEGER NOT NULL DEFAULT 0");
     if (!columns.includes("metric_rows")) this.db.exec("ALTER TABLE runs ADD COLUMN metric_rows INTEGER NOT NULL DEFAULT 0");
     this.db.exec("UPDATE runs SET episode_rows = (SELECT COUNT(*) FROM episodes WHERE run_id = runs.id), metric_rows = (SELECT COUNT(*) FROM metrics WHERE run_id = runs.id)");
+  }
+
+  /** Schema 4: tags and notes, empty for the runs already there. */
+  private addTagsAndNotes(): void {
+    const columns = (this.db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes("tags")) this.db.exec("ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'");
+    if (!columns.includes("notes")) this.db.exec("ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT ''");
   }
 
   /** The identity this store's database records (null: none yet). */
@@ -645,7 +659,7 @@ export class RunStore {
   private decode(r: RawRun): RunRecord {
     const last = this.db.prepare("SELECT MAX(step) AS s FROM (SELECT step FROM episodes WHERE run_id = ? UNION ALL SELECT step FROM metrics WHERE run_id = ?)").get(r.id, r.id) as { s: number | null };
     const { config, versions, summary, damaged } = parseRunColumns(r);
-    return { ...r, config, versions, summary, status: r.status as RunStatus, last_step: last.s ?? 0, ...(damaged ? { damaged } : {}) };
+    return { ...r, config, versions, summary, status: r.status as RunStatus, last_step: last.s ?? 0, tags: decodeTags(r.tags), notes: r.notes ?? "", ...(damaged ? { damaged } : {}) };
   }
 }
 
@@ -700,6 +714,20 @@ export interface RawRun {
   error: string | null;
   episode_rows: number;
   metric_rows: number;
+  /** a JSON array of strings, and text (schema 4; absent in an older store opened read-only) */
+  tags?: string;
+  notes?: string;
+}
+
+/** A run's tags column as a list (an unreadable one reads as none: tags are labels, not results). */
+export function decodeTags(text: string | undefined): string[] {
+  if (!text) return [];
+  try {
+    const tags = JSON.parse(text) as unknown;
+    return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 /**
