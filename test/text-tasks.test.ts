@@ -145,10 +145,25 @@ test("multi-turn: feedback after a wrong answer, truncated after maxTurns", () =
 
 test("bad options and ids are clear errors", () => {
   assert.throws(() => makeText("additon"), /no text task "additon".*did you mean addition/);
-  assert.throws(() => makeText("addition", { digit: 3 }), /no option "digit"; its options: digits, operandDigits, reversed/);
+  assert.throws(() => makeText("addition", { digit: 3 }), /no option "digit"; its options: digits, operandDigits, reversed, format/);
   assert.throws(() => makeText("addition", { digits: 0 }), /digits must be in \[1, 60\], got 0/);
   assert.throws(() => makeText("addition", { digits: 2.5 }), /digits must be an integer/);
   assert.throws(() => makeText("addition", { reversed: "yes" }), /reversed must be true or false/);
   assert.throws(() => makeText("addition", { split: "dev" as never }), /split must be one of train, validation, test/);
   assert.throws(() => makeText("addition", { maxTurns: 0 }), /maxTurns must be an integer >= 1/);
+});
+
+test("format answer-tag: an instruction prompt, the answer read from <answer></answer>", () => {
+  const env = makeText("addition", { digits: 3, reversed: true, format: "answer-tag", seed: 9 });
+  const [prompt, info] = env.reset();
+  const { a, b, result } = info.problem.data as { a: string; b: string; result: string };
+  assert.equal(prompt, `Compute ${a}+${b}. Write the sum as exactly 4 digits (pad with leading zeros), its digits in reverse order (least significant digit first), inside <answer></answer> tags, e.g. <answer>0000</answer>.`);
+  const reversed = [...result].reverse().join("");
+  assert.equal(info.answer, `<answer>${reversed}</answer>`);
+  const task = makeTextTask("addition", { digits: 3, reversed: true, format: "answer-tag" });
+  assert.equal(task.score(info.problem, `Let me add.\n<answer> ${reversed} </answer>`).reward, 1);
+  assert.equal(task.score(info.problem, `<answer>${reversed === "0000" ? "0001" : "0000"}</answer>`).reward, 0.1);
+  assert.equal(task.score(info.problem, reversed).reward, 0, "no tag");
+  assert.equal(makeText("addition", { digits: 3, seed: 9 }).reset()[0], `${a}+${b}=`, "the same problem in plain format");
+  assert.throws(() => makeText("addition", { format: "xml" }), /format must be one of plain, answer-tag/);
 });

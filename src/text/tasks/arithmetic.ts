@@ -9,10 +9,12 @@
  * Reward (the GRPO benchmark's verifier): 1.0 when the response, with surrounding whitespace
  * removed, equals the answer exactly; 0.1 when it is well-formed — exactly as many ASCII digits
  * as the answer has (n+1 for addition, 2n for multiplication) and nothing else — but wrong; 0
- * otherwise. Operands are uniform over [0, 10^operandDigits), drawn digit by digit, so any width
+ * otherwise. With `format: "answer-tag"` the prompt is an instruction for chat models and the
+ * answer is read from the last `<answer>…</answer>` (none: 0). Operands are uniform over [0, 10^operandDigits), drawn digit by digit, so any width
  * works. Browser-safe.
  */
 import type { Random } from "../../rng/random.js";
+import { extractAnswerTag } from "../extract.js";
 import type { TextProblem, TextScore, TextTask } from "../env.js";
 import type { TextTaskSpec } from "../registry.js";
 
@@ -43,6 +45,10 @@ function reverse(s: string): string {
   return [...s].reverse().join("");
 }
 
+function reverseIfNeeded(s: string, reversed: boolean): string {
+  return reversed ? reverse(s) : s;
+}
+
 function drawOperand(random: Random, digits: number, significant: number): string {
   let s = "";
   for (let i = 0; i < significant; i++) s += String(random.integer(10));
@@ -53,6 +59,7 @@ function arithmeticTask(operation: Operation, options: Record<string, number | b
   const digits = options.digits as number;
   const operandDigits = (options.operandDigits as number) || digits;
   const reversed = options.reversed as boolean;
+  const tagged = options.format === "answer-tag";
   if (operandDigits > digits) throw new RangeError(`text task ${operation}: operandDigits (${operandDigits}) must not exceed digits (${digits})`);
   const symbol = operation === "addition" ? "+" : "*";
   const answerLength = operation === "addition" ? digits + 1 : 2 * digits;
@@ -63,13 +70,19 @@ function arithmeticTask(operation: Operation, options: Record<string, number | b
       const a = drawOperand(random, digits, operandDigits);
       const b = drawOperand(random, digits, operandDigits);
       const result = operation === "addition" ? addDigits(a, b) : multiplyDigits(a, b);
-      const answer = reversed ? reverse(result) : result;
-      return { prompt: `${a}${symbol}${b}=`, answer, data: { a, b, result } };
+      const answer = reverseIfNeeded(result, reversed);
+      if (!tagged) return { prompt: `${a}${symbol}${b}=`, answer, data: { a, b, result } };
+      const what = operation === "addition" ? "sum" : "product";
+      const order = reversed ? ", its digits in reverse order (least significant digit first)" : "";
+      const prompt = `Compute ${a}${symbol}${b}. Write the ${what} as exactly ${answerLength} digits (pad with leading zeros)${order}, inside <answer></answer> tags, e.g. <answer>${"0".repeat(answerLength)}</answer>.`;
+      return { prompt, answer: `<answer>${answer}</answer>`, data: { a, b, result } };
     },
     key: (p) => `${p.data.a}${symbol}${p.data.b}`,
     score(problem, response): TextScore {
-      const text = response.trim();
-      const correct = text === problem.answer;
+      const expected = tagged ? reverseIfNeeded(problem.data.result, reversed) : problem.answer;
+      const text = tagged ? extractAnswerTag(response) : response.trim();
+      if (text === null) return { reward: 0, correct: false, wellFormed: false, extracted: null };
+      const correct = text === expected;
       const formed = wellFormed.test(text);
       return { reward: correct ? 1 : formed ? 0.1 : 0, correct, wellFormed: formed, extracted: text };
     },
@@ -81,6 +94,7 @@ const sharedOptions = (maxDigits: number, defaultDigits: number) =>
     digits: { type: "integer", default: defaultDigits, min: 1, max: maxDigits, help: "operand width n: operands are zero-padded to n digits" },
     operandDigits: { type: "integer", default: 0, min: 0, max: maxDigits, help: "operands drawn from [0, 10^k) for k = operandDigits (0: k = digits), still padded to digits" },
     reversed: { type: "boolean", default: false, help: "write the answer least-significant digit first" },
+    format: { type: "string", default: "plain", choices: ["plain", "answer-tag"], help: "plain: a completion prompt (0123+4567=); answer-tag: an instruction, answer in <answer></answer>" },
   }) as const;
 
 export const additionSpec: TextTaskSpec = {
