@@ -16,6 +16,7 @@ import { registerTasks } from "./tasks.js";
 import { rolloutCommand } from "./rollout.js";
 import { registerRuns } from "./runs.js";
 import { registerTrain } from "./train.js";
+import { registerSample } from "./sample.js";
 import { registerExport } from "./export.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -69,6 +70,7 @@ program
   .action(rolloutCommand);
 
 registerTrain(program);
+registerSample(program);
 registerExport(program);
 registerRuns(program);
 registerPlot(program);

@@ -100,7 +100,8 @@ function fieldsFromFlags<C extends object>(spec: TextTrainerSpec<C>, flags: Text
   return out;
 }
 
-function loadModel(source: string, store: string | undefined): LanguageModel {
+/** A language model from a file, or from a run (id, id prefix or name) in the store. */
+export function loadModel(source: string, store: string | undefined): LanguageModel {
   if (existsSync(source)) return decodeLanguageModel(new Uint8Array(readFileSync(source)), source);
   let runStore: RunStore;
   try {
