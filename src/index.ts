@@ -54,3 +54,5 @@ export type { GrpoAdvantageOptions, GrpoLossInputs, GrpoLossOptions, GrpoLossRes
 export * as text from "./text/index.js";
 export { makeText, makeTextTask, sampleProblems, registerText, listTextTasks, TextEnv } from "./text/index.js";
 export type { TextProblem, TextScore, TextTask, TextSplit, TextTaskSpec, ChatMessage } from "./text/index.js";
+export { rewards, sweRlReward, OpenAIClient, evaluateSampler, summarizeEval, passAtK, extractAnswer } from "./text/index.js";
+export type { SweRlResult, Completion, SamplingParams, EvalSummary } from "./text/index.js";
