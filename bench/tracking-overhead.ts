@@ -1,18 +1,17 @@
 /**
- * What tracking costs: the same training run (same seed, so the same work) untracked and tracked
- * into a fresh store — every episode and metric row, checkpoints every tenth of the run, the
- * final policy — `--reps` pairs, each pair in the other order than the last; prints medians and the overhead in percent, and the
- * time spent inside the tracker's callbacks (a direct measure, less noisy than the difference
- * of two wall-clocks). The target is < 2 % of training wall-clock. Run it on an idle machine.
+ * What tracking costs as a user runs it: `tsrl train <algo> --env CartPole-v1` as a child
+ * process, tracked into a fresh store (every episode and metric row, a checkpoint every tenth of
+ * the run, the policy) against `--no-track`, same seed (the same work). Pairs alternate which runs
+ * first; a third variant, tracked with `--checkpoint-every 0`, splits the cost between rows and
+ * checkpoints. Prints medians of the process wall-clock (what the user waits) and of the
+ * training wall-clock the run reports (`wall_s`), and the overheads. Target: < 2 %.
  *
- *   npm run bench:tracking [-- --algo ppo|dqn --steps 500000 --reps 3]
+ *   npm run bench:tracking [-- --algo ppo,dqn --steps 500000 --pairs 4]
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ALGORITHMS } from "../src/algos/index.js";
-import type { TrainCallbacks } from "../src/algos/common.js";
-import { startRun } from "../src/track/tracker.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -20,70 +19,52 @@ const flag = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const algos = (flag("--algo") ?? "ppo,dqn").split(",");
-const reps = Number(flag("--reps") ?? 3);
+const steps = Number(flag("--steps") ?? 500_000);
+const pairs = Number(flag("--pairs") ?? 4);
 
-/** The callbacks, each timed into `spent` (milliseconds). */
-function timed(callbacks: TrainCallbacks, spent: { ms: number }): TrainCallbacks {
-  const out: Record<string, unknown> = {};
-  for (const [name, f] of Object.entries(callbacks) as [string, (...args: unknown[]) => void][]) {
-    out[name] = (...args: unknown[]) => {
-      const t = performance.now();
-      f(...args);
-      spent.ms += performance.now() - t;
-    };
-  }
-  return out as TrainCallbacks;
-}
+type Variant = "untracked" | "tracked" | "tracked, no checkpoints";
 
-function timeRun(algo: string, steps: number, tracked: boolean, spent = { ms: 0 }): number {
-  const entry = ALGORITHMS[algo]!;
-  const config = entry.resolve({ envId: "CartPole-v1", seed: 1, totalTimesteps: steps });
-  const agent = entry.create(config);
-  const start = performance.now();
-  if (!tracked) {
-    agent.learn({});
-    return (performance.now() - start) / 1000;
-  }
+/** One CLI run: process seconds and the training seconds it reports. */
+function cliRun(algo: string, variant: Variant): { process: number; train: number } {
   const dir = mkdtempSync(join(tmpdir(), "tsrl-bench-"));
-  const run = startRun({ store: dir, algo, env: "CartPole-v1", seed: 1, config, agent, checkpointEvery: Math.round(steps / 10) });
-  const result = agent.learn(timed(run.callbacks(), spent));
-  const t = performance.now();
-  run.finish({ ...result });
-  run.store.addArtifact(run.runId, "policy", steps, agent.savePolicy());
-  spent.ms += performance.now() - t;
-  run.store.close();
+  const args = ["--import", "tsx", "src/cli/main.ts", "train", algo, "--env", "CartPole-v1", "--seed", "1", "--total-timesteps", String(steps), "--quiet", "--json"];
+  if (variant === "untracked") args.push("--no-track");
+  else args.push("--store", dir, ...(variant === "tracked" ? [] : ["--checkpoint-every", "0"]));
+  const start = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: "utf8" });
   const seconds = (performance.now() - start) / 1000;
   rmSync(dir, { recursive: true, force: true });
-  return seconds;
+  if (r.status !== 0) throw new Error(`tsrl train ${algo} (${variant}) failed: ${r.stderr}`);
+  const result = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { wall_s: number };
+  return { process: seconds, train: result.wall_s };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const pct = (x: number, base: number) => `${(((x - base) / base) * 100).toFixed(1)} %`;
 
-console.log("| algo | steps | untracked median (s) | tracked median (s) | wall-clock difference | time in tracking (median) | reps |");
+console.log(`tsrl train <algo> --env CartPole-v1 --total-timesteps ${steps}, ${pairs} rounds, order rotated each round`);
+console.log("| algo | variant | process s (median) | vs untracked | train wall_s (median) | vs untracked | all process s |");
 console.log("|---|---|---|---|---|---|---|");
 for (const algo of algos) {
-  const steps = Number(flag("--steps") ?? 500_000);
-  timeRun(algo, Math.min(steps, 20_000), false); // warm-up: JIT and WASM compilation
-  const plain: number[] = [];
-  const tracked: number[] = [];
-  const share: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const runTracked = () => {
-      const spent = { ms: 0 };
-      const seconds = timeRun(algo, steps, true, spent);
-      tracked.push(seconds);
-      share.push(spent.ms / 1000 / seconds);
-    };
-    // alternate which goes first, so that the garbage one run leaves does not always land on the other
-    if (r % 2 === 0) {
-      plain.push(timeRun(algo, steps, false));
-      runTracked();
-    } else {
-      runTracked();
-      plain.push(timeRun(algo, steps, false));
+  cliRun(algo, "untracked"); // warm-up: tsx's transform cache, the OS file cache
+  const variants: Variant[] = ["untracked", "tracked", "tracked, no checkpoints"];
+  const times = new Map<Variant, { process: number[]; train: number[] }>(variants.map((v) => [v, { process: [], train: [] }]));
+  for (let round = 0; round < pairs; round++) {
+    // rotate the order, so that no variant always runs first (or after the same one)
+    const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
+    for (const v of order) {
+      const t = cliRun(algo, v);
+      times.get(v)!.process.push(t.process);
+      times.get(v)!.train.push(t.train);
     }
   }
-  const p = median(plain), t = median(tracked);
-  const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
-  console.log(`| ${algo} | ${steps} | ${p.toFixed(2)} | ${t.toFixed(2)} | ${pct((t - p) / p)} | ${pct(median(share))} | ${reps} |`);
+  const base = times.get("untracked")!;
+  for (const v of variants) {
+    const t = times.get(v)!;
+    const p = median(t.process), w = median(t.train);
+    console.log(`| ${algo} | ${v} | ${p.toFixed(2)} | ${v === "untracked" ? "–" : pct(p, median(base.process))} | ${w.toFixed(2)} | ${v === "untracked" ? "–" : pct(w, median(base.train))} | ${t.process.map((x) => x.toFixed(1)).join(", ")} |`);
+  }
 }
