@@ -113,6 +113,7 @@ describe("tsrl compare", () => {
     for (const run of runs) assert.equal(db.metrics(run.id, "eval/mean_return").length, 1, run.name);
     const evaluated = (agent: string) => runs.filter((r) => r.algo === agent).map((r) => db.metrics(r.id, "eval/mean_return")[0]!.value);
     for (const a of result.agents) assert.ok(Math.abs(a.mean - evaluated(a.agent).reduce((x: number, y: number) => x + y, 0) / a.runs) < 1e-9, a.agent);
+    const firstEvaluation = db.metrics(runs[0]!.id, "eval/mean_return")[0]!.value;
     db.close();
     assert.deepEqual(new Set(runs.map((r) => r.name)).size, runs.length);
 
@@ -122,6 +123,7 @@ describe("tsrl compare", () => {
     await dashboard.close();
     assert.deepEqual(scores.comparisons.map((c) => [c.name, c.decisions, c.runs.length]), [["CartPole-v1-ppo-vs-dqn", result.decisions, runs.length]]);
     assert.equal(typeof scores.scores[runs[0]!.id], "number");
+    assert.equal(scores.evaluations[runs[0]!.id], firstEvaluation, "the dashboard shows the evaluation compare decided on");
 
     // Done already: a second call trains nothing and gives the same decisions.
     const again = JSON.parse(tsrl(...args(store), "--json").stdout.trim().split("\n").at(-1)!);

@@ -145,7 +145,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     if (path === "/api/scores") {
       const runs = (url.searchParams.get("runs") ?? "").split(",").filter(Boolean);
       if (!runs.length) throw new BadRequestError("/api/scores needs runs=ID,ID");
-      const body: ScoresResponse = { scores: reader.scores(runs), comparisons: reader.comparisons(runs) };
+      const body: ScoresResponse = { scores: reader.scores(runs), evaluations: reader.evaluations(runs), comparisons: reader.comparisons(runs) };
       return sendJson(res, 200, body);
     }
     if (path === "/api/events") return openEvents(req, res);

@@ -147,6 +147,12 @@ export class StoreReader {
     }));
   }
 
+  /** Each run's recorded greedy evaluation (`tsrl compare` writes eval/mean_return), or null. */
+  evaluations(runIds: readonly string[]): Record<string, number | null> {
+    const latest = this.db().db.prepare("SELECT value FROM metrics WHERE run_id = ? AND key = 'eval/mean_return' ORDER BY step DESC LIMIT 1").pluck();
+    return Object.fromEntries(runIds.map((id) => [id, (latest.get(id) as number | null | undefined) ?? null]));
+  }
+
   /** The `tsrl compare` comparisons (state files beside the database) that include any of `runIds`. */
   comparisons(runIds: readonly string[]): ComparisonSummary[] {
     const store = this.db();

@@ -102,6 +102,8 @@ export interface ComparisonSummary {
 export interface ScoresResponse {
   /** per run id: the mean return of its last 100 episodes (null without episodes) */
   scores: Record<string, number | null>;
+  /** per run id: the greedy evaluation of its final policy that `tsrl compare` recorded (eval/mean_return), null if none */
+  evaluations: Record<string, number | null>;
   /** the `tsrl compare` comparisons that include any of the runs */
   comparisons: ComparisonSummary[];
 }

@@ -84,7 +84,7 @@ export function comparePage(root: HTMLElement, ctx: AppContext, params: URLSearc
   function drawStats(): void {
     if (!scores) return;
     renderStats(statsCard, runs, scores, groupBy ? (run) => groupLabel(run, groupBy) : null);
-    renderHyperparameters(hparamsCard, runs, scores.scores);
+    renderHyperparameters(hparamsCard, runs, scores);
   }
 
   async function loadStats(): Promise<void> {

@@ -3,7 +3,7 @@
  * field whose value differs between them (what the comparison is about), and the run's score;
  * sortable by any column.
  */
-import type { RunDetail } from "../types.js";
+import type { RunDetail, ScoresResponse } from "../types.js";
 import { h, replaceChildren } from "./dom.js";
 import { formatReturn } from "./format.js";
 
@@ -15,6 +15,9 @@ interface Column {
   numeric: boolean;
   value(run: RunDetail): Cell;
 }
+
+const scoreNote = (evaluated: boolean) =>
+  `score: mean return of each run's last 100 training episodes${evaluated ? "; greedy eval: the mean return of the final policy's greedy evaluation episodes that tsrl compare recorded (what it decides on)" : ""}.`;
 
 /** Sort state survives redraws (live updates) of the page. */
 const sort = { key: "score", descending: true };
@@ -30,12 +33,15 @@ export function differingFields(runs: readonly RunDetail[]): string[] {
   return keys.filter((k) => k !== "seed" && new Set(runs.filter((r) => k in r.config).map((r) => JSON.stringify(r.config[k]))).size > 1);
 }
 
-export function renderHyperparameters(card: HTMLElement, runs: readonly RunDetail[], scores: Readonly<Record<string, number | null>>): void {
+export function renderHyperparameters(card: HTMLElement, runs: readonly RunDetail[], response: Pick<ScoresResponse, "scores" | "evaluations">): void {
   if (runs.length < 2) return void replaceChildren(card);
+  const { scores, evaluations } = response;
   const fields = differingFields(runs);
+  const evaluated = runs.some((r) => evaluations[r.id] !== null && evaluations[r.id] !== undefined);
   const columns: Column[] = [
     { key: "name", label: "Run", numeric: false, value: (r) => r.name },
-    { key: "score", label: "Score", numeric: true, value: (r) => scores[r.id] ?? null },
+    { key: "score", label: "Score (training)", numeric: true, value: (r) => scores[r.id] ?? null },
+    ...(evaluated ? [{ key: "eval", label: "Greedy eval", numeric: true, value: (r: RunDetail) => evaluations[r.id] ?? null }] : []),
     ...(["algo", "env"] as const).filter((k) => new Set(runs.map((r) => r[k])).size > 1).map((k) => ({ key: k, label: k, numeric: false, value: (r: RunDetail) => r[k] })),
     { key: "seed", label: "seed", numeric: true, value: (r) => r.seed },
     ...fields.map((k) => ({ key: `config.${k}`, label: k, numeric: runs.every((r) => typeof r.config[k] === "number" || r.config[k] === undefined), value: (r: RunDetail) => (typeof r.config[k] === "number" ? (r.config[k] as number) : r.config[k] === undefined ? null : show(r.config[k])) })),
@@ -56,20 +62,20 @@ export function renderHyperparameters(card: HTMLElement, runs: readonly RunDetai
       onclick: () => {
         sort.descending = sort.key === c.key ? !sort.descending : c.numeric;
         sort.key = c.key;
-        renderHyperparameters(card, runs, scores);
+        renderHyperparameters(card, runs, response);
       },
     }, c.label, h("span", { class: "arrow" }, c.key === column.key ? (sort.descending ? " ↓" : " ↑") : "")));
   const cell = (c: Column, r: RunDetail) => {
     const v = c.value(r);
     if (c.key === "name") return h("td", { class: "name" }, h("a", { href: `#/run/${encodeURIComponent(r.id)}` }, r.name));
-    if (c.key === "score") return h("td", { class: "num" }, formatReturn(v as number | null));
+    if (c.key === "score" || c.key === "eval") return h("td", { class: "num" }, formatReturn(v as number | null));
     return h("td", { class: c.numeric ? "num" : "" }, v === null ? "–" : String(v));
   };
   replaceChildren(card,
     h("h2", null, "Hyperparameters"),
     h("p", { class: "muted" }, fields.length
-      ? `Config fields that differ between the ${runs.length} runs (the rest are the same); score: mean return of each run's last 100 training episodes. Click a column to sort.`
-      : `The ${runs.length} runs share every config field but the seed; score: mean return of each run's last 100 training episodes.`),
+      ? `Config fields that differ between the ${runs.length} runs (the rest are the same); ${scoreNote(evaluated)} Click a column to sort.`
+      : `The ${runs.length} runs share every config field but the seed; ${scoreNote(evaluated)}`),
     h("div", { class: "card-table" }, h("table", { class: "hp-table", "data-role": "hparams" }, h("thead", null, h("tr", null, header)), h("tbody", null, rows.map((r) => h("tr", { "data-run": r.id }, columns.map((c) => cell(c, r))))))),
   );
 }

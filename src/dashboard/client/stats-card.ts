@@ -1,7 +1,9 @@
 /**
- * The compare page's statistics: per group, the runs' scores (mean return of each run's last 100
- * episodes) as mean ± std and IQM with a 95% stratified-bootstrap interval (tsrl's stats, run
- * in the page), and the AdaStop decisions of `tsrl compare` comparisons that hold these runs.
+ * The compare page's statistics: per group, the runs' scores as mean ± std and IQM with a 95%
+ * stratified-bootstrap interval (tsrl's stats, run in the page), and the AdaStop decisions of
+ * `tsrl compare` comparisons that hold these runs. A score is the greedy evaluation `tsrl compare`
+ * recorded when every run has one (what its decisions are made on), else the mean return of the
+ * run's last 100 training episodes.
  */
 import { aggregateIqm } from "../../stats/aggregates.js";
 import { intervalEstimate } from "../../stats/bootstrap.js";
@@ -21,9 +23,10 @@ export function renderStats(card: HTMLElement, runs: readonly RunDetail[], data:
     // Returns of different envs are on different scales: never pool them.
     const manyEnvs = new Set(runs.map((r) => r.env)).size > 1;
     const groupOf = (run: RunDetail) => (manyEnvs && label(run) !== run.env ? `${label(run)} · ${run.env}` : label(run));
+    const evaluated = runs.every((r) => typeof data.evaluations[r.id] === "number");
     const groups = new Map<string, number[]>();
     for (const run of runs) {
-      const score = data.scores[run.id];
+      const score = evaluated ? data.evaluations[run.id] : data.scores[run.id];
       if (score === null || score === undefined) continue;
       groups.set(groupOf(run), [...(groups.get(groupOf(run)) ?? []), score]);
     }
@@ -33,7 +36,7 @@ export function renderStats(card: HTMLElement, runs: readonly RunDetail[], data:
       return h("tr", { "data-group": name }, h("td", null, name), h("td", { class: "num" }, scores.length), h("td", { class: "num" }, `${fixed(mean)} ± ${fixed(std)}`), h("td", { class: "num" }, `${fixed(iqm.estimate)} [${fixed(iqm.lower)}, ${fixed(iqm.upper)}]`));
     });
     parts.push(
-      h("p", { class: "muted" }, `Score: mean return of a run's last 100 episodes. IQM: mean of the middle 50% of the scores; interval: percentile bootstrap, ${BOOTSTRAP_REPS.toLocaleString("en-US")} resamples.`),
+      h("p", { class: "muted", "data-role": "score-definition" }, `Score: ${evaluated ? "the greedy evaluation of a run's final policy that tsrl compare recorded (eval/mean_return)" : "mean return of a run's last 100 training episodes"}. IQM: mean of the middle 50% of the scores; interval: percentile bootstrap, ${BOOTSTRAP_REPS.toLocaleString("en-US")} resamples.`),
       rows.length
         ? h("table", { class: "stats-table", "data-stats": "groups" }, h("thead", null, h("tr", null, h("th", null, "group"), h("th", { class: "num" }, "runs"), h("th", { class: "num" }, "score mean ± std"), h("th", { class: "num" }, "IQM [95% CI]"))), h("tbody", null, rows))
         : h("p", { class: "muted" }, "No episodes recorded yet."),
