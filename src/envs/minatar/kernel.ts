@@ -74,8 +74,7 @@ export function minatarKernel(game: GameName, options: MinAtarKernelOptions = {}
 
     observe(s: Float64Array, n: number, i: number, obs: Float32Array, o: number): void {
       scratch.load(s, n, i);
-      scratch.writeState(cells);
-      for (let k = 0; k < cells.length; k++) obs[o + k] = cells[k]!;
+      scratch.writeState(obs, o);
     },
 
     render(s: Float64Array, n: number, i: number, target: RenderTarget): void {

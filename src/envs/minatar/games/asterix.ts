@@ -133,19 +133,19 @@ export class Asterix extends MinAtarGame {
 
   load(s: Float64Array, n: number, i: number): void {
     for (let k = 0; k < SLOTS; k++) {
-      this.present[k] = s[k * n + i]!;
-      this.entityX[k] = s[(SLOTS + k) * n + i]!;
-      this.movingRight[k] = s[(2 * SLOTS + k) * n + i]!;
-      this.gold[k] = s[(3 * SLOTS + k) * n + i]!;
+      this.present[k] = s[k * n + i]! | 0;
+      this.entityX[k] = s[(SLOTS + k) * n + i]! | 0;
+      this.movingRight[k] = s[(2 * SLOTS + k) * n + i]! | 0;
+      this.gold[k] = s[(3 * SLOTS + k) * n + i]! | 0;
     }
-    this.playerX = s[32 * n + i]!;
-    this.playerY = s[33 * n + i]!;
-    this.spawnSpeed = s[34 * n + i]!;
-    this.spawnTimer = s[35 * n + i]!;
-    this.moveSpeed = s[36 * n + i]!;
-    this.moveTimer = s[37 * n + i]!;
-    this.rampTimer = s[38 * n + i]!;
-    this.rampIndex = s[39 * n + i]!;
+    this.playerX = s[32 * n + i]! | 0;
+    this.playerY = s[33 * n + i]! | 0;
+    this.spawnSpeed = s[34 * n + i]! | 0;
+    this.spawnTimer = s[35 * n + i]! | 0;
+    this.moveSpeed = s[36 * n + i]! | 0;
+    this.moveTimer = s[37 * n + i]! | 0;
+    this.rampTimer = s[38 * n + i]! | 0;
+    this.rampIndex = s[39 * n + i]! | 0;
     this.terminal = s[40 * n + i] !== 0;
   }
 
@@ -171,16 +171,16 @@ export class Asterix extends MinAtarGame {
     return this.rampIndex;
   }
 
-  writeState(out: Uint8Array): void {
-    out.fill(0);
+  writeState(out: Uint8Array | Float32Array, o = 0): void {
+    out.fill(0, o, o + 400);
     const { present, entityX, gold, movingRight } = this;
-    out[(this.playerY * 10 + this.playerX) * 4 + PLAYER] = 1;
+    out[o + (this.playerY * 10 + this.playerX) * 4 + PLAYER] = 1;
     for (let i = 0; i < SLOTS; i++) {
       if (!present[i]) continue;
       const x = entityX[i]!, row = (i + 1) * 10;
-      out[(row + x) * 4 + (gold[i] ? GOLD : ENEMY)] = 1;
+      out[o + (row + x) * 4 + (gold[i] ? GOLD : ENEMY)] = 1;
       const backX = movingRight[i] ? x - 1 : x + 1;
-      if (backX >= 0 && backX <= 9) out[(row + backX) * 4 + TRAIL] = 1;
+      if (backX >= 0 && backX <= 9) out[o + (row + backX) * 4 + TRAIL] = 1;
     }
   }
 

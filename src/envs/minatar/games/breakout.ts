@@ -109,15 +109,15 @@ export class Breakout extends MinAtarGame {
   }
 
   load(s: Float64Array, n: number, i: number): void {
-    this.ballX = s[i]!;
-    this.ballY = s[n + i]!;
-    this.ballDir = s[2 * n + i]!;
-    this.pos = s[3 * n + i]!;
+    this.ballX = s[i]! | 0;
+    this.ballY = s[n + i]! | 0;
+    this.ballDir = s[2 * n + i]! | 0;
+    this.pos = s[3 * n + i]! | 0;
     for (let y = 0; y < GRID; y++) this.brickRows[y] = s[(4 + y) * n + i]!;
-    this.bricks = s[14 * n + i]!;
+    this.bricks = s[14 * n + i]! | 0;
     this.strike = s[15 * n + i] !== 0;
-    this.lastX = s[16 * n + i]!;
-    this.lastY = s[17 * n + i]!;
+    this.lastX = s[16 * n + i]! | 0;
+    this.lastY = s[17 * n + i]! | 0;
     this.terminal = s[18 * n + i] !== 0;
   }
 
@@ -138,14 +138,14 @@ export class Breakout extends MinAtarGame {
     return null;
   }
 
-  writeState(out: Uint8Array): void {
-    out.fill(0);
-    out[(this.ballY * 10 + this.ballX) * 4 + BALL] = 1;
-    out[(90 + this.pos) * 4 + PADDLE] = 1;
-    out[(this.lastY * 10 + this.lastX) * 4 + TRAIL] = 1;
+  writeState(out: Uint8Array | Float32Array, o = 0): void {
+    out.fill(0, o, o + 400);
+    out[o + (this.ballY * 10 + this.ballX) * 4 + BALL] = 1;
+    out[o + (90 + this.pos) * 4 + PADDLE] = 1;
+    out[o + (this.lastY * 10 + this.lastX) * 4 + TRAIL] = 1;
     const bricks = this.brickRows;
     for (let y = 0; y < 10; y++) {
-      for (let m = bricks[y]!; m !== 0; m &= m - 1) out[(y * 10 + 31 - Math.clz32(m & -m)) * 4 + BRICK] = 1;
+      for (let m = bricks[y]!; m !== 0; m &= m - 1) out[o + (y * 10 + 31 - Math.clz32(m & -m)) * 4 + BRICK] = 1;
     }
   }
 

@@ -104,13 +104,13 @@ export class Freeway extends MinAtarGame {
 
   load(s: Float64Array, n: number, i: number): void {
     for (let k = 0; k < LANES; k++) {
-      this.carX[k] = s[k * n + i]!;
-      this.carTimer[k] = s[(LANES + k) * n + i]!;
-      this.carSpeed[k] = s[(2 * LANES + k) * n + i]!;
+      this.carX[k] = s[k * n + i]! | 0;
+      this.carTimer[k] = s[(LANES + k) * n + i]! | 0;
+      this.carSpeed[k] = s[(2 * LANES + k) * n + i]! | 0;
     }
-    this.pos = s[24 * n + i]!;
-    this.moveTimer = s[25 * n + i]!;
-    this.terminateTimer = s[26 * n + i]!;
+    this.pos = s[24 * n + i]! | 0;
+    this.moveTimer = s[25 * n + i]! | 0;
+    this.terminateTimer = s[26 * n + i]! | 0;
     this.terminal = s[27 * n + i] !== 0;
   }
 
@@ -130,20 +130,20 @@ export class Freeway extends MinAtarGame {
     return null;
   }
 
-  writeState(out: Uint8Array): void {
-    out.fill(0);
-    out[(this.pos * 10 + 4) * 7 + CHICKEN] = 1;
+  writeState(out: Uint8Array | Float32Array, o = 0): void {
+    out.fill(0, o, o + 700);
+    out[o + (this.pos * 10 + 4) * 7 + CHICKEN] = 1;
     for (let i = 0; i < LANES; i++) {
       const row = (i + 1) * 10;
       const x = this.carX[i]!;
       const v = this.carSpeed[i]!;
-      out[(row + x) * 7 + CAR] = 1;
+      out[o + (row + x) * 7 + CAR] = 1;
       let backX = v > 0 ? x - 1 : x + 1;
       if (backX < 0) backX = 9;
       else if (backX > 9) backX = 0;
       // A direction draw of exactly 0.5 (probability 2^-53) gives speed 0, for which MinAtar has no trail channel.
       if (v === 0) throw new Error("MinAtar Freeway: a car has speed 0 (a direction draw of exactly 0.5); MinAtar's state() fails here too");
-      out[(row + backX) * 7 + SPEED1 + Math.abs(v) - 1] = 1;
+      out[o + (row + backX) * 7 + SPEED1 + Math.abs(v) - 1] = 1;
     }
   }
 

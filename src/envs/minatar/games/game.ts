@@ -26,8 +26,8 @@ export abstract class MinAtarGame {
   abstract reset(): void;
   /** One frame with action index `a` in 0..5; returns the reward (after the terminal frame: 0, no change). */
   abstract act(a: number): number;
-  /** Writes the state into `out` (10 × 10 × C, row-major HWC, 0/1), as MinAtar's `state()`. */
-  abstract writeState(out: Uint8Array): void;
+  /** Writes the state at `out[o ..)` (10 × 10 × C, row-major HWC, 0/1), as MinAtar's `state()`. */
+  abstract writeState(out: Uint8Array | Float32Array, o?: number): void;
   /** The difficulty level reached (null for games without a ramp). */
   abstract difficultyRamp(): number | null;
 

@@ -306,17 +306,17 @@ export class Seaquest extends MinAtarGame {
   }
 
   load(s: Float64Array, n: number, i: number): void {
-    this.oxygen = s[i]!;
-    this.diverCount = s[n + i]!;
-    this.subX = s[2 * n + i]!;
-    this.subY = s[3 * n + i]!;
-    this.subOr = s[4 * n + i]!;
-    this.eSpawnSpeed = s[5 * n + i]!;
-    this.eSpawnTimer = s[6 * n + i]!;
-    this.dSpawnTimer = s[7 * n + i]!;
-    this.moveSpeed = s[8 * n + i]!;
-    this.rampIndex = s[9 * n + i]!;
-    this.shotTimer = s[10 * n + i]!;
+    this.oxygen = s[i]! | 0;
+    this.diverCount = s[n + i]! | 0;
+    this.subX = s[2 * n + i]! | 0;
+    this.subY = s[3 * n + i]! | 0;
+    this.subOr = s[4 * n + i]! | 0;
+    this.eSpawnSpeed = s[5 * n + i]! | 0;
+    this.eSpawnTimer = s[6 * n + i]! | 0;
+    this.dSpawnTimer = s[7 * n + i]! | 0;
+    this.moveSpeed = s[8 * n + i]! | 0;
+    this.rampIndex = s[9 * n + i]! | 0;
+    this.shotTimer = s[10 * n + i]! | 0;
     this.surface = s[11 * n + i] !== 0;
     this.terminal = s[12 * n + i] !== 0;
     this.loadList(this.fBullets, 0, s, n, i);
@@ -353,40 +353,41 @@ export class Seaquest extends MinAtarGame {
     const pool = this.#pools[l]!;
     let w = LIST_OFFSETS[l]!;
     const count = s[w++ * n + i]!;
-    list.length = 0;
+    while (list.length > count) list.pop();
     for (let k = 0; k < count; k++) {
       const entry = pool[k]!;
-      for (let j = 0; j < width; j++) entry[j] = s[(w + j) * n + i]!;
-      list.push(entry);
+      for (let j = 0; j < width; j++) entry[j] = s[(w + j) * n + i]! | 0;
+      if (k < list.length) list[k] = entry;
+      else list.push(entry);
       w += width;
     }
   }
 
-  writeState(out: Uint8Array): void {
-    out.fill(0);
+  writeState(out: Uint8Array | Float32Array, o = 0): void {
+    out.fill(0, o, o + 1000);
     const c = 10;
-    out[(this.subY * GRID + this.subX) * c + SUB_FRONT] = 1;
-    out[(this.subY * GRID + wrapIndex(this.subOr ? this.subX - 1 : this.subX + 1)) * c + SUB_BACK] = 1;
+    out[o + (this.subY * GRID + this.subX) * c + SUB_FRONT] = 1;
+    out[o + (this.subY * GRID + wrapIndex(this.subOr ? this.subX - 1 : this.subX + 1)) * c + SUB_BACK] = 1;
     // state[9, 0:max(0, oxygen)*10//200] and state[9, 9-diver_count:9] (Python slices)
     const oxygenCells = Math.min(GRID, Math.floor((Math.max(0, this.oxygen) * 10) / MAX_OXYGEN));
-    for (let x = 0; x < oxygenCells; x++) out[(90 + x) * c + OXYGEN_GAUGE] = 1;
-    for (let x = Math.max(0, 9 - this.diverCount); x < 9; x++) out[(90 + x) * c + DIVER_GAUGE] = 1;
+    for (let x = 0; x < oxygenCells; x++) out[o + (90 + x) * c + OXYGEN_GAUGE] = 1;
+    for (let x = Math.max(0, 9 - this.diverCount); x < 9; x++) out[o + (90 + x) * c + DIVER_GAUGE] = 1;
     // (numpy indexing: an x of -1 would draw in column 9)
-    for (const b of this.fBullets) out[(b[1]! * GRID + wrapIndex(b[0]!)) * c + FRIENDLY_BULLET] = 1;
-    for (const b of this.eBullets) out[(b[1]! * GRID + wrapIndex(b[0]!)) * c + ENEMY_BULLET] = 1;
-    writeMovers(out, this.eFish, ENEMY_FISH);
-    writeMovers(out, this.eSubs, ENEMY_SUB);
-    writeMovers(out, this.divers, DIVER);
+    for (const b of this.fBullets) out[o + (b[1]! * GRID + wrapIndex(b[0]!)) * c + FRIENDLY_BULLET] = 1;
+    for (const b of this.eBullets) out[o + (b[1]! * GRID + wrapIndex(b[0]!)) * c + ENEMY_BULLET] = 1;
+    writeMovers(out, o, this.eFish, ENEMY_FISH);
+    writeMovers(out, o, this.eSubs, ENEMY_SUB);
+    writeMovers(out, o, this.divers, DIVER);
   }
 }
 
 /** Entities with their trail cell behind them (state() for fish, subs and divers). */
-function writeMovers(out: Uint8Array, movers: Mover[], channel: number): void {
+function writeMovers(out: Uint8Array | Float32Array, o: number, movers: Mover[], channel: number): void {
   for (const m of movers) {
     const row = m[1]! * GRID;
-    out[(row + wrapIndex(m[0]!)) * 10 + channel] = 1;
+    out[o + (row + wrapIndex(m[0]!)) * 10 + channel] = 1;
     const backX = m[2] ? m[0]! - 1 : m[0]! + 1;
-    if (backX >= 0 && backX <= 9) out[(row + backX) * 10 + TRAIL] = 1;
+    if (backX >= 0 && backX <= 9) out[o + (row + backX) * 10 + TRAIL] = 1;
   }
 }
 

@@ -155,17 +155,17 @@ export class SpaceInvaders extends MinAtarGame {
 
   load(s: Float64Array, n: number, i: number): void {
     for (let y = 0; y < GRID; y++) {
-      this.fBulletRows[y] = s[y * n + i]!;
-      this.eBulletRows[y] = s[(GRID + y) * n + i]!;
-      this.alienRows[y] = s[(2 * GRID + y) * n + i]!;
+      this.fBulletRows[y] = s[y * n + i]! | 0;
+      this.eBulletRows[y] = s[(GRID + y) * n + i]! | 0;
+      this.alienRows[y] = s[(2 * GRID + y) * n + i]! | 0;
     }
-    this.pos = s[30 * n + i]!;
-    this.alienDir = s[31 * n + i]!;
-    this.enemyMoveInterval = s[32 * n + i]!;
-    this.alienMoveTimer = s[33 * n + i]!;
-    this.alienShotTimer = s[34 * n + i]!;
-    this.rampIndex = s[35 * n + i]!;
-    this.shotTimer = s[36 * n + i]!;
+    this.pos = s[30 * n + i]! | 0;
+    this.alienDir = s[31 * n + i]! | 0;
+    this.enemyMoveInterval = s[32 * n + i]! | 0;
+    this.alienMoveTimer = s[33 * n + i]! | 0;
+    this.alienShotTimer = s[34 * n + i]! | 0;
+    this.rampIndex = s[35 * n + i]! | 0;
+    this.shotTimer = s[36 * n + i]! | 0;
     this.terminal = s[37 * n + i] !== 0;
   }
 
@@ -189,20 +189,20 @@ export class SpaceInvaders extends MinAtarGame {
     return this.rampIndex;
   }
 
-  writeState(out: Uint8Array): void {
-    out.fill(0);
+  writeState(out: Uint8Array | Float32Array, o = 0): void {
+    out.fill(0, o, o + 600);
     const c = 6;
-    out[(9 * GRID + this.pos) * c + CANNON] = 1;
+    out[o + (9 * GRID + this.pos) * c + CANNON] = 1;
     const dirChannel = this.alienDir < 0 ? ALIEN_LEFT : ALIEN_RIGHT;
     for (let y = 0; y < GRID; y++) {
       const row = y * GRID * c;
       for (let m = this.alienRows[y]!; m; m &= m - 1) {
-        const o = row + lowestBit(m) * c;
-        out[o + ALIEN] = 1;
-        out[o + dirChannel] = 1;
+        const cell = o + row + lowestBit(m) * c;
+        out[cell + ALIEN] = 1;
+        out[cell + dirChannel] = 1;
       }
-      for (let m = this.fBulletRows[y]!; m; m &= m - 1) out[row + lowestBit(m) * c + FRIENDLY_BULLET] = 1;
-      for (let m = this.eBulletRows[y]!; m; m &= m - 1) out[row + lowestBit(m) * c + ENEMY_BULLET] = 1;
+      for (let m = this.fBulletRows[y]!; m; m &= m - 1) out[o + row + lowestBit(m) * c + FRIENDLY_BULLET] = 1;
+      for (let m = this.eBulletRows[y]!; m; m &= m - 1) out[o + row + lowestBit(m) * c + ENEMY_BULLET] = 1;
     }
   }
 }
