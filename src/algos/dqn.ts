@@ -9,7 +9,6 @@
  */
 import { z } from "zod";
 import type { Discrete } from "../envs/spaces.js";
-import type { SyncVectorEnvState } from "../envs/sync-vector.js";
 import type { BaseVectorEnv } from "../envs/wrappers/vector-wrapper.js";
 import { RecordEpisodeStatistics } from "../envs/wrappers/vector/common.js";
 import { type Backend, defaultBackend } from "../nn/backend.js";
@@ -19,7 +18,6 @@ import { Network, type Parameterized } from "../nn/network.js";
 import { Adam, clipGradientNorm, findNonFinite } from "../nn/optim.js";
 import { Random, type RandomState } from "../rng/random.js";
 import { loadParameters, saveParameters } from "../nn/checkpoint.js";
-import type { VectorEnvState } from "../envs/vector.js";
 import type { VectorRecordEpisodeStatisticsState } from "../envs/wrappers/vector/common.js";
 import {
   CHECKPOINT_KIND,
@@ -80,7 +78,8 @@ interface DQNState {
   elapsed: number;
   current: number[];
   rng: RandomState;
-  env: VectorEnvState | SyncVectorEnvState;
+  /** the vector env's own state (getState), restored by its setState */
+  env: unknown;
   episodeStatistics: VectorRecordEpisodeStatisticsState;
   episodes: EpisodeLogState;
   buffer: ReplayBufferState;
@@ -394,7 +393,7 @@ export class DQN {
     this.elapsedBefore = state.elapsed;
     this.current.set(state.current);
     this.rng.setState(state.rng);
-    this.env.setState(state.env as VectorEnvState & SyncVectorEnvState);
+    this.env.setState(state.env);
     this.stats.setState(state.episodeStatistics);
     this.episodes.setState(state.episodes);
     this.buffer.setState(state.buffer, extra);

@@ -28,8 +28,6 @@ import { Network, ParameterTensor, type Parameterized } from "../nn/network.js";
 import { Adam, clipGradientNorm, findNonFinite } from "../nn/optim.js";
 import { Random, type RandomState } from "../rng/random.js";
 import { loadParameters, saveParameters } from "../nn/checkpoint.js";
-import type { VectorEnvState } from "../envs/vector.js";
-import type { SyncVectorEnvState } from "../envs/sync-vector.js";
 import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget } from "./training-env.js";
 import type { VectorRecordEpisodeStatisticsState } from "../envs/wrappers/vector/common.js";
 import type { VectorNormalizeRewardState } from "../envs/wrappers/vector/stateful-reward.js";
@@ -436,7 +434,7 @@ export class PPO {
     this.nextDone.set(state.nextDone);
     this.policyRng.setState(state.policyRng);
     this.shuffleRng.setState(state.shuffleRng);
-    this.base.setState(state.env as VectorEnvState & SyncVectorEnvState);
+    this.base.setState(state.env);
     this.stats.setState(state.episodeStatistics);
     if (this.rewardNormalizer && state.rewardNormalization) this.rewardNormalizer.setState(state.rewardNormalization);
     if (this.obsRms && state.obsRms) this.obsRms.setState(state.obsRms);
@@ -471,7 +469,8 @@ interface PPOState {
   nextDone: number[];
   policyRng: RandomState;
   shuffleRng: RandomState;
-  env: VectorEnvState | SyncVectorEnvState;
+  /** the vector env's own state (getState), restored by its setState */
+  env: unknown;
   episodeStatistics: VectorRecordEpisodeStatisticsState;
   rewardNormalization: VectorNormalizeRewardState | null;
   obsRms: RunningMeanStdState | null;

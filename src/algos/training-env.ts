@@ -10,7 +10,7 @@ import { instantiate, isKernel, make, spec } from "../envs/registry.js";
 import { SyncVectorEnv } from "../envs/sync-vector.js";
 import { Box, Discrete, type Space } from "../envs/spaces.js";
 import { type AutoresetMode, VectorEnv } from "../envs/vector.js";
-import { type BaseVectorEnv, VectorWrapper } from "../envs/wrappers/vector-wrapper.js";
+import { type BaseVectorEnv, VectorWrapper, isBaseVectorEnv } from "../envs/wrappers/vector-wrapper.js";
 import { ConfigError } from "./common.js";
 
 /** An env factory (`() => new MyEnv()`) or a vector env (`makeVec(...)`, `new SyncVectorEnv(...)`). */
@@ -35,9 +35,6 @@ export interface TrainingTarget {
   build(numEnvs: number, autoresetMode: AutoresetMode): BaseVectorEnv;
 }
 
-function isVectorEnv(x: unknown): x is BaseVectorEnv {
-  return x instanceof VectorEnv || x instanceof SyncVectorEnv;
-}
 
 /** Resolves `{ envId }` or `{ env }` into a training target; bad input becomes a ConfigError that says what to pass. */
 export function trainingTarget(input: EnvInput, algo: string): TrainingTarget {
@@ -46,7 +43,7 @@ export function trainingTarget(input: EnvInput, algo: string): TrainingTarget {
     if (env instanceof VectorWrapper) {
       throw new ConfigError(`${algo}: pass the vector env itself, not a wrapper of it (${env}); ${algo} adds the wrappers it needs`);
     }
-    if (isVectorEnv(env)) {
+    if (isBaseVectorEnv(env)) {
       return {
         envId: envId ?? env.id,
         envModule: null,

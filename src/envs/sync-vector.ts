@@ -29,6 +29,20 @@ export interface SyncVectorEnvOptions {
   autoresetMode?: AutoresetMode;
   /** a name for messages (default: the first env's spec id or class name) */
   id?: string;
+  /** output arrays to write into (e.g. views of shared memory for worker threads); allocated when omitted */
+  buffers?: SyncVectorBuffers;
+  /** the index of env 0 in messages, when these envs are a share of a larger vector env */
+  firstIndex?: number;
+}
+
+/** The arrays a SyncVectorEnv writes every step. */
+export interface SyncVectorBuffers {
+  obs: Float32Array;
+  finalObs: Float32Array;
+  rewards: Float64Array;
+  terminations: Uint8Array;
+  truncations: Uint8Array;
+  finalObsMask: Uint8Array;
 }
 
 export class SyncVectorEnv {
@@ -52,6 +66,7 @@ export class SyncVectorEnv {
   readonly finalObsMask: Uint8Array;
   readonly autoreset: Uint8Array;
   private readonly actionBuffers: unknown[];
+  private readonly firstIndex: number;
   private started = false;
 
   constructor(envFns: readonly (() => Env)[], options: SyncVectorEnvOptions = {}) {
@@ -88,14 +103,19 @@ export class SyncVectorEnv {
     this.obsSize = flatdim(first.observationSpace);
     this.actionSize = actionSizeOf(space);
     const n = this.numEnvs, od = this.obsSize;
-    this.obs = new Float32Array(n * od);
-    this.finalObs = new Float32Array(n * od);
-    this.rewards = new Float64Array(n);
-    this.terminations = new Uint8Array(n);
-    this.truncations = new Uint8Array(n);
-    this.finalObsMask = new Uint8Array(n);
+    const b = options.buffers;
+    if (b && (b.obs.length !== n * od || b.finalObs.length !== n * od || b.rewards.length !== n)) {
+      throw new RangeError(`${this.id}: the given buffers do not fit ${n} envs of ${od} observation numbers`);
+    }
+    this.obs = b?.obs ?? new Float32Array(n * od);
+    this.finalObs = b?.finalObs ?? new Float32Array(n * od);
+    this.rewards = b?.rewards ?? new Float64Array(n);
+    this.terminations = b?.terminations ?? new Uint8Array(n);
+    this.truncations = b?.truncations ?? new Uint8Array(n);
+    this.finalObsMask = b?.finalObsMask ?? new Uint8Array(n);
     this.autoreset = new Uint8Array(n);
     this.actionBuffers = this.envs.map(() => actionBufferFor(space));
+    this.firstIndex = options.firstIndex ?? 0;
   }
 
   reset(args: VectorResetArgs = {}): [Float32Array, VectorInfo] {
@@ -119,7 +139,7 @@ export class SyncVectorEnv {
     const env = this.envs[i]!;
     const result = env.reset(seed === undefined ? (options ? { options } : {}) : { seed, ...(options ? { options } : {}) });
     if (!Array.isArray(result) || result.length !== 2) {
-      throw new EnvCheckError(`${this.id}: env ${i} reset() must return [observation, info], got ${describe(result)}`);
+      throw new EnvCheckError(`${this.id}: env ${this.firstIndex + i} reset() must return [observation, info], got ${describe(result)}`);
     }
     this.write(i, result[0], this.obs);
     return (result[1] ?? {}) as Info;
@@ -130,11 +150,11 @@ export class SyncVectorEnv {
     try {
       flatten(this.singleObservationSpace, obs, into, i * od);
     } catch (err) {
-      checkObservation(this.envs[i]!, obs, this.singleObservationSpace, `env ${i}`);
+      checkObservation(this.envs[i]!, obs, this.singleObservationSpace, `env ${this.firstIndex + i}`);
       throw err;
     }
     for (let k = i * od; k < i * od + od; k++) {
-      if (Number.isNaN(into[k])) throw new EnvCheckError(`${this.id}: env ${i} returned an observation with NaN at index ${k - i * od}`);
+      if (Number.isNaN(into[k])) throw new EnvCheckError(`${this.id}: env ${this.firstIndex + i} returned an observation with NaN at index ${k - i * od}`);
     }
   }
 
@@ -146,7 +166,7 @@ export class SyncVectorEnv {
     }
     if (this.autoresetMode === "disabled") {
       const i = this.autoreset.indexOf(1);
-      if (i >= 0) throw new Error(`${this.id}: env ${i} ended its episode and autoreset is disabled; reset it with reset({options: {reset_mask}})`);
+      if (i >= 0) throw new Error(`${this.id}: env ${this.firstIndex + i} ended its episode and autoreset is disabled; reset it with reset({options: {reset_mask}})`);
     }
     const sameStep = this.autoresetMode === "same-step";
     const infos: (Info | null)[] = new Array(n).fill(null);
@@ -186,12 +206,12 @@ export class SyncVectorEnv {
 
   private checkStep(i: number, result: unknown): StepResult<unknown> {
     if (!Array.isArray(result) || result.length !== 5) {
-      throw new EnvCheckError(`${this.id}: env ${i} step() must return [observation, reward, terminated, truncated, info], got ${Array.isArray(result) ? `${result.length} entries` : describe(result)}`);
+      throw new EnvCheckError(`${this.id}: env ${this.firstIndex + i} step() must return [observation, reward, terminated, truncated, info], got ${Array.isArray(result) ? `${result.length} entries` : describe(result)}`);
     }
     const [, reward, terminated, truncated] = result;
-    if (typeof reward !== "number" || !Number.isFinite(reward)) throw new EnvCheckError(`${this.id}: env ${i} step() returned reward ${describe(reward)}; rewards must be finite numbers`);
+    if (typeof reward !== "number" || !Number.isFinite(reward)) throw new EnvCheckError(`${this.id}: env ${this.firstIndex + i} step() returned reward ${describe(reward)}; rewards must be finite numbers`);
     if (typeof terminated !== "boolean" || typeof truncated !== "boolean") {
-      throw new EnvCheckError(`${this.id}: env ${i} step() must return booleans for terminated and truncated, got ${describe(terminated)}, ${describe(truncated)}`);
+      throw new EnvCheckError(`${this.id}: env ${this.firstIndex + i} step() must return booleans for terminated and truncated, got ${describe(terminated)}, ${describe(truncated)}`);
     }
     return result as StepResult<unknown>;
   }
@@ -201,16 +221,16 @@ export class SyncVectorEnv {
     const space = this.singleActionSpace;
     if (space instanceof Discrete) {
       const v = actions[a]!;
-      if (!space.contains(v)) throw new RangeError(`${this.id}: action ${v} for env ${i} is outside ${space}; pass integers in [${space.start}, ${space.start + space.n})`);
+      if (!space.contains(v)) throw new RangeError(`${this.id}: action ${v} for env ${this.firstIndex + i} is outside ${space}; pass integers in [${space.start}, ${space.start + space.n})`);
       return v;
     }
     const out = this.actionBuffers[i] as { [k: number]: number; length: number };
     for (let k = 0; k < this.actionSize; k++) {
       const v = actions[a + k]!;
-      if (!Number.isFinite(v)) throw new RangeError(`${this.id}: action[${k}] for env ${i} is ${v}; actions must be finite numbers`);
+      if (!Number.isFinite(v)) throw new RangeError(`${this.id}: action[${k}] for env ${this.firstIndex + i} is ${v}; actions must be finite numbers`);
       out[k] = v;
     }
-    if (!(space instanceof Box) && !space.contains(out)) throw new RangeError(`${this.id}: action ${describe(out)} for env ${i} is outside ${space}`);
+    if (!(space instanceof Box) && !space.contains(out)) throw new RangeError(`${this.id}: action ${describe(out)} for env ${this.firstIndex + i} is outside ${space}`);
     return out;
   }
 
@@ -223,7 +243,7 @@ export class SyncVectorEnv {
   getState(): SyncVectorEnvState {
     return {
       numEnvs: this.numEnvs,
-      envs: this.envs.map((env, i) => captureEnvState(env, `${this.id} env ${i}`)),
+      envs: this.envs.map((env, i) => captureEnvState(env, `${this.id} env ${this.firstIndex + i}`)),
       autoreset: Array.from(this.autoreset),
       obs: Array.from(this.obs),
       started: this.started,
@@ -234,7 +254,7 @@ export class SyncVectorEnv {
     if (!st || st.numEnvs !== this.numEnvs || !Array.isArray(st.envs) || st.obs?.length !== this.obs.length) {
       throw new TypeError(`${this.id}: saved state is for ${st?.numEnvs} envs of another shape; expected ${this.numEnvs}`);
     }
-    this.envs.forEach((env, i) => restoreEnvState(env, st.envs[i], `${this.id} env ${i}`));
+    this.envs.forEach((env, i) => restoreEnvState(env, st.envs[i], `${this.id} env ${this.firstIndex + i}`));
     this.autoreset.set(st.autoreset);
     this.obs.set(st.obs);
     this.started = st.started;

@@ -5,3 +5,5 @@ export { writeFileAtomic } from "./atomic-write.js";
 export { loadEnvArg, ensureEnvRegistered, importEnvModule, splitEnvArg } from "./env-module.js";
 export { mineRepository, loadSweRecords, assertGitRepository, GitError } from "./swe-mine.js";
 export type { MineOptions, MineStats } from "./swe-mine.js";
+export { AsyncVectorEnv, makeAsyncVec } from "./async-vector.js";
+export type { AsyncVectorOptions } from "./async-vector.js";

@@ -4,12 +4,40 @@
  */
 import type { RgbFrame } from "../env.js";
 import type { ActionSpace, Space } from "../spaces.js";
-import type { SyncVectorEnv } from "../sync-vector.js";
-import type { AutoresetMode, VectorEnv, VectorInfo, VectorResetArgs, VectorStepResult } from "../vector.js";
+import type { AutoresetMode, VectorInfo, VectorResetArgs, VectorStepResult } from "../vector.js";
 
-/** A vector env at the bottom of a wrapper stack: the kernel loop or a SyncVectorEnv over Env classes. */
-export type BaseVectorEnv = VectorEnv | SyncVectorEnv;
+/**
+ * A vector env at the bottom of a wrapper stack: the kernel loop (`VectorEnv`), `SyncVectorEnv`
+ * over Env classes, or the worker-thread ones of "tsrl/node". Observations are flat float32 rows
+ * (numEnvs × obsSize), actions flat numbers (numEnvs × actionSize); returned arrays are reused.
+ */
+export interface BaseVectorEnv {
+  readonly numEnvs: number;
+  readonly autoresetMode: AutoresetMode;
+  readonly singleActionSpace: ActionSpace;
+  readonly singleObservationSpace: Space;
+  readonly obsSize: number;
+  readonly actionSize: number;
+  readonly id: string;
+  readonly obs: Float32Array;
+  /** same-step mode: the last observation of each env that ended this step (valid where `finalObsMask`) */
+  readonly finalObs: Float32Array;
+  readonly finalObsMask: Uint8Array;
+  reset(args?: VectorResetArgs): [Float32Array, VectorInfo];
+  step(actions: ArrayLike<number>): VectorStepResult;
+  render(index?: number): RgbFrame | null;
+  close(): void;
+  /** everything needed to continue exactly (throws NotCheckpointableError where that is impossible) */
+  getState(): unknown;
+  setState(state: unknown): void;
+}
 export type VectorEnvLike = BaseVectorEnv | VectorWrapper;
+
+/** Whether `x` is a vector env (not a wrapper of one). */
+export function isBaseVectorEnv(x: unknown): x is BaseVectorEnv {
+  const v = x as BaseVectorEnv;
+  return !!v && typeof v === "object" && !(v instanceof VectorWrapper) && typeof v.numEnvs === "number" && typeof v.step === "function" && v.obs instanceof Float32Array;
+}
 
 export class VectorWrapper {
   constructor(readonly env: VectorEnvLike) {}
@@ -55,7 +83,7 @@ export class VectorWrapper {
     this.env.close();
   }
   toString(): string {
-    const inner = this.env instanceof VectorWrapper ? this.env.toString() : `<${this.env.constructor.name} ${this.env.id} × ${this.env.numEnvs}>`;
+    const inner = this.env instanceof VectorWrapper ? this.env.toString() : `<${(this.env as object).constructor.name} ${this.env.id} × ${this.env.numEnvs}>`;
     return `<${this.constructor.name}, ${inner}>`;
   }
 }

@@ -1,0 +1,86 @@
+/**
+ * Vector envs over Env classes: env-steps/s of SyncVectorEnv and AsyncVectorEnv (2 worker threads)
+ * over a plain-class CartPole and over Catch (examples/catch), at 1, 8 and 64 envs, beside the
+ * kernel VectorEnv, and — when a Gymnasium source checkout is given — Gymnasium's own
+ * SyncVectorEnv/AsyncVectorEnv over CartPole-v1 measured in the same run (Python from
+ * $PYTHON or python3; GYMNASIUM_PATH=/path/to/Gymnasium, which needs numpy and cloudpickle).
+ *   npm run bench:vector [-- --seconds 2]
+ */
+import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { makeVec } from "../src/index.js";
+import { makeAsyncVec } from "../src/node/index.js";
+import "./envs/cartpole-class.js";
+import "../examples/catch/catch.js";
+
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "1.5" } } });
+const seconds = Number(values.seconds);
+const SIZES = [1, 8, 64];
+
+interface Steppable {
+  numEnvs: number;
+  actionSize: number;
+  reset(args: { seed: number }): unknown;
+  step(actions: ArrayLike<number>): unknown;
+  close(): void;
+}
+
+function measure(vec: Steppable, numActions: number): number {
+  vec.reset({ seed: 0 });
+  const actions = Int32Array.from({ length: vec.numEnvs * 64 }, (_, i) => (i * 2654435761) % numActions);
+  const n = vec.numEnvs;
+  for (let t = 0; t < 50; t++) vec.step(actions.subarray(0, n)); // warm-up
+  let steps = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    for (let t = 0; t < 64; t++) vec.step(actions.subarray((t % 64) * 0, n));
+    steps += 64 * n;
+  }
+  return steps / ((performance.now() - start) / 1000);
+}
+
+const gymnasium = process.env.GYMNASIUM_PATH;
+function pythonGymnasium(mode: "sync" | "async", n: number): number | null {
+  if (!gymnasium) return null;
+  const script = `
+import sys, time
+sys.path.insert(0, ${JSON.stringify(gymnasium)})
+import gymnasium as gym
+env = gym.make_vec("CartPole-v1", num_envs=${n}, vectorization_mode="${mode}")
+env.reset(seed=0); a = env.action_space.sample()
+for _ in range(20): env.step(a)
+steps, t = 0, time.perf_counter()
+while time.perf_counter() - t < ${seconds}:
+    for _ in range(20): env.step(a)
+    steps += 20 * ${n}
+print(steps / (time.perf_counter() - t)); env.close()`;
+  const r = spawnSync(process.env.PYTHON ?? "python3", ["-c", script], { encoding: "utf8" });
+  if (r.status !== 0) {
+    console.error(`Gymnasium ${mode} (${n}) failed: ${r.stderr.trim().split("\n").at(-1)}`);
+    return null;
+  }
+  return Number(r.stdout.trim());
+}
+
+const fmt = (x: number | null) => (x === null ? "-" : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
+const rows: string[][] = [];
+for (const n of SIZES) {
+  const kernel = measure(makeVec("CartPole-v1", { numEnvs: n, vectorizationMode: "kernel" }), 2);
+  const syncClass = measure(makeVec("CartPoleClass-v1", { numEnvs: n }), 2);
+  const asyncClass = await makeAsyncVec("CartPoleClass-v1", { numEnvs: n, workers: Math.min(2, n), module: pathToFileURL("bench/envs/cartpole-class.ts").href });
+  const asyncClassSps = measure(asyncClass, 2);
+  asyncClass.close();
+  const syncCatch = measure(makeVec("Catch-v0", { numEnvs: n }), 3);
+  const asyncCatch = await makeAsyncVec("Catch-v0", { numEnvs: n, workers: Math.min(2, n), module: pathToFileURL("examples/catch/catch.js").href });
+  const asyncCatchSps = measure(asyncCatch, 3);
+  asyncCatch.close();
+  const gymSync = pythonGymnasium("sync", n);
+  const gymAsync = n > 1 ? pythonGymnasium("async", n) : null;
+  const ratio = gymSync ? `${(syncClass / gymSync).toFixed(1)}×` : "-";
+  rows.push([String(n), fmt(kernel), fmt(syncClass), fmt(asyncClassSps), fmt(syncCatch), fmt(asyncCatchSps), fmt(gymSync), fmt(gymAsync), ratio]);
+}
+const header = ["envs", "kernel CartPole", "Sync class-CartPole", "Async class-CartPole", "Sync Catch", "Async Catch", "Gymnasium Sync", "Gymnasium Async", "Sync class / Gymnasium Sync"];
+console.log(`env-steps/s, ${seconds} s per cell, random actions, autoreset inside the timed loop`);
+console.log(header.join(" | "));
+for (const r of rows) console.log(r.join(" | "));
