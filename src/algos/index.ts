@@ -1,6 +1,9 @@
 /** The training algorithms, by CLI name. */
 import { DQN, DQN_DEFAULTS, type DQNConfig, resolveDQNConfig } from "./dqn.js";
 import { PPO, type PPOConfig, ppoDefaults, resolvePPOConfig } from "./ppo.js";
+import { SAC, SAC_DEFAULTS, type SACConfig, resolveSACConfig } from "./sac.js";
+import { TD3, TD3_DEFAULTS, type TD3Config, resolveTD3Config } from "./td3.js";
+import { DDPG, DDPG_DEFAULTS, type DDPGConfig, resolveDDPGConfig } from "./ddpg.js";
 import type { Backend } from "../nn/backend.js";
 import type { TrainCallbacks, TrainResult } from "./common.js";
 
@@ -34,6 +37,9 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
     resolve: (config) => resolveDQNConfig(config as Partial<DQNConfig> & { envId: string }),
     create: (config, options) => new DQN(config as Partial<DQNConfig> & { envId: string }, options),
   },
+  sac: { description: "Soft Actor-Critic (CleanRL sac_continuous_action.py), autotuned α", defaults: () => ({ ...SAC_DEFAULTS }), resolve: (config) => resolveSACConfig(config as Partial<SACConfig> & { envId: string }), create: (config, options) => new SAC(config as Partial<SACConfig> & { envId: string }, options) },
+  td3: { description: "Twin Delayed DDPG (CleanRL td3_continuous_action.py)", defaults: () => ({ ...TD3_DEFAULTS }), resolve: (config) => resolveTD3Config(config as Partial<TD3Config> & { envId: string }), create: (config, options) => new TD3(config as Partial<TD3Config> & { envId: string }, options) },
+  ddpg: { description: "Deep Deterministic Policy Gradient (CleanRL ddpg_continuous_action.py)", defaults: () => ({ ...DDPG_DEFAULTS }), resolve: (config) => resolveDDPGConfig(config as Partial<DDPGConfig> & { envId: string }), create: (config, options) => new DDPG(config as Partial<DDPGConfig> & { envId: string }, options) },
 };
 
 export { PPO, trainPPO, ppoDefaults, resolvePPOConfig, ppoConfigSchema } from "./ppo.js";
@@ -41,6 +47,13 @@ export type { PPOConfig } from "./ppo.js";
 export { DQN, DQN_DEFAULTS, resolveDQNConfig, dqnConfigSchema, erf, fastErf } from "./dqn.js";
 export type { DQNConfig } from "./dqn.js";
 export { ReplayBuffer } from "./replay-buffer.js";
+export type { ReplayBatch, ReplayBufferOptions } from "./replay-buffer.js";
+export { SAC, SAC_DEFAULTS, SAC_FIXED_ON_RESUME, resolveSACConfig, sacConfigSchema } from "./sac.js";
+export type { SACConfig } from "./sac.js";
+export { TD3, TD3_DEFAULTS, TD3_FIXED_ON_RESUME, resolveTD3Config, td3ConfigSchema } from "./td3.js";
+export type { TD3Config } from "./td3.js";
+export { DDPG, DDPG_DEFAULTS, DDPG_FIXED_ON_RESUME, resolveDDPGConfig, ddpgConfigSchema } from "./ddpg.js";
+export type { DDPGConfig } from "./ddpg.js";
 export { Policy, encodePolicy, expectedValues, POLICY_FORMAT, POLICY_FORMAT_VERSION } from "./policy.js";
 export type { SavedPolicy, PolicyHead } from "./policy.js";
 export { ConfigError, NonFiniteError, EpisodeLog, linearSchedule, camelCaseKeys, parseConfig } from "./common.js";

@@ -4,7 +4,7 @@
  * tensor file (see nn/serialize.ts) with `meta.format = "tsrl.policy"`.
  */
 import { type Backend, defaultBackend } from "../nn/backend.js";
-import { argmaxRows, categoricalSample, gaussianSample } from "../nn/distributions.js";
+import { argmaxRows, categoricalSample, gaussianSample, squashedGaussianForward, squashedGaussianMode } from "../nn/distributions.js";
 import { Network, type NamedTensor, type NetworkDescription } from "../nn/network.js";
 import { TensorFileError, decodeTensorFile, encodeTensorFile } from "../nn/serialize.js";
 import { Random } from "../rng/random.js";
@@ -18,6 +18,10 @@ export const POLICY_FORMAT_VERSION = 1;
 export type PolicyHead =
   | { kind: "categorical"; numActions: number }
   | { kind: "gaussian"; actionDim: number }
+  /** SAC: rows [μ, raw log-std]; the action is tanh(μ)·scale + bias, or sampled from the tanh-squashed Gaussian */
+  | { kind: "squashed-gaussian"; actionDim: number; scale: number[]; bias: number[] }
+  /** TD3, DDPG: the network's output (in [−1, 1]) · scale + bias */
+  | { kind: "deterministic"; actionDim: number; scale: number[]; bias: number[] }
   /** DQN: greedy over Q-values (HL-Gauss: expected value of each action's histogram) */
   | { kind: "q-values"; numActions: number; bins?: { centers: number[] } };
 
@@ -47,9 +51,9 @@ export function encodePolicy(policy: SavedPolicy, tensors: NamedTensor[]): Uint8
 
 /** A policy ready to act, rebuilt from saved bytes. */
 export class Policy {
-  readonly saved: SavedPolicy;
+  saved: SavedPolicy;
   readonly network: Network;
-  private readonly logStd: Float32Array | null;
+  private logStd: Float32Array | null;
   /** expected Q-values of HL-Gauss heads */
   private readonly qValues: Float32Array;
   private spaces: { observation: Space; action: Space } | undefined;
@@ -75,6 +79,16 @@ export class Policy {
     return this.saved.envId;
   }
 
+  /** Loads newer weights and statistics of the same network (an agent's policy as it trains). */
+  update(bytes: Uint8Array): void {
+    const file = decodeTensorFile(bytes, "policy");
+    const meta = file.meta as unknown as SavedPolicy;
+    if (JSON.stringify(meta.network) !== JSON.stringify(this.saved.network)) throw new TensorFileError("policy.update: another network architecture");
+    this.network.loadStateTensors(file.tensors, "policy.");
+    this.saved = meta;
+    this.logStd = meta.head.kind === "gaussian" ? (file.tensors.get("policy.logstd")?.data ?? null) : null;
+  }
+
   /** The observation space the policy was trained on (a flat Box for policies saved without spaces). */
   get observationSpace(): Space {
     this.spaces ??= this.readSpaces();
@@ -89,8 +103,7 @@ export class Policy {
 
   private readSpaces(): { observation: Space; action: Space } {
     const head = this.saved.head;
-    const fallbackAction =
-      head.kind === "gaussian" ? new Box(-Infinity, Infinity, [head.actionDim]) : new Discrete(head.numActions);
+    const fallbackAction = "actionDim" in head ? new Box(-Infinity, Infinity, [head.actionDim]) : new Discrete(head.numActions);
     return {
       observation: this.saved.observationSpace ? spaceFromJSON(this.saved.observationSpace) : new Box(-Infinity, Infinity, [this.network.inputSize]),
       action: this.saved.actionSpace ? spaceFromJSON(this.saved.actionSpace) : fallbackAction,
@@ -109,7 +122,7 @@ export class Policy {
     this.flatObs ??= new Float32Array(this.network.inputSize);
     flatten(this.observationSpace, observation, this.flatObs);
     const head = this.saved.head;
-    const out = new Float64Array(head.kind === "gaussian" ? head.actionDim : 1);
+    const out = new Float64Array("actionDim" in head ? head.actionDim : 1);
     this.act(this.flatObs, 1, out, rng);
     if (space instanceof Box) {
       const action = new Float32Array(out.length);
@@ -140,6 +153,16 @@ export class Policy {
     if (head.kind === "gaussian") {
       if (rng) gaussianSample(output, this.logStd!, batch, head.actionDim, rng, out as Float64Array);
       else for (let i = 0; i < batch * head.actionDim; i++) out[i] = output[i]!;
+    } else if (head.kind === "squashed-gaussian") {
+      if (rng) {
+        const n = batch * head.actionDim;
+        const noise = new Float64Array(n);
+        for (let i = 0; i < n; i++) noise[i] = rng.normal();
+        squashedGaussianForward(output, batch, head.actionDim, noise, head.scale, head.bias, out as Float64Array, new Float64Array(batch), new Float64Array(n));
+      } else squashedGaussianMode(output, batch, head.actionDim, head.scale, head.bias, out);
+    } else if (head.kind === "deterministic") {
+      const d = head.actionDim;
+      for (let i = 0; i < batch * d; i++) out[i] = output[i]! * head.scale[i % d]! + head.bias[i % d]!;
     } else if (head.kind === "categorical") {
       if (rng) categoricalSample(output, batch, head.numActions, rng, out);
       else argmaxRows(output, batch, head.numActions, out);
