@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { RunStore } from "../src/track/store.js";
 
 function tsrl(...args: string[]) {
   const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
@@ -115,6 +116,22 @@ describe("tsrl CLI", () => {
     assert.equal(drawn.code, 0, drawn.stderr);
     assert.equal((drawn.stdout.match(/ episode 1\/1 {2}step \d+/g) ?? []).length, lengths[0]);
     assert.ok(drawn.stdout.includes("\x1b[48;2;") && !drawn.stdout.includes("\x1b[2J"));
+
+    // a checkpoint's policy: the final checkpoint acts as the saved policy does
+    const returns = (...args: string[]) => JSON.parse(tsrl("enjoy", "first", "--store", store, "--episodes", "2", "--json", ...args).stdout).returns as number[];
+    const final = tsrl("enjoy", "first", "--store", store, "--checkpoint", "4608", "--episodes", "2", "--json");
+    assert.equal(final.code, 0, final.stderr);
+    assert.match(JSON.parse(final.stdout).policy, /checkpoint at step 4608/);
+    assert.deepEqual(JSON.parse(final.stdout).returns, returns());
+    assert.match(tsrl("enjoy", "first", "--store", store, "--checkpoint", "7").stderr, /no checkpoint at step 7; it has .*4608/);
+    // a run still training has no policy yet: its newest checkpoint plays, and that is said
+    const db = new RunStore(store, { create: false });
+    db.deleteArtifact(db.artifacts(id, "policy")[0]!);
+    db.close();
+    const training = tsrl("enjoy", "first", "--store", store, "--episodes", "2", "--json");
+    assert.equal(training.code, 0, training.stderr);
+    assert.match(training.stderr, /no saved policy yet \(still training\?\): playing its newest checkpoint, at step 4608/);
+    assert.deepEqual(JSON.parse(training.stdout).returns, JSON.parse(final.stdout).returns);
   });
 
   it("train reads a YAML config with CleanRL's snake_case names; flags override it", () => {

@@ -12,6 +12,7 @@ import { flatdim } from "../envs/space-utils.js";
 import { frameToAnsi } from "../envs/render/ansi.js";
 import { Box, Discrete } from "../envs/spaces.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
+import { policyFromCheckpoint } from "../track/checkpoint-policy.js";
 import { RunStore, StoreError, storeDirectory } from "../track/store.js";
 import { GifRecorder } from "../video/gif.js";
 
@@ -25,12 +26,18 @@ export interface EnjoyOptions {
   fps?: number;
   json?: boolean;
   store?: string;
+  checkpoint?: number;
 }
 
 /** The policy's bytes and what to call it: a file, else a run's saved policy in the store. */
-export function loadPolicy(target: string, storeOption: string | undefined): { bytes: Uint8Array; source: string } {
+/**
+ * The policy's bytes and what to call it: a file, else a run's saved policy in the store — or,
+ * with `checkpoint`, the policy inside that checkpoint; a run still training (no policy yet)
+ * plays its newest checkpoint, and says so.
+ */
+export function loadPolicy(target: string, storeOption: string | undefined, options: { checkpoint?: number } = {}): { bytes: Uint8Array; source: string } {
   const looksLikeFile = target.endsWith(".tsrlpolicy") || target.includes("/") || target.includes("\\");
-  if (existsSync(target) || (looksLikeFile && storeOption === undefined)) {
+  if ((existsSync(target) || (looksLikeFile && storeOption === undefined)) && options.checkpoint === undefined) {
     try {
       return { bytes: readFileSync(target), source: target };
     } catch (err) {
@@ -48,11 +55,15 @@ export function loadPolicy(target: string, storeOption: string | undefined): { b
       throw new StoreError(`no policy file "${target}"; as a run: ${(err as Error).message}`);
     }
     const policy = store.artifacts(run.id, "policy").at(-1);
-    if (!policy) {
-      const checkpoint = store.artifacts(run.id, "checkpoint").at(-1);
-      throw new StoreError(`run ${run.id} (${run.name}) has no saved policy yet (it is written when training ends)${checkpoint ? `; its checkpoint at step ${checkpoint.step} can be replayed in \`npx tsrl dashboard\`` : ""}`);
+    const checkpoints = store.artifacts(run.id, "checkpoint");
+    if (options.checkpoint === undefined && policy) return { bytes: store.readArtifact(policy), source: `run ${run.id} (${run.name})` };
+    const checkpoint = options.checkpoint === undefined ? checkpoints.at(-1) : checkpoints.find((c) => c.step === options.checkpoint);
+    if (!checkpoint) {
+      if (options.checkpoint !== undefined) throw new StoreError(`run ${run.id} (${run.name}) has no checkpoint at step ${options.checkpoint}; it has ${checkpoints.map((c) => c.step).join(", ") || "none"}`);
+      throw new StoreError(`run ${run.id} (${run.name}) has no saved policy yet (it is written when training ends) and no checkpoint to play instead`);
     }
-    return { bytes: store.readArtifact(policy), source: `run ${run.id} (${run.name})` };
+    if (options.checkpoint === undefined) console.error(`run ${run.id} (${run.name}) has no saved policy yet (still training?): playing its newest checkpoint, at step ${checkpoint.step}`);
+    return { bytes: policyFromCheckpoint(run, store.readArtifact(checkpoint), checkpoint.step), source: `run ${run.id} (${run.name}), checkpoint at step ${checkpoint.step}` };
   } finally {
     store.close();
   }
@@ -64,7 +75,7 @@ export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<
     if (!existsSync(dirname(resolve(opts.gif)))) throw new Error(`--gif ${opts.gif}: the folder ${dirname(resolve(opts.gif))} does not exist`);
   }
   if (opts.render && opts.json) throw new Error("--render and --json both write to stdout: pick one (--gif FILE records the episodes instead)");
-  const { bytes, source } = loadPolicy(target, opts.store);
+  const { bytes, source } = loadPolicy(target, opts.store, { checkpoint: opts.checkpoint });
   const policy = new Policy(bytes, { source });
   // a user env: its module is recorded in the policy, or given as --env ./my-env.js:MyEnv-v0
   const envId = opts.env ? (await loadEnvArg(opts.env)).id : policy.envId;
@@ -78,7 +89,7 @@ export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<
   const head = policy.saved.head;
   const actionSpace = env.actionSpace;
   const fits =
-    "actionDim" in head ? actionSpace instanceof Box && actionSpace.size === head.actionDim : actionSpace instanceof Discrete && actionSpace.n === head.numActions;
+    head.kind === "gaussian" ? actionSpace instanceof Box && actionSpace.size === head.actionDim : actionSpace instanceof Discrete && actionSpace.n === head.numActions;
   if (!fits) throw new Error(`${source} acts in ${policy.envId}'s action space; ${envId} has ${actionSpace}`);
 
   const act = actionFor(policy, env, { deterministic: !opts.stochastic, seed: opts.seed });

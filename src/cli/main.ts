@@ -94,6 +94,7 @@ program
   .option("--gif <file>", "record the episodes to an animated GIF")
   .option("--fps <n>", "frames per second with --render and --gif (default: the env's)", integer("--fps", 1, 100))
   .option("--store <dir>", "run store to find the run in (default: $TSRL_STORE or ./tsrl-runs)")
+  .option("--checkpoint <step>", "play the policy inside the run's checkpoint at this step (a run still training plays its newest one)", integer("--checkpoint", 0))
   .option("--json", "print one JSON line with every episode's return and length")
   .action(enjoyCommand);
 

@@ -1,13 +1,9 @@
 /**
- * Policy bytes for the replay page. A run's saved policy is served as stored; a checkpoint holds
- * the whole training state instead, so its policy is extracted here the way `tsrl resume`
- * rebuilds a run — the algorithm from the run's config, the checkpoint loaded into it — and then
- * saved as a policy. Extraction costs one agent construction, so results are kept (a few, keyed
- * by the checkpoint's checksum).
+ * Policy bytes for the replay page: a run's saved policy as stored, or the policy extracted from
+ * one of its checkpoints (src/track/checkpoint-policy.ts). Extraction costs one agent
+ * construction, so results are kept (a few, keyed by the checkpoint's checksum).
  */
-import { checkpointConfig } from "../algos/common.js";
-import { ALGORITHMS } from "../algos/index.js";
-import { createBackend } from "../nn/backend.js";
+import { CheckpointPolicyError, policyFromCheckpoint } from "../track/checkpoint-policy.js";
 import type { StoreReader } from "./store-reader.js";
 
 const CACHED_POLICIES = 8;
@@ -28,20 +24,12 @@ export class PolicySource {
     const cached = this.extracted.get(checkpoint.sha256);
     if (cached) return cached;
 
-    const run = this.reader.runRecord(runId);
-    const entry = ALGORITHMS[run.algo];
-    if (!entry) throw new PolicyUnavailableError(`run ${runId} was trained with "${run.algo}", which this tsrl cannot rebuild; only tsrl's own algorithms' checkpoints can be replayed`);
     let bytes: Uint8Array;
     try {
-      // The checkpoint's own config (what its state matches), and a backend of its own: backends
-      // never free, and this agent is thrown away right after.
-      const stored = this.reader.readArtifact(checkpoint);
-      const saved = checkpointConfig(stored);
-      const agent = entry.create(entry.resolve((saved ?? { ...run.config, envId: run.env }) as Parameters<typeof entry.resolve>[0]), { backend: createBackend() });
-      agent.loadCheckpoint(stored, `checkpoint at step ${checkpointStep}`, saved ?? undefined); // as tsrl resume loads it
-      bytes = agent.savePolicy();
+      bytes = policyFromCheckpoint(this.reader.runRecord(runId), this.reader.readArtifact(checkpoint), checkpointStep);
     } catch (err) {
-      throw new PolicyUnavailableError(`cannot extract a policy from run ${runId}'s checkpoint at step ${checkpointStep}: ${(err as Error).message}`);
+      // a damaged checkpoint file too: the page says why it cannot play it
+      throw new PolicyUnavailableError(err instanceof CheckpointPolicyError ? err.message : `cannot extract a policy from run ${runId}'s checkpoint at step ${checkpointStep}: ${(err as Error).message}`);
     }
     if (this.extracted.size >= CACHED_POLICIES) this.extracted.delete(this.extracted.keys().next().value!);
     this.extracted.set(checkpoint.sha256, bytes);
