@@ -5,6 +5,10 @@
  * Each tsrl cell runs in a fresh Node process, as a training run plays one game (in one process
  * the game calls would see all five classes and slow down).
  *
+ * Then the vectorized kernels (VectorEnv over `minatarKernel`, next-step autoreset, float32
+ * observations written for every env each step) at 1, 64 and 1024 envs on one thread, against the
+ * same MinAtar act + state() rate per env (MinAtar has no vector env: N envs in Python cost N steps).
+ *
  * Each cell is measured in alternating rounds (tsrl, MinAtar, tsrl, ...) and the best round of
  * each side is kept, so that load from other processes hurts both sides alike.
  *
@@ -20,6 +24,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LegacyRandomState } from "../src/rng/random-state.js";
 import { Environment, GAME_NAMES, type GameName } from "../src/envs/minatar/environment.js";
+import { minatarKernel } from "../src/envs/minatar/kernel.js";
+import { VectorEnv } from "../src/envs/vector.js";
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +37,8 @@ const { values } = parseArgs({
     // internal: measure one tsrl cell in this process and print its steps/s
     measure: { type: "string" },
     "with-state": { type: "boolean", default: false },
+    vector: { type: "string" },
+    sizes: { type: "string", default: "1,64,1024" },
   },
 });
 const seconds = Number(values.seconds);
@@ -66,13 +74,34 @@ function measureTsrl(game: GameName, withState: boolean): number {
   return steps / ((now - start) / 1000);
 }
 
+/** Env-steps per second of a VectorEnv of `numEnvs` MinAtar kernels. */
+function measureVector(game: GameName, numEnvs: number): number {
+  const vec = new VectorEnv(minatarKernel(game), { numEnvs });
+  vec.reset({ seed: 0 });
+  const draw = new LegacyRandomState(1);
+  const actions = Array.from({ length: 16 }, () => Float64Array.from({ length: numEnvs }, () => draw.randint(6)));
+  const batch = Math.max(1, Math.round(20_000 / numEnvs));
+  for (let k = 0; k < batch * 4; k++) vec.step(actions[k % 16]!);
+  let steps = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < seconds * 1000) {
+    for (let k = 0; k < batch; k++) vec.step(actions[steps++ % 16]!);
+    now = performance.now();
+  }
+  return (steps * numEnvs) / ((now - start) / 1000);
+}
+
 if (values.measure) {
-  console.log(measureTsrl(values.measure as GameName, values["with-state"]!));
+  console.log(values.vector ? measureVector(values.measure as GameName, Number(values.vector)) : measureTsrl(values.measure as GameName, values["with-state"]!));
   process.exit(0);
 }
 
-function measureTsrlFresh(game: GameName, withState: boolean): number {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), "--measure", game, "--seconds", String(seconds), ...(withState ? ["--with-state"] : [])];
+function measureTsrlFresh(game: GameName, withState: boolean, vector?: number): number {
+  const args = [
+    ...process.execArgv, fileURLToPath(import.meta.url), "--measure", game, "--seconds", String(seconds),
+    ...(withState ? ["--with-state"] : []), ...(vector ? ["--vector", String(vector)] : []),
+  ];
   const run = spawnSync(process.execPath, args, { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`tsrl measurement failed: ${run.stderr}`);
   return Number(run.stdout.trim());
@@ -109,6 +138,7 @@ function measurePython(game: GameName, withState: boolean): number | null {
 const format = (sps: number | null) => (sps === null ? "-" : sps >= 1e6 ? `${(sps / 1e6).toFixed(2)} M` : `${(sps / 1e3).toFixed(1)} k`);
 console.log(`MinAtar steps/s, one env (node ${process.version}, best of ${rounds} alternating rounds of ${seconds} s; reference: ${values.minatar ? `MinAtar at ${values.minatar} with ${values.python}` : "none, pass --minatar DIR"})`);
 console.log(["game", "tsrl act", "MinAtar act", "ratio", "tsrl act+state", "MinAtar act+state", "ratio"].map((c) => c.padEnd(19)).join(""));
+const referenceWithState = new Map<GameName, number | null>();
 for (const game of games) {
   const cells: string[] = [game];
   for (const withState of [false, true]) {
@@ -120,6 +150,21 @@ for (const game of games) {
       if (reference !== null) theirs = Math.max(theirs ?? 0, reference);
     }
     cells.push(format(ours), format(theirs), theirs ? `${(ours / theirs).toFixed(1)}×` : "-");
+    if (withState) referenceWithState.set(game, theirs);
+  }
+  console.log(cells.map((c) => c.padEnd(19)).join(""));
+}
+
+const sizes = values.sizes!.split(",").map(Number);
+console.log(`\nvectorized kernels (VectorEnv, one thread), env-steps/s; ratio against MinAtar act + state() per env`);
+console.log(["game", ...sizes.flatMap((n) => [`${n} envs`, "ratio"])].map((c) => c.padEnd(19)).join(""));
+for (const game of games) {
+  const cells: string[] = [game];
+  for (const n of sizes) {
+    let ours = 0;
+    for (let round = 0; round < rounds; round++) ours = Math.max(ours, measureTsrlFresh(game, true, n));
+    const theirs = referenceWithState.get(game);
+    cells.push(format(ours), theirs ? `${(ours / theirs).toFixed(0)}×` : "-");
   }
   console.log(cells.map((c) => c.padEnd(19)).join(""));
 }

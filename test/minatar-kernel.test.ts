@@ -28,6 +28,7 @@ function sparse(obs: ArrayLike<number>, offset: number, channels: number): numbe
 }
 
 describe("MinAtar kernels (VectorEnv)", () => {
+  // (the tests below use the fused next-step loop; the generic loop is compared with it at the end)
   for (const game of GAME_NAMES) {
     it(`${game}: replays MinAtar's trajectories (${FILES[game]}.jsonl and .lookahead.jsonl) with next-step autoreset`, () => {
       const kernel = minatarKernel(game);
@@ -96,6 +97,23 @@ describe("MinAtar kernels (VectorEnv)", () => {
       }
     });
   }
+
+  it("the fused next-step loop equals the generic per-env loop (with a time limit)", () => {
+    for (const game of GAME_NAMES) {
+      const fused = new VectorEnv(minatarKernel(game), { numEnvs: 5, maxEpisodeSteps: 37 });
+      const generic = new VectorEnv(minatarKernel(game), { numEnvs: 5, maxEpisodeSteps: 37 });
+      generic.slowPath = true;
+      assert.deepEqual(Array.from(fused.reset({ seed: 9 })[0]), Array.from(generic.reset({ seed: 9 })[0]));
+      const actions = new Float64Array(5);
+      for (let t = 0; t < 400; t++) {
+        for (let i = 0; i < 5; i++) actions[i] = (t * 5 + i * 3) % 6;
+        const a = fused.step(actions).slice(0, 4).map((x) => Array.from(x as ArrayLike<number>));
+        const b = generic.step(actions).slice(0, 4).map((x) => Array.from(x as ArrayLike<number>));
+        assert.deepEqual(a, b, `${game} step ${t}`);
+      }
+      assert.deepEqual(fused.getState(), generic.getState());
+    }
+  });
 
   it("bad input: seeds beyond 2^32 - 1 for RandomState, reset options, unknown games", () => {
     const vec = new VectorEnv(minatarKernel("breakout"), { numEnvs: 2 });

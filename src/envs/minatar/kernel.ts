@@ -9,7 +9,7 @@
  * action kept across (auto)resets; a reset draws what the game's reset draws (Breakout, Freeway).
  */
 import { LegacyRandomState, LegacyRandomStateBank } from "../../rng/random-state.js";
-import type { EnvKernel, GeneratorBankType, RenderTarget, ResetOptions, StepOutcome } from "../kernel.js";
+import type { BatchBuffers, EnvKernel, GeneratorBankType, RenderTarget, ResetOptions, StepOutcome } from "../kernel.js";
 import { Box, Discrete } from "../spaces.js";
 import { GAME_NAMES, type GameName, makeGame } from "./environment.js";
 import { FRAME_SIZE, renderMinatarState } from "./render.js";
@@ -81,6 +81,37 @@ export function minatarKernel(game: GameName, options: MinAtarKernelOptions = {}
       scratch.load(s, n, i);
       scratch.writeState(cells);
       renderMinatarState(cells, channels, target);
+    },
+
+    /** The vector env's next-step loop: each env loaded once per step, observed straight into the batch. */
+    stepBatchNextStep(b: BatchBuffers<LegacyRandomStateBank>, actions: ArrayLike<number>, from: number, to: number): void {
+      const { n, rng, state: s, maxEpisodeSteps, elapsed, autoreset, obs, rewards, terminations, truncations } = b;
+      const od = 100 * channels;
+      for (let i = from; i < to; i++) {
+        const random = rng.get(i);
+        scratch.random = random;
+        if (autoreset[i] !== 0) {
+          scratch.reset();
+          elapsed[i] = 0;
+          autoreset[i] = 0;
+          rewards[i] = 0;
+          terminations[i] = 0;
+          truncations[i] = 0;
+        } else {
+          scratch.load(s, n, i);
+          let action = actions[i]!;
+          if (random.rand() < sticky) action = s[lastAction * n + i]!;
+          s[lastAction * n + i] = action;
+          rewards[i] = scratch.act(action);
+          const terminated = scratch.terminal;
+          const truncated = ++elapsed[i]! >= maxEpisodeSteps;
+          terminations[i] = terminated ? 1 : 0;
+          truncations[i] = truncated ? 1 : 0;
+          autoreset[i] = terminated || truncated ? 1 : 0;
+        }
+        scratch.store(s, n, i);
+        scratch.writeState(obs, i * od);
+      }
     },
   };
 }
