@@ -1,6 +1,6 @@
 /** SFT and GRPO trainers on text tasks (micro model so the tests stay quick), the model file, and the CLI's sft/grpo commands. */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,11 +84,59 @@ test("tsrl train sft / grpo --json end stdout with the issue's result line", () 
     const line = JSON.parse(grpo.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
     assert.deepEqual(Object.keys(line), ["task", "seed", "model_params", "sft_steps", "steps", "accuracy_start", "accuracy_final", "wall_s", "train_tokens_per_s", "sample_tokens_per_s"]);
     assert.equal(line.steps, 2);
+    const sample = cli("sample", "base", "-p", "0012+0034=", "-n", "2", "-t", "1", "--json");
+    assert.equal(sample.status, 0, sample.stderr);
+    const sampled = JSON.parse(sample.stdout.trim()) as { prompt: string; completions: { text: string; tokens: string[]; logprobs: number[]; finish_reason: string }[] };
+    assert.equal(sampled.completions.length, 2);
+    for (const c of sampled.completions) {
+      assert.equal(c.tokens.length, c.logprobs.length);
+      assert.ok(["stop", "length"].includes(c.finish_reason));
+    }
+    const tooLong = cli("sample", "base", "-p", "0012+0034=000000");
+    assert.equal(tooLong.status, 1);
+    assert.match(tooLong.stderr, /context is 16/);
     const missing = cli("train", "grpo", "--init", "no-such-run");
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /no-such-run/);
     assert.doesNotMatch(missing.stderr, /at .*\.ts:\d+/);
   } finally {
+    rmSync(store, { recursive: true, force: true });
+  }
+});
+
+test("tsrl serve answers /v1/completions and /v1/chat/completions with log-probs", async () => {
+  const store = mkdtempSync(join(tmpdir(), "tsrl-serve-"));
+  const server = { child: null as ReturnType<typeof spawn> | null };
+  try {
+    const sft = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "train", "sft", "--model", "micro", "--steps", "5", "--eval-every", "5", "--eval-problems", "10", "--test-problems", "10", "--name", "m", "--store", store, "--json"], { encoding: "utf8" });
+    assert.equal(sft.status, 0, sft.stderr);
+    server.child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "m", "--port", "0", "--store", store]);
+    const base = await new Promise<string>((resolve, reject) => {
+      let text = "";
+      server.child!.stdout!.on("data", (d: Buffer) => {
+        text += d.toString();
+        const m = /at (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(text);
+        if (m) resolve(m[1]!);
+      });
+      server.child!.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const post = async (path: string, body: unknown) => {
+      const r = await fetch(base + path, { method: "POST", body: JSON.stringify(body) });
+      return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+    };
+    const completion = await post("/completions", { prompt: "0012+0034=", temperature: 0, max_tokens: 6 });
+    assert.equal(completion.status, 200);
+    const choice = (completion.json.choices as { text: string; logprobs: { tokens: string[]; token_logprobs: number[] }; finish_reason: string }[])[0]!;
+    assert.equal(choice.logprobs.tokens.length, choice.logprobs.token_logprobs.length);
+    assert.ok(choice.logprobs.token_logprobs.every((x) => x <= 0));
+    const chat = await post("/chat/completions", { messages: [{ role: "user", content: "0012+0034=" }], temperature: 1, seed: 1, n: 3 });
+    assert.equal(chat.status, 200);
+    assert.equal((chat.json.choices as unknown[]).length, 3);
+    const bad = await post("/completions", { prompt: "12x" });
+    assert.equal(bad.status, 400);
+    assert.match(String((bad.json.error as { message: string }).message), /"x" is not in the tokenizer's vocabulary/);
+  } finally {
+    server.child?.kill();
     rmSync(store, { recursive: true, force: true });
   }
 });

@@ -17,6 +17,7 @@ import { rolloutCommand } from "./rollout.js";
 import { registerRuns } from "./runs.js";
 import { registerTrain } from "./train.js";
 import { registerSample } from "./sample.js";
+import { registerServe } from "./serve.js";
 import { registerExport } from "./export.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -71,6 +72,7 @@ program
 
 registerTrain(program);
 registerSample(program);
+registerServe(program);
 registerExport(program);
 registerRuns(program);
 registerPlot(program);
