@@ -468,3 +468,20 @@ test("several optimizers in one checkpoint (critics, actor, α): training contin
   assert.throws(() => loadParameters(bytes, { actor: c.actor }, { policy: c.optimizers.actor }), /holds no optimizer policy state/);
   assert.throws(() => loadParameters(bytes, { actor: c.actor }, c.optimizers.actor), /holds no optimizer state/);
 });
+
+test("backward({ parameterGradients: false }) gives the same input gradients and leaves parameter gradients alone", () => {
+  for (const specs of [[linear(6), tanh(), linear(2)], [conv2d(2, { kernel: 2 }), relu(), linear(3)]] as LayerSpec[][]) {
+    const shape = specs[0]!.kind === "conv2d" ? [3, 3, 2] : [4];
+    const net = new Network(specs, { inputShape: shape, maxBatch: 3, rng: new Random(2), backend: js });
+    net.inputView(3).set(Array.from({ length: 3 * net.inputSize }, (_, i) => Math.sin(i)));
+    net.forward(3);
+    net.outputGradView(3).set(Array.from({ length: 3 * net.outputSize }, (_, i) => Math.cos(i)));
+    net.backward({ inputGradient: true });
+    const full = net.inputGradView(3).slice();
+    net.gradientView().fill(7);
+    net.inputGradView(3).fill(0);
+    net.backward({ inputGradient: true, parameterGradients: false });
+    assert.deepEqual(net.inputGradView(3), full);
+    assert.ok(net.gradientView().every((g) => g === 7));
+  }
+});

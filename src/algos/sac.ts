@@ -349,10 +349,10 @@ export class SAC {
     }
     loss /= B;
     assertFiniteValue(loss, "the actor loss", this.updates, this.globalStep);
-    // ∂L/∂a through both critics (their parameter gradients are overwritten by the next critic step)
-    this.qf1.backward({ inputGradient: true });
+    // ∂L/∂a through both critics (only their input gradients: the critics are not updated here)
+    this.qf1.backward({ inputGradient: true, parameterGradients: false });
     this.qf1.inputGradPart(1, B, this.gradAction);
-    this.qf2.backward({ inputGradient: true });
+    this.qf2.backward({ inputGradient: true, parameterGradients: false });
     this.qf2.inputGradPart(1, B, this.actionGrad);
     for (let i = 0; i < B * d; i++) this.gradAction[i]! += this.actionGrad[i]!;
     squashedGaussianBackward(this.actor.outputView(B), B, d, this.noise, this.scale, this.squashed, this.gradAction, this.gradLogProb, this.actor.outputGradView(B));

@@ -322,7 +322,7 @@ export class TD3 {
       qf1.forward(B);
       const actorLoss = -meanOutput(qf1, B, "qf1 values at the actor's actions", this.updates, this.globalStep);
       qf1.outputGradView(B).fill(-1 / B);
-      qf1.backward({ inputGradient: true });
+      qf1.backward({ inputGradient: true, parameterGradients: false });
       qf1.inputGradPart(1, B, this.gradAction);
       const dMu = this.actor.outputGradView(B);
       for (let i = 0; i < B * d; i++) dMu[i] = this.gradAction[i]! * this.scale[i % d]!;

@@ -65,8 +65,11 @@ export interface Layer {
   initialize(rng: Random): void;
   /** y = f(x) for `batch` samples. */
   forward(x: number, y: number, batch: number): void;
-  /** Writes the parameter gradients (overwriting) and dx (skipped when dx < 0), given x, y = f(x) and dy. */
-  backward(x: number, y: number, dy: number, dx: number, batch: number): void;
+  /**
+   * Writes the parameter gradients (overwriting; skipped when `parameterGradients` is false) and
+   * dx (skipped when dx < 0), given x, y = f(x) and dy.
+   */
+  backward(x: number, y: number, dy: number, dx: number, batch: number, parameterGradients?: boolean): void;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -113,9 +116,11 @@ export function linear(out: number, init: Init = "default"): LayerSpec {
         params,
         initialize: (rng) => initWeights(backend, weight, bias, k, out, init, rng),
         forward: (x, y, batch) => kernels.linearForward(batch, k, out, x, weight.value, bias.value, y),
-        backward(x, _y, dy, dx, batch) {
-          kernels.matmulTN(k, batch, out, x, dy, weight.grad, false);
-          kernels.columnSums(batch, out, dy, bias.grad, false);
+        backward(x, _y, dy, dx, batch, parameterGradients = true) {
+          if (parameterGradients) {
+            kernels.matmulTN(k, batch, out, x, dy, weight.grad, false);
+            kernels.columnSums(batch, out, dy, bias.grad, false);
+          }
           if (dx >= 0) kernels.matmulNT(batch, out, k, dy, weight.value, dx, false);
         },
       };
@@ -249,11 +254,13 @@ export function conv2d(out: number, options: Conv2dOptions): LayerSpec {
           im2col(x, batch);
           kernels.linearForward(batch * oh * ow, patch, out, scratch, weight.value, bias.value, y);
         },
-        backward(x, _y, dy, dx, batch) {
+        backward(x, _y, dy, dx, batch, parameterGradients = true) {
           const rows = batch * oh * ow;
-          im2col(x, batch); // the forward's columns may have been overwritten by another call since
-          kernels.matmulTN(patch, rows, out, scratch, dy, weight.grad, false);
-          kernels.columnSums(rows, out, dy, bias.grad, false);
+          if (parameterGradients) {
+            im2col(x, batch); // the forward's columns may have been overwritten by another call since
+            kernels.matmulTN(patch, rows, out, scratch, dy, weight.grad, false);
+            kernels.columnSums(rows, out, dy, bias.grad, false);
+          }
           if (dx < 0) return;
           kernels.matmulNT(rows, out, patch, dy, weight.value, scratch, false);
           col2im(dx, batch);

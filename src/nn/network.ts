@@ -179,16 +179,17 @@ export class Network implements Parameterized {
   /**
    * Back-propagates `outputGrad` through the last forward call, overwriting every parameter
    * gradient; with `inputGradient` it also writes ∂loss/∂input into `inputGrad` (e.g. ∂Q/∂action
-   * for an actor's update through a critic).
+   * for an actor's update through a critic). `parameterGradients: false` leaves the parameter
+   * gradients untouched and skips their products (when only ∂loss/∂input is wanted).
    */
-  backward(options: { inputGradient?: boolean } = {}): void {
+  backward(options: { inputGradient?: boolean; parameterGradients?: boolean } = {}): void {
     if (this.lastInput < 0) throw new Error("backward() needs a forward() first");
     const acts = this.activations;
     const batch = this.lastBatch;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const x = i === 0 ? this.lastInput : acts[i]!;
       const dx = i > 0 ? this.gradients[i]! : options.inputGradient ? this.inputGrad : -1;
-      this.layers[i]!.backward(x, acts[i + 1]!, this.gradients[i + 1]!, dx, batch);
+      this.layers[i]!.backward(x, acts[i + 1]!, this.gradients[i + 1]!, dx, batch, options.parameterGradients ?? true);
     }
   }
 
