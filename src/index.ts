@@ -16,7 +16,7 @@ export { PCG64Bank } from "./rng/pcg64.js";
 export type { PCG64State } from "./rng/pcg64.js";
 export { LegacyRandomState } from "./rng/random-state.js";
 export type { LegacySeed, MT19937State } from "./rng/random-state.js";
-export { MinAtarEnv, Environment as MinAtarEnvironment, GAME_NAMES as MINATAR_GAMES, registerMinatarEnvs } from "./envs/minatar/index.js";
+export { MinAtarEnv, Environment as MinAtarEnvironment, GAME_NAMES as MINATAR_GAMES, registerMinatarEnvs, minatarKernel } from "./envs/minatar/index.js";
 export type { MinAtarEnvOptions, MinAtarEnvState, GameName as MinAtarGameName } from "./envs/minatar/index.js";
 export * as wrappers from "./envs/wrappers/index.js";
 export { ObservationWrapper, ActionWrapper, RewardWrapper } from "./envs/wrappers/core.js";

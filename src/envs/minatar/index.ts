@@ -9,6 +9,7 @@ export { Environment, GAME_NAMES, type EnvironmentOptions, type EnvironmentState
 export { MinAtarEnv, type MinAtarEnvOptions, type MinAtarEnvState } from "./minatar-env.js";
 export { minatarPalette } from "./render.js";
 export { MINATAR_ENVS } from "./ids.js";
+export { minatarKernel, LEGACY_RANDOM_STATE_BANK, type MinAtarKernelOptions } from "./kernel.js";
 
 /** Registers the MinAtar ids unless they are registered already. */
 export function registerMinatarEnvs(): void {
