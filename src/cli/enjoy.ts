@@ -89,7 +89,7 @@ export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<
   const head = policy.saved.head;
   const actionSpace = env.actionSpace;
   const fits =
-    head.kind === "gaussian" ? actionSpace instanceof Box && actionSpace.size === head.actionDim : actionSpace instanceof Discrete && actionSpace.n === head.numActions;
+    "actionDim" in head ? actionSpace instanceof Box && actionSpace.size === head.actionDim : actionSpace instanceof Discrete && actionSpace.n === head.numActions;
   if (!fits) throw new Error(`${source} acts in ${policy.envId}'s action space; ${envId} has ${actionSpace}`);
 
   const act = actionFor(policy, env, { deterministic: !opts.stochastic, seed: opts.seed });
