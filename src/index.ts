@@ -56,3 +56,4 @@ export { makeText, makeTextTask, sampleProblems, registerText, listTextTasks, Te
 export type { TextProblem, TextScore, TextTask, TextSplit, TextTaskSpec, ChatMessage } from "./text/index.js";
 export { rewards, sweRlReward, OpenAIClient, evaluateSampler, summarizeEval, passAtK, extractAnswer } from "./text/index.js";
 export type { SweRlResult, Completion, SamplingParams, EvalSummary } from "./text/index.js";
+export { evalCallback, learnAsync, mergeCallbacks, type EvalCallbackOptions } from "./algos/index.js";

@@ -27,6 +27,11 @@ export interface TrainCallbacks {
    * `saveCheckpoint()` called from here captures the run exactly; `last` marks the end of training.
    */
   checkpoint?(step: number, last: boolean): void;
+  /**
+   * Asked at every checkpoint point, after `checkpoint`: true ends training there (early stopping,
+   * or a pause: calling `learn` again continues exactly where it stopped).
+   */
+  shouldStop?(step: number): boolean;
 }
 
 export interface TrainProgress {

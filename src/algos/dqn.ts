@@ -37,7 +37,7 @@ import {
   commonFields,
   trainResult,
 } from "./common.js";
-import { expectedValues, encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
+import { Policy, expectedValues, encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
 import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget } from "./training-env.js";
 import { ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 
@@ -146,6 +146,8 @@ export class DQN {
   private readonly centers: Float64Array;
   private readonly sigma: number;
   private globalStep = 0;
+  /** the policy `predict` acts with, refreshed when training moved on */
+  private acting: { step: number; policy: Policy } | null = null;
   private updates = 0;
   /** loop iterations done (each steps every env once) */
   private iteration = 0;
@@ -267,6 +269,7 @@ export class DQN {
         this.elapsedBefore = now() - start;
         callbacks.checkpoint(this.globalStep, g === iterations - 1);
       }
+      if (callbacks.shouldStop?.(this.globalStep)) break;
     }
     const wall = now() - start;
     this.elapsedBefore = wall;
@@ -401,6 +404,19 @@ export class DQN {
 
   private modules(): Record<string, Parameterized> {
     return { q_network: this.qNetwork, target_network: this.targetNetwork };
+  }
+
+  /**
+   * SB3's `predict`: the action for one observation, both in the env's own form (greedy/mean
+   * unless `deterministic: false`), from the current weights.
+   */
+  predict(observation: unknown, options: { deterministic?: boolean; rng?: Random } = {}): number | Float32Array {
+    if (!this.acting) this.acting = { step: this.globalStep, policy: new Policy(this.savePolicy()) };
+    else if (this.acting.step !== this.globalStep) {
+      this.acting.policy.update(this.savePolicy());
+      this.acting.step = this.globalStep;
+    }
+    return this.acting.policy.predict(observation, options);
   }
 
   savePolicy(): Uint8Array {

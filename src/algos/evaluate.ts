@@ -60,7 +60,8 @@ export function actionFor(policy: Evaluable, env: { actionSpace: unknown }, opti
   const rng = deterministic ? undefined : new Random(options.seed ?? 0);
   const space = env.actionSpace as SpaceShape;
   const discrete = typeof space.n === "number";
-  if ("act" in policy && typeof policy.act === "function") {
+  // predict takes observations in the env's own form (tsrl's Policy flattens Dict, Tuple and image spaces); act only flat rows
+  if ("act" in policy && typeof policy.act === "function" && !("predict" in policy && typeof policy.predict === "function")) {
     const out = discrete ? new Int32Array(1) : new Float64Array(space.size ?? 1);
     return (obs) => {
       policy.act(obs, 1, out, rng);

@@ -59,3 +59,5 @@ export type { SavedPolicy, PolicyHead } from "./policy.js";
 export { ConfigError, NonFiniteError, EpisodeLog, linearSchedule, camelCaseKeys, parseConfig } from "./common.js";
 export type { TrainCallbacks, TrainProgress, TrainResult, EpisodeRecord } from "./common.js";
 export { evaluatePolicy, actionFor, type Evaluation, type EvaluateOptions, type Evaluable } from "./evaluate.js";
+export { evalCallback, learnAsync, mergeCallbacks } from "./callbacks.js";
+export type { EvalCallbackOptions } from "./callbacks.js";

@@ -49,7 +49,7 @@ import {
   commonFields,
   trainResult,
 } from "./common.js";
-import { type SavedPolicy, encodePolicy, policyEnv } from "./policy.js";
+import { Policy, type SavedPolicy, encodePolicy, policyEnv } from "./policy.js";
 
 export const ppoConfigSchema = z
   .object({
@@ -124,6 +124,8 @@ export class PPO {
   private readonly actionDim: number;
   private readonly numActions: number;
   private globalStep = 0;
+  /** the policy `predict` acts with, refreshed when training moved on */
+  private acting: { step: number; policy: Policy } | null = null;
   private iteration = 0;
   /** wall-clock seconds of training before the current `learn` call (restored from checkpoints) */
   private elapsedBefore = 0;
@@ -376,6 +378,7 @@ export class PPO {
       callbacks.onProgress?.({ step: this.globalStep, totalSteps: numIterations * batchSize, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
       this.elapsedBefore = now() - start;
       callbacks.checkpoint?.(this.globalStep, iteration === numIterations);
+      if (callbacks.shouldStop?.(this.globalStep)) break;
     }
     const wall = now() - start;
     this.elapsedBefore = wall;
@@ -443,6 +446,19 @@ export class PPO {
 
   private modules(): Record<string, Parameterized> {
     return this.logStd ? { actor: this.actor, critic: this.critic, actor_logstd: this.logStd } : { actor: this.actor, critic: this.critic };
+  }
+
+  /**
+   * SB3's `predict`: the action for one observation, both in the env's own form (greedy/mean
+   * unless `deterministic: false`), from the current weights.
+   */
+  predict(observation: unknown, options: { deterministic?: boolean; rng?: Random } = {}): number | Float32Array {
+    if (!this.acting) this.acting = { step: this.globalStep, policy: new Policy(this.savePolicy()) };
+    else if (this.acting.step !== this.globalStep) {
+      this.acting.policy.update(this.savePolicy());
+      this.acting.step = this.globalStep;
+    }
+    return this.acting.policy.predict(observation, options);
   }
 
   /** The trained policy (actor and, for continuous control, observation statistics) for `tsrl enjoy` and the browser. */
