@@ -64,12 +64,12 @@ for (const seed of seeds) {
   if (!controlsOnly) {
     const grpo = curve(new GrpoTrainer({ ...GRPO, seed }, decodeLanguageModel(start)));
     grpoCpu = grpo.cpu_s;
-    log({ seed, stage: "grpo", ...grpo.result, cpu_s: grpo.cpu_s, gain_points: 100 * (grpo.result.accuracy_final - grpo.result.accuracy_start), curve: grpo.points });
+    log({ stage: "grpo", ...grpo.result, cpu_s: grpo.cpu_s, gain_points: 100 * (grpo.result.accuracy_final - grpo.result.accuracy_start), curve: grpo.points });
   }
 
   if (controlSeeds.has(seed) || controlsOnly) {
     const shuffled = curve(new GrpoTrainer({ ...GRPO, seed, shuffleRewards: true }, decodeLanguageModel(start)));
-    log({ seed, stage: "grpo-shuffled-rewards", ...shuffled.result, cpu_s: shuffled.cpu_s, curve: shuffled.points });
+    log({ stage: "grpo-shuffled-rewards", ...shuffled.result, cpu_s: shuffled.cpu_s, curve: shuffled.points });
 
     // SFT continued from the stopping point for the CPU time of a GRPO run
     const budget = grpoCpu || shuffled.cpu_s;
