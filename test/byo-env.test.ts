@@ -317,3 +317,14 @@ describe("the kernel contract: named state and parameters, Gymnasium's construct
     assert.equal(kernelOf("Catch-v0"), null, "a plain Env class is not a kernel");
   });
 });
+
+describe("FlattenObservation", () => {
+  it("turns a Dict observation into one float32 vector in a flat Box", async () => {
+    const { wrappers } = await import("../src/index.js");
+    const env = new wrappers.FlattenObservation(make("TestShift-v0"));
+    assert.equal(String(env.observationSpace), "Box([0, 0, -5], [1, 1, 5], (3,), float32)");
+    env.reset({ seed: 0 });
+    const [obs] = env.step(-1);
+    assert.deepEqual(Array.from(obs), [0, 1, -1]);
+  });
+});

@@ -6,7 +6,7 @@ export { NormalizeObservation } from "./stateful-observation.js";
 export type { NormalizeObservationState } from "./stateful-observation.js";
 export { NormalizeReward } from "./stateful-reward.js";
 export type { NormalizeRewardState } from "./stateful-reward.js";
-export { ClipAction, TransformObservation, TransformReward } from "./transform.js";
+export { ClipAction, FlattenObservation, TransformObservation, TransformReward } from "./transform.js";
 export type { BoxAction } from "./transform.js";
 export { RunningMeanStd } from "./running-mean-std.js";
 export type { RunningMeanStdState } from "./running-mean-std.js";

@@ -1,6 +1,7 @@
 /** Gymnasium's stateless single-env wrappers: `TransformObservation`, `TransformReward`, `ClipAction`. */
 import type { Action, Env } from "../env.js";
 import { Box, type BoxValue, type Space } from "../spaces.js";
+import { flatten, flattenSpace } from "../space-utils.js";
 import { ActionWrapper, ObservationWrapper, RewardWrapper } from "./core.js";
 
 /** Applies `fn` to every observation; pass `observationSpace` when `fn` leaves the wrapped env's space. */
@@ -74,5 +75,23 @@ export function clipInto(actions: ArrayLike<number>, box: Box, out: BoxValue, of
   for (let k = 0; k < d; k++) {
     const v = actions[offset + k]!;
     out[offset + k] = v < low[k]! ? low[k]! : v > high[k]! ? high[k]! : v;
+  }
+}
+
+/** Gymnasium's `FlattenObservation`: observations of any space as one float32 vector (`spaces.utils.flatten`). */
+export class FlattenObservation<A = Action> extends ObservationWrapper<Float32Array, A, unknown> {
+  private readonly space: Box;
+
+  constructor(env: Env<unknown, A>) {
+    super(env);
+    this.space = flattenSpace(env.observationSpace);
+  }
+
+  override get observationSpace(): Box {
+    return this.space;
+  }
+
+  observation(observation: unknown): Float32Array {
+    return flatten(this.env.observationSpace, observation);
   }
 }
