@@ -57,6 +57,14 @@ const FIELD_HELP: Record<string, string> = {
   hlGaussSigmaRatio: "HL-Gauss σ / bin width (DQN)",
   vMin: "HL-Gauss support minimum; 'none' derives it from the env (DQN)",
   vMax: "HL-Gauss support maximum; 'none' derives it from the env (DQN)",
+  policyLr: "actor learning rate (SAC)",
+  qLr: "critics' and α's learning rate (SAC)",
+  policyFrequency: "steps between delayed actor updates (SAC: that many updates each time; TD3, DDPG: one, with the target updates)",
+  alpha: "entropy coefficient α when not autotuned (SAC)",
+  autotune: "tune α towards the target entropy −dim(A) (SAC)",
+  explorationNoise: "std of the Gaussian exploration noise, × the action scale (TD3, DDPG)",
+  policyNoise: "std of the target policy smoothing noise, × the action scale (TD3)",
+  noiseClip: "clip of the smoothing noise before scaling (TD3)",
 };
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
