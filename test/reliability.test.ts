@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -80,6 +80,10 @@ describe("storage damage is detected, not read as results", () => {
     const dir = tempDir();
     assert.equal(tsrl(...trainArgs(dir, "a")).code, 0);
     for (const f of ["runs.sqlite-wal", "runs.sqlite-shm"]) rmSync(join(dir, f), { force: true });
+    const saved = join(dir, "saved.sqlite");
+    renameSync(join(dir, "runs.sqlite"), saved);
+    assert.match(tsrl("runs", "list", "--store", dir).stderr, /store damaged: runs.sqlite is missing, but the store's files .* are there/);
+    renameSync(saved, join(dir, "runs.sqlite"));
     truncateSync(join(dir, "runs.sqlite"), 0);
     const train = tsrl(...trainArgs(dir, "b"));
     assert.equal(train.code, 1);

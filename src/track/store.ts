@@ -206,7 +206,11 @@ export class RunStore {
       throw new StoreError(`store ${this.dir} is not ${create ? "writable" : "readable"} (${code}); pass --store DIR or set TSRL_STORE`);
     }
     const file = join(this.dir, "runs.sqlite");
-    if (!create && !existsSync(file)) throw noStore(this.dir);
+    if (!create && !existsSync(file)) {
+      // the database is gone but the files it recorded are there: not "no store"
+      if (existsSync(join(this.dir, STORE_ID_FILE))) throw damaged(this.dir, `runs.sqlite is missing, but the store's files (${STORE_ID_FILE}, artifacts/) are there`);
+      throw noStore(this.dir);
+    }
     // A store this user may read but not write (another user's, a read-only mount) opens read-only.
     this.readonly = !create && !writable(this.dir, file);
     try {
