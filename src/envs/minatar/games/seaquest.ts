@@ -31,7 +31,9 @@ const SCALARS = [
   "oxygen", "diver_count", "sub_x", "sub_y", "sub_or", "e_spawn_speed", "e_spawn_timer", "d_spawn_timer", "move_speed", "ramp_index", "shot_timer", "surface", "terminal",
 ];
 /**
- * The entity lists in a kernel's fixed layout: a count, then `capacity` entries of `width` words.
+ * The entity lists in a kernel's fixed layout: a count, then `capacity` entries, each packed in
+ * one word (5 bits per value, stored + 2: x from -2, timers up to 29) so that a vectorized env
+ * touches few words per entity.
  * The capacities exceed what the rules allow at once (at most one enemy spawns per frame and each
  * lives under 40 frames; a sub fires every 11 frames; a diver spawns every 30 frames and lives 60).
  */
@@ -47,7 +49,7 @@ const FIELDS: string[] = [...SCALARS];
 for (const list of LISTS) {
   LIST_OFFSETS.push(FIELDS.length);
   FIELDS.push(`${list.name}_count`);
-  for (let k = 0; k < list.capacity; k++) for (let j = 0; j < list.width; j++) FIELDS.push(`${list.name}_${k}_${j}`);
+  for (let k = 0; k < list.capacity; k++) FIELDS.push(`${list.name}_${k}`);
 }
 
 /** [x, y, right] */
@@ -351,15 +353,15 @@ export class Seaquest extends MinAtarGame {
   private loadList(list: number[][], l: number, s: Float64Array, n: number, i: number): void {
     const width = LISTS[l]!.width;
     const pool = this.#pools[l]!;
-    let w = LIST_OFFSETS[l]!;
-    const count = s[w++ * n + i]!;
+    const w = LIST_OFFSETS[l]!;
+    const count = s[w * n + i]!;
     while (list.length > count) list.pop();
     for (let k = 0; k < count; k++) {
       const entry = pool[k]!;
-      for (let j = 0; j < width; j++) entry[j] = s[(w + j) * n + i]! | 0;
+      const packed = s[(w + 1 + k) * n + i]! | 0;
+      for (let j = 0; j < width; j++) entry[j] = ((packed >>> (5 * j)) & 31) - 2;
       if (k < list.length) list[k] = entry;
       else list.push(entry);
-      w += width;
     }
   }
 
@@ -400,11 +402,17 @@ function wrapIndex(i: number): number {
 function storeList(list: number[][], l: number, s: Float64Array, n: number, i: number): void {
   const { name, width, capacity } = LISTS[l]!;
   if (list.length > capacity) throw new Error(`MinAtar Seaquest kernel: ${list.length} ${name} entries exceed the layout's ${capacity}`);
-  let w = LIST_OFFSETS[l]!;
-  s[w++ * n + i] = list.length;
-  for (const entry of list) {
-    for (let j = 0; j < width; j++) s[(w + j) * n + i] = entry[j]!;
-    w += width;
+  const w = LIST_OFFSETS[l]!;
+  s[w * n + i] = list.length;
+  for (let k = 0; k < list.length; k++) {
+    const entry = list[k]!;
+    let packed = 0;
+    for (let j = 0; j < width; j++) {
+      const v = entry[j]! + 2;
+      if (!(v >= 0 && v < 32)) throw new Error(`MinAtar Seaquest kernel: ${name} value ${entry[j]} does not fit the packed layout`);
+      packed |= v << (5 * j);
+    }
+    s[(w + 1 + k) * n + i] = packed;
   }
 }
 
