@@ -328,3 +328,15 @@ describe("FlattenObservation", () => {
     assert.deepEqual(Array.from(obs), [0, 1, -1]);
   });
 });
+
+describe("convolutional bodies for image observations", () => {
+  it("PPO and DQN put convChannels convolutions before the dense layers; non-image envs are refused", () => {
+    const dqn = new DQN({ envId: "MinAtar/Breakout-v1", seed: 1, totalTimesteps: 1200, learningStarts: 600, convChannels: [16], hiddenSizes: [128], bufferSize: 2000 });
+    assert.deepEqual(dqn.qNetwork.inputShape, [10, 10, 4]);
+    assert.deepEqual(dqn.qNetwork.describe().layers.map((l) => l.kind), ["conv2d", "relu", "linear", "relu", "linear"]);
+    dqn.learn();
+    const ppo = new PPO({ envId: "MinAtar/Breakout-v1", seed: 1, totalTimesteps: 512, convChannels: [16], hiddenSizes: [128] });
+    assert.equal(ppo.actor.describe().layers[0]!.kind, "conv2d");
+    assert.throws(() => new PPO({ envId: "CartPole-v1", convChannels: [16] }), /convChannels needs image observations shaped \[height, width, channels\]/);
+  });
+});

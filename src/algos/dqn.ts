@@ -39,6 +39,7 @@ import {
 } from "./common.js";
 import { Policy, expectedValues, encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
 import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget } from "./training-env.js";
+import { observationBody } from "./bodies.js";
 import { ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 
 export const dqnConfigSchema = z
@@ -55,6 +56,8 @@ export const dqnConfigSchema = z
     learningStarts: z.number().int().min(0, "must be ≥ 0"),
     trainFrequency: positiveInt("trainFrequency"),
     hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer"),
+    convChannels: z.array(positiveInt("convChannels entries")),
+    convKernel: positiveInt("convKernel"),
     adamEps: z.number().positive("must be > 0"),
     maxGradNorm: z.number().positive("must be > 0").nullable(),
     doubleQ: z.boolean(),
@@ -101,6 +104,8 @@ export const DQN_DEFAULTS: Omit<DQNConfig, "envId"> = {
   learningStarts: 10_000,
   trainFrequency: 10,
   hiddenSizes: [120, 84],
+  convChannels: [],
+  convKernel: 3,
   adamEps: 1e-8,
   maxGradNorm: null,
   doubleQ: false,
@@ -178,11 +183,12 @@ export class DQN {
       this.centers = new Float64Array(0);
       this.sigma = 0;
     }
-    const layers = (): LayerSpec[] => [...c.hiddenSizes.flatMap((h) => [linear(h), relu()]), linear(this.numActions * bins)];
+    const { inputShape, conv } = observationBody(target.observationSpace, obsSize, c);
+    const layers = (): LayerSpec[] => [...conv, ...c.hiddenSizes.flatMap((h) => [linear(h), relu()]), linear(this.numActions * bins)];
     const initRng = new Random(c.seed);
     const maxBatch = Math.max(c.batchSize, c.numEnvs);
-    this.qNetwork = new Network(layers(), { inputShape: obsSize, maxBatch, rng: initRng, backend });
-    this.targetNetwork = new Network(layers(), { inputShape: obsSize, maxBatch, rng: initRng, backend });
+    this.qNetwork = new Network(layers(), { inputShape, maxBatch, rng: initRng, backend });
+    this.targetNetwork = new Network(layers(), { inputShape, maxBatch, rng: initRng, backend });
     this.targetNetwork.softUpdateFrom(this.qNetwork, 1);
     this.optimizer = new Adam([this.qNetwork], { lr: c.learningRate, eps: c.adamEps });
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, obsSize, actions: "discrete", numEnvs: c.numEnvs });

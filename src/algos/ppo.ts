@@ -29,6 +29,7 @@ import { Adam, clipGradientNorm, findNonFinite } from "../nn/optim.js";
 import { Random, type RandomState } from "../rng/random.js";
 import { loadParameters, saveParameters } from "../nn/checkpoint.js";
 import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget } from "./training-env.js";
+import { observationBody } from "./bodies.js";
 import type { VectorRecordEpisodeStatisticsState } from "../envs/wrappers/vector/common.js";
 import type { VectorNormalizeRewardState } from "../envs/wrappers/vector/stateful-reward.js";
 import type { RunningMeanStdState } from "../envs/wrappers/running-mean-std.js";
@@ -69,6 +70,8 @@ export const ppoConfigSchema = z
     targetKl: z.number().positive("must be > 0").nullable(),
     adamEps: z.number().positive("must be > 0"),
     hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer"),
+    convChannels: z.array(positiveInt("convChannels entries")),
+    convKernel: positiveInt("convKernel"),
     /** continuous actions only: normalize observations and rewards as ppo_continuous_action.py does */
     normalize: z.boolean(),
   })
@@ -87,7 +90,7 @@ export type PPOConfig = z.infer<typeof ppoConfigSchema>;
 /** CleanRL's defaults: `ppo.py` for discrete action spaces, `ppo_continuous_action.py` for Box ones. */
 export function ppoDefaults(env: string | Space): Omit<PPOConfig, "envId"> {
   const continuous = (typeof env === "string" ? trainingTarget({ envId: env }, "ppo").actionSpace : env) instanceof Box;
-  const shared = { seed: 1, annealLr: true, gamma: 0.99, gaeLambda: 0.95, normAdv: true, clipCoef: 0.2, clipVloss: true, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null, adamEps: 1e-5, hiddenSizes: [64, 64] };
+  const shared = { seed: 1, annealLr: true, gamma: 0.99, gaeLambda: 0.95, normAdv: true, clipCoef: 0.2, clipVloss: true, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null, adamEps: 1e-5, hiddenSizes: [64, 64], convChannels: [], convKernel: 3 };
   return continuous
     ? { ...shared, totalTimesteps: 1_000_000, learningRate: 3e-4, numEnvs: 1, numSteps: 2048, numMinibatches: 32, updateEpochs: 10, entCoef: 0, normalize: true }
     : { ...shared, totalTimesteps: 500_000, learningRate: 2.5e-4, numEnvs: 4, numSteps: 128, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01, normalize: false };
@@ -172,11 +175,12 @@ export class PPO {
     const batch = c.numEnvs * c.numSteps;
     const maxBatch = Math.max(batch / c.numMinibatches, c.numEnvs);
     const initRng = new Random(c.seed);
-    const body = (): LayerSpec[] => c.hiddenSizes.flatMap((h) => [linear(h, { orthogonal: Math.SQRT2 }), tanh()]);
+    const { inputShape, conv } = observationBody(target.observationSpace, this.obsSize, c, { orthogonal: Math.SQRT2 });
+    const body = (): LayerSpec[] => [...conv, ...c.hiddenSizes.flatMap((h) => [linear(h, { orthogonal: Math.SQRT2 }), tanh()])];
     // CleanRL builds the critic first, then the actor.
-    this.critic = new Network([...body(), linear(1, { orthogonal: 1 })], { inputShape: this.obsSize, maxBatch, rng: initRng, backend });
+    this.critic = new Network([...body(), linear(1, { orthogonal: 1 })], { inputShape, maxBatch, rng: initRng, backend });
     this.actor = new Network([...body(), linear(this.continuous ? this.actionDim : this.numActions, { orthogonal: 0.01 })], {
-      inputShape: this.obsSize,
+      inputShape,
       maxBatch,
       rng: initRng,
       backend,
