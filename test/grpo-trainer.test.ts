@@ -50,7 +50,7 @@ test("GRPO steps log the issue's metrics, are deterministic, and refuse bad setu
   const sft = new SftTrainer({ ...sftConfig, steps: 40 });
   for (let i = 0; i < 40; i++) sft.trainStep();
   const bytes = encodeLanguageModel(sft.languageModel());
-  const config = { ...GRPO_DEFAULTS, promptsPerStep: 4, groupSize: 4, beta: 0.04, numIterations: 2, dynamicSampling: true, testProblems: 20 };
+  const config = { ...GRPO_DEFAULTS, promptsPerStep: 4, groupSize: 4, beta: 0.04, numIterations: 2, dynamicSampling: true, overlongCache: 2, testProblems: 20 };
   const run = () => {
     const trainer = new GrpoTrainer(config, decodeLanguageModel(bytes));
     const metrics = [trainer.trainStep(), trainer.trainStep()];

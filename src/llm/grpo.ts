@@ -12,6 +12,7 @@ import { AdamW, clipGlobalNorm } from "../nn/adamw.js";
 import { Transformer } from "../nn/transformer.js";
 import { sampleCompletions } from "../nn/transformer-sample.js";
 import type { TextProblem } from "../text/env.js";
+import { dapoOverlongPenalty } from "../text/rewards.js";
 import { TextEnv } from "../text/env.js";
 import { type GrpoLossType, type ScaleRewards, grpoAdvantages, grpoLoss } from "./grpo-loss.js";
 import type { LanguageModel } from "./model-file.js";
@@ -44,6 +45,8 @@ export interface GrpoConfig {
   dynamicSampling: boolean;
   /** leave completions that hit the length limit out of the loss */
   maskTruncated: boolean;
+  /** DAPO's soft overlong punishment: penalize the last this-many tokens before the length limit linearly (0: off) */
+  overlongCache: number;
   /** control: rewards shuffled across the batch before the advantages (RL without signal) */
   shuffleRewards: boolean;
   evalEvery: number;
@@ -72,6 +75,7 @@ export const GRPO_DEFAULTS: GrpoConfig = {
   gradClip: 1,
   dynamicSampling: false,
   maskTruncated: false,
+  overlongCache: 0,
   shuffleRewards: false,
   evalEvery: 50,
   testProblems: 2000,
@@ -99,6 +103,7 @@ export const GRPO_HELP: Record<keyof GrpoConfig, string> = {
   gradClip: "global gradient-norm clip (0: none)",
   dynamicSampling: "DAPO dynamic sampling: drop zero-variance groups and refill (up to 4 draws)",
   maskTruncated: "mask completions that hit the length limit out of the loss",
+  overlongCache: "DAPO soft overlong punishment over the last N tokens before the length limit (0: off)",
   shuffleRewards: "control: shuffle rewards across the batch (no learning signal)",
   evalEvery: "steps between held-out greedy evaluations",
   testProblems: "held-out test problems per evaluation",
@@ -175,7 +180,7 @@ export class GrpoTrainer {
     out.completions.forEach((c, i) => {
       this.sampleTokens += c.length;
       const score = this.setup.task.score(problems[Math.floor(i / G)]!, this.setup.tokenizer.decode(c));
-      rewards[i] = score.reward;
+      rewards[i] = score.reward + (this.config.overlongCache > 0 ? dapoOverlongPenalty(c.length, maxNew, Math.min(this.config.overlongCache, maxNew)) : 0);
       if (score.correct) correct++;
     });
     return { problems, prompts, completions: out.completions, truncated: out.truncated, rewards, correct };

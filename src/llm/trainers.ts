@@ -66,6 +66,7 @@ export const GRPO_SPEC: TextTrainerSpec<GrpoConfig> = {
     topK: nonNegativeInt,
     topP: { min: 0, max: 1 },
     maxCompletionLength: nonNegativeInt,
+    overlongCache: nonNegativeInt,
     loss: { choices: GRPO_LOSS_TYPES },
     epsilonLow: { min: 0, max: 1 },
     epsilonHigh: { min: 0 },
