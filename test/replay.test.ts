@@ -63,3 +63,43 @@ test("replay buffer: n-step returns follow each env's stream and stop at episode
   }
   assert.equal(seen.size, 8);
 });
+
+test("frugal replay buffer (SB3's optimize_memory_usage): no next-observation array, the same samples as the stored one", () => {
+  // 3 envs, episodes of random lengths, wrapping the ring several times; compare every sampled batch with a plain buffer
+  const numEnvs = 3, capacity = 20, d = 2;
+  const plain = new ReplayBuffer({ capacity, obsSize: d, actions: 1, numEnvs });
+  const frugal = new ReplayBuffer({ capacity, obsSize: d, actions: 1, numEnvs, frugal: true });
+  assert.equal(frugal.nextObs.length, 0);
+  const rng = new Random(9);
+  const state = Array.from({ length: numEnvs }, (_, e) => [e, 0]);
+  for (let t = 0; t < 70; t++) {
+    for (let e = 0; e < numEnvs; e++) {
+      const obs = state[e]!, ended = rng.random() < 0.2, terminated = ended && rng.random() < 0.5 ? 1 : 0;
+      const next = [obs[0]! + 0.5, t + 0.25];
+      for (const buf of [plain, frugal]) buf.add(obs, next, [e], t, terminated, ended && !terminated ? 1 : 0);
+      state[e] = ended ? [100 + e, t + 1] : next; // a reset observation differs from the final one
+    }
+    if (t < 2) continue;
+    const a = frugal.batch(32);
+    frugal.sample(new Random(t), a, 0.9, 2);
+    // every frugal sample is a real stored transition: compare with the plain buffer at the same row
+    const b = plain.batch(32);
+    b.indices.set(a.indices);
+    for (let i = 0; i < 32; i++) {
+      const row = a.indices[i]!;
+      assert.deepEqual(Array.from(a.obs.subarray(i * d, i * d + d)), Array.from(plain.obs.subarray(row * d, row * d + d)), `t ${t} row ${row}: obs`);
+    }
+    const expected = plain.batch(32);
+    const fixed = { integer: (() => { let k = 0; return () => a.indices[k++]!; })() } as unknown as Random;
+    plain.sample(fixed, expected, 0.9, 2);
+    assert.deepEqual(a.nextObs, expected.nextObs, `t ${t}: next observations`);
+    assert.deepEqual(a.rewards, expected.rewards);
+    assert.deepEqual(a.discounts, expected.discounts);
+  }
+  const copy = new ReplayBuffer({ capacity, obsSize: d, actions: 1, numEnvs, frugal: true });
+  copy.setState(frugal.getState(), new Map(frugal.tensors().map((t) => [t.name, t])));
+  const x = frugal.batch(64), y = copy.batch(64);
+  frugal.sample(new Random(1), x, 0.9, 3);
+  copy.sample(new Random(1), y, 0.9, 3);
+  assert.deepEqual(y, x);
+});

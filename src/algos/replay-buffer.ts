@@ -5,6 +5,12 @@
  * (one integer) or Box (`actionSize` floats) actions. Optional n-step returns are computed when
  * sampling, along each env's own stream of transitions: `numEnvs` envs add one transition each
  * per step, in env order, so env e's next transition is `numEnvs` rows later.
+ *
+ * `frugal: true` is SB3's `optimize_memory_usage`: no second observation array — the next
+ * observation of a transition is the observation of the same env's next row (written ahead, into
+ * the oldest row, when the transition is added), and only the final observations of episodes that
+ * ended are kept aside. It halves the memory of image observations; the `numEnvs` oldest rows of
+ * a full buffer are then not sampled (their observation was overwritten by a next observation).
  */
 import type { NamedTensor } from "../nn/network.js";
 import type { Random } from "../rng/random.js";
@@ -17,6 +23,8 @@ export interface ReplayBufferOptions {
   actions: "discrete" | number;
   /** envs adding transitions in turn (n-step returns follow each env's stream); default 1 */
   numEnvs?: number;
+  /** store next observations as the following row's observation (SB3's optimize_memory_usage); default false */
+  frugal?: boolean;
 }
 
 export interface ReplayBufferState {
@@ -47,8 +55,12 @@ export class ReplayBuffer {
   readonly actionSize: number;
   readonly discrete: boolean;
   readonly numEnvs: number;
+  readonly frugal: boolean;
   readonly obs: Float32Array;
+  /** next observations (empty when frugal) */
   readonly nextObs: Float32Array;
+  /** frugal: the final observation of each stored transition that ended its episode, by row */
+  private readonly finalObs = new Map<number, Float32Array>();
   readonly actions: Int32Array | Float32Array;
   readonly rewards: Float32Array;
   /** 1 where the transition terminated the episode (no bootstrap) */
@@ -59,7 +71,7 @@ export class ReplayBuffer {
   private full = false;
 
   constructor(options: ReplayBufferOptions) {
-    const { capacity, obsSize, actions, numEnvs = 1 } = options;
+    const { capacity, obsSize, actions, numEnvs = 1, frugal = false } = options;
     for (const [name, v] of [["capacity", capacity], ["obsSize", obsSize], ["numEnvs", numEnvs]] as const) {
       if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`replay buffer ${name} must be a positive integer, got ${v}`);
     }
@@ -67,10 +79,12 @@ export class ReplayBuffer {
     this.capacity = capacity;
     this.obsSize = obsSize;
     this.numEnvs = numEnvs;
+    this.frugal = frugal;
+    if (frugal && capacity <= numEnvs) throw new RangeError(`a frugal replay buffer needs a capacity above numEnvs (${numEnvs}), got ${capacity}`);
     this.discrete = actions === "discrete";
     this.actionSize = actions === "discrete" ? 1 : actions;
     this.obs = new Float32Array(capacity * obsSize);
-    this.nextObs = new Float32Array(capacity * obsSize);
+    this.nextObs = new Float32Array(frugal ? 0 : capacity * obsSize);
     this.actions = this.discrete ? new Int32Array(capacity) : new Float32Array(capacity * this.actionSize);
     this.rewards = new Float32Array(capacity);
     this.dones = new Float32Array(capacity);
@@ -84,24 +98,55 @@ export class ReplayBuffer {
   /** Stores one transition; `truncated` only matters to n-step returns (a time limit cuts the sum, without stopping the bootstrap). */
   add(obs: ArrayLike<number>, nextObs: ArrayLike<number>, action: number | ArrayLike<number>, reward: number, terminated: number, truncated = 0): void {
     const p = this.position, d = this.obsSize, a = this.actionSize;
-    for (let k = 0; k < d; k++) {
-      this.obs[p * d + k] = obs[k]!;
-      this.nextObs[p * d + k] = nextObs[k]!;
+    const ended = terminated || truncated;
+    if (this.frugal) {
+      for (let k = 0; k < d; k++) this.obs[p * d + k] = obs[k]!;
+      this.finalObs.delete(p);
+      if (ended) this.finalObs.set(p, Float32Array.from({ length: d }, (_, k) => nextObs[k]!));
+      // written ahead into the same env's next row (the oldest row), which the env's next add overwrites with the same values
+      else for (let k = 0, q = ((p + this.numEnvs) % this.capacity) * d; k < d; k++) this.obs[q + k] = nextObs[k]!;
+    } else {
+      for (let k = 0; k < d; k++) {
+        this.obs[p * d + k] = obs[k]!;
+        this.nextObs[p * d + k] = nextObs[k]!;
+      }
     }
     if (typeof action === "number") this.actions[p * a] = action;
     else for (let k = 0; k < a; k++) this.actions[p * a + k] = action[k]!;
     this.rewards[p] = reward;
     this.dones[p] = terminated;
-    this.ended[p] = terminated || truncated ? 1 : 0;
+    this.ended[p] = ended ? 1 : 0;
     this.position = (p + 1) % this.capacity;
     if (this.position === 0) this.full = true;
   }
 
-  /** `count` indices drawn uniformly with replacement from the stored transitions. */
+  /**
+   * `count` indices drawn uniformly with replacement from the stored transitions. Frugal buffers
+   * skip the oldest rows whose observation a next observation written ahead has replaced (the
+   * `numEnvs` oldest once full, fewer while the ring first wraps).
+   */
   sampleIndices(count: number, rng: Random, out: Int32Array): void {
     const size = this.size;
-    if (size === 0) throw new Error("cannot sample from an empty replay buffer");
-    for (let i = 0; i < count; i++) out[i] = rng.integer(size);
+    if (!this.frugal) {
+      if (size === 0) throw new Error("cannot sample from an empty replay buffer");
+      for (let i = 0; i < count; i++) out[i] = rng.integer(size);
+      return;
+    }
+    const skip = Math.max(0, Math.min(this.numEnvs, size + this.numEnvs - this.capacity));
+    if (size - skip <= 0) throw new Error("cannot sample from an empty replay buffer");
+    const oldest = this.full ? this.position : 0;
+    for (let i = 0; i < count; i++) out[i] = (oldest + skip + rng.integer(size - skip)) % this.capacity;
+  }
+
+  /** Copies the next observation of stored row `row` into `out` at `offset`. */
+  private copyNextObs(row: number, out: Float32Array, offset: number): void {
+    const d = this.obsSize;
+    if (!this.frugal) out.set(this.nextObs.subarray(row * d, row * d + d), offset);
+    else if (this.ended[row]) out.set(this.finalObs.get(row)!, offset);
+    else {
+      const q = ((row + this.numEnvs) % this.capacity) * d;
+      out.set(this.obs.subarray(q, q + d), offset);
+    }
   }
 
   /** A preallocated minibatch of `size` transitions for `sample`. */
@@ -139,7 +184,7 @@ export class ReplayBuffer {
       }
       out.rewards[b] = reward;
       out.discounts[b] = this.dones[last] ? 0 : discount;
-      out.nextObs.set(this.nextObs.subarray(last * d, last * d + d), b * d);
+      this.copyNextObs(last, out.nextObs, b * d);
     }
   }
 
@@ -155,12 +200,25 @@ export class ReplayBuffer {
     return { capacity: this.capacity, obsSize: this.obsSize, position: this.position, full: this.full };
   }
 
+  /** Rows of `obs` that hold data: frugal buffers also hold the next observations written ahead. */
+  private obsRows(size: number): number {
+    return this.frugal ? Math.min(this.capacity, size + this.numEnvs) : size;
+  }
+
   /** The stored transitions as float32 tensors (Discrete actions and flags are small integers, exact in float32). */
   tensors(): NamedTensor[] {
     const n = this.size, d = this.obsSize, a = this.actionSize;
+    const rows = this.obsRows(n);
+    const finalRows = [...this.finalObs.keys()].sort((x, y) => x - y);
+    const next: NamedTensor[] = this.frugal
+      ? [
+          { name: "replay.final_obs_rows", shape: [finalRows.length], data: Float32Array.from(finalRows) },
+          { name: "replay.final_obs", shape: [finalRows.length, d], data: Float32Array.from(finalRows.flatMap((r) => Array.from(this.finalObs.get(r)!))) },
+        ]
+      : [{ name: "replay.next_obs", shape: [n, d], data: this.nextObs.slice(0, n * d) }];
     return [
-      { name: "replay.obs", shape: [n, d], data: this.obs.slice(0, n * d) },
-      { name: "replay.next_obs", shape: [n, d], data: this.nextObs.slice(0, n * d) },
+      { name: "replay.obs", shape: [rows, d], data: this.obs.slice(0, rows * d) },
+      ...next,
       { name: "replay.actions", shape: this.discrete ? [n] : [n, a], data: Float32Array.from(this.actions.subarray(0, n * a)) },
       { name: "replay.rewards", shape: [n], data: this.rewards.slice(0, n) },
       { name: "replay.dones", shape: [n], data: this.dones.slice(0, n) },
@@ -176,12 +234,18 @@ export class ReplayBuffer {
       if (!t || t.data.length !== length) throw new Error(`replay buffer state: ${name} missing or not ${length} values`);
       return t.data;
     };
-    const obs = get("replay.obs", n * s.obsSize), nextObs = get("replay.next_obs", n * s.obsSize);
+    const obs = get("replay.obs", this.obsRows(n) * s.obsSize);
+    const nextObs = this.frugal ? null : get("replay.next_obs", n * s.obsSize);
+    const finalRows = this.frugal ? tensors.get("replay.final_obs_rows") : undefined;
+    if (this.frugal && !finalRows) throw new Error("replay buffer state: replay.final_obs_rows missing (a checkpoint of a buffer that was not frugal?)");
+    const finals = finalRows ? get("replay.final_obs", finalRows.data.length * s.obsSize) : null;
     const actions = get("replay.actions", n * this.actionSize), rewards = get("replay.rewards", n), dones = get("replay.dones", n);
     // checkpoints written before the `ended` flags existed: episode ends are unknown there, terminations are a lower bound
     const ended = tensors.has("replay.ended") ? get("replay.ended", n) : dones;
     this.obs.set(obs);
-    this.nextObs.set(nextObs);
+    if (nextObs) this.nextObs.set(nextObs);
+    this.finalObs.clear();
+    if (finalRows && finals) finalRows.data.forEach((row, i) => this.finalObs.set(row, finals.slice(i * s.obsSize, (i + 1) * s.obsSize)));
     this.actions.set(actions);
     this.rewards.set(rewards);
     this.dones.set(dones);
