@@ -13,6 +13,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { LegacyRandomState } from "../src/rng/random-state.js";
 import { Environment, type GameName } from "../src/envs/minatar/environment.js";
+import { crc32 } from "../src/util/crc32.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "refs", "minatar");
 type RngCall = [method: string, args: number[], result: number | number[], words: number];
@@ -125,6 +126,45 @@ describe("MinAtar games replay MinAtar 1.0.15's trajectories exactly", () => {
         assert.ok(steps >= 1000, `${steps} steps checked`);
       });
     }
+  }
+});
+
+/** The compacted runs of test/fixtures/minatar-extra (see its SOURCE.txt). */
+interface DeepLine {
+  module: GameName;
+  seed: number;
+  policy: string;
+  sticky_action_prob: number;
+  difficulty_ramping: boolean;
+  final_key: [number, number];
+  episodes: { reset: number; reset_pos: number; steps: [a: number, at: number, r: number, t: number, crc: number, d: number | null, pos: number][] }[];
+}
+
+describe("MinAtar games replay MinAtar's play in deeper states (ramp 9 Asterix with full rows, other settings)", () => {
+  const file = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "minatar-extra", "deep.jsonl");
+  const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as DeepLine);
+  const encoder = new TextEncoder();
+  for (const ref of lines) {
+    it(`${ref.module} seed ${ref.seed} (${ref.policy}, sticky ${ref.sticky_action_prob}, ramping ${ref.difficulty_ramping})`, () => {
+      const env = new Environment(ref.module, { stickyActionProb: ref.sticky_action_prob, difficultyRamping: ref.difficulty_ramping });
+      env.seed(ref.seed);
+      const channels = env.game.numChannels;
+      const digest = () => crc32(encoder.encode(JSON.stringify(sparse(env.state(), channels))));
+      let steps = 0;
+      ref.episodes.forEach((episode, e) => {
+        env.reset();
+        assert.deepEqual([digest(), env.random.getState().pos], [episode.reset, episode.reset_pos], `episode ${e} reset`);
+        episode.steps.forEach(([a, at, r, t, crc, d, pos], k) => {
+          const reward = env.act(a);
+          const got = [env.lastAction, reward, env.terminal ? 1 : 0, digest(), env.difficultyRamp(), env.random.getState().pos];
+          assert.deepEqual(got, [at, r, t, crc, d, pos], `episode ${e} step ${k} (action ${a})`);
+          steps++;
+        });
+      });
+      const { key } = env.random.getState();
+      assert.deepEqual([key[0], key[623]], ref.final_key);
+      assert.ok(steps >= 1500);
+    });
   }
 });
 
