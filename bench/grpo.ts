@@ -16,10 +16,12 @@
  * tsrl train grpo --init sft-S --seed S [--shuffle-rewards true].
  *
  *   node --import tsx bench/grpo.ts [--seeds 1,2,3] [--controls 1] [--steps 300] [--out results.jsonl] [--controls-only]
+ *                                   [--losses dapo,dr_grpo,grpo]   (the loss comparison: one GRPO run per loss type)
  * Prints one JSON line per seed (and writes them to --out).
  */
 import { appendFileSync } from "node:fs";
 import { GRPO_DEFAULTS, GrpoTrainer } from "../src/llm/grpo.js";
+import type { GrpoLossType } from "../src/llm/grpo-loss.js";
 import { decodeLanguageModel, encodeLanguageModel } from "../src/llm/model-file.js";
 import { SFT_DEFAULTS, SftTrainer } from "../src/llm/sft.js";
 import { evaluateGreedy, problemsOf } from "../src/llm/text-model.js";
@@ -33,6 +35,7 @@ const controlSeeds = new Set(arg("controls", "1").split(",").filter(Boolean).map
 const steps = Number(arg("steps", "300"));
 const out = arg("out", "");
 const controlsOnly = process.argv.includes("--controls-only");
+const losses = arg("losses", "dapo").split(",") as GrpoLossType[];
 const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -56,15 +59,23 @@ for (const seed of seeds) {
 
   const curve = (trainer: GrpoTrainer) => {
     const points: [number, number][] = [];
+    const lengths: number[] = [];
     const cpu0 = cpuSeconds();
-    const result = trainer.train({ onMetrics: (step, m) => m["eval/test_accuracy"] !== undefined && points.push([step, m["eval/test_accuracy"]]) });
-    return { result, points, cpu_s: cpuSeconds() - cpu0 };
+    trainer.sftSteps = sft.step;
+    const result = trainer.train({
+      onMetrics: (step, m) => {
+        if (m["eval/test_accuracy"] !== undefined) points.push([step, m["eval/test_accuracy"]]);
+        if (m["completions/mean_length"] !== undefined) lengths.push(m["completions/mean_length"]);
+      },
+    });
+    const last = lengths.slice(-20);
+    return { result, points, cpu_s: cpuSeconds() - cpu0, mean_length_last20: last.reduce((a, b) => a + b, 0) / Math.max(1, last.length) };
   };
   let grpoCpu = 0;
-  if (!controlsOnly) {
-    const grpo = curve(new GrpoTrainer({ ...GRPO, seed }, decodeLanguageModel(start)));
+  for (const loss of controlsOnly ? [] : losses) {
+    const grpo = curve(new GrpoTrainer({ ...GRPO, seed, loss, ...(loss === "dr_grpo" ? { scaleRewards: "none" as const } : {}) }, decodeLanguageModel(start)));
     grpoCpu = grpo.cpu_s;
-    log({ stage: "grpo", ...grpo.result, cpu_s: grpo.cpu_s, gain_points: 100 * (grpo.result.accuracy_final - grpo.result.accuracy_start), curve: grpo.points });
+    log({ stage: "grpo", loss, ...grpo.result, cpu_s: grpo.cpu_s, mean_length_last20: grpo.mean_length_last20, gain_points: 100 * (grpo.result.accuracy_final - grpo.result.accuracy_start), curve: grpo.points });
   }
 
   if (controlSeeds.has(seed) || controlsOnly) {
