@@ -115,6 +115,25 @@ describe("MinAtar kernels (VectorEnv)", () => {
     }
   });
 
+  it("useMinimalActionSet maps actions as the v1 ids do", () => {
+    for (const game of GAME_NAMES) {
+      const kernel = minatarKernel(game, { useMinimalActionSet: true });
+      const minimal = new Environment(game).minimalActionSet();
+      assert.equal((kernel.actionSpace as { n: number }).n, minimal.length);
+      const v1 = new VectorEnv(kernel, { numEnvs: 2 });
+      const v0 = new VectorEnv(minatarKernel(game), { numEnvs: 2 });
+      v1.reset({ seed: 3 });
+      v0.reset({ seed: 3 });
+      for (let t = 0; t < 300; t++) {
+        const a = [t % minimal.length, (t * 7) % minimal.length];
+        const one = v1.step(a).slice(0, 3).map((x) => Array.from(x as ArrayLike<number>));
+        const all = v0.step(a.map((k) => minimal[k]!)).slice(0, 3).map((x) => Array.from(x as ArrayLike<number>));
+        assert.deepEqual(one, all, `${game} step ${t}`);
+      }
+    }
+    assert.throws(() => minatarKernel("breakout", { sticky: 0.2 } as never), /unknown option sticky; the options are useMinimalActionSet, stickyActionProb, difficultyRamping/);
+  });
+
   it("bad input: seeds beyond 2^32 - 1 for RandomState, reset options, unknown games", () => {
     const vec = new VectorEnv(minatarKernel("breakout"), { numEnvs: 2 });
     assert.throws(() => vec.reset({ seed: 2 ** 32 - 1 }), /between 0 and 2\^32 - 1/);

@@ -20,15 +20,24 @@ export const LEGACY_RANDOM_STATE_BANK: GeneratorBankType<LegacyRandomStateBank> 
 };
 
 export interface MinAtarKernelOptions {
+  /** the game's minimal action set (as the v1 ids) instead of all 6 actions */
+  useMinimalActionSet?: boolean;
   /** probability that the previous action repeats (default 0.1) */
   stickyActionProb?: number;
   /** speed up Asterix, Seaquest and SpaceInvaders during an episode (default true) */
   difficultyRamping?: boolean;
 }
 
-/** A kernel playing MinAtar's `game` with all 6 actions. */
+const OPTION_KEYS = ["game", "useMinimalActionSet", "stickyActionProb", "difficultyRamping"];
+
+/**
+ * A kernel playing MinAtar's `game`. Options are those of `MinAtarEnv` (a registered id's kwargs
+ * can be passed as they are: `minatarKernel(kwargs.game, kwargs)`).
+ */
 export function minatarKernel(game: GameName, options: MinAtarKernelOptions = {}): EnvKernel<LegacyRandomStateBank> {
   if (!GAME_NAMES.includes(game)) throw new RangeError(`unknown MinAtar game ${JSON.stringify(game)}; the games are ${GAME_NAMES.join(", ")}`);
+  const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.includes(k));
+  if (unknown.length) throw new TypeError(`minatarKernel: unknown option ${unknown.join(", ")}; the options are ${OPTION_KEYS.slice(1).join(", ")}`);
   const sticky = options.stickyActionProb ?? 0.1;
   if (typeof sticky !== "number" || !(sticky >= 0 && sticky <= 1)) throw new RangeError(`MinAtar stickyActionProb must be a number in [0, 1], got ${String(sticky)}`);
   const ramping = options.difficultyRamping ?? true;
@@ -36,15 +45,18 @@ export function minatarKernel(game: GameName, options: MinAtarKernelOptions = {}
   const scratch = makeGame(game, ramping, new LegacyRandomState(0));
   const channels = scratch.numChannels;
   const lastAction = scratch.stateFields.length;
+  const minimal = options.useMinimalActionSet ?? false;
+  // MinAtar's action for each action of the kernel's space (gym.py maps before Environment.act)
+  const actionSet = minimal ? [...scratch.minimalActionSet] : [0, 1, 2, 3, 4, 5];
   const cells = new Uint8Array(100 * channels);
 
   return {
     name: `MinAtar ${game}`,
     stateFields: [...scratch.stateFields, "last_action"],
-    params: { sticky_action_prob: sticky, difficulty_ramping: ramping },
+    params: { use_minimal_action_set: minimal, sticky_action_prob: sticky, difficulty_ramping: ramping },
     rng: LEGACY_RANDOM_STATE_BANK,
     actionSize: 1,
-    actionSpace: new Discrete(6),
+    actionSpace: new Discrete(actionSet.length),
     observationSpace: new Box(0, 1, [10, 10, channels], "float32"),
     renderSize: { width: FRAME_SIZE, height: FRAME_SIZE },
     renderFps: 20,
@@ -64,7 +76,7 @@ export function minatarKernel(game: GameName, options: MinAtarKernelOptions = {}
       const random = rng.get(i);
       scratch.load(s, n, i);
       scratch.random = random;
-      let action = actions[a]!;
+      let action = actionSet[actions[a]!]!;
       if (random.rand() < sticky) action = s[lastAction * n + i]!;
       s[lastAction * n + i] = action;
       out.reward = scratch.act(action);
@@ -99,7 +111,7 @@ export function minatarKernel(game: GameName, options: MinAtarKernelOptions = {}
           truncations[i] = 0;
         } else {
           scratch.load(s, n, i);
-          let action = actions[i]!;
+          let action = actionSet[actions[i]!]!;
           if (random.rand() < sticky) action = s[lastAction * n + i]!;
           s[lastAction * n + i] = action;
           rewards[i] = scratch.act(action);
