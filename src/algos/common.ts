@@ -146,11 +146,11 @@ export interface EpisodeLogState {
 /** The config fields every algorithm has. */
 export const commonFields = {
   /** the registered id, or the name of the env factory or vector env trained on (checked where the env is built) */
-  envId: z.string({ error: "missing: pass an env id, e.g. --env CartPole-v1" }).min(1, "must not be empty"),
-  seed: z.number().int().min(0, "must be ≥ 0"),
-  totalTimesteps: positiveInt("totalTimesteps"),
-  learningRate: z.number().positive("must be > 0").max(1, "must be ≤ 1"),
-  numEnvs: positiveInt("numEnvs"),
+  envId: z.string({ error: "missing: pass an env id, e.g. --env CartPole-v1" }).min(1, "must not be empty").describe("the env to train on: a registered id, or ./module.js:Id for your own"),
+  seed: z.number().int().min(0, "must be ≥ 0").describe("seed of everything: envs (env i gets seed + i), weights, sampling, shuffles"),
+  totalTimesteps: positiveInt("totalTimesteps").describe("env steps to train for"),
+  learningRate: z.number().positive("must be > 0").max(1, "must be ≤ 1").describe("optimizer learning rate"),
+  numEnvs: positiveInt("numEnvs").describe("parallel envs"),
 };
 
 /** Episode returns in arrival order, with the windows the CLI and results use. */

@@ -45,34 +45,37 @@ import { ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 export const dqnConfigSchema = z
   .object({
     ...commonFields,
-    bufferSize: positiveInt("bufferSize"),
-    gamma: unitInterval,
-    tau: unitInterval,
-    targetNetworkFrequency: positiveInt("targetNetworkFrequency"),
-    batchSize: positiveInt("batchSize"),
-    startE: unitInterval,
-    endE: unitInterval,
-    explorationFraction: unitInterval,
-    learningStarts: z.number().int().min(0, "must be ≥ 0"),
-    trainFrequency: positiveInt("trainFrequency"),
-    hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer"),
-    convChannels: z.array(positiveInt("convChannels entries")),
-    convKernel: positiveInt("convKernel"),
-    adamEps: z.number().positive("must be > 0"),
-    maxGradNorm: z.number().positive("must be > 0").nullable(),
-    doubleQ: z.boolean(),
-    loss: z.enum(["mse", "hl-gauss"]),
-    hlGaussBins: z.number().int().min(2, "must be ≥ 2"),
-    hlGaussSigmaRatio: z.number().positive("must be > 0"),
+    bufferSize: positiveInt("bufferSize").describe("replay buffer capacity"),
+    gamma: unitInterval.describe("discount factor"),
+    tau: unitInterval.describe("target network update rate, 1 = hard copy"),
+    targetNetworkFrequency: positiveInt("targetNetworkFrequency").describe("env steps between target network updates"),
+    batchSize: positiveInt("batchSize").describe("replay minibatch size"),
+    startE: unitInterval.describe("initial exploration ε"),
+    endE: unitInterval.describe("final exploration ε"),
+    explorationFraction: unitInterval.describe("fraction of the run over which ε decays"),
+    learningStarts: z.number().int().min(0, "must be ≥ 0").describe("env steps before training starts"),
+    trainFrequency: positiveInt("trainFrequency").describe("env steps between gradient steps"),
+    hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer").describe("hidden layer widths, comma separated"),
+    convChannels: z.array(positiveInt("convChannels entries")).describe("channels of 2-D convolutions (ReLU) before the hidden layers, for image observations [h, w, c]; comma separated, empty for none (MinAtar: 16)"),
+    convKernel: positiveInt("convKernel").describe("kernel size of those convolutions"),
+    adamEps: z.number().positive("must be > 0").describe("Adam epsilon (PyTorch's 1e-8)"),
+    maxGradNorm: z.number().positive("must be > 0").nullable().describe("gradient-norm clip; 'none' disables (the default, as CleanRL)"),
+    doubleQ: z.boolean().describe("Double DQN targets"),
+    loss: z.enum(["mse", "hl-gauss"]).describe("value loss: mse, or hl-gauss (histogram loss, 'Stop Regressing')"),
+    hlGaussBins: z.number().int().min(2, "must be ≥ 2").describe("number of HL-Gauss bins"),
+    hlGaussSigmaRatio: z.number().positive("must be > 0").describe("HL-Gauss σ / bin width"),
     /** HL-Gauss value support; null derives it from the env's per-step reward and γ */
-    vMin: z.number().nullable(),
-    vMax: z.number().nullable(),
+    vMin: z.number().nullable().describe("HL-Gauss support minimum; 'none' derives it from the env"),
+    vMax: z.number().nullable().describe("HL-Gauss support maximum; 'none' derives it from the env"),
   })
   .strict()
   .refine((c) => c.endE <= c.startE, { error: "endE must be ≤ startE", path: ["endE"] })
   .refine((c) => c.vMin === null || c.vMax === null || c.vMin < c.vMax, { error: "vMin must be < vMax", path: ["vMin"] });
 
 export type DQNConfig = z.infer<typeof dqnConfigSchema>;
+
+/** Fields the saved state is shaped by (or that make it another run): never changed on resume. */
+export const DQN_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "hiddenSizes", "convChannels", "convKernel", "bufferSize", "loss", "hlGaussBins", "vMin", "vMax"] as const;
 
 interface DQNState {
   globalStep: number;

@@ -1,9 +1,10 @@
 /** The training algorithms, by CLI name. */
-import { DQN, DQN_DEFAULTS, type DQNConfig, resolveDQNConfig } from "./dqn.js";
-import { PPO, type PPOConfig, ppoDefaults, resolvePPOConfig } from "./ppo.js";
-import { SAC, SAC_DEFAULTS, type SACConfig, resolveSACConfig } from "./sac.js";
-import { TD3, TD3_DEFAULTS, type TD3Config, resolveTD3Config } from "./td3.js";
-import { DDPG, DDPG_DEFAULTS, type DDPGConfig, resolveDDPGConfig } from "./ddpg.js";
+import type { z } from "zod";
+import { DQN, DQN_DEFAULTS, DQN_FIXED_ON_RESUME, type DQNConfig, dqnConfigSchema, resolveDQNConfig } from "./dqn.js";
+import { PPO, PPO_FIXED_ON_RESUME, type PPOConfig, ppoConfigSchema, ppoDefaults, resolvePPOConfig } from "./ppo.js";
+import { SAC, SAC_DEFAULTS, SAC_FIXED_ON_RESUME, type SACConfig, resolveSACConfig, sacConfigSchema } from "./sac.js";
+import { TD3, TD3_DEFAULTS, TD3_FIXED_ON_RESUME, type TD3Config, resolveTD3Config, td3ConfigSchema } from "./td3.js";
+import { DDPG, DDPG_DEFAULTS, DDPG_FIXED_ON_RESUME, type DDPGConfig, ddpgConfigSchema, resolveDDPGConfig } from "./ddpg.js";
 import type { Backend } from "../nn/backend.js";
 import type { TrainCallbacks, TrainResult } from "./common.js";
 
@@ -15,8 +16,13 @@ export interface Trainer {
   loadCheckpoint(bytes: Uint8Array, source?: string, madeWith?: unknown): void;
 }
 
+/** Everything the CLI and the run store need to know of an algorithm, from its own file. */
 export interface AlgorithmEntry {
   description: string;
+  /** the config schema; each field's `.describe()` is its help text */
+  schema: z.ZodObject;
+  /** fields the saved state is shaped by: `tsrl resume --set` refuses to change them */
+  fixedOnResume: readonly string[];
   /** the defaults that apply to this env (they can depend on its action space) */
   defaults(envId: string): Record<string, unknown>;
   /** defaults + overrides, validated (throws ConfigError) */
@@ -27,24 +33,28 @@ export interface AlgorithmEntry {
 export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   ppo: {
     description: "Proximal Policy Optimization (CleanRL ppo.py / ppo_continuous_action.py)",
+    schema: ppoConfigSchema,
+    fixedOnResume: PPO_FIXED_ON_RESUME,
     defaults: (envId) => ppoDefaults(envId),
     resolve: (config) => resolvePPOConfig(config as Partial<PPOConfig> & { envId: string }),
     create: (config, options) => new PPO(config as Partial<PPOConfig> & { envId: string }, options),
   },
   dqn: {
     description: "Deep Q-Network (CleanRL dqn.py), with Double DQN and HL-Gauss options",
+    schema: dqnConfigSchema,
+    fixedOnResume: DQN_FIXED_ON_RESUME,
     defaults: () => ({ ...DQN_DEFAULTS }),
     resolve: (config) => resolveDQNConfig(config as Partial<DQNConfig> & { envId: string }),
     create: (config, options) => new DQN(config as Partial<DQNConfig> & { envId: string }, options),
   },
-  sac: { description: "Soft Actor-Critic (CleanRL sac_continuous_action.py), autotuned α", defaults: () => ({ ...SAC_DEFAULTS }), resolve: (config) => resolveSACConfig(config as Partial<SACConfig> & { envId: string }), create: (config, options) => new SAC(config as Partial<SACConfig> & { envId: string }, options) },
-  td3: { description: "Twin Delayed DDPG (CleanRL td3_continuous_action.py)", defaults: () => ({ ...TD3_DEFAULTS }), resolve: (config) => resolveTD3Config(config as Partial<TD3Config> & { envId: string }), create: (config, options) => new TD3(config as Partial<TD3Config> & { envId: string }, options) },
-  ddpg: { description: "Deep Deterministic Policy Gradient (CleanRL ddpg_continuous_action.py)", defaults: () => ({ ...DDPG_DEFAULTS }), resolve: (config) => resolveDDPGConfig(config as Partial<DDPGConfig> & { envId: string }), create: (config, options) => new DDPG(config as Partial<DDPGConfig> & { envId: string }, options) },
+  sac: { description: "Soft Actor-Critic (CleanRL sac_continuous_action.py), autotuned α", schema: sacConfigSchema, fixedOnResume: SAC_FIXED_ON_RESUME, defaults: () => ({ ...SAC_DEFAULTS }), resolve: (config) => resolveSACConfig(config as Partial<SACConfig> & { envId: string }), create: (config, options) => new SAC(config as Partial<SACConfig> & { envId: string }, options) },
+  td3: { description: "Twin Delayed DDPG (CleanRL td3_continuous_action.py)", schema: td3ConfigSchema, fixedOnResume: TD3_FIXED_ON_RESUME, defaults: () => ({ ...TD3_DEFAULTS }), resolve: (config) => resolveTD3Config(config as Partial<TD3Config> & { envId: string }), create: (config, options) => new TD3(config as Partial<TD3Config> & { envId: string }, options) },
+  ddpg: { description: "Deep Deterministic Policy Gradient (CleanRL ddpg_continuous_action.py)", schema: ddpgConfigSchema, fixedOnResume: DDPG_FIXED_ON_RESUME, defaults: () => ({ ...DDPG_DEFAULTS }), resolve: (config) => resolveDDPGConfig(config as Partial<DDPGConfig> & { envId: string }), create: (config, options) => new DDPG(config as Partial<DDPGConfig> & { envId: string }, options) },
 };
 
-export { PPO, trainPPO, ppoDefaults, resolvePPOConfig, ppoConfigSchema } from "./ppo.js";
+export { PPO, trainPPO, ppoDefaults, resolvePPOConfig, ppoConfigSchema, PPO_FIXED_ON_RESUME } from "./ppo.js";
 export type { PPOConfig } from "./ppo.js";
-export { DQN, DQN_DEFAULTS, resolveDQNConfig, dqnConfigSchema, erf, fastErf } from "./dqn.js";
+export { DQN, DQN_DEFAULTS, DQN_FIXED_ON_RESUME, resolveDQNConfig, dqnConfigSchema, erf, fastErf } from "./dqn.js";
 export type { DQNConfig } from "./dqn.js";
 export { ReplayBuffer } from "./replay-buffer.js";
 export type { ReplayBatch, ReplayBufferOptions } from "./replay-buffer.js";

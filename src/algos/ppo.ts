@@ -55,25 +55,25 @@ import { Policy, type SavedPolicy, encodePolicy, policyEnv } from "./policy.js";
 export const ppoConfigSchema = z
   .object({
     ...commonFields,
-    numSteps: positiveInt("numSteps"),
-    annealLr: z.boolean(),
-    gamma: unitInterval,
-    gaeLambda: unitInterval,
-    numMinibatches: positiveInt("numMinibatches"),
-    updateEpochs: positiveInt("updateEpochs"),
-    normAdv: z.boolean(),
-    clipCoef: z.number().positive("must be > 0"),
-    clipVloss: z.boolean(),
-    entCoef: z.number().min(0, "must be ≥ 0"),
-    vfCoef: z.number().min(0, "must be ≥ 0"),
-    maxGradNorm: z.number().positive("must be > 0"),
-    targetKl: z.number().positive("must be > 0").nullable(),
-    adamEps: z.number().positive("must be > 0"),
-    hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer"),
-    convChannels: z.array(positiveInt("convChannels entries")),
-    convKernel: positiveInt("convKernel"),
+    numSteps: positiveInt("numSteps").describe("steps per env per rollout"),
+    annealLr: z.boolean().describe("linearly anneal the learning rate to 0"),
+    gamma: unitInterval.describe("discount factor"),
+    gaeLambda: unitInterval.describe("GAE λ"),
+    numMinibatches: positiveInt("numMinibatches").describe("minibatches per epoch"),
+    updateEpochs: positiveInt("updateEpochs").describe("epochs over each rollout"),
+    normAdv: z.boolean().describe("normalize advantages per minibatch"),
+    clipCoef: z.number().positive("must be > 0").describe("surrogate clipping coefficient"),
+    clipVloss: z.boolean().describe("clip the value loss"),
+    entCoef: z.number().min(0, "must be ≥ 0").describe("entropy bonus coefficient"),
+    vfCoef: z.number().min(0, "must be ≥ 0").describe("value loss coefficient"),
+    maxGradNorm: z.number().positive("must be > 0").describe("global gradient-norm clip over actor and critic"),
+    targetKl: z.number().positive("must be > 0").nullable().describe("stop an update's epochs early above this approx KL; 'none' disables"),
+    adamEps: z.number().positive("must be > 0").describe("Adam epsilon (CleanRL's 1e-5)"),
+    hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer").describe("hidden layer widths, comma separated"),
+    convChannels: z.array(positiveInt("convChannels entries")).describe("channels of 2-D convolutions (ReLU) before the hidden layers, for image observations [h, w, c]; comma separated, empty for none (MinAtar: 16)"),
+    convKernel: positiveInt("convKernel").describe("kernel size of those convolutions"),
     /** continuous actions only: normalize observations and rewards as ppo_continuous_action.py does */
-    normalize: z.boolean(),
+    normalize: z.boolean().describe("normalize observations and rewards (continuous actions, as ppo_continuous_action.py)"),
   })
   .strict()
   .refine((c) => (c.numEnvs * c.numSteps) % c.numMinibatches === 0 && c.numEnvs * c.numSteps >= c.numMinibatches, {
@@ -86,6 +86,9 @@ export const ppoConfigSchema = z
   });
 
 export type PPOConfig = z.infer<typeof ppoConfigSchema>;
+
+/** Fields the saved state is shaped by (or that make it another run): never changed on resume. */
+export const PPO_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "hiddenSizes", "convChannels", "convKernel", "normalize"] as const;
 
 /** CleanRL's defaults: `ppo.py` for discrete action spaces, `ppo_continuous_action.py` for Box ones. */
 export function ppoDefaults(env: string | Space): Omit<PPOConfig, "envId"> {

@@ -187,7 +187,7 @@ export function registerRuns(program: Command): void {
         }
       }
       // --set: the rest of the run with changed fields (no longer the run an uninterrupted one would be)
-      const config = entry.resolve({ ...current, ...configOverrides(opts.set, current) });
+      const config = entry.resolve({ ...current, ...configOverrides(opts.set, current, entry.fixedOnResume) });
       const newChanges = changedFields(current, config);
       if (newChanges.length && !opts.force) {
         throw new StoreError(`resuming run ${run.id} with ${newChanges.map((k) => `${k} ${JSON.stringify(config[k])} instead of ${JSON.stringify(current[k])}`).join(", ")} makes it differ from an uninterrupted run; pass --force to resume with the change`);
@@ -236,13 +236,10 @@ function changedFields(a: Record<string, unknown>, b: Record<string, unknown>): 
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 }
 
-/** Fields a checkpoint's state is shaped or read by (or that make it another run): never changed on resume. */
-const FIXED_ON_RESUME = new Set(["envId", "seed", "numEnvs", "hiddenSizes", "bufferSize", "normalize", "loss", "hlGaussBins", "vMin", "vMax"]);
-
 const TAKEOVER_ADVICE = "if that process is not the trainer (its pid was reused, or it ran on another host and is gone), pass --takeover";
 
 /** `--set key=value` for a resume (key in camelCase, kebab-case or snake_case), parsed like the field's value. */
-function configOverrides(sets: readonly string[], config: Record<string, unknown>): Record<string, unknown> {
+function configOverrides(sets: readonly string[], config: Record<string, unknown>, fixedOnResume: readonly string[]): Record<string, unknown> {
   const overrides: Record<string, unknown> = {};
   for (const item of sets) {
     const m = /^([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(item);
@@ -252,7 +249,7 @@ function configOverrides(sets: readonly string[], config: Record<string, unknown
       const close = Object.keys(config).filter((k) => similar(k, key));
       throw new StoreError(`--set "${item}": the run's algorithm has no config field "${key}"${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}`);
     }
-    if (FIXED_ON_RESUME.has(key)) throw new StoreError(`--set "${item}": ${key} cannot change within a run (the checkpoint's state is built for it); start a new run with tsrl train`);
+    if (fixedOnResume.includes(key)) throw new StoreError(`--set "${item}": ${key} cannot change within a run (the checkpoint's state is built for it); start a new run with tsrl train`);
     overrides[key] = parseFlag(key, m[2]!, config[key]);
   }
   return overrides;

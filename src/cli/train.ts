@@ -20,52 +20,6 @@ export const MAX_TOTAL_TIMESTEPS = 2 ** 50;
 /** A config file is a page of fields; anything near this is a mistake (a wrong path, /dev/zero), refused before it is parsed. */
 export const MAX_CONFIG_BYTES = 1 << 20;
 
-/** Help text per config field (flags are the kebab-case names: learningRate → --learning-rate). */
-const FIELD_HELP: Record<string, string> = {
-  seed: "seed of everything: envs (env i gets seed + i), weights, sampling, shuffles",
-  totalTimesteps: "env steps to train for",
-  learningRate: "optimizer learning rate",
-  numEnvs: "parallel envs",
-  numSteps: "steps per env per rollout (PPO)",
-  annealLr: "linearly anneal the learning rate to 0 (PPO)",
-  gamma: "discount factor",
-  gaeLambda: "GAE λ (PPO)",
-  numMinibatches: "minibatches per epoch (PPO)",
-  updateEpochs: "epochs over each rollout (PPO)",
-  normAdv: "normalize advantages per minibatch (PPO)",
-  clipCoef: "surrogate clipping coefficient (PPO)",
-  clipVloss: "clip the value loss (PPO)",
-  entCoef: "entropy bonus coefficient (PPO)",
-  vfCoef: "value loss coefficient (PPO)",
-  maxGradNorm: "global gradient-norm clip; 'none' disables (DQN default: none)",
-  targetKl: "stop an update's epochs early above this approx KL; 'none' disables (PPO)",
-  adamEps: "Adam epsilon (PPO 1e-5 as CleanRL, DQN PyTorch's 1e-8)",
-  hiddenSizes: "hidden layer widths, comma separated",
-  normalize: "normalize observations and rewards (PPO, continuous actions)",
-  bufferSize: "replay buffer capacity (DQN)",
-  tau: "target network update rate, 1 = hard copy (DQN)",
-  targetNetworkFrequency: "env steps between target network updates (DQN)",
-  batchSize: "replay minibatch size (DQN)",
-  startE: "initial exploration ε (DQN)",
-  endE: "final exploration ε (DQN)",
-  explorationFraction: "fraction of the run over which ε decays (DQN)",
-  learningStarts: "env steps before training starts (DQN)",
-  trainFrequency: "env steps between gradient steps (DQN)",
-  doubleQ: "Double DQN targets (DQN)",
-  loss: "value loss: mse, or hl-gauss (histogram loss, 'Stop Regressing') (DQN)",
-  hlGaussBins: "number of HL-Gauss bins (DQN)",
-  hlGaussSigmaRatio: "HL-Gauss σ / bin width (DQN)",
-  vMin: "HL-Gauss support minimum; 'none' derives it from the env (DQN)",
-  vMax: "HL-Gauss support maximum; 'none' derives it from the env (DQN)",
-  policyLr: "actor learning rate (SAC)",
-  qLr: "critics' and α's learning rate (SAC)",
-  policyFrequency: "steps between delayed actor updates (SAC: that many updates each time; TD3, DDPG: one, with the target updates)",
-  alpha: "entropy coefficient α when not autotuned (SAC)",
-  autotune: "tune α towards the target entropy −dim(A) (SAC)",
-  explorationNoise: "std of the Gaussian exploration noise, × the action scale (TD3, DDPG)",
-  policyNoise: "std of the target policy smoothing noise, × the action scale (TD3)",
-  noiseClip: "clip of the smoothing noise before scaling (TD3)",
-};
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -132,7 +86,8 @@ export function registerTrain(program: Command): void {
     // Flags for every config field; defaults shown are for discrete-action envs where they differ.
     const example = entry.defaults("CartPole-v1");
     for (const [key, value] of Object.entries(example)) {
-      const help = FIELD_HELP[key] ?? key;
+      // each algorithm's schema carries its fields' help (flags are the kebab-case names: learningRate → --learning-rate)
+      const help = (entry.schema.shape[key] as { description?: string } | undefined)?.description ?? key;
       sub.option(`--${kebab(key)} <value>`, `${help} (default: ${Array.isArray(value) ? value.join(",") : String(value)})`);
     }
     sub.action(async (flags: TrainFlags) => trainCommand(name, flags, example));
