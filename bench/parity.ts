@@ -6,6 +6,10 @@
  *   npm run bench:parity [-- --jobs 2 --seeds 1,2,3,4,5 --extra]
  *
  * `--extra` adds DQN variants (Double DQN, HL-Gauss) on CartPole for comparison with plain DQN.
+ * SAC and TD3 (Pendulum-v1, 20k steps, beside a PyTorch port of CleanRL's SAC run in the same
+ * process tree) are in bench/offpolicy-parity.ts (`npm run bench:offpolicy`): their score is a
+ * deterministic evaluation and the last 10 training episodes, since at 20k steps the last 100
+ * training episodes are every episode, the random warm-up included.
  * Runs go to child processes (`tsrl train … --json`), `--jobs` at a time.
  */
 import { spawn } from "node:child_process";
