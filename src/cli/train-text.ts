@@ -228,6 +228,7 @@ function grpoCommand(flags: TextFlags): void {
     : null;
   const init = flags.init ? loadModel(flags.init, flags.store) : undefined;
   withTracker(flags, "grpo", config, (tracker) => {
+    const began = performance.now();
     let start = init;
     let sftSteps = 0;
     if (sftConfig) {
@@ -238,7 +239,8 @@ function grpoCommand(flags: TextFlags): void {
     }
     const trainer = new GrpoTrainer(config, start!);
     trainer.sftSteps = sftSteps;
-    const result: GrpoResult = runStage(trainer, flags, tracker, "", "GRPO");
+    // wall_s covers both stages of a run that trains its own SFT start
+    const result: GrpoResult = { ...runStage(trainer, flags, tracker, "", "GRPO"), wall_s: (performance.now() - began) / 1000 };
     const savedTo = finishRun(tracker, trainer.languageModel(), trainer.step, result, flags);
     printResult(result as unknown as Record<string, unknown>, GRPO_JSON_KEYS, flags, tracker, savedTo);
   });
