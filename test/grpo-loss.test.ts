@@ -1,6 +1,6 @@
 /** grpoAdvantages / grpoLoss against every case of test/fixtures/refs/grpo (TRL's _compute_loss, float64), at SOURCE.txt's tolerances. */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -113,4 +113,14 @@ test("bad input names what is wrong", () => {
   assert.throws(() => grpoAdvantages([1, NaN], 2), /reward 1 is NaN/);
   assert.throws(() => grpoLoss({ logProb: one, oldLogProb: one, advantages: new Float64Array(2), mask: new Uint8Array(3) }), /not B × L/);
   assert.throws(() => grpoLoss({ logProb: one, oldLogProb: one, advantages: new Float64Array(1), mask: new Uint8Array(3) }, { beta: 0.1 }), /needs refLogProb/);
+});
+
+test("src/llm imports nothing Node-only (it runs in a browser)", () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "llm");
+  const offenders: string[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".ts"))) {
+    const code = readFileSync(join(dir, name), "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    for (const pattern of [/from\s+["']node:/, /\bprocess\./, /\bBuffer\./, /\brequire\(/, /from\s+["']\.\.\/(node|cli|track|dashboard)\//]) if (pattern.test(code)) offenders.push(`${name}: ${pattern}`);
+  }
+  assert.deepEqual(offenders, []);
 });
