@@ -331,10 +331,13 @@ describe("FlattenObservation", () => {
 
 describe("convolutional bodies for image observations", () => {
   it("PPO and DQN put convChannels convolutions before the dense layers; non-image envs are refused", () => {
-    const dqn = new DQN({ envId: "MinAtar/Breakout-v1", seed: 1, totalTimesteps: 1200, learningStarts: 600, convChannels: [16], hiddenSizes: [128], bufferSize: 2000 });
+    // MinAtar's DQN (examples/minatar/dqn.yaml): smooth-L1 loss, centered RMSprop, an update per frame
+    const dqn = new DQN({ envId: "MinAtar/Breakout-v1", seed: 1, totalTimesteps: 1200, learningStarts: 600, convChannels: [16], hiddenSizes: [128], bufferSize: 2000, loss: "huber", optimizer: "rmsprop-centered", learningRate: 2.5e-4, trainFrequency: 1, batchSize: 32 });
     assert.deepEqual(dqn.qNetwork.inputShape, [10, 10, 4]);
     assert.deepEqual(dqn.qNetwork.describe().layers.map((l) => l.kind), ["conv2d", "relu", "linear", "relu", "linear"]);
-    dqn.learn();
+    const losses: number[] = [];
+    dqn.learn({ onMetrics: (_, m) => losses.push(m["losses/td_loss"]!) });
+    assert.ok(losses.length > 0 && losses.every(Number.isFinite));
     const ppo = new PPO({ envId: "MinAtar/Breakout-v1", seed: 1, totalTimesteps: 512, convChannels: [16], hiddenSizes: [128] });
     assert.equal(ppo.actor.describe().layers[0]!.kind, "conv2d");
     assert.throws(() => new PPO({ envId: "CartPole-v1", convChannels: [16] }), /convChannels needs image observations shaped \[height, width, channels\]/);

@@ -15,7 +15,7 @@ import { type Backend, defaultBackend } from "../nn/backend.js";
 import { argmaxRows } from "../nn/distributions.js";
 import { type LayerSpec, linear, relu } from "../nn/layers.js";
 import { Network, type Parameterized } from "../nn/network.js";
-import { Adam, clipGradientNorm, findNonFinite } from "../nn/optim.js";
+import { Adam, RMSprop, clipGradientNorm, findNonFinite } from "../nn/optim.js";
 import { Random, type RandomState } from "../rng/random.js";
 import { loadParameters, saveParameters } from "../nn/checkpoint.js";
 import type { VectorRecordEpisodeStatisticsState } from "../envs/wrappers/vector/common.js";
@@ -58,10 +58,13 @@ export const dqnConfigSchema = z
     hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer").describe("hidden layer widths, comma separated"),
     convChannels: z.array(positiveInt("convChannels entries")).describe("channels of 2-D convolutions (ReLU) before the hidden layers, for image observations [h, w, c]; comma separated, empty for none (MinAtar: 16)"),
     convKernel: positiveInt("convKernel").describe("kernel size of those convolutions"),
+    optimizer: z.enum(["adam", "rmsprop-centered"]).describe("adam (CleanRL), or rmsprop-centered (MinAtar's DQN: centered RMSprop)"),
     adamEps: z.number().positive("must be > 0").describe("Adam epsilon (PyTorch's 1e-8)"),
+    rmspropAlpha: unitInterval.describe("RMSprop squared-gradient momentum (MinAtar: 0.95)"),
+    rmspropEps: z.number().positive("must be > 0").describe("RMSprop epsilon (MinAtar: 0.01)"),
     maxGradNorm: z.number().positive("must be > 0").nullable().describe("gradient-norm clip; 'none' disables (the default, as CleanRL)"),
     doubleQ: z.boolean().describe("Double DQN targets"),
-    loss: z.enum(["mse", "hl-gauss"]).describe("value loss: mse, or hl-gauss (histogram loss, 'Stop Regressing')"),
+    loss: z.enum(["mse", "huber", "hl-gauss"]).describe("value loss: mse (CleanRL), huber (smooth L1, MinAtar's DQN), or hl-gauss (histogram loss, 'Stop Regressing')"),
     hlGaussBins: z.number().int().min(2, "must be ≥ 2").describe("number of HL-Gauss bins"),
     hlGaussSigmaRatio: z.number().positive("must be > 0").describe("HL-Gauss σ / bin width"),
     /** HL-Gauss value support; null derives it from the env's per-step reward and γ */
@@ -109,7 +112,10 @@ export const DQN_DEFAULTS: Omit<DQNConfig, "envId"> = {
   hiddenSizes: [120, 84],
   convChannels: [],
   convKernel: 3,
+  optimizer: "adam",
   adamEps: 1e-8,
+  rmspropAlpha: 0.95,
+  rmspropEps: 0.01,
   maxGradNorm: null,
   doubleQ: false,
   loss: "mse",
@@ -139,7 +145,7 @@ export class DQN {
   readonly config: DQNConfig;
   readonly qNetwork: Network;
   readonly targetNetwork: Network;
-  readonly optimizer: Adam;
+  readonly optimizer: Adam | RMSprop;
   readonly episodes = new EpisodeLog();
   readonly buffer: ReplayBuffer;
   private readonly env: BaseVectorEnv;
@@ -193,7 +199,10 @@ export class DQN {
     this.qNetwork = new Network(layers(), { inputShape, maxBatch, rng: initRng, backend });
     this.targetNetwork = new Network(layers(), { inputShape, maxBatch, rng: initRng, backend });
     this.targetNetwork.softUpdateFrom(this.qNetwork, 1);
-    this.optimizer = new Adam([this.qNetwork], { lr: c.learningRate, eps: c.adamEps });
+    this.optimizer =
+      c.optimizer === "adam"
+        ? new Adam([this.qNetwork], { lr: c.learningRate, eps: c.adamEps })
+        : new RMSprop([this.qNetwork], { lr: c.learningRate, alpha: c.rmspropAlpha, eps: c.rmspropEps, centered: true });
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, obsSize, actions: "discrete", numEnvs: c.numEnvs });
     this.rng = new Random(c.seed + 1);
     this.current = new Float32Array(c.numEnvs * obsSize);
@@ -319,6 +328,15 @@ export class DQN {
         const diff = out[at]! - targets[b]!;
         loss += diff * diff;
         grad[at] = (2 * diff) / B;
+      }
+    } else if (c.loss === "huber") {
+      // torch's smooth_l1_loss (beta 1, mean): ½d² inside |d| < 1, |d| − ½ outside
+      for (let b = 0; b < B; b++) {
+        const at = b * nA + buf.actions[sample[b]!]!;
+        const diff = out[at]! - targets[b]!;
+        const abs = Math.abs(diff);
+        loss += abs < 1 ? 0.5 * diff * diff : abs - 0.5;
+        grad[at] = (abs < 1 ? diff : Math.sign(diff)) / B;
       }
     } else {
       const bins = c.hlGaussBins;
