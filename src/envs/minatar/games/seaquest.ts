@@ -416,6 +416,13 @@ function storeList(list: number[][], l: number, s: Float64Array, n: number, i: n
   }
 }
 
+function sameEntry(a: number[], b: number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
+}
+
 function samePosition(a: number[], b: number[]): boolean {
   return a[0] === b[0] && a[1] === b[1];
 }
@@ -423,8 +430,7 @@ function samePosition(a: number[], b: number[]): boolean {
 /** Python's `list.remove(item)`: deletes the first element equal to `item` element by element. */
 function pyRemove(list: number[][], item: number[]): void {
   for (let k = 0; k < list.length; k++) {
-    const e = list[k]!;
-    if (e === item || (e.length === item.length && e.every((v, j) => v === item[j]))) {
+    if (sameEntry(list[k]!, item)) {
       list.splice(k, 1);
       return;
     }
