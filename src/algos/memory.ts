@@ -35,6 +35,18 @@ export interface SizeFields {
   batchSize?: number;
 }
 
+/** The size fields of a config that are numbers (and lists of numbers), so that sizes can be checked before the config is validated. */
+export function sizeFields(config: Record<string, unknown>): SizeFields {
+  const sizes: Record<string, unknown> = {};
+  for (const key of ["numEnvs", "numSteps", "numMinibatches", "bufferSize", "batchSize"] as const) {
+    const v = config[key];
+    if (typeof v === "number" && Number.isFinite(v) && v > 0) sizes[key] = v;
+  }
+  const hidden = config.hiddenSizes;
+  if (Array.isArray(hidden) && hidden.every((h) => typeof h === "number" && Number.isFinite(h) && h > 0)) sizes.hiddenSizes = hidden;
+  return sizes as SizeFields;
+}
+
 /**
  * Checks the sizes of a PPO- or DQN-shaped config against the memory there is: `available`
  * bytes in all, `networkAvailable` for the networks' parameters and activations (the wasm

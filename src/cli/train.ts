@@ -12,7 +12,7 @@ import { registerTextTrainers } from "./train-text.js";
 import { loadEnvArg } from "../node/env-module.js";
 import { NotCheckpointableError } from "../envs/sync-vector.js";
 import { totalmem } from "node:os";
-import { type SizeFields, WASM_MAX_BYTES, checkConfigSizes } from "../algos/memory.js";
+import { WASM_MAX_BYTES, checkConfigSizes, sizeFields } from "../algos/memory.js";
 
 /** Step counters are float64: exact to 2^53; far below that, and beyond any run (350 years at 100k steps/s). */
 export const MAX_TOTAL_TIMESTEPS = 2 ** 50;
@@ -129,6 +129,16 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
   // "./my-env.js:MyEnv-v0" imports the module that registers the id (recorded with the run)
   const envArg = flags.env ?? (fileConfig.envId as string | undefined);
   const { id: envId, module: envModule } = typeof envArg === "string" ? await loadEnvArg(envArg) : { id: envArg, module: null };
+  const backend = flags.backend ? createBackend(flags.backend) : undefined;
+  // Sizes first, on the defaults with what was given: one that cannot fit is named, before the
+  // config's rules between fields (e.g. a run shorter than one rollout) blame another field.
+  let defaults: Record<string, unknown> = {};
+  try {
+    defaults = entry.defaults(envId as string);
+  } catch {
+    // an unknown env: resolve says so
+  }
+  checkSizes({ ...defaults, ...fileConfig, ...flagConfig }, (backend ?? defaultBackend()).kind);
   const config = entry.resolve({ ...fileConfig, ...flagConfig, envId: envId as string });
   // outputs are checked before the work, not after it
   if (typeof flags.save === "string") {
@@ -138,8 +148,8 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
       throw new ConfigError((err as Error).message);
     }
   }
-  const backend = flags.backend ? createBackend(flags.backend) : undefined;
-  checkTrainingSizes(config, (backend ?? defaultBackend()).kind);
+  checkSizes(config, (backend ?? defaultBackend()).kind);
+  checkSteps(config);
   const agent = entry.create(config, { backend });
   if (flags.track === false) {
     const result = runWithProgress(agent, config.totalTimesteps as number, flags, {});
@@ -165,10 +175,14 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
   tracker.store.close();
 }
 
-/** Sizes that cannot fit and step counts that cannot be counted are refused before anything is allocated; a run that never trains is warned about. */
-function checkTrainingSizes(config: Record<string, unknown>, backend: string): void {
+/** Sizes that cannot fit in this machine's memory (the wasm kernels': 4 GiB) are refused before anything is allocated. */
+function checkSizes(config: Record<string, unknown>, backend: string): void {
   const total = totalmem();
-  checkConfigSizes(config as SizeFields, total, backend === "wasm" ? Math.min(total, WASM_MAX_BYTES) : total);
+  checkConfigSizes(sizeFields(config), total, backend === "wasm" ? Math.min(total, WASM_MAX_BYTES) : total);
+}
+
+/** Step counts that cannot be counted are refused; a run that never trains is warned about. */
+function checkSteps(config: Record<string, unknown>): void {
   const steps = config.totalTimesteps as number;
   if (steps > MAX_TOTAL_TIMESTEPS) throw new ConfigError(`totalTimesteps: ${steps} cannot be counted exactly; at most 2^50 (${MAX_TOTAL_TIMESTEPS})`);
   if (typeof config.learningStarts === "number" && config.learningStarts >= steps) console.error(`warning: learningStarts (${config.learningStarts}) ≥ totalTimesteps (${steps}): the agent only collects data and never trains; lower --learning-starts`);
