@@ -48,3 +48,48 @@ export function echartsBundle(): Asset {
   echartsFile ??= { body: readFileSync(createRequire(import.meta.url).resolve("echarts/dist/echarts.min.js")), type: "text/javascript; charset=utf-8" };
   return echartsFile;
 }
+
+const envModules = new Map<string, Promise<Asset>>();
+
+/**
+ * A user's env module (recorded with a run: `tsrl train --env ./my-env.js:MyEnv-v0`) bundled for
+ * the replay page. Its `import … from "tsrl"` is bound to the page's own tsrl (the client sets
+ * `globalThis.__tsrl`), so the module registers into the registry the replay makes envs from.
+ */
+export function envModuleBundle(moduleUrl: string): Promise<Asset> {
+  let bundle = envModules.get(moduleUrl);
+  if (!bundle) {
+    bundle = bundleEnvModule(moduleUrl).catch((err: unknown) => {
+      envModules.delete(moduleUrl);
+      throw err;
+    });
+    envModules.set(moduleUrl, bundle);
+  }
+  return bundle;
+}
+
+async function bundleEnvModule(moduleUrl: string): Promise<Asset> {
+  if (!moduleUrl.startsWith("file:")) throw new Error(`the run's env module ${moduleUrl} is not a file`);
+  const entry = fileURLToPath(moduleUrl);
+  if (!existsSync(entry)) throw new Error(`the run's env module ${entry} no longer exists`);
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    write: false,
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "tsrl-of-the-page",
+        setup(b) {
+          b.onResolve({ filter: /^tsrl$/ }, () => ({ path: "tsrl", namespace: "page-tsrl" }));
+          b.onLoad({ filter: /.*/, namespace: "page-tsrl" }, () => ({ contents: "module.exports = globalThis.__tsrl;", loader: "js" }));
+        },
+      },
+    ],
+  });
+  return { body: Buffer.from(result.outputFiles[0]!.contents), type: "text/javascript; charset=utf-8" };
+}

@@ -13,7 +13,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { hostname } from "node:os";
 import { RunBusyError, StoreError, storeDirectory } from "../track/store.js";
 import { tsrlVersion } from "../track/versions.js";
-import { clientBundle, echartsBundle } from "./bundle.js";
+import { clientBundle, echartsBundle, envModuleBundle } from "./bundle.js";
 import { PAGE_CSS, PAGE_HTML } from "./page.js";
 import { PolicySource, PolicyUnavailableError } from "./policies.js";
 import { NotFoundError, StoreReader, StoreUnavailableError } from "./store-reader.js";
@@ -150,10 +150,19 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     }
     if (path === "/api/events") return openEvents(req, res);
 
-    const runRoute = /^\/api\/runs\/([^/]+)(\/policy|\/artifacts\/(checkpoint|policy)\/(\d+))?$/.exec(path);
+    const runRoute = /^\/api\/runs\/([^/]+)(\/policy|\/env-module\.js|\/artifacts\/(checkpoint|policy)\/(\d+))?$/.exec(path);
     if (runRoute) {
       const id = decodeURIComponent(runRoute[1]!);
       if (!runRoute[2]) return sendJson(res, 200, reader.runDetail(id));
+      if (runRoute[2] === "/env-module.js") {
+        // only the module recorded with the run, never a path from the request
+        const envModule = reader.runDetail(id).versions.envModule;
+        if (typeof envModule !== "string") return sendJson(res, 404, { error: `run ${id} was trained on a built-in env (no env module recorded)` });
+        const asset = await envModuleBundle(envModule).catch((err: unknown) => {
+          throw new NotFoundError(`run ${id}'s env module cannot be loaded: ${(err as Error).message}`);
+        });
+        return send(res, 200, asset.body, asset.type, { "cache-control": "no-store" });
+      }
       if (runRoute[2] === "/policy") {
         const bytes = policies.policyBytes(id, intParam(url, "checkpoint", 0));
         return send(res, 200, bytes, "application/octet-stream", { "cache-control": "no-store" });

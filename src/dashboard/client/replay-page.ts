@@ -9,6 +9,7 @@ import { Random } from "../../rng/random.js";
 import { GifRecorder } from "../../video/gif.js";
 import type { RunDetail } from "../types.js";
 import { api } from "./api.js";
+import { ensureEnv } from "./env-modules.js";
 import type { AppContext, Page } from "./app.js";
 import { h, replaceChildren, segmented } from "./dom.js";
 import { formatInt } from "./format.js";
@@ -41,6 +42,8 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
       run = detail;
       kind = nn;
       policy = new Policy(bytes, { source: checkpoint === undefined ? "the run's policy" : `checkpoint at step ${checkpoint}` });
+      await ensureEnv(run, policy.envId); // a user's env: its module, recorded with the run
+      make(policy.envId).close(); // an env that cannot be made is reported here, not as a blank canvas
     } catch (err) {
       const noRun = /no run with id/.test((err as Error).message);
       replaceChildren(panel, h("div", { class: "banner error" }, `Cannot replay: ${(err as Error).message}`), noRun ? h("a", { href: "#/" }, "← all runs") : h("a", { href: `#/run/${encodeURIComponent(id)}` }, "← back to the run"));
