@@ -131,7 +131,7 @@ describe("tsrl compare", () => {
     const other = tsrl("compare", "--algos", "ppo,dqn", "--env", "CartPole-v1", "--n", "3", "--K", "2", "--store", store);
     assert.match(other.stderr, /exists with other settings/);
     assert.match(tsrl(...args(store), "--compare-to-first").stderr, /exists with other settings.*"compareToFirst":false/);
-    assert.match(tsrl("compare", "--algos", "ppo,sac", "--env", "CartPole-v1", "--store", store).stderr, /unknown algorithm "sac"/);
+    assert.match(tsrl("compare", "--algos", "ppo,a2c", "--env", "CartPole-v1", "--store", store).stderr, /unknown algorithm "a2c"/);
     assert.match(tsrl("compare", "--algos", "ppo,dqn", "--env", "CartPole-v1", "--set", "dqn.nope=1", "--store", store).stderr, /dqn has no config field "nope"/);
     assert.match(tsrl("compare", "--algos", "ppo,dqn", "--env", "CartPole-v1", "--set", "seed=3", "--store", store).stderr, /sets seed itself/);
   });
