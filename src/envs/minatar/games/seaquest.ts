@@ -431,7 +431,9 @@ function samePosition(a: number[], b: number[]): boolean {
 function pyRemove(list: number[][], item: number[]): void {
   for (let k = 0; k < list.length; k++) {
     if (sameEntry(list[k]!, item)) {
-      list.splice(k, 1);
+      // (list.splice would allocate the removed part)
+      for (let j = k; j < list.length - 1; j++) list[j] = list[j + 1]!;
+      list.pop();
       return;
     }
   }

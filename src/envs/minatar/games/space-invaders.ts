@@ -103,8 +103,8 @@ export class SpaceInvaders extends MinAtarGame {
     }
     if (this.alienShotTimer === 0) {
       this.alienShotTimer = ENEMY_SHOT_INTERVAL;
-      const [y, x] = this.nearestAlien(this.pos);
-      e[y] |= 1 << x;
+      const x = this.nearestAlienColumn(this.pos);
+      e[this.lowestInColumn(x)] |= 1 << x;
     }
 
     for (let y = 0; y < GRID; y++) {
@@ -131,13 +131,13 @@ export class SpaceInvaders extends MinAtarGame {
 
   /**
    * `_nearest_alien`: the columns by distance from the cannon (ties: the left one first, a stable
-   * sort of 0..9), the first holding an alien; returns [row of its lowest alien, column].
+   * sort of 0..9), the first holding an alien; the shot starts at its lowest alien.
    */
-  private nearestAlien(pos: number): [number, number] {
+  private nearestAlienColumn(pos: number): number {
     const occupied = union(this.alienRows);
     for (let d = 0; d < GRID; d++) {
-      if (pos - d >= 0 && occupied & (1 << (pos - d))) return [this.lowestInColumn(pos - d), pos - d];
-      if (d > 0 && pos + d <= 9 && occupied & (1 << (pos + d))) return [this.lowestInColumn(pos + d), pos + d];
+      if (pos - d >= 0 && occupied & (1 << (pos - d))) return pos - d;
+      if (d > 0 && pos + d <= 9 && occupied & (1 << (pos + d))) return pos + d;
     }
     // MinAtar returns None here and then fails; a wave is always refilled before the next shot.
     throw new Error("MinAtar SpaceInvaders: no alien left to shoot");
