@@ -100,3 +100,25 @@ test("a model MuJoCo refuses names the file and the kind of error", () => {
   assert.throws(() => new InvertedPendulumEnv(mujoco, { xml: "<mujoco><worldbody><geom size='x'/></worldbody></mujoco>" }), (e: Error) => e instanceof MujocoModelError && /custom inverted pendulum XML/.test(e.message) && /mjXError/.test(e.message));
   assert.throws(() => new InvertedPendulumEnv(mujoco, { xml: INVERTED_PENDULUM_XML.replace('joint="slider" name="slide"', 'joint="nope" name="slide"') }), (e: Error) => e instanceof MujocoModelError && /mjCError/.test(e.message));
 });
+
+test("registerMujocoEnvs: InvertedPendulum-v5 by id with Gymnasium's 1000-step limit; SAC accepts it", async () => {
+  const { registerMujocoEnvs } = await import("../src/envs/mujoco/index.js");
+  const { make } = await import("../src/envs/registry.js");
+  const { SAC } = await import("../src/algos/sac.js");
+  await registerMujocoEnvs();
+  await registerMujocoEnvs();
+  const env = make<Float64Array, Float32Array>("InvertedPendulum-v5");
+  env.reset({ seed: 1 });
+  let steps = 0, truncated = false;
+  // hold the pole up by hand (push the way it falls): the limit, not the pole, ends the episode
+  for (let obs = env.reset({ seed: 1 })[0]; !truncated; steps++) {
+    const push = Float32Array.of(Math.max(-3, Math.min(3, 10 * obs[1]! + 2 * obs[3]! + 0.5 * obs[0]! + 0.5 * obs[2]!)));
+    const r = env.step(push);
+    obs = r[0];
+    assert.equal(r[2], false, `fell at step ${steps}`);
+    truncated = r[3];
+  }
+  assert.equal(steps, 1000);
+  const agent = new SAC({ envId: "InvertedPendulum-v5", totalTimesteps: 50, learningStarts: 20, batchSize: 8, hiddenSizes: [8] });
+  assert.equal(agent.learn().total_timesteps, 50);
+});
