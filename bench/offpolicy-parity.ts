@@ -22,6 +22,8 @@ import { TD3 } from "../src/algos/td3.js";
 interface Outcome {
   seed: number;
   wall_s: number;
+  /** CPU seconds of the training process (all its threads): on a shared machine the fairer measure of work */
+  cpu_s?: number;
   returns: number[];
   eval: number[];
 }
@@ -38,9 +40,11 @@ if (argv[0] === "--child") {
   const seed = Number(seedText), totalTimesteps = Number(stepsText);
   const agent = algo === "sac" ? new SAC({ envId: "Pendulum-v1", seed, totalTimesteps }) : new TD3({ envId: "Pendulum-v1", seed, totalTimesteps, learningStarts: 5000 });
   const returns: number[] = [];
+  const cpuBefore = process.cpuUsage();
   const result = agent.learn({ onEpisode: (e) => returns.push(e.return) });
+  const cpu = process.cpuUsage(cpuBefore);
   const evaluation = evaluatePolicy(new Policy(agent.savePolicy()), "Pendulum-v1", { episodes: 10, seed: 10000 });
-  console.log(JSON.stringify({ seed, wall_s: result.wall_s, returns, eval: evaluation.returns }));
+  console.log(JSON.stringify({ seed, wall_s: result.wall_s, cpu_s: (cpu.user + cpu.system) / 1e6, returns, eval: evaluation.returns }));
 } else {
   const seeds = (flag("--seeds") ?? "1,2,3,4,5").split(",").map(Number);
   const steps = Number(flag("--steps") ?? 20000);
@@ -58,7 +62,7 @@ if (argv[0] === "--child") {
     });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const row = (label: string, o: Outcome) =>
-    console.log(`${label.padEnd(22)} seed ${o.seed}  ${o.wall_s.toFixed(1).padStart(7)} s  last-10 train ${mean(o.returns.slice(-10)).toFixed(1).padStart(8)}  eval ${mean(o.eval).toFixed(1).padStart(8)}`);
+    console.log(`${label.padEnd(22)} seed ${o.seed}  ${o.wall_s.toFixed(1).padStart(7)} s  cpu ${o.cpu_s === undefined ? "—" : o.cpu_s.toFixed(1)} s  last-10 train ${mean(o.returns.slice(-10)).toFixed(1).padStart(8)}  eval ${mean(o.eval).toFixed(1).padStart(8)}`);
 
   const table = new Map<string, Outcome[]>();
   const add = (label: string, o: Outcome) => {
@@ -92,7 +96,9 @@ if (argv[0] === "--child") {
   }
   const tsrlSac = table.get("tsrl SAC"), theirs = table.get("PyTorch SAC (CleanRL)");
   if (tsrlSac && theirs) {
-    const pairs = theirs.flatMap((t) => tsrlSac.filter((o) => o.seed === t.seed).map((o) => t.wall_s / o.wall_s));
-    console.log(`speed: tsrl SAC is ${pairs.map((r) => r.toFixed(2)).join(", ")}× the PyTorch reference's wall-clock speed (same seeds; target ≥ 5×)`);
+    const pairs = theirs.flatMap((t) => tsrlSac.filter((o) => o.seed === t.seed).map((o) => [t, o] as const));
+    console.log(`speed: tsrl SAC is ${pairs.map(([t, o]) => (t.wall_s / o.wall_s).toFixed(2)).join(", ")}× the PyTorch reference's wall-clock speed (same seeds; target ≥ 5×)`);
+    const cpu = pairs.filter(([t, o]) => t.cpu_s !== undefined && o.cpu_s !== undefined);
+    if (cpu.length) console.log(`       and ${cpu.map(([t, o]) => (t.cpu_s! / o.cpu_s!).toFixed(2)).join(", ")}× in CPU seconds`);
   }
 }

@@ -14,7 +14,7 @@ TimeLimit 200, PCG64 seeded like env.reset(seed=...)).
 
   /usr/bin/python3 bench/sac_reference.py --seed 1 --total-timesteps 20000
 
-Prints one JSON line: seed, wall_s, sps, returns (every training episode), eval (deterministic
+Prints one JSON line: seed, wall_s, cpu_s (this process's CPU seconds, all threads), sps, returns (every training episode), eval (deterministic
 returns of the final actor on 10 episodes, the first reset seeded 10000, later ones continuing
 its generator, as tsrl's evaluatePolicy does).
 """
@@ -173,7 +173,7 @@ def main():
     a_optimizer = optim.Adam([log_alpha], lr=args.q_lr)
     rb = ReplayBuffer(min(args.buffer_size, args.total_timesteps), 3, 1)
 
-    start = time.time()
+    start, cpu_start = time.time(), time.process_time()
     returns, ep_return = [], 0.0
     obs = env.reset(seed=args.seed)
     for global_step in range(args.total_timesteps):
@@ -227,7 +227,7 @@ def main():
                     target_param.data.copy_(args.tau * param.data + (1 - args.tau) * target_param.data)
                 for param, target_param in zip(qf2.parameters(), qf2_target.parameters()):
                     target_param.data.copy_(args.tau * param.data + (1 - args.tau) * target_param.data)
-    wall = time.time() - start
+    wall, cpu = time.time() - start, time.process_time() - cpu_start
 
     evaluation = []
     e = Pendulum()
@@ -240,7 +240,7 @@ def main():
             total += r
             done = term or trunc
         evaluation.append(total)
-    print(json.dumps({"seed": args.seed, "wall_s": wall, "sps": args.total_timesteps / wall, "returns": returns, "eval": evaluation}))
+    print(json.dumps({"seed": args.seed, "wall_s": wall, "cpu_s": cpu, "sps": args.total_timesteps / wall, "returns": returns, "eval": evaluation}))
 
 
 if __name__ == "__main__":
