@@ -343,3 +343,15 @@ describe("convolutional bodies for image observations", () => {
     assert.throws(() => new PPO({ envId: "CartPole-v1", convChannels: [16] }), /convChannels needs image observations shaped \[height, width, channels\]/);
   });
 });
+
+describe("vector entry points (Gymnasium's vector_entry_point)", () => {
+  it("MinAtar ids make the class with make and the kernel loop with makeVec, with the same observations", () => {
+    const vec = makeVec("MinAtar/Breakout-v1", { numEnvs: 2 });
+    assert.equal(vec.constructor.name, "VectorEnv");
+    const [batch] = vec.reset({ seed: 9 });
+    const single = make<Uint8Array, number>("MinAtar/Breakout-v1");
+    assert.deepEqual(Array.from(batch.subarray(0, 400)), Array.from(single.reset({ seed: 9 })[0]));
+    assert.equal(kernelOf("MinAtar/Breakout-v1")!.actionSpace.toString(), "Discrete(3)");
+    assert.throws(() => register({ id: "TestVecBad-v0", entryPoint: () => new Reach(), vectorEntryPoint: 5 as never }), /vectorEntryPoint must be a function/);
+  });
+});

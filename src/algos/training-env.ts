@@ -6,7 +6,7 @@
  */
 import { PassiveEnvChecker } from "../envs/checker.js";
 import { Env } from "../envs/env.js";
-import { instantiate, isKernel, make, spec } from "../envs/registry.js";
+import { instantiate, kernelOf, make, spec } from "../envs/registry.js";
 import { SyncVectorEnv } from "../envs/sync-vector.js";
 import { Box, Discrete, type Space } from "../envs/spaces.js";
 import { type AutoresetMode, VectorEnv } from "../envs/vector.js";
@@ -85,17 +85,19 @@ export function trainingTarget(input: EnvInput, algo: string): TrainingTarget {
   } catch (err) {
     throw new ConfigError(`invalid ${algo} config:\n  envId: ${(err as Error).message}`);
   }
-  const made = instantiate(s);
-  if (isKernel(made)) {
+  // the kernel loop where the id has one (a kernel entry point, or a vector entry point such as MinAtar's)
+  const kernel = kernelOf(envId);
+  if (kernel) {
     return {
       envId,
       envModule: s.module,
-      actionSpace: made.actionSpace,
-      observationSpace: made.observationSpace,
+      actionSpace: kernel.actionSpace,
+      observationSpace: kernel.observationSpace,
       registered: true,
-      build: (numEnvs, mode) => new VectorEnv(made, { id: envId, numEnvs, autoresetMode: mode, maxEpisodeSteps: s.maxEpisodeSteps }),
+      build: (numEnvs, mode) => new VectorEnv(kernel, { id: envId, numEnvs, autoresetMode: mode, maxEpisodeSteps: s.maxEpisodeSteps }),
     };
   }
+  const made = instantiate(s) as Env;
   const target: TrainingTarget = {
     envId,
     envModule: s.module,

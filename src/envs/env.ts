@@ -34,6 +34,11 @@ export interface EnvSpec {
   entryPoint: EnvEntryPoint;
   maxEpisodeSteps: number | null;
   rewardThreshold: number | null;
+  /**
+   * Gymnasium's `vector_entry_point`: a kernel with the same behaviour as the entry point's env,
+   * which `makeVec` and the algorithms step in one struct-of-arrays loop (null when there is none)
+   */
+  vectorEntryPoint: ((kwargs: Record<string, unknown>) => EnvKernel<GeneratorBank>) | null;
   /** default keyword arguments for the entry point; `make(id, kwargs)` overrides them */
   kwargs: Record<string, unknown>;
   /** the module that registered the id (`tsrl train --env ./my-env.js:MyEnv-v0`), null for built-ins */

@@ -12,7 +12,7 @@ import { kernelParams } from "./kernel.js";
 import { MINATAR_ENVS } from "./minatar/ids.js";
 import { PassiveEnvChecker } from "./checker.js";
 import { type Action, Env, type EnvEntryPoint, type EnvSpec, KernelEnv, TimeLimit, describe } from "./env.js";
-import type { EnvKernel } from "./kernel.js";
+import type { EnvKernel, GeneratorBank } from "./kernel.js";
 import { SyncVectorEnv } from "./sync-vector.js";
 import { type AutoresetMode, VectorEnv } from "./vector.js";
 import { editDistance } from "../util/edit-distance.js";
@@ -26,6 +26,11 @@ export interface RegisterOptions {
   id: string;
   /** `(kwargs) => new MyEnv(kwargs)`, a function returning an `EnvKernel`, or a kernel */
   entryPoint: EnvEntryPoint;
+  /**
+   * Gymnasium's `vector_entry_point`: a kernel factory equivalent to the entry point's env, used by
+   * `makeVec` (and training) for speed while `make` keeps the class
+   */
+  vectorEntryPoint?: (kwargs: Record<string, unknown>) => EnvKernel<GeneratorBank>;
   /** TimeLimit applied by `make`/`makeVec`; omit or null for none */
   maxEpisodeSteps?: number | null;
   rewardThreshold?: number | null;
@@ -39,7 +44,7 @@ export function register(options: RegisterOptions): void {
   if (!options || typeof options !== "object") {
     throw new TypeError('register({ id, entryPoint, maxEpisodeSteps }) takes one object, e.g. register({ id: "MyEnv-v0", entryPoint: () => new MyEnv() })');
   }
-  const { id, entryPoint, maxEpisodeSteps = null, rewardThreshold = null, kwargs = {} } = options;
+  const { id, entryPoint, vectorEntryPoint = null, maxEpisodeSteps = null, rewardThreshold = null, kwargs = {} } = options;
   if (typeof id !== "string" || !ID_PATTERN.test(id)) {
     throw new RangeError(`register: env id must look like "Name-v0" (optionally "Namespace/Name-v0"), got ${JSON.stringify(id)}`);
   }
@@ -51,6 +56,9 @@ export function register(options: RegisterOptions): void {
       `register(${id}): entryPoint must be a function returning an Env (e.g. () => new MyEnv()) or an EnvKernel, got ${describe(entryPoint)}`,
     );
   }
+  if (vectorEntryPoint !== null && typeof vectorEntryPoint !== "function") {
+    throw new TypeError(`register(${id}): vectorEntryPoint must be a function returning an EnvKernel, got ${describe(vectorEntryPoint)}`);
+  }
   if (maxEpisodeSteps !== null && (!Number.isSafeInteger(maxEpisodeSteps) || maxEpisodeSteps < 1)) {
     throw new RangeError(`register(${id}): maxEpisodeSteps must be a positive integer or null, got ${String(maxEpisodeSteps)}`);
   }
@@ -58,7 +66,7 @@ export function register(options: RegisterOptions): void {
     throw new TypeError(`register(${id}): rewardThreshold must be a number or null, got ${describe(rewardThreshold)}`);
   }
   if (!kwargs || typeof kwargs !== "object" || Array.isArray(kwargs)) throw new TypeError(`register(${id}): kwargs must be an object`);
-  registry.set(id, { id, entryPoint, maxEpisodeSteps, rewardThreshold, kwargs: { ...kwargs }, module: registeringModule });
+  registry.set(id, { id, entryPoint, vectorEntryPoint, maxEpisodeSteps, rewardThreshold, kwargs: { ...kwargs }, module: registeringModule });
 }
 
 /** Runs `load` (an import of `module`) recording `module` as the origin of the ids it registers. */
@@ -142,10 +150,18 @@ export function instantiate(s: EnvSpec, kwargs: Record<string, unknown> = {}): E
   throw new TypeError(`${s.id}: the entry point returned ${describe(made)}; it must return an Env (a class extending tsrl's Env) or an EnvKernel`);
 }
 
-/** The kernel behind `id` with `kwargs`, or null when the id's entry point builds a plain Env. */
-export function kernelOf(id: string, kwargs: Record<string, unknown> = {}): EnvKernel | null {
-  const made = instantiate(spec(id), kwargs);
-  return isKernel(made) ? made : null;
+/** The kernel behind `id` with `kwargs` (its vector entry point, or an entry point that is a kernel), or null when there is none. */
+export function kernelOf(id: string, kwargs: Record<string, unknown> = {}): EnvKernel<GeneratorBank> | null {
+  const s = spec(id);
+  if (s.vectorEntryPoint) {
+    const kernel = s.vectorEntryPoint({ ...s.kwargs, ...kwargs });
+    if (!isKernel(kernel)) throw new TypeError(`${id}: the vector entry point returned ${describe(kernel)}, not an EnvKernel`);
+    return kernel;
+  }
+  const made = instantiate(s, kwargs);
+  if (isKernel(made)) return made;
+  made.close();
+  return null;
 }
 
 /**
@@ -185,14 +201,13 @@ export function makeVec(id: string, options: MakeVecOptions = {}): VectorEnv | S
   if (!Number.isSafeInteger(numEnvs) || numEnvs < 1) throw new RangeError(`makeVec(${id}): numEnvs must be a positive integer, got ${String(numEnvs)}`);
   const s = spec(id);
   const { maxEpisodeSteps, disableEnvChecker: _, ...kwargs } = makeOptions;
-  const made = instantiate(s, kwargs);
-  const mode = vectorizationMode ?? (isKernel(made) ? "kernel" : "sync");
+  const kernel = vectorizationMode === "sync" ? null : kernelOf(id, kwargs);
+  const mode = vectorizationMode ?? (kernel ? "kernel" : "sync");
   if (mode === "kernel") {
-    if (!isKernel(made)) throw new Error(`makeVec(${id}): vectorizationMode "kernel" needs an env registered as an EnvKernel; ${id} builds a plain Env, so use "sync"`);
-    return new VectorEnv(made, { id, numEnvs, autoresetMode, maxEpisodeSteps: maxEpisodeSteps === undefined ? s.maxEpisodeSteps : maxEpisodeSteps });
+    if (!kernel) throw new Error(`makeVec(${id}): vectorizationMode "kernel" needs an env registered as an EnvKernel or with a vectorEntryPoint; ${id} builds a plain Env, so use "sync"`);
+    return new VectorEnv(kernel, { id, numEnvs, autoresetMode, maxEpisodeSteps: maxEpisodeSteps === undefined ? s.maxEpisodeSteps : maxEpisodeSteps });
   }
   if (mode !== "sync") throw new RangeError(`makeVec(${id}): vectorizationMode must be "kernel" or "sync" (worker threads: makeAsyncVec from "tsrl/node"), got ${JSON.stringify(mode)}`);
-  if (made instanceof Env) made.close();
   return new SyncVectorEnv(
     Array.from({ length: numEnvs }, () => () => make(id, makeOptions)),
     { id, autoresetMode },

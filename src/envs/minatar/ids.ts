@@ -4,7 +4,8 @@
  * registry (type import only) so that the registry can import it without an import cycle.
  */
 import type { RegisterOptions } from "../registry.js";
-import { GAME_NAMES } from "./environment.js";
+import { GAME_NAMES, type GameName } from "./environment.js";
+import { type MinAtarKernelOptions, minatarKernel } from "./kernel.js";
 import { MinAtarEnv, type MinAtarEnvOptions } from "./minatar-env.js";
 
 /** "space_invaders" → "SpaceInvaders", as minatar/gym.py names the ids. */
@@ -16,6 +17,8 @@ export const MINATAR_ENVS: RegisterOptions[] = GAME_NAMES.flatMap((game) =>
   [false, true].map((useMinimalActionSet) => ({
     id: `MinAtar/${idName(game)}-v${useMinimalActionSet ? 1 : 0}`,
     entryPoint: (kwargs: Record<string, unknown>) => new MinAtarEnv(kwargs as unknown as MinAtarEnvOptions),
+    // the same game as a kernel: makeVec and training step it in one loop
+    vectorEntryPoint: (kwargs: Record<string, unknown>) => minatarKernel(kwargs.game as GameName, kwargs as MinAtarKernelOptions),
     kwargs: { game, useMinimalActionSet },
   })),
 );
