@@ -9,6 +9,8 @@ import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import "../examples/catch/catch.js";
 import { Box, DQN, PPO, Policy, createBackend } from "../src/index.js";
+import { SAC, TD3 } from "../src/algos/index.js";
+import { policyToOnnx } from "../src/export/onnx.js";
 import { policyModuleSource } from "../src/export/policy-module.js";
 import { uniforms } from "./random.js";
 
@@ -28,12 +30,14 @@ function trained(): Case[] {
     { name: "ppo-cartpole", bytes: learnAndSave(new PPO({ envId: "CartPole-v1", seed: 1, totalTimesteps: 8192 })), scale: 2 },
     { name: "ppo-pendulum", bytes: learnAndSave(new PPO({ envId: "Pendulum-v1", seed: 1, totalTimesteps: 4096, numSteps: 1024 })), scale: 1 },
     { name: "ppo-catch", bytes: learnAndSave(new PPO({ envId: "Catch-v0", seed: 1, totalTimesteps: 4096 })), scale: 1, binary: true },
+    { name: "sac-pendulum", bytes: learnAndSave(new SAC({ envId: "Pendulum-v1", seed: 1, totalTimesteps: 600, learningStarts: 300 })), scale: 1 },
+    { name: "td3-pendulum", bytes: learnAndSave(new TD3({ envId: "Pendulum-v1", seed: 1, totalTimesteps: 600, learningStarts: 300 })), scale: 1 },
     { name: "dqn-hl-gauss", bytes: learnAndSave(new DQN({ envId: "CartPole-v1", seed: 1, totalTimesteps: 2000, learningStarts: 500, loss: "hl-gauss" })), scale: 2 },
   ];
 }
 
 /** Trains briefly and returns the saved policy. */
-function learnAndSave(agent: PPO | DQN): Uint8Array {
+function learnAndSave(agent: PPO | DQN | SAC | TD3): Uint8Array {
   agent.learn();
   return agent.savePolicy();
 }
@@ -47,9 +51,9 @@ function observations(c: Case, size: number): Float32Array {
 function policyActions(bytes: Uint8Array, obs: Float32Array, backend: "js" | "wasm"): number[] {
   const policy = new Policy(bytes, { backend: createBackend(backend), maxBatch: OBSERVATIONS });
   const head = policy.saved.head;
-  const out = new Float64Array(OBSERVATIONS * (head.kind === "gaussian" ? head.actionDim : 1));
+  const out = new Float64Array(OBSERVATIONS * ("actionDim" in head ? head.actionDim : 1));
   policy.act(obs, OBSERVATIONS, out);
-  if (head.kind === "gaussian") {
+  if ("actionDim" in head) {
     const space = policy.actionSpace as Box;
     return Array.from(out, (v, i) => Math.fround(Math.min(space.high[i % head.actionDim]!, Math.max(space.low[i % head.actionDim]!, v))));
   }
@@ -81,12 +85,29 @@ describe("tsrl export: a policy as one ES module", () => {
       const exported = Array.from(m.actBatch(obs, OBSERVATIONS));
       assert.deepEqual(exported, policyActions(c.bytes, obs, "js"), "identical to the js kernels");
       const wasm = policyActions(c.bytes, obs, "wasm");
-      if (policy.saved.head.kind === "gaussian") exported.forEach((v, i) => assert.ok(Math.abs(v - wasm[i]!) < 1e-4, `row ${i}`));
+      if ("actionDim" in policy.saved.head) exported.forEach((v, i) => assert.ok(Math.abs(v - wasm[i]!) < 1e-4, `row ${i}`));
       else assert.deepEqual(exported, wasm, "the same argmax as the WASM kernels");
       const one = m.act(Array.from(obs.subarray(0, size)));
       assert.deepEqual(typeof one === "number" ? [one] : Array.from(one as Float32Array), exported.slice(0, exported.length / OBSERVATIONS));
     });
   }
+
+  describe("as ONNX, run by onnxruntime-web (its WASM build)", () => {
+    for (const c of cases) {
+      it(`${c.name}: the same actions as Policy.act`, async () => {
+        const ort = await import("onnxruntime-web");
+        const policy = new Policy(c.bytes);
+        const size = policy.network.inputSize;
+        const obs = observations(c, size);
+        const session = await ort.InferenceSession.create(policyToOnnx(c.bytes));
+        const out = await session.run({ obs: new ort.Tensor("float32", obs, [OBSERVATIONS, size]) });
+        const actions = Array.from(out.action!.data as ArrayLike<number | bigint>, Number);
+        const expected = policyActions(c.bytes, obs, "js");
+        if ("actionDim" in policy.saved.head) actions.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-4, `row ${i}: ${v} vs ${expected[i]}`));
+        else assert.deepEqual(actions, expected);
+      });
+    }
+  });
 
   describe("in Chromium", () => {
     let browser: Browser;

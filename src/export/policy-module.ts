@@ -159,12 +159,16 @@ function input(observations, batch) {
 export function actBatch(observations, batch = 1) {
   const out = forward(input(observations, batch), batch);
   const head = SPEC.head;
-  if (head.kind === "gaussian") {
-    const a = new Float32Array(batch * head.actionDim);
+  if ("actionDim" in head) {
+    const d = head.actionDim, a = new Float32Array(batch * d);
     for (let i = 0; i < a.length; i++) {
-      const k = i % head.actionDim;
-      // the mean action, clipped to the Box (JSON holds infinite bounds as null)
-      a[i] = Math.min(SPEC.actionHigh[k] ?? Infinity, Math.max(SPEC.actionLow[k] ?? -Infinity, out[i]));
+      const k = i % d;
+      // the mean action (SAC: tanh of the mean, scaled; TD3/DDPG: the actor's output, scaled), clipped
+      // to the Box (JSON holds infinite bounds as null)
+      const v = head.kind === "gaussian" ? out[i]
+        : head.kind === "squashed-gaussian" ? Math.tanh(out[2 * d * Math.floor(i / d) + k]) * head.scale[k] + head.bias[k]
+        : out[i] * head.scale[k] + head.bias[k];
+      a[i] = Math.min(SPEC.actionHigh[k] ?? Infinity, Math.max(SPEC.actionLow[k] ?? -Infinity, v));
     }
     return a;
   }
@@ -195,7 +199,7 @@ export function actBatch(observations, batch = 1) {
 /** The action for one observation (its numbers flat, or nested arrays of the observation's shape). */
 export function act(observation) {
   const a = actBatch(typeof observation === "number" ? [observation] : observation, 1);
-  return SPEC.head.kind === "gaussian" ? a : a[0];
+  return "actionDim" in SPEC.head ? a : a[0];
 }
 
 export const policy = { algo: SPEC.algo, envId: SPEC.envId, observationSpace: SPEC.observationSpace, actionSpace: SPEC.actionSpace, head: SPEC.head };
