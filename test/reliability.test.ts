@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -150,6 +150,22 @@ describe("storage damage is detected, not read as results", () => {
     assert.equal(tsrl("runs", "check", "--store", dir, "--repair").code, 0);
     assert.equal(readdirSync(join(dir, "lost+found", id)).length, 3);
     assert.equal(tsrl("resume", "w", "--store", dir, "--quiet").code, 0, "what was recorded resumes");
+  });
+
+  it("a flipped byte in the -wal file: the commits after it are lost, and reads say so instead of returning the shorter run", () => {
+    const dir = tempDir();
+    // killed after its policy is in place: every commit of the run is still in the -wal file
+    const killed = spawnSync(process.execPath, ["--import", "tsx", "--import", "./test/fixtures/kill-at-step.ts", "src/cli/main.ts", ...trainArgs(dir, "f")], { env: { ...process.env, TSRL_KILL_AT: "rename:6:after" } });
+    assert.equal(killed.signal, "SIGKILL");
+    const wal = join(dir, "runs.sqlite-wal");
+    const bytes = readFileSync(wal);
+    const frames = Math.floor((bytes.length - 32) / (4096 + 24));
+    assert.ok(frames > 10, `${frames} frames`);
+    bytes[32 + Math.floor(frames / 2) * (4096 + 24) + 24 + 100]! ^= 1; // inside the middle frame's page
+    writeFileSync(wal, bytes);
+    const exported = tsrl("runs", "export", "f", "--what", "episodes", "--store", dir);
+    assert.equal(exported.code, 1);
+    assert.match(exported.stderr, /store damaged: run \w+ \(f\) has files newer than its records \(.*policy.tsrlpolicy\): the database lost its last commits/);
   });
 
   it("runs check verifies every artifact's checksum and finds leftover files", () => {
