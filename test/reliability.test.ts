@@ -87,7 +87,7 @@ describe("storage damage is detected, not read as results", () => {
     truncateSync(join(dir, "runs.sqlite"), 0);
     const train = tsrl(...trainArgs(dir, "b"));
     assert.equal(train.code, 1);
-    assert.match(train.stderr, /store damaged: runs.sqlite is empty or was replaced.*tsrl runs check/);
+    assert.match(train.stderr, /store damaged: runs.sqlite is empty or was replaced \(or its -wal file is damaged\).*tsrl runs check/);
     assert.match(tsrl("runs", "list", "--store", dir).stderr, /store damaged/, "not \"no runs\"");
     const check = tsrl("runs", "check", "--store", dir);
     assert.equal(check.code, 1);
@@ -153,10 +153,21 @@ describe("storage damage is detected, not read as results", () => {
   });
 
   it("a flipped byte in the -wal file: the commits after it are lost, and reads say so instead of returning the shorter run", () => {
-    const dir = tempDir();
-    // killed after its policy is in place: every commit of the run is still in the -wal file
-    const killed = spawnSync(process.execPath, ["--import", "tsx", "--import", "./test/fixtures/kill-at-step.ts", "src/cli/main.ts", ...trainArgs(dir, "f")], { env: { ...process.env, TSRL_KILL_AT: "rename:6:after" } });
-    assert.equal(killed.signal, "SIGKILL");
+    // killed after its policy is in place: every commit of the run (and of the store) is still in the -wal file
+    const killedRun = () => {
+      const dir = tempDir();
+      const killed = spawnSync(process.execPath, ["--import", "tsx", "--import", "./test/fixtures/kill-at-step.ts", "src/cli/main.ts", ...trainArgs(dir, "f")], { env: { ...process.env, TSRL_KILL_AT: "rename:6:after" } });
+      assert.equal(killed.signal, "SIGKILL");
+      return dir;
+    };
+    // in the header: SQLite ignores the whole -wal file, the run vanishes; the next train does not make that permanent
+    const vanished = killedRun();
+    const header = readFileSync(join(vanished, "runs.sqlite-wal"));
+    header[12]! ^= 1;
+    writeFileSync(join(vanished, "runs.sqlite-wal"), header);
+    assert.match(tsrl(...trainArgs(vanished, "next")).stderr, /store damaged: runs.sqlite is empty or was replaced \(or its -wal file is damaged\)/);
+    // in a frame: the commits from there on are lost
+    const dir = killedRun();
     const wal = join(dir, "runs.sqlite-wal");
     const bytes = readFileSync(wal);
     const frames = Math.floor((bytes.length - 32) / (4096 + 24));

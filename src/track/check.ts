@@ -54,7 +54,7 @@ function identity(store: RunStore, repair: boolean): StoreFinding[] {
   }
   if (fileId === null || fileId === dbId) return [];
   const finding: StoreFinding = {
-    problem: dbId === undefined ? `runs.sqlite is empty or was replaced: the files beside it are those of store ${fileId}` : `runs.sqlite belongs to store ${dbId}, the files beside it to store ${fileId}`,
+    problem: dbId === undefined ? `runs.sqlite is empty or was replaced (or its -wal file is damaged): the files beside it are those of store ${fileId}` : `runs.sqlite belongs to store ${dbId}, the files beside it to store ${fileId}`,
     advice: "put the right runs.sqlite back; or with --repair keep this database and move the other store's files to lost+found/",
   };
   if (repair && !store.readonly) {

@@ -288,7 +288,7 @@ export class RunStore {
     let dbId = this.databaseId();
     if (fileId !== null && dbId !== fileId) {
       this.db.close();
-      throw damaged(this.dir, dbId === null ? `runs.sqlite is empty or was replaced, but the store's files (${STORE_ID_FILE}, artifacts/) are those of store ${fileId}` : `runs.sqlite belongs to store ${dbId}, but the files beside it to store ${fileId}`);
+      throw damaged(this.dir, dbId === null ? `runs.sqlite is empty or was replaced (or its -wal file is damaged), but the store's files (${STORE_ID_FILE}, artifacts/) are those of store ${fileId}` : `runs.sqlite belongs to store ${dbId}, but the files beside it to store ${fileId}`);
     }
     const lost = this.runDirectoriesWithoutRuns();
     if (lost.length) {
