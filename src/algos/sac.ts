@@ -8,6 +8,10 @@
  *
  * The gradient of the actor's loss reaches the actor through the critics' input gradients
  * (∂Q/∂action) and the squashed Gaussian's reparameterized backward (nn/distributions.ts).
+ *
+ * One deliberate difference: the warm-up's uniform actions and all noise come from tsrl's seeded
+ * `Random` (saved in checkpoints), not from numpy/torch streams, so runs match CleanRL's in
+ * distribution, not draw for draw.
  */
 import { z } from "zod";
 import type { BaseVectorEnv } from "../envs/wrappers/vector-wrapper.js";

@@ -8,6 +8,10 @@
  *
  * DDPG (ddpg.ts) is this loop with one critic and no target smoothing noise, as CleanRL's
  * `ddpg_continuous_action.py` is TD3's file with those two parts removed.
+ *
+ * One deliberate difference: the warm-up's uniform actions and all noise come from tsrl's seeded
+ * `Random` (saved in checkpoints), not from numpy/torch streams, so runs match CleanRL's in
+ * distribution, not draw for draw.
  */
 import { z } from "zod";
 import type { Box } from "../envs/spaces.js";
