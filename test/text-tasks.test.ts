@@ -133,8 +133,10 @@ test("multi-turn: feedback after a wrong answer, truncated after maxTurns", () =
   assert.equal(trunc, false);
   assert.match(obs, /not in the expected format/);
   assert.equal(stepInfo.turn, 1);
-  [obs, r, term, trunc] = env.step(info.answer === "0000" ? "0001" : "0000");
+  [obs, r, term, trunc, stepInfo] = env.step(info.answer === "0000" ? "0001" : "0000");
   assert.match(obs, /wrong/);
+  assert.deepEqual(stepInfo.messages.map((m) => m.role), ["user", "assistant", "user", "assistant", "user"], "the conversation for a chat policy");
+  assert.equal(stepInfo.messages[1]!.content, "abc");
   [obs, r, term, trunc] = env.step("0000x");
   assert.deepEqual([obs, r, term, trunc], ["", 0, false, true]);
   assert.throws(() => env.step(info.answer), /call reset\(\)/);

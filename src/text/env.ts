@@ -93,6 +93,8 @@ export interface TextResetInfo {
 
 export interface TextStepInfo {
   score: TextScore;
+  /** the conversation so far: the prompt's messages, each response (assistant) and feedback (user) */
+  messages: ChatMessage[];
   /** 1-based turn of the step just taken */
   turn: number;
   answer: string;
@@ -111,6 +113,7 @@ export class TextEnv<P extends TextProblem = TextProblem> {
   private turn = 0;
   private done = true;
   private fixedPool: P[] | null = null;
+  private history: ChatMessage[] = [];
 
   constructor(
     readonly task: TextTask<P>,
@@ -135,7 +138,9 @@ export class TextEnv<P extends TextProblem = TextProblem> {
     this.problem = this.draw();
     this.turn = 0;
     this.done = false;
-    return [this.problem.prompt, this.resetInfo(this.problem)];
+    const info = this.resetInfo(this.problem);
+    this.history = [...info.messages];
+    return [this.problem.prompt, info];
   }
 
   /** Scores a response to the current problem. */
@@ -149,7 +154,9 @@ export class TextEnv<P extends TextProblem = TextProblem> {
     const truncated = !terminated && this.turn >= this.maxTurns;
     this.done = terminated || truncated;
     const observation = this.done ? "" : (this.task.feedback?.(problem, response, score) ?? defaultFeedback(score));
-    return [observation, score.reward, terminated, truncated, { score, turn: this.turn, answer: problem.answer }];
+    this.history.push({ role: "assistant", content: response });
+    if (!this.done) this.history.push({ role: "user", content: observation });
+    return [observation, score.reward, terminated, truncated, { score, messages: [...this.history], turn: this.turn, answer: problem.answer }];
   }
 
   /** `count` problems of this env's split from its generator (for supervised data or evaluation). */
