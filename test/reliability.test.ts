@@ -174,6 +174,7 @@ describe("storage damage is detected, not read as results", () => {
     assert.ok(frames > 10, `${frames} frames`);
     bytes[32 + Math.floor(frames / 2) * (4096 + 24) + 24 + 100]! ^= 1; // inside the middle frame's page
     writeFileSync(wal, bytes);
+    assert.match(tsrl("runs", "list", "--store", dir).stdout, /\bf +ppo +CartPole-v1 +1 +damaged\b/);
     const exported = tsrl("runs", "export", "f", "--what", "episodes", "--store", dir);
     assert.equal(exported.code, 1);
     assert.match(exported.stderr, /store damaged: run \w+ \(f\) has files newer than its records \(.*policy.tsrlpolicy\): the database lost its last commits/);

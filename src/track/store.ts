@@ -388,9 +388,8 @@ export class RunStore {
     const rows = exact.length ? exact : (this.db.prepare("SELECT * FROM runs WHERE substr(id, 1, length(?)) = ?").all(idOrName, idOrName) as RawRun[]);
     if (rows.length === 1) {
       const run = this.decode(rows[0]!);
-      if (run.damaged) throw damaged(this.dir, run.damaged);
-      const lost = this.filesBeyondRecords(run.id);
-      if (lost.length >= 2) throw damaged(this.dir, `run ${run.id} (${run.name}) has files newer than its records (${lost.join(", ")}): the database lost its last commits`);
+      const problem = run.damaged ?? this.lostCommits(run);
+      if (problem) throw damaged(this.dir, problem);
       return run;
     }
     if (rows.length > 1) throw new StoreError(`"${idOrName}" matches ${rows.length} runs (${rows.map((r) => r.id).join(", ")}); give more of the id`);
@@ -409,8 +408,12 @@ export class RunStore {
       }
     }
     const rows = this.db.prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at`).all(...args) as RawRun[];
-    // A run whose record cannot be read is listed as damaged (with what is wrong); the others read on.
-    return rows.map((r) => this.decode(r));
+    // A run whose record cannot be read, or that lost commits, is listed as damaged (with what is wrong); the others read on.
+    return rows.map((r) => {
+      const run = this.decode(r);
+      const lost = run.damaged ? undefined : this.lostCommits(run);
+      return lost ? { ...run, damaged: lost } : run;
+    });
   }
 
   /** Throws RunDeletedError unless the run exists (every write to a run checks, in its transaction). */
@@ -479,6 +482,12 @@ export class RunStore {
     const removed = readdirSync(dir).filter((file) => !recorded.has(file) && isArtifactOrTemp(file));
     for (const file of removed) rmSync(join(dir, file), { force: true });
     return removed;
+  }
+
+  /** What is wrong when a run has two or more files newer than its records (a crash leaves at most one). */
+  private lostCommits(run: Pick<RunRecord, "id" | "name">): string | undefined {
+    const lost = this.filesBeyondRecords(run.id);
+    return lost.length >= 2 ? `run ${run.id} (${run.name}) has files newer than its records (${lost.join(", ")}): the database lost its last commits` : undefined;
   }
 
   /**
