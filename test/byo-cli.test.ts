@@ -1,32 +1,11 @@
 /** A user's env on the command line: --env ./module.js:Id-v0 for train, kill -9 and resume, enjoy, and the errors. */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RunStore } from "../src/track/store.js";
-
-function tsrl(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-async function killAfterCheckpoints(args: string[], dir: string, name: string, checkpoints: number): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: "ignore" });
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 20));
-    if (!existsSync(join(dir, "runs.sqlite"))) continue;
-    const store = new RunStore(dir, { create: false });
-    const run = store.listRuns().find((r) => r.name === name);
-    const count = run ? store.artifacts(run.id, "checkpoint").length : 0;
-    store.close();
-    if (count >= checkpoints) break;
-  }
-  child.kill("SIGKILL");
-  await exited;
-}
+import { killAfterCheckpoints, tsrl } from "./cli-run.js";
 
 function episodes(dir: string, name: string) {
   const store = new RunStore(dir, { create: false });

@@ -1,39 +1,18 @@
 /** The run store and exact resume, exercised through the CLI as a user would, including kill -9. */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RunStore } from "../src/track/store.js";
-
-function tsrl(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { killAfterCheckpoints, tsrl } from "./cli-run.js";
 
 function tsrlAsync(...args: string[]): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stderr })));
-}
-
-/** Starts a run and kills it with SIGKILL once it has written `checkpoints` checkpoints. */
-async function killAfterCheckpoints(args: string[], dir: string, name: string, checkpoints: number): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: "ignore" });
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 20));
-    if (!existsSync(join(dir, "runs.sqlite"))) continue;
-    const store = new RunStore(dir, { create: false });
-    const run = store.listRuns().find((r) => r.name === name);
-    const count = run ? store.artifacts(run.id, "checkpoint").length : 0;
-    store.close();
-    if (count >= checkpoints) break;
-  }
-  child.kill("SIGKILL");
-  await exited;
 }
 
 /** Everything of a run that must not depend on interruptions (wall-clock values excluded). */
