@@ -118,6 +118,26 @@ describe("concurrent writers", () => {
     }
     store.close();
   });
+
+  it("a write that first reads waits for another process's commit instead of failing with \"database is locked\"", async () => {
+    const dir = tempStore();
+    const store = new RunStore(dir);
+    const run = store.createRun({ algo: "custom", env: "none", seed: 0, config: {}, versions: {}, checkpoint_every: 0 });
+    // Another connection holds the write lock, then commits: a deferred transaction that read
+    // before it (addArtifact checks the run first) would get SQLITE_BUSY at once, past the busy timeout.
+    const holder = spawn(process.execPath, ["-e", `
+      const db = new (require("better-sqlite3"))(process.argv[1]);
+      db.exec("BEGIN IMMEDIATE"); db.prepare("UPDATE runs SET notes = 'held' WHERE id = ?").run(process.argv[2]);
+      process.stdout.write("locked\\n");
+      setTimeout(() => { db.exec("COMMIT"); db.close(); }, 400);`, join(dir, "runs.sqlite"), run.id], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
+    const record = store.addArtifact(run.id, "checkpoint", 10, new Uint8Array([1, 2, 3]), { episodes: [{ step: 10, wall: 0, return: 1, length: 10 }], metrics: [] });
+    await new Promise((resolve) => holder.on("exit", resolve));
+    assert.equal(record.step, 10);
+    assert.equal(store.episodes(run.id).length, 1);
+    assert.equal(store.getRun(run.id).notes, "held");
+    store.close();
+  });
 });
 
 describe("export and plots", () => {

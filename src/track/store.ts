@@ -431,7 +431,7 @@ export class RunStore {
       for (const e of episodes) insertEpisode.run(runId, e.step, e.wall, e.return, e.length);
       for (const m of metrics) insertMetric.run(runId, m.step, m.wall, m.key, Number.isFinite(m.value) ? m.value : null);
       this.addExtremes(runId, metrics);
-    })();
+    }).immediate();
   }
 
   private addExtremes(runId: string, metrics: readonly MetricRow[]): void {
@@ -466,7 +466,7 @@ export class RunStore {
       if (kind === "policy") this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = 'policy'").run(runId);
       this.db.prepare("INSERT INTO artifacts (run_id, kind, step, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(record.run_id, kind, step, file, record.sha256, record.bytes, record.created_at);
       if (finish) this.finishRun(runId, "finished", finish.summary);
-    })();
+    }).immediate();
     return record;
   }
 
@@ -572,7 +572,7 @@ export class RunStore {
       this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = 'policy'").run(runId);
       this.db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, summary = NULL, error = NULL WHERE id = ?").run(runId);
       this.recount(runId);
-    })();
+    }).immediate();
   }
 
   /** Sets a run's row counts to the rows it has (after rows were dropped on purpose). */
@@ -666,7 +666,7 @@ export class RunStore {
   private deleteRows(runId: string): void {
     this.db.transaction(() => {
       for (const table of ["episodes", "metrics", "metric_extremes", "artifacts", "runs"]) this.db.prepare(`DELETE FROM ${table} WHERE ${table === "runs" ? "id" : "run_id"} = ?`).run(runId);
-    })();
+    }).immediate();
   }
 
   private decode(r: RawRun): RunRecord {

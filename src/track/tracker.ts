@@ -159,7 +159,7 @@ export class Tracker {
       this.store.db.transaction(() => {
         this.store.appendRows(this.runId, this.episodes, this.metrics);
         this.store.finishRun(this.runId, "finished", summary);
-      })();
+      }).immediate();
     }
     this.episodes = [];
     this.metrics = [];
