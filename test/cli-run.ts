@@ -11,16 +11,25 @@ export function tsrl(...args: string[]) {
 
 /** Starts a run and kills it with SIGKILL once it has written `checkpoints` checkpoints. */
 export async function killAfterCheckpoints(args: string[], dir: string, name: string, checkpoints: number): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: "ignore" });
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 20));
-    if (!existsSync(join(dir, "runs.sqlite"))) continue;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  let exitCode: number | null | undefined;
+  const exited = new Promise((resolve) => child.on("exit", (code) => resolve((exitCode = code))));
+  const checkpointsWritten = () => {
+    if (!existsSync(join(dir, "runs.sqlite"))) return 0;
     const store = new RunStore(dir, { create: false });
     const run = store.listRuns().find((r) => r.name === name);
     const count = run ? store.artifacts(run.id, "checkpoint").length : 0;
     store.close();
-    if (count >= checkpoints) break;
+    return count;
+  };
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 20));
+    const ended = exitCode !== undefined;
+    if (checkpointsWritten() >= checkpoints) break;
+    // a run that ended before the kill point failed (or was too short): say why instead of waiting forever
+    if (ended) throw new Error(`tsrl ${args.join(" ")} exited (${exitCode}) before ${checkpoints} checkpoints: ${stderr}`);
   }
   child.kill("SIGKILL");
   await exited;

@@ -85,11 +85,16 @@ describe("tsrl compare", () => {
     const store = mkdtempSync(join(tmpdir(), "tsrl-compare-"));
     const stateFile = join(store, "comparisons", "CartPole-v1-ppo-vs-dqn.json");
     // Kill the whole comparison (and its training children) once the first interim is decided.
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args(store), "--json"], { stdio: "ignore", detached: true });
-    const exited = new Promise((resolve) => child.on("exit", resolve));
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args(store), "--json"], { stdio: ["ignore", "ignore", "pipe"], detached: true });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    let exitCode: number | null | undefined;
+    const exited = new Promise((resolve) => child.on("exit", (code) => resolve((exitCode = code))));
     for (;;) {
       await new Promise((r) => setTimeout(r, 100));
       if (existsSync(stateFile) && JSON.parse(readFileSync(stateFile, "utf8")).adastop.interim >= 1) break;
+      // a comparison that ended before its first interim failed: say why instead of waiting forever
+      if (exitCode !== undefined) assert.fail(`compare exited (${exitCode}) before its first interim: ${stderr}`);
     }
     process.kill(-child.pid!, "SIGKILL");
     await exited;
