@@ -272,3 +272,21 @@ describe("invalid seeds", () => {
     for (const size of [0, -1, 1.5, NaN]) assert.throws(() => new PCG64Bank(size), RangeError);
   });
 });
+
+describe("Generator.standardNormal vs numpy", () => {
+  it("draws numpy's standard_normal bit for bit, tail and wedge draws included", async () => {
+    const { Generator } = await import("../src/rng/generator.js");
+    const g = new Generator(2024);
+    // numpy: d = default_rng(2024).standard_normal(100000); 27 of them lie in the tail beyond R = 3.654
+    const first = [1.0288568739519013, 1.6419200406711503, 1.1467195295966137];
+    for (const x of first) assert.equal(g.standardNormal(), x);
+    let sum = first.reduce((a, b) => a + b, 0), tail = 0;
+    for (let i = 3; i < 100000; i++) {
+      const x = g.standardNormal();
+      sum += x;
+      if (Math.abs(x) > 3.6541528853610088) tail++;
+    }
+    assert.equal(tail, 27);
+    assert.equal(sum, 254.22394594809236); // numpy: s = 0.0; for x in d: s += float(x)
+  });
+});
