@@ -19,6 +19,7 @@ import { registerTrain } from "./train.js";
 import { registerSample } from "./sample.js";
 import { registerServe } from "./serve.js";
 import { registerExport } from "./export.js";
+import { registerDatasets } from "./datasets.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -83,6 +84,7 @@ registerAdaStop(program);
 registerTasks(program);
 registerEval(program);
 registerSwe(program);
+registerDatasets(program);
 
 program
   .command("enjoy")

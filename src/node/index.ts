@@ -7,3 +7,5 @@ export { mineRepository, loadSweRecords, assertGitRepository, GitError } from ".
 export type { MineOptions, MineStats } from "./swe-mine.js";
 export { AsyncVectorEnv, makeAsyncVec } from "./async-vector.js";
 export type { AsyncVectorOptions } from "./async-vector.js";
+export { DatasetWriter, FileDatasetSource, recordDataset, openDatasetFile, listDatasets, datasetPath, datasetsDirectory } from "./datasets.js";
+export type { DatasetWriterOptions, RecordOptions } from "./datasets.js";

@@ -1,0 +1,120 @@
+/** `tsrl record` (a policy's episodes into a dataset) and `tsrl datasets list | show <name>`. */
+import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import type { DatasetManifest, Summary } from "../data/format.js";
+import { loadEnvArg } from "../node/env-module.js";
+import { datasetPath, datasetsDirectory, listDatasets, openDatasetFile, recordDataset } from "../node/datasets.js";
+import { integer } from "./options.js";
+
+interface RecordFlags {
+  policy: string;
+  env: string;
+  episodes: number;
+  out: string;
+  seed: number;
+  stochastic?: boolean;
+  infos?: boolean;
+  store?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+export function registerDatasets(program: Command): void {
+  program
+    .command("record")
+    .description("Record episodes of a saved policy (or random actions) into a dataset in the run store")
+    .requiredOption("-p, --policy <file|random>", "a policy file (.tsrlpolicy, e.g. from tsrl train --save) or 'random' (uniform actions)")
+    .requiredOption("-e, --env <id>", "environment id (see `tsrl envs`), or ./module.js:Id for your own")
+    .requiredOption("-n, --episodes <n>", "whole episodes to record", integer("--episodes", 1))
+    .requiredOption("-o, --out <name>", "dataset name (written to <store>/datasets/<name>), or a directory path")
+    .option("-s, --seed <n>", "seed of the first reset and of random/sampled actions", integer("--seed", 0), 0)
+    .option("--stochastic", "sample actions from the policy instead of its greedy/mean action")
+    .option("--infos", "also record each step's info object")
+    .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
+    .option("--json", "print the manifest as JSON")
+    .option("-q, --quiet", "no per-episode lines")
+    .action(async (flags: RecordFlags) => {
+      const { id: envId } = await loadEnvArg(flags.env);
+      const policy = flags.policy === "random" ? "random" : new Uint8Array(readFileSync(flags.policy));
+      const out = datasetPath(flags.out, flags.store);
+      const manifest = recordDataset({
+        envId,
+        policy,
+        policyName: flags.policy,
+        episodes: flags.episodes,
+        out,
+        seed: flags.seed,
+        stochastic: flags.stochastic,
+        infos: flags.infos,
+        onEpisode: flags.quiet || flags.json ? undefined : (e, ret, length) => console.error(`episode ${e + 1}/${flags.episodes}: return ${ret.toFixed(2)}, ${length} steps`),
+      });
+      if (flags.json) console.log(JSON.stringify(manifest));
+      else console.log(`dataset ${manifest.name}: ${describe(manifest)}\n  written to ${out}`);
+    });
+
+  const datasets = program.command("datasets").description("Datasets in the run store: list, show <name>");
+  datasets
+    .command("list")
+    .description("Every dataset in the store: env, episodes, steps, mean return")
+    .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
+    .option("--json", "print JSON")
+    .action((flags: { store?: string; json?: boolean }) => {
+      const all = listDatasets(flags.store);
+      if (flags.json) {
+        console.log(JSON.stringify(all.map((d) => ("manifest" in d ? d.manifest : d))));
+        return;
+      }
+      if (all.length === 0) {
+        console.log(`no datasets in ${datasetsDirectory(flags.store)}; record one with \`tsrl record --policy random --env Pendulum-v1 --episodes 10 --out pendulum-random\``);
+        return;
+      }
+      const rows = all.map((d) => ("manifest" in d ? [d.name, d.manifest.envId, String(d.manifest.episodes), String(d.manifest.steps), stat(d.manifest.returns)] : [d.name, "damaged", "", "", d.error]));
+      table(["name", "env", "episodes", "steps", "return mean ± std [min, max]"], rows);
+    });
+  datasets
+    .command("show")
+    .description("One dataset: env, spaces, episodes, steps, returns and lengths, chunks and what recorded it")
+    .argument("<name>", "dataset name (or a dataset directory path)")
+    .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
+    .option("--verify", "also read every chunk and check its SHA-256")
+    .option("--json", "print the manifest as JSON")
+    .action((name: string, flags: { store?: string; json?: boolean; verify?: boolean }) => {
+      const source = openDatasetFile(name, flags.store);
+      if (flags.verify) for (const _ of source.chunks());
+      const m = source.manifest;
+      if (flags.json) {
+        console.log(JSON.stringify(m));
+        return;
+      }
+      const lines = [
+        `dataset ${m.name} (${source.dir})`,
+        `  env                ${m.envId}${m.envModule ? ` (module ${m.envModule})` : ""}`,
+        `  observation space  ${JSON.stringify(m.observationSpace)} (${m.obsSize} floats flattened)`,
+        `  action space       ${JSON.stringify(m.actionSpace)} (${m.actionSize} floats flattened)`,
+        `  episodes           ${m.episodes}`,
+        `  steps              ${m.steps}`,
+        `  return             ${stat(m.returns)}`,
+        `  episode length     ${stat(m.lengths)}`,
+        `  infos              ${m.infos ? "recorded" : "not recorded"}`,
+        `  recorded by        ${JSON.stringify(m.source)} at ${m.createdAt}`,
+        `  chunks             ${m.chunks.length} (${m.chunks.reduce((a, c) => a + c.bytes, 0)} bytes${flags.verify ? ", SHA-256 checked" : ""})`,
+      ];
+      console.log(lines.join("\n"));
+    });
+}
+
+function describe(m: DatasetManifest): string {
+  return `${m.episodes} episodes, ${m.steps} steps of ${m.envId}, return ${stat(m.returns)}`;
+}
+
+function stat(s: Summary): string {
+  return `${s.mean.toFixed(2)} ± ${s.std.toFixed(2)} [${s.min.toFixed(2)}, ${s.max.toFixed(2)}]`;
+}
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
+  console.log(line(header));
+  console.log(line(widths.map((w) => "-".repeat(w))));
+  for (const row of rows) console.log(line(row));
+}
