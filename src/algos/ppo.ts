@@ -51,6 +51,7 @@ import {
   trainResult,
 } from "./common.js";
 import { Policy, type SavedPolicy, encodePolicy, policyEnv } from "./policy.js";
+import { type Segment, allocateSegment, gaeColumn, vtraceColumn } from "./acting.js";
 
 export const ppoConfigSchema = z
   .object({
@@ -106,60 +107,72 @@ export function resolvePPOConfig(overrides: Partial<PPOConfig> & { envId: string
 
 const OBS_CLIP = 10;
 const REWARD_CLIP = 10;
+/** V-trace's truncation levels ρ̄ and c̄ (IMPALA's) for env columns acted by an older policy */
+const VTRACE_RHO_BAR = 1;
+const VTRACE_C_BAR = 1;
 
-export class PPO {
-  readonly config: PPOConfig;
-  readonly actor: Network;
-  readonly critic: Network;
+/** The networks PPO acts and learns with. */
+export interface PPONetworks {
+  actor: Network;
+  critic: Network;
   /** state-independent log standard deviation (continuous actions only) */
-  readonly logStd: ParameterTensor | null;
-  readonly optimizer: Adam;
-  readonly episodes = new EpisodeLog();
-  readonly continuous: boolean;
+  logStd: ParameterTensor | null;
+}
+
+/** PPO's networks for `target`, initialized as CleanRL's (critic first, then actor, from `Random(seed)`). */
+export function ppoNetworks(c: PPOConfig, target: TrainingTarget, obsSize: number, maxBatch: number, backend: Backend): PPONetworks {
+  const space = target.actionSpace;
+  const outputs = space instanceof Box ? space.size : (space as Discrete).n;
+  const initRng = new Random(c.seed);
+  const { inputShape, conv } = observationBody(target.observationSpace, obsSize, c, { orthogonal: Math.SQRT2 });
+  const body = (): LayerSpec[] => [...conv, ...c.hiddenSizes.flatMap((h) => [linear(h, { orthogonal: Math.SQRT2 }), tanh()])];
+  const critic = new Network([...body(), linear(1, { orthogonal: 1 })], { inputShape, maxBatch, rng: initRng, backend });
+  const actor = new Network([...body(), linear(outputs, { orthogonal: 0.01 })], { inputShape, maxBatch, rng: initRng, backend });
+  const logStd = space instanceof Box ? new ParameterTensor("actor_logstd", [outputs], { backend }) : null;
+  return { actor, critic, logStd };
+}
+
+/** The networks by checkpoint name ("actor", "critic", "actor_logstd"). */
+export function ppoModules(nets: PPONetworks): Record<string, Parameterized> {
+  return nets.logStd ? { actor: nets.actor, critic: nets.critic, actor_logstd: nets.logStd } : { actor: nets.actor, critic: nets.critic };
+}
+
+/**
+ * PPO's acting half (an SRL actor worker): steps `numEnvs` envs with the networks' current
+ * parameters, sampling actions and recording their log-probabilities and values, into segments.
+ * `PPO.learn` runs one on its own networks; a remote actor runs one on parameters it receives.
+ */
+export class PPOActorWorker {
+  readonly numEnvs: number;
+  readonly obsSize: number;
+  readonly actionDim: number;
+  readonly base: BaseVectorEnv;
+  readonly stats: RecordEpisodeStatistics;
+  readonly rewardNormalizer: NormalizeReward | null = null;
+  readonly obsRms: RunningMeanStd | null;
+  readonly policyRng: Random;
+  /** the policy's next input (normalized where configured) and whether each env just ended an episode */
+  readonly nextObs: Float32Array;
+  readonly nextDone: Float64Array;
   private readonly env: VectorEnvLike;
-  private readonly base: BaseVectorEnv;
+  private readonly continuous: boolean;
+  private readonly numActions: number;
   /** the env's Discrete `start`: the networks pick actions in [0, n), the env takes start + that */
   private readonly actionStart: number;
-  readonly target: TrainingTarget;
-  private readonly stats: RecordEpisodeStatistics;
-  private readonly obsRms: RunningMeanStd | null;
-  private rewardNormalizer: NormalizeReward | null = null;
-  private readonly policyRng: Random;
-  private readonly shuffleRng: Random;
-  private readonly obsSize: number;
-  private readonly actionDim: number;
-  private readonly numActions: number;
-  private globalStep = 0;
-  /** the policy `predict` acts with, refreshed when training moved on */
-  private acting: { step: number; policy: Policy } | null = null;
-  private iteration = 0;
-  /** wall-clock seconds of training before the current `learn` call (restored from checkpoints) */
-  private elapsedBefore = 0;
-  /** the policy's next input (normalized where configured) and whether each env just ended an episode */
-  private readonly nextObs: Float32Array;
-  private readonly nextDone: Float64Array;
+  private readonly stepActions: Float64Array | Int32Array;
+  private readonly envActions: Float64Array | Int32Array;
+  private readonly stepLogProb: Float64Array;
+  private readonly stepEntropy: Float64Array;
 
-  /**
-   * `{ envId: "CartPole-v1" }` trains on a registered env (built-in or yours); `{ env: () => new
-   * MyEnv() }` on an env factory, `{ env: vectorEnv }` on a vector env you built (same-step autoreset).
-   */
-  constructor(input: Partial<PPOConfig> & EnvInput, options: { backend?: Backend } = {}) {
-    const { env: source, ...overrides } = input;
-    const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, "ppo"));
-    requireActionSpace(target, "PPO", { discrete: true, box: true }, "Wrap the env so that it takes one (e.g. a MultiDiscrete action as one Discrete index), or flatten a Dict/Tuple action into a Box.");
-    const c = (this.config = resolvePPOConfig({ ...overrides, envId: target.envId }, target.actionSpace));
-    const backend = options.backend ?? defaultBackend();
-    const space = target.actionSpace;
+  /** `base`: the vector env (same-step autoreset) to step; `policySeed` seeds action sampling */
+  constructor(c: PPOConfig, space: Space, base: BaseVectorEnv, readonly nets: PPONetworks, policySeed: number) {
+    const N = (this.numEnvs = base.numEnvs);
     this.continuous = space instanceof Box;
-    if (this.continuous && !(space as Box).bounded) {
-      throw new ConfigError(`PPO clips Box actions to their bounds; ${c.envId} has unbounded ${space}: give the action space finite bounds`);
-    }
-    this.actionDim = this.continuous ? (space as Box).size : 1;
-    this.numActions = this.continuous ? 0 : (space as Discrete).n;
-    this.actionStart = this.continuous ? 0 : (space as Discrete).start;
-
-    this.base = target.build(c.numEnvs, "same-step");
-    this.obsSize = this.base.obsSize;
+    this.actionDim = space instanceof Box ? space.size : 1;
+    this.numActions = space instanceof Box ? 0 : (space as Discrete).n;
+    this.actionStart = space instanceof Box ? 0 : (space as Discrete).start;
+    this.base = base;
+    this.obsSize = base.obsSize;
     this.stats = new RecordEpisodeStatistics(this.base);
     let env: VectorEnvLike = this.stats;
     if (this.continuous) {
@@ -174,30 +187,66 @@ export class PPO {
     }
     this.env = env;
     this.obsRms = this.continuous && c.normalize ? new RunningMeanStd(this.obsSize) : null;
-
-    const batch = c.numEnvs * c.numSteps;
-    const maxBatch = Math.max(batch / c.numMinibatches, c.numEnvs);
-    const initRng = new Random(c.seed);
-    const { inputShape, conv } = observationBody(target.observationSpace, this.obsSize, c, { orthogonal: Math.SQRT2 });
-    const body = (): LayerSpec[] => [...conv, ...c.hiddenSizes.flatMap((h) => [linear(h, { orthogonal: Math.SQRT2 }), tanh()])];
-    // CleanRL builds the critic first, then the actor.
-    this.critic = new Network([...body(), linear(1, { orthogonal: 1 })], { inputShape, maxBatch, rng: initRng, backend });
-    this.actor = new Network([...body(), linear(this.continuous ? this.actionDim : this.numActions, { orthogonal: 0.01 })], {
-      inputShape,
-      maxBatch,
-      rng: initRng,
-      backend,
-    });
-    this.logStd = this.continuous ? new ParameterTensor("actor_logstd", [this.actionDim], { backend }) : null;
-    this.optimizer = new Adam(this.logStd ? [this.actor, this.critic, this.logStd] : [this.actor, this.critic], { lr: c.learningRate, eps: c.adamEps });
-    this.policyRng = new Random(c.seed + 1);
-    this.shuffleRng = new Random(c.seed + 2);
-    this.nextObs = new Float32Array(c.numEnvs * this.obsSize);
-    this.nextDone = new Float64Array(c.numEnvs);
+    this.policyRng = new Random(policySeed);
+    this.nextObs = new Float32Array(N * this.obsSize);
+    this.nextDone = new Float64Array(N);
+    this.stepActions = this.continuous ? new Float64Array(N * this.actionDim) : new Int32Array(N);
+    this.envActions = this.actionStart ? new Int32Array(N) : this.stepActions;
+    this.stepLogProb = new Float64Array(N);
+    this.stepEntropy = new Float64Array(N);
   }
 
-  private get parameterGroups() {
-    return this.logStd ? [this.actor, this.critic, this.logStd] : [this.actor, this.critic];
+  /** Resets every env (env i with seed + i) and takes the first observations. */
+  reset(seed: number): void {
+    const [obs] = this.env.reset({ seed });
+    this.normalizeObservations(obs, this.numEnvs, this.nextObs);
+  }
+
+  /** Steps the envs `seg.numSteps` times into `seg`, stamping it with the parameters' `version`. */
+  collect(seg: Segment, version: number): void {
+    const N = this.numEnvs, T = seg.numSteps, d = this.obsSize, A = this.actionDim;
+    const { actor, critic, logStd } = this.nets;
+    const backend = actor.backend;
+    const { nextObs, nextDone, stepActions, envActions, stepLogProb, stepEntropy } = this;
+    seg.versions.fill(version);
+    seg.episodes.length = 0;
+    for (let step = 0; step < T; step++) {
+      const row = step * N;
+      seg.obs.set(nextObs, row * d);
+      seg.dones.set(nextDone, row);
+      actor.inputView(N).set(nextObs);
+      const out = backend.view32(actor.forward(N), N * actor.outputSize);
+      const value = backend.view32(critic.forward(N, actor.input), N);
+      if (logStd) {
+        gaussianSample(out, logStd.value, N, A, this.policyRng, stepActions as Float64Array);
+        gaussianEvaluate(out, logStd.value, N, A, stepActions, stepLogProb, stepEntropy);
+      } else {
+        categoricalSample(out, N, this.numActions, this.policyRng, stepActions);
+        categoricalEvaluate(out, N, this.numActions, stepActions, stepLogProb, stepEntropy);
+      }
+      for (let i = 0; i < N; i++) seg.values[row + i] = value[i]!;
+      for (let k = 0; k < N * A; k++) seg.actions[row * A + k] = stepActions[k]!;
+      seg.logProbs.set(stepLogProb, row);
+
+      if (this.actionStart) for (let i = 0; i < N; i++) envActions[i] = stepActions[i]! + this.actionStart;
+      const [o, r, term, trunc, info] = this.env.step(envActions);
+      for (let i = 0; i < N; i++) {
+        seg.rewards[row + i] = r[i]!;
+        nextDone[i] = term[i]! | trunc[i]! ? 1 : 0;
+      }
+      this.normalizeObservations(o, N, nextObs);
+      const mask = info["_episode"] as Uint8Array | undefined;
+      if (mask) {
+        const episode = info["episode"] as { r: Float64Array; l: Int32Array };
+        for (let i = 0; i < N; i++) if (mask[i]) seg.episodes.push({ t: step, env: i, return: episode.r[i]!, length: episode.l[i]! });
+      }
+    }
+    seg.nextObs.set(nextObs);
+    seg.nextDone.set(nextDone);
+    // the bootstrap values of GAE, from the critic at the last observation
+    actor.inputView(N).set(nextObs);
+    const nextValue = backend.view32(critic.forward(N, actor.input), N);
+    for (let i = 0; i < N; i++) seg.nextValues[i] = nextValue[i]!;
   }
 
   /** Normalizes (and clips) observations in place when the config asks for it, updating the statistics. */
@@ -216,175 +265,123 @@ export class PPO {
       }
     }
   }
+}
 
-  /** Trains for `totalTimesteps` (default: the config's), as CleanRL's main loop. */
+/**
+ * A worker with networks of its own (a remote actor's), stepping `numEnvs` fresh envs of `target`:
+ * it acts with the parameters given by `loadParameters(bytes, ppoModules(worker.nets))`.
+ */
+export function ppoActorWorker(c: PPOConfig, target: TrainingTarget, numEnvs: number, policySeed: number, backend: Backend = defaultBackend()): PPOActorWorker {
+  const base = target.build(numEnvs, "same-step");
+  return new PPOActorWorker(c, target.actionSpace, base, ppoNetworks(c, target, base.obsSize, numEnvs, backend), policySeed);
+}
+
+/** PPO's learning scratch, allocated once per agent. */
+interface PPOScratch {
+  values: Float64Array;
+  advantages: Float64Array;
+  returns: Float64Array;
+  /** the current networks' log-probabilities and values, for columns of an older policy */
+  currentLogProbs: Float64Array;
+  currentValues: Float64Array;
+  currentNextValues: Float64Array;
+  indices: Int32Array;
+  mbActions: Float64Array;
+  newLogProb: Float64Array;
+  entropy: Float64Array;
+  gradLogProb: Float64Array;
+  gradEntropy: Float64Array;
+  mbAdv: Float64Array;
+  mbOldLogProb: Float64Array;
+  mbOldValue: Float64Array;
+  mbReturns: Float64Array;
+  terms: PPOLossTerms;
+}
+
+export class PPO {
+  readonly config: PPOConfig;
+  readonly actor: Network;
+  readonly critic: Network;
+  /** state-independent log standard deviation (continuous actions only) */
+  readonly logStd: ParameterTensor | null;
+  readonly optimizer: Adam;
+  readonly episodes = new EpisodeLog();
+  readonly continuous: boolean;
+  readonly target: TrainingTarget;
+  /** the acting half, on this agent's own networks and `numEnvs` envs */
+  readonly worker: PPOActorWorker;
+  private readonly shuffleRng: Random;
+  private readonly obsSize: number;
+  private readonly actionDim: number;
+  private readonly numActions: number;
+  private globalStep = 0;
+  /** the policy `predict` acts with, refreshed when training moved on */
+  private acting: { step: number; policy: Policy } | null = null;
+  private iteration = 0;
+  /** wall-clock seconds of training before the current `learn` call (restored from checkpoints) */
+  private elapsedBefore = 0;
+  private segment: Segment | null = null;
+  private scratch: PPOScratch | null = null;
+
+  /**
+   * `{ envId: "CartPole-v1" }` trains on a registered env (built-in or yours); `{ env: () => new
+   * MyEnv() }` on an env factory, `{ env: vectorEnv }` on a vector env you built (same-step autoreset).
+   */
+  constructor(input: Partial<PPOConfig> & EnvInput, options: { backend?: Backend } = {}) {
+    const { env: source, ...overrides } = input;
+    const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, "ppo"));
+    requireActionSpace(target, "PPO", { discrete: true, box: true }, "Wrap the env so that it takes one (e.g. a MultiDiscrete action as one Discrete index), or flatten a Dict/Tuple action into a Box.");
+    const c = (this.config = resolvePPOConfig({ ...overrides, envId: target.envId }, target.actionSpace));
+    const backend = options.backend ?? defaultBackend();
+    const space = target.actionSpace;
+    this.continuous = space instanceof Box;
+    if (this.continuous && !(space as Box).bounded) {
+      throw new ConfigError(`PPO clips Box actions to their bounds; ${c.envId} has unbounded ${space}: give the action space finite bounds`);
+    }
+    this.actionDim = this.continuous ? (space as Box).size : 1;
+    this.numActions = this.continuous ? 0 : (space as Discrete).n;
+
+    const base = target.build(c.numEnvs, "same-step");
+    this.obsSize = base.obsSize;
+    const batch = c.numEnvs * c.numSteps;
+    const nets = ppoNetworks(c, target, this.obsSize, Math.max(batch / c.numMinibatches, c.numEnvs), backend);
+    this.actor = nets.actor;
+    this.critic = nets.critic;
+    this.logStd = nets.logStd;
+    this.worker = new PPOActorWorker(c, space, base, nets, c.seed + 1);
+    this.optimizer = new Adam(this.parameterGroups, { lr: c.learningRate, eps: c.adamEps });
+    this.shuffleRng = new Random(c.seed + 2);
+  }
+
+  private get parameterGroups() {
+    return this.logStd ? [this.actor, this.critic, this.logStd] : [this.actor, this.critic];
+  }
+
+  get networks(): PPONetworks {
+    return { actor: this.actor, critic: this.critic, logStd: this.logStd };
+  }
+
+  /** The policy version: learner updates (iterations) applied so far. */
+  get version(): number {
+    return this.iteration;
+  }
+
+  /** Iterations the config asks for (CleanRL's `num_iterations`). */
+  get numIterations(): number {
+    return Math.floor(this.config.totalTimesteps / (this.config.numEnvs * this.config.numSteps));
+  }
+
+  /** Trains for `totalTimesteps` (default: the config's), as CleanRL's main loop: act, then learn, each iteration. */
   learn(callbacks: TrainCallbacks = {}): TrainResult {
     const c = this.config;
-    const N = c.numEnvs, T = c.numSteps, d = this.obsSize, A = this.actionDim;
-    const batchSize = N * T;
-    const minibatchSize = batchSize / c.numMinibatches;
-    const numIterations = Math.floor(c.totalTimesteps / batchSize);
-    const backend = this.actor.backend;
-
-    const obsBuf = new Float32Array(batchSize * d);
-    const actionsBuf = new Float64Array(batchSize * A);
-    const logProbs = new Float64Array(batchSize);
-    const rewards = new Float64Array(batchSize);
-    const dones = new Float64Array(batchSize);
-    const values = new Float64Array(batchSize);
-    const advantages = new Float64Array(batchSize);
-    const returns = new Float64Array(batchSize);
-    const { nextObs, nextDone } = this;
-    const stepActions = this.continuous ? new Float64Array(N * A) : new Int32Array(N);
-    const envActions = this.actionStart ? new Int32Array(N) : stepActions;
-    const stepLogProb = new Float64Array(N);
-    const stepEntropy = new Float64Array(N);
-    const indices = new Int32Array(batchSize);
-    const mbActions = new Float64Array(minibatchSize * A);
-    const newLogProb = new Float64Array(minibatchSize);
-    const entropy = new Float64Array(minibatchSize);
-    const gradLogProb = new Float64Array(minibatchSize);
-    const gradEntropy = new Float64Array(minibatchSize).fill(-c.entCoef / minibatchSize);
-    const mbAdv = new Float64Array(minibatchSize);
-    const mbOldLogProb = new Float64Array(minibatchSize);
-    const mbOldValue = new Float64Array(minibatchSize);
-    const mbReturns = new Float64Array(minibatchSize);
-    const terms: PPOLossTerms = { policyLoss: 0, valueLoss: 0, entropy: 0, oldApproxKl: 0, approxKl: 0, clipFraction: 0 };
-
+    const numIterations = this.numIterations;
+    const segment = (this.segment ??= allocateSegment({ numEnvs: c.numEnvs, numSteps: c.numSteps, obsSize: this.obsSize, actionDim: this.actionDim }));
     const start = now() - this.elapsedBefore;
-    if (this.iteration === 0) {
-      const [obs] = this.env.reset({ seed: c.seed });
-      this.normalizeObservations(obs, N, nextObs);
-    }
-    for (let iteration = this.iteration + 1; iteration <= numIterations; iteration++) {
-      this.iteration = iteration;
-      if (c.annealLr) this.optimizer.lr = (1 - (iteration - 1) / numIterations) * c.learningRate;
-
-      for (let step = 0; step < T; step++) {
-        this.globalStep += N;
-        const row = step * N;
-        obsBuf.set(nextObs, row * d);
-        dones.set(nextDone, row);
-        this.actor.inputView(N).set(nextObs);
-        const out = backend.view32(this.actor.forward(N), N * this.actor.outputSize);
-        const value = backend.view32(this.critic.forward(N, this.actor.input), N);
-        if (this.continuous) {
-          const logStd = this.logStd!.value;
-          gaussianSample(out, logStd, N, A, this.policyRng, stepActions as Float64Array);
-          gaussianEvaluate(out, logStd, N, A, stepActions, stepLogProb, stepEntropy);
-        } else {
-          categoricalSample(out, N, this.numActions, this.policyRng, stepActions);
-          categoricalEvaluate(out, N, this.numActions, stepActions, stepLogProb, stepEntropy);
-        }
-        for (let i = 0; i < N; i++) values[row + i] = value[i]!;
-        for (let k = 0; k < N * A; k++) actionsBuf[row * A + k] = stepActions[k]!;
-        logProbs.set(stepLogProb, row);
-
-        if (this.actionStart) for (let i = 0; i < N; i++) envActions[i] = stepActions[i]! + this.actionStart;
-        const [o, r, term, trunc, info] = this.env.step(envActions);
-        for (let i = 0; i < N; i++) {
-          rewards[row + i] = r[i]!;
-          nextDone[i] = term[i]! | trunc[i]! ? 1 : 0;
-        }
-        this.normalizeObservations(o, N, nextObs);
-        const mask = info["_episode"] as Uint8Array | undefined;
-        if (mask) this.recordEpisodes(mask, info["episode"] as { r: Float64Array; l: Int32Array }, start, callbacks);
-      }
-
-      // GAE(λ), bootstrapped from the critic at the last observation.
-      this.actor.inputView(N).set(nextObs);
-      const nextValue = backend.view32(this.critic.forward(N, this.actor.input), N);
-      for (let i = 0; i < N; i++) {
-        let lastGae = 0;
-        for (let t = T - 1; t >= 0; t--) {
-          const at = t * N + i;
-          const nextNonTerminal = t === T - 1 ? 1 - nextDone[i]! : 1 - dones[at + N]!;
-          const nextValues = t === T - 1 ? nextValue[i]! : values[at + N]!;
-          const delta = rewards[at]! + c.gamma * nextValues * nextNonTerminal - values[at]!;
-          lastGae = delta + c.gamma * c.gaeLambda * nextNonTerminal * lastGae;
-          advantages[at] = lastGae;
-          returns[at] = lastGae + values[at]!;
-        }
-      }
-
-      let clipFractionSum = 0, minibatches = 0;
-      let pgLoss = 0, vLoss = 0, entropyLoss = 0, oldApproxKl = 0, approxKl = 0;
-      for (let i = 0; i < batchSize; i++) indices[i] = i; // CleanRL's b_inds = np.arange(batch_size), every iteration
-      epochs: for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
-        this.shuffleRng.shuffle(indices);
-        for (let mbStart = 0; mbStart < batchSize; mbStart += minibatchSize) {
-          const input = this.actor.inputView(minibatchSize);
-          for (let b = 0; b < minibatchSize; b++) {
-            const idx = indices[mbStart + b]!;
-            input.set(obsBuf.subarray(idx * d, idx * d + d), b * d);
-            for (let k = 0; k < A; k++) mbActions[b * A + k] = actionsBuf[idx * A + k]!;
-          }
-          const out = backend.view32(this.actor.forward(minibatchSize), minibatchSize * this.actor.outputSize);
-          const newValue = backend.view32(this.critic.forward(minibatchSize, this.actor.input), minibatchSize);
-          const logStd = this.logStd?.value;
-          if (logStd) gaussianEvaluate(out, logStd, minibatchSize, A, mbActions, newLogProb, entropy);
-          else categoricalEvaluate(out, minibatchSize, this.numActions, mbActions, newLogProb, entropy);
-
-          let mean = 0;
-          for (let b = 0; b < minibatchSize; b++) mean += advantages[indices[mbStart + b]!]!;
-          mean /= minibatchSize;
-          let sq = 0;
-          for (let b = 0; b < minibatchSize; b++) sq += (advantages[indices[mbStart + b]!]! - mean) ** 2;
-          const std = Math.sqrt(sq / (minibatchSize - 1)); // torch.std is unbiased
-          for (let b = 0; b < minibatchSize; b++) {
-            const a = advantages[indices[mbStart + b]!]!;
-            mbAdv[b] = c.normAdv ? (a - mean) / (std + 1e-8) : a;
-          }
-
-          for (let b = 0; b < minibatchSize; b++) {
-            const idx = indices[mbStart + b]!;
-            mbOldLogProb[b] = logProbs[idx]!;
-            mbOldValue[b] = values[idx]!;
-            mbReturns[b] = returns[idx]!;
-          }
-          const dValue = this.critic.outputGradView(minibatchSize);
-          const loss = ppoLoss(c, { newLogProb, oldLogProb: mbOldLogProb, advantages: mbAdv, entropy, newValue, oldValue: mbOldValue, returns: mbReturns }, gradLogProb, dValue, terms);
-          pgLoss = terms.policyLoss;
-          vLoss = terms.valueLoss;
-          entropyLoss = terms.entropy;
-          oldApproxKl = terms.oldApproxKl;
-          approxKl = terms.approxKl;
-          clipFractionSum += terms.clipFraction;
-          minibatches++;
-          assertFinite(loss, "the PPO loss", this.optimizer.step + 1, this.globalStep, () => describeNonFinite(this.namedGroups()));
-
-          if (this.logStd) {
-            gaussianBackward(out, this.logStd.value, minibatchSize, A, mbActions, gradLogProb, gradEntropy, this.actor.outputGradView(minibatchSize), this.logStd.grad);
-          } else {
-            categoricalBackward(out, minibatchSize, this.numActions, mbActions, gradLogProb, gradEntropy, this.actor.outputGradView(minibatchSize));
-          }
-          this.actor.backward();
-          this.critic.backward();
-          const norm = clipGradientNorm(this.parameterGroups, c.maxGradNorm);
-          if (!Number.isFinite(norm)) this.throwNonFinite("grad", norm);
-          this.optimizer.update();
-        }
-        if (c.targetKl !== null && approxKl > c.targetKl) break epochs;
-      }
-      const bad = findNonFinite(this.namedGroups(), "value");
-      if (bad) this.throwNonFinite("value", NaN, bad);
-
-      const elapsed = now() - start;
-      const sps = this.globalStep / elapsed;
-      callbacks.onMetrics?.(this.globalStep, {
-        "charts/learning_rate": this.optimizer.lr,
-        "losses/value_loss": vLoss,
-        "losses/policy_loss": pgLoss,
-        "losses/entropy": entropyLoss,
-        "losses/old_approx_kl": oldApproxKl,
-        "losses/approx_kl": approxKl,
-        "losses/clipfrac": clipFractionSum / minibatches,
-        "losses/explained_variance": explainedVariance(values, returns),
-        "charts/SPS": sps,
-      }, elapsed);
-      callbacks.onProgress?.({ step: this.globalStep, totalSteps: numIterations * batchSize, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
-      this.elapsedBefore = now() - start;
-      callbacks.checkpoint?.(this.globalStep, iteration === numIterations);
+    if (this.iteration === 0) this.worker.reset(c.seed);
+    while (this.iteration < numIterations) {
+      this.worker.collect(segment, this.version);
+      this.update(segment, callbacks, start);
+      callbacks.checkpoint?.(this.globalStep, this.iteration === numIterations);
       if (callbacks.shouldStop?.(this.globalStep)) break;
     }
     const wall = now() - start;
@@ -392,12 +389,174 @@ export class PPO {
     return trainResult("ppo", c, this.globalStep, wall, this.episodes);
   }
 
-  private recordEpisodes(mask: Uint8Array, episode: { r: Float64Array; l: Int32Array }, start: number, callbacks: TrainCallbacks): void {
-    for (let i = 0; i < mask.length; i++) {
-      if (!mask[i]) continue;
-      this.episodes.add(this.globalStep, episode.r[i]!, episode.l[i]!);
-      callbacks.onEpisode?.({ step: this.globalStep, return: episode.r[i]!, length: episode.l[i]!, wallSeconds: now() - start });
+  /**
+   * PPO's learning half: one iteration on a batch of `numEnvs` env columns × `numSteps` steps —
+   * its episodes recorded, GAE(λ), then `updateEpochs` epochs of minibatch updates, metrics and
+   * progress reported (`start`: the run's start on the `now()` clock). Columns acted by an older
+   * policy version (remote actors) get V-trace targets and advantages under the current networks
+   * (`vtraceColumn`, ρ̄ = c̄ = 1); the PPO ratio and its clip stay against the behaviour policy, as
+   * in APPO. `extraMetrics` are reported with the iteration's.
+   */
+  update(batch: Segment, callbacks: TrainCallbacks, start: number, extraMetrics: Record<string, number> = {}): void {
+    const c = this.config;
+    const N = c.numEnvs, T = c.numSteps, d = this.obsSize, A = this.actionDim;
+    if (batch.numEnvs !== N || batch.numSteps !== T || batch.obsSize !== d || batch.actionDim !== A) {
+      throw new Error(`PPO.update: a batch of ${batch.numEnvs} envs × ${batch.numSteps} steps (obs ${batch.obsSize}, action ${batch.actionDim}); this agent takes ${N} × ${T} (obs ${d}, action ${A})`);
     }
+    const batchSize = N * T;
+    const minibatchSize = batchSize / c.numMinibatches;
+    const numIterations = this.numIterations;
+    const backend = this.actor.backend;
+    const s = (this.scratch ??= this.allocateScratch());
+    const { values, advantages, returns, indices, mbActions, newLogProb, entropy, gradLogProb, gradEntropy, mbAdv, mbOldLogProb, mbOldValue, mbReturns, terms } = s;
+
+    const version = this.iteration;
+    const iteration = ++this.iteration;
+    if (c.annealLr) this.optimizer.lr = (1 - (iteration - 1) / numIterations) * c.learningRate;
+    const stepBefore = this.globalStep;
+    for (const e of batch.episodes) {
+      const step = stepBefore + (e.t + 1) * N;
+      this.episodes.add(step, e.return, e.length);
+      callbacks.onEpisode?.({ step, return: e.return, length: e.length, wallSeconds: now() - start });
+    }
+    this.globalStep = stepBefore + batchSize;
+
+    values.set(batch.values);
+    let stale = false;
+    for (let i = 0; i < N; i++) if (batch.versions[i]! < version) stale = true;
+    if (stale) this.evaluateBatch(batch, s);
+    for (let i = 0; i < N; i++) {
+      if (batch.versions[i]! >= version) {
+        gaeColumn(batch, i, c.gamma, c.gaeLambda, advantages, returns);
+        continue;
+      }
+      for (let t = 0; t < T; t++) values[t * N + i] = s.currentValues[t * N + i]!;
+      vtraceColumn(batch, i, { gamma: c.gamma, lambda: c.gaeLambda, rhoBar: VTRACE_RHO_BAR, cBar: VTRACE_C_BAR }, s.currentLogProbs, values, s.currentNextValues[i]!, advantages, returns);
+    }
+
+    let clipFractionSum = 0, minibatches = 0;
+    let pgLoss = 0, vLoss = 0, entropyLoss = 0, oldApproxKl = 0, approxKl = 0;
+    for (let i = 0; i < batchSize; i++) indices[i] = i; // CleanRL's b_inds = np.arange(batch_size), every iteration
+    epochs: for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+      this.shuffleRng.shuffle(indices);
+      for (let mbStart = 0; mbStart < batchSize; mbStart += minibatchSize) {
+        const input = this.actor.inputView(minibatchSize);
+        for (let b = 0; b < minibatchSize; b++) {
+          const idx = indices[mbStart + b]!;
+          input.set(batch.obs.subarray(idx * d, idx * d + d), b * d);
+          for (let k = 0; k < A; k++) mbActions[b * A + k] = batch.actions[idx * A + k]!;
+        }
+        const out = backend.view32(this.actor.forward(minibatchSize), minibatchSize * this.actor.outputSize);
+        const newValue = backend.view32(this.critic.forward(minibatchSize, this.actor.input), minibatchSize);
+        const logStd = this.logStd?.value;
+        if (logStd) gaussianEvaluate(out, logStd, minibatchSize, A, mbActions, newLogProb, entropy);
+        else categoricalEvaluate(out, minibatchSize, this.numActions, mbActions, newLogProb, entropy);
+
+        let mean = 0;
+        for (let b = 0; b < minibatchSize; b++) mean += advantages[indices[mbStart + b]!]!;
+        mean /= minibatchSize;
+        let sq = 0;
+        for (let b = 0; b < minibatchSize; b++) sq += (advantages[indices[mbStart + b]!]! - mean) ** 2;
+        const std = Math.sqrt(sq / (minibatchSize - 1)); // torch.std is unbiased
+        for (let b = 0; b < minibatchSize; b++) {
+          const a = advantages[indices[mbStart + b]!]!;
+          mbAdv[b] = c.normAdv ? (a - mean) / (std + 1e-8) : a;
+        }
+
+        for (let b = 0; b < minibatchSize; b++) {
+          const idx = indices[mbStart + b]!;
+          mbOldLogProb[b] = batch.logProbs[idx]!;
+          mbOldValue[b] = values[idx]!;
+          mbReturns[b] = returns[idx]!;
+        }
+        const dValue = this.critic.outputGradView(minibatchSize);
+        const loss = ppoLoss(c, { newLogProb, oldLogProb: mbOldLogProb, advantages: mbAdv, entropy, newValue, oldValue: mbOldValue, returns: mbReturns }, gradLogProb, dValue, terms);
+        pgLoss = terms.policyLoss;
+        vLoss = terms.valueLoss;
+        entropyLoss = terms.entropy;
+        oldApproxKl = terms.oldApproxKl;
+        approxKl = terms.approxKl;
+        clipFractionSum += terms.clipFraction;
+        minibatches++;
+        assertFinite(loss, "the PPO loss", this.optimizer.step + 1, this.globalStep, () => describeNonFinite(this.namedGroups()));
+
+        if (this.logStd) {
+          gaussianBackward(out, this.logStd.value, minibatchSize, A, mbActions, gradLogProb, gradEntropy, this.actor.outputGradView(minibatchSize), this.logStd.grad);
+        } else {
+          categoricalBackward(out, minibatchSize, this.numActions, mbActions, gradLogProb, gradEntropy, this.actor.outputGradView(minibatchSize));
+        }
+        this.actor.backward();
+        this.critic.backward();
+        const norm = clipGradientNorm(this.parameterGroups, c.maxGradNorm);
+        if (!Number.isFinite(norm)) this.throwNonFinite("grad", norm);
+        this.optimizer.update();
+      }
+      if (c.targetKl !== null && approxKl > c.targetKl) break epochs;
+    }
+    const bad = findNonFinite(this.namedGroups(), "value");
+    if (bad) this.throwNonFinite("value", NaN, bad);
+
+    const elapsed = now() - start;
+    const sps = this.globalStep / elapsed;
+    callbacks.onMetrics?.(this.globalStep, {
+      "charts/learning_rate": this.optimizer.lr,
+      "losses/value_loss": vLoss,
+      "losses/policy_loss": pgLoss,
+      "losses/entropy": entropyLoss,
+      "losses/old_approx_kl": oldApproxKl,
+      "losses/approx_kl": approxKl,
+      "losses/clipfrac": clipFractionSum / minibatches,
+      "losses/explained_variance": explainedVariance(values, returns),
+      "charts/SPS": sps,
+      ...extraMetrics,
+    }, elapsed);
+    callbacks.onProgress?.({ step: this.globalStep, totalSteps: numIterations * batchSize, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
+    this.elapsedBefore = now() - start;
+  }
+
+  /** The current networks' log-probabilities of the batch's actions and values of its observations (V-trace's π and V). */
+  private evaluateBatch(batch: Segment, s: PPOScratch): void {
+    const rows = batch.numEnvs * batch.numSteps, d = this.obsSize, A = this.actionDim;
+    const chunk = rows / this.config.numMinibatches;
+    const backend = this.actor.backend;
+    for (let r0 = 0; r0 < rows; r0 += chunk) {
+      this.actor.inputView(chunk).set(batch.obs.subarray(r0 * d, (r0 + chunk) * d));
+      const out = backend.view32(this.actor.forward(chunk), chunk * this.actor.outputSize);
+      const value = backend.view32(this.critic.forward(chunk, this.actor.input), chunk);
+      for (let b = 0; b < chunk; b++) s.currentValues[r0 + b] = value[b]!;
+      const actions = batch.actions.subarray(r0 * A, (r0 + chunk) * A);
+      const logProbs = s.currentLogProbs.subarray(r0, r0 + chunk);
+      if (this.logStd) gaussianEvaluate(out, this.logStd.value, chunk, A, actions, logProbs, s.entropy);
+      else categoricalEvaluate(out, chunk, this.numActions, actions, logProbs, s.entropy);
+    }
+    const N = batch.numEnvs;
+    this.actor.inputView(N).set(batch.nextObs);
+    const next = backend.view32(this.critic.forward(N, this.actor.input), N);
+    for (let i = 0; i < N; i++) s.currentNextValues[i] = next[i]!;
+  }
+
+  private allocateScratch(): PPOScratch {
+    const c = this.config;
+    const batchSize = c.numEnvs * c.numSteps, minibatchSize = batchSize / c.numMinibatches, A = this.actionDim;
+    return {
+      values: new Float64Array(batchSize),
+      advantages: new Float64Array(batchSize),
+      returns: new Float64Array(batchSize),
+      currentLogProbs: new Float64Array(batchSize),
+      currentValues: new Float64Array(batchSize),
+      currentNextValues: new Float64Array(c.numEnvs),
+      indices: new Int32Array(batchSize),
+      mbActions: new Float64Array(minibatchSize * A),
+      newLogProb: new Float64Array(minibatchSize),
+      entropy: new Float64Array(minibatchSize),
+      gradLogProb: new Float64Array(minibatchSize),
+      gradEntropy: new Float64Array(minibatchSize).fill(-c.entCoef / minibatchSize),
+      mbAdv: new Float64Array(minibatchSize),
+      mbOldLogProb: new Float64Array(minibatchSize),
+      mbOldValue: new Float64Array(minibatchSize),
+      mbReturns: new Float64Array(minibatchSize),
+      terms: { policyLoss: 0, valueLoss: 0, entropy: 0, oldApproxKl: 0, approxKl: 0, clipFraction: 0 },
+    };
   }
 
   private namedGroups() {
@@ -420,14 +579,14 @@ export class PPO {
       globalStep: this.globalStep,
       iteration: this.iteration,
       elapsed: this.elapsedBefore,
-      nextObs: Array.from(this.nextObs),
-      nextDone: Array.from(this.nextDone),
-      policyRng: this.policyRng.getState(),
+      nextObs: Array.from(this.worker.nextObs),
+      nextDone: Array.from(this.worker.nextDone),
+      policyRng: this.worker.policyRng.getState(),
       shuffleRng: this.shuffleRng.getState(),
-      env: this.base.getState(),
-      episodeStatistics: this.stats.getState(),
-      rewardNormalization: this.rewardNormalizer?.getState() ?? null,
-      obsRms: this.obsRms?.getState() ?? null,
+      env: this.worker.base.getState(),
+      episodeStatistics: this.worker.stats.getState(),
+      rewardNormalization: this.worker.rewardNormalizer?.getState() ?? null,
+      obsRms: this.worker.obsRms?.getState() ?? null,
       episodes: this.episodes.getState(),
     };
     return saveParameters(this.modules(), this.optimizer, { kind: CHECKPOINT_KIND, algo: "ppo", config: this.config, state });
@@ -440,19 +599,19 @@ export class PPO {
     this.globalStep = state.globalStep;
     this.iteration = state.iteration;
     this.elapsedBefore = state.elapsed;
-    this.nextObs.set(state.nextObs);
-    this.nextDone.set(state.nextDone);
-    this.policyRng.setState(state.policyRng);
+    this.worker.nextObs.set(state.nextObs);
+    this.worker.nextDone.set(state.nextDone);
+    this.worker.policyRng.setState(state.policyRng);
     this.shuffleRng.setState(state.shuffleRng);
-    this.base.setState(state.env);
-    this.stats.setState(state.episodeStatistics);
-    if (this.rewardNormalizer && state.rewardNormalization) this.rewardNormalizer.setState(state.rewardNormalization);
-    if (this.obsRms && state.obsRms) this.obsRms.setState(state.obsRms);
+    this.worker.base.setState(state.env);
+    this.worker.stats.setState(state.episodeStatistics);
+    if (this.worker.rewardNormalizer && state.rewardNormalization) this.worker.rewardNormalizer.setState(state.rewardNormalization);
+    if (this.worker.obsRms && state.obsRms) this.worker.obsRms.setState(state.obsRms);
     this.episodes.setState(state.episodes);
   }
 
   private modules(): Record<string, Parameterized> {
-    return this.logStd ? { actor: this.actor, critic: this.critic, actor_logstd: this.logStd } : { actor: this.actor, critic: this.critic };
+    return ppoModules(this.networks);
   }
 
   /**
@@ -475,7 +634,7 @@ export class PPO {
       ...policyEnv(this.target),
       head: this.continuous ? { kind: "gaussian", actionDim: this.actionDim } : { kind: "categorical", numActions: this.numActions },
       network: this.actor.describe(),
-      observationNormalization: this.obsRms ? { mean: [...this.obsRms.mean], var: [...this.obsRms.var], epsilon: 1e-8, clip: OBS_CLIP } : null,
+      observationNormalization: this.worker.obsRms ? { mean: [...this.worker.obsRms.mean], var: [...this.worker.obsRms.var], epsilon: 1e-8, clip: OBS_CLIP } : null,
       config: this.config,
     };
     const tensors = this.actor.stateTensors("policy.");

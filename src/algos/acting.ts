@@ -1,0 +1,171 @@
+/**
+ * Acting apart from learning, as SRL's actor workers and trainer or IMPALA/APPO's actors and
+ * learner: an actor steps a vector env with one version of the policy's parameters and hands over
+ * a trajectory segment (typed arrays stamped with that version); the learner trains on segments.
+ * In one process (`PPO.learn`) the two alternate on the same networks; `src/distributed` carries
+ * segments between processes and hosts. Browser-safe: typed arrays and arithmetic only.
+ *
+ * Layout: a segment holds `numSteps` (T) steps of `numEnvs` (N) env columns, row `t·N + i`, as
+ * CleanRL's rollout buffers; a column (one env's T steps) is the unit a learner batch is made of.
+ */
+
+/** One finished episode inside a segment: it ended at step `t` of env column `env`. */
+export interface SegmentEpisode {
+  t: number;
+  env: number;
+  return: number;
+  length: number;
+}
+
+export interface SegmentShape {
+  numEnvs: number;
+  numSteps: number;
+  obsSize: number;
+  actionDim: number;
+}
+
+export interface Segment extends SegmentShape {
+  /** the actor that made it, and its sequence number there */
+  actor: string;
+  seq: number;
+  /** per env column: the policy version (learner updates applied) whose parameters acted */
+  versions: Float64Array;
+  obs: Float32Array;
+  actions: Float64Array;
+  /** the behaviour policy's log-probabilities of the actions */
+  logProbs: Float64Array;
+  /** the behaviour critic's values of `obs` */
+  values: Float64Array;
+  rewards: Float64Array;
+  /** 1 where the row's observation starts a new episode (CleanRL's `dones`) */
+  dones: Float64Array;
+  /** the observation after the last step, whether it starts an episode, and its behaviour value */
+  nextObs: Float32Array;
+  nextDone: Float64Array;
+  nextValues: Float64Array;
+  /** ordered by (t, env) */
+  episodes: SegmentEpisode[];
+}
+
+export function allocateSegment(shape: SegmentShape, actor = "", seq = 0): Segment {
+  const { numEnvs: N, numSteps: T, obsSize: d, actionDim: A } = shape;
+  const rows = N * T;
+  return {
+    ...shape,
+    actor,
+    seq,
+    versions: new Float64Array(N),
+    obs: new Float32Array(rows * d),
+    actions: new Float64Array(rows * A),
+    logProbs: new Float64Array(rows),
+    values: new Float64Array(rows),
+    rewards: new Float64Array(rows),
+    dones: new Float64Array(rows),
+    nextObs: new Float32Array(N * d),
+    nextDone: new Float64Array(N),
+    nextValues: new Float64Array(N),
+    episodes: [],
+  };
+}
+
+/** Per-row arrays with their width (values per row); the order is the wire order of `src/distributed`. */
+export function rowArrays(s: Segment): [Float32Array | Float64Array, number][] {
+  return [
+    [s.obs, s.obsSize],
+    [s.actions, s.actionDim],
+    [s.logProbs, 1],
+    [s.values, 1],
+    [s.rewards, 1],
+    [s.dones, 1],
+  ];
+}
+
+/** Per-column arrays with their width, in wire order. */
+export function columnArrays(s: Segment): [Float32Array | Float64Array, number][] {
+  return [
+    [s.versions, 1],
+    [s.nextObs, s.obsSize],
+    [s.nextDone, 1],
+    [s.nextValues, 1],
+  ];
+}
+
+/**
+ * Copies env columns [from, from + count) of `src` into columns [to, to + count) of `dst` (same
+ * T, obsSize and actionDim), episodes included (appended; `sortEpisodes` orders them).
+ */
+export function copyColumns(src: Segment, from: number, dst: Segment, to: number, count: number): void {
+  if (src.numSteps !== dst.numSteps || src.obsSize !== dst.obsSize || src.actionDim !== dst.actionDim) {
+    throw new Error(`copyColumns: segments of different shapes (T ${src.numSteps}/${dst.numSteps}, obs ${src.obsSize}/${dst.obsSize}, action ${src.actionDim}/${dst.actionDim})`);
+  }
+  const sN = src.numEnvs, dN = dst.numEnvs;
+  const rowPairs = rowArrays(src).map(([a, w], k) => [a, rowArrays(dst)[k]![0], w] as const);
+  for (let t = 0; t < src.numSteps; t++) {
+    for (const [s, d, w] of rowPairs) d.set(s.subarray((t * sN + from) * w, (t * sN + from + count) * w), (t * dN + to) * w);
+  }
+  const colPairs = columnArrays(src).map(([a, w], k) => [a, columnArrays(dst)[k]![0], w] as const);
+  for (const [s, d, w] of colPairs) d.set(s.subarray(from * w, (from + count) * w), to * w);
+  for (const e of src.episodes) if (e.env >= from && e.env < from + count) dst.episodes.push({ ...e, env: e.env - from + to });
+}
+
+export function sortEpisodes(s: Segment): void {
+  s.episodes.sort((a, b) => a.t - b.t || a.env - b.env);
+}
+
+/**
+ * GAE(λ) of env column `i`, bootstrapped from `nextValues` (CleanRL's order of operations, so
+ * that a single-process run stays bit-identical).
+ */
+export function gaeColumn(s: Segment, i: number, gamma: number, lambda: number, advantages: Float64Array, returns: Float64Array): void {
+  const N = s.numEnvs, T = s.numSteps;
+  const { rewards, values, dones, nextDone, nextValues } = s;
+  let lastGae = 0;
+  for (let t = T - 1; t >= 0; t--) {
+    const at = t * N + i;
+    const nextNonTerminal = t === T - 1 ? 1 - nextDone[i]! : 1 - dones[at + N]!;
+    const nextValue = t === T - 1 ? nextValues[i]! : values[at + N]!;
+    const delta = rewards[at]! + gamma * nextValue * nextNonTerminal - values[at]!;
+    lastGae = delta + gamma * lambda * nextNonTerminal * lastGae;
+    advantages[at] = lastGae;
+    returns[at] = lastGae + values[at]!;
+  }
+}
+
+/**
+ * V-trace (IMPALA, Espeholt et al. 2018, eq. 1) of env column `i` for data of a stale policy:
+ * `logProbs` are the target policy's (the learner's now), `s.logProbs` the behaviour policy's,
+ * `values`/`nextValue` the learner's critic. ρ_t = min(ρ̄, π/μ), c_t = λ·min(c̄, π/μ);
+ * v_s = V(x_s) + Σ_t γ^{t−s} (Π_{k<t} c_k) ρ_t δ_t, and the policy-gradient advantage is
+ * ρ_s (r_s + γ v_{s+1} − V(x_s)). Episode ends cut the traces as GAE's `nextNonTerminal` does.
+ * With π = μ and ρ̄ = c̄ = 1 the targets v_s are GAE(λ)'s returns.
+ */
+export function vtraceColumn(
+  s: Segment,
+  i: number,
+  o: { gamma: number; lambda: number; rhoBar: number; cBar: number },
+  logProbs: Float64Array,
+  values: Float64Array,
+  nextValue: number,
+  advantages: Float64Array,
+  returns: Float64Array,
+): void {
+  const N = s.numEnvs, T = s.numSteps;
+  const { rewards, dones, nextDone } = s;
+  let acc = 0;
+  for (let t = T - 1; t >= 0; t--) {
+    const at = t * N + i;
+    const ratio = Math.exp(logProbs[at]! - s.logProbs[at]!);
+    const nextNonTerminal = t === T - 1 ? 1 - nextDone[i]! : 1 - dones[at + N]!;
+    const next = t === T - 1 ? nextValue : values[at + N]!;
+    const delta = Math.min(o.rhoBar, ratio) * (rewards[at]! + o.gamma * next * nextNonTerminal - values[at]!);
+    acc = delta + o.gamma * o.lambda * Math.min(o.cBar, ratio) * nextNonTerminal * acc;
+    returns[at] = values[at]! + acc;
+  }
+  for (let t = 0; t < T; t++) {
+    const at = t * N + i;
+    const ratio = Math.exp(logProbs[at]! - s.logProbs[at]!);
+    const nextNonTerminal = t === T - 1 ? 1 - nextDone[i]! : 1 - dones[at + N]!;
+    const nextTarget = t === T - 1 ? nextValue : returns[at + N]!;
+    advantages[at] = Math.min(o.rhoBar, ratio) * (rewards[at]! + o.gamma * nextTarget * nextNonTerminal - values[at]!);
+  }
+}
