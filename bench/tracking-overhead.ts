@@ -4,12 +4,13 @@
  * the run, the policy) against `--no-track`, same seed (the same work). Pairs alternate which runs
  * first; a third variant, tracked with `--checkpoint-every 0`, splits the cost between rows and
  * checkpoints. Prints medians of the process wall-clock (what the user waits) and of the
- * training wall-clock the run reports (`wall_s`), and the overheads. Target: < 2 %.
+ * training wall-clock the run reports (`wall_s`), and the overheads. Target: < 2 %. It runs the
+ * built CLI (`dist/cli/main.js`, what `npx tsrl` runs), so build first (`npm run build`).
  *
  *   npm run bench:tracking [-- --algo ppo,dqn --steps 500000 --pairs 4]
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -22,12 +23,15 @@ const algos = (flag("--algo") ?? "ppo,dqn").split(",");
 const steps = Number(flag("--steps") ?? 500_000);
 const pairs = Number(flag("--pairs") ?? 4);
 
+const CLI = "dist/cli/main.js";
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (the bench times the built CLI, as npx tsrl runs it)`);
+
 type Variant = "untracked" | "tracked" | "tracked, no checkpoints";
 
 /** One CLI run: process seconds and the training seconds it reports. */
 function cliRun(algo: string, variant: Variant): { process: number; train: number } {
   const dir = mkdtempSync(join(tmpdir(), "tsrl-bench-"));
-  const args = ["--import", "tsx", "src/cli/main.ts", "train", algo, "--env", "CartPole-v1", "--seed", "1", "--total-timesteps", String(steps), "--quiet", "--json"];
+  const args = [CLI, "train", algo, "--env", "CartPole-v1", "--seed", "1", "--total-timesteps", String(steps), "--quiet", "--json"];
   if (variant === "untracked") args.push("--no-track");
   else args.push("--store", dir, ...(variant === "tracked" ? [] : ["--checkpoint-every", "0"]));
   const start = performance.now();
@@ -49,7 +53,7 @@ console.log(`tsrl train <algo> --env CartPole-v1 --total-timesteps ${steps}, ${p
 console.log("| algo | variant | process s (median) | vs untracked | train wall_s (median) | vs untracked | all process s |");
 console.log("|---|---|---|---|---|---|---|");
 for (const algo of algos) {
-  cliRun(algo, "untracked"); // warm-up: tsx's transform cache, the OS file cache
+  cliRun(algo, "untracked"); // warm-up: the OS file cache
   const variants: Variant[] = ["untracked", "tracked", "tracked, no checkpoints"];
   const times = new Map<Variant, { process: number[]; train: number[] }>(variants.map((v) => [v, { process: [], train: [] }]));
   for (let round = 0; round < pairs; round++) {
