@@ -10,6 +10,7 @@ import { createBackend, defaultBackend } from "../nn/backend.js";
 import { assertWritableFile, readFileBounded, writeFileAtomic } from "../node/atomic-write.js";
 import { registerTextTrainers } from "./train-text.js";
 import { loadEnvArg } from "../node/env-module.js";
+import { datasetPath } from "../node/datasets.js";
 import { NotCheckpointableError } from "../envs/sync-vector.js";
 import { totalmem } from "node:os";
 import { WASM_MAX_BYTES, checkConfigSizes, sizeFields } from "../algos/memory.js";
@@ -125,6 +126,11 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
   const flagConfig: Record<string, unknown> = {};
   for (const key of Object.keys(example)) {
     if (typeof flags[key] === "string") flagConfig[key] = parseFlag(key, flags[key] as string, example[key]);
+  }
+  // a dataset named in the store (--store) is recorded by its path, so a resume finds it from anywhere
+  for (const key of ["dataset", "demos"]) {
+    const ref = flagConfig[key] ?? fileConfig[key];
+    if (typeof ref === "string" && ref !== "") flagConfig[key] = datasetPath(ref, flags.store);
   }
   // "./my-env.js:MyEnv-v0" imports the module that registers the id (recorded with the run)
   const envArg = flags.env ?? (fileConfig.envId as string | undefined);

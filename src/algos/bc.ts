@@ -1,0 +1,262 @@
+/**
+ * Behaviour cloning from a dataset (src/data/), after CORL's `any_percent_bc.py`: an MLP policy
+ * fitted to the dataset's actions on normalized observations, Adam, 256-sample minibatches drawn
+ * uniformly. Box actions: a tanh-bounded deterministic policy fitted by mean squared error (CORL),
+ * or a Gaussian with a state-independent log-std fitted by log-likelihood; Discrete actions: a
+ * categorical policy fitted by cross-entropy. Every `evalFrequency` gradient steps the greedy
+ * policy plays `evalEpisodes` episodes of the env: those episodes are the run's episodes.
+ */
+import { z } from "zod";
+import type { DatasetSource } from "../data/format.js";
+import type { OfflineData } from "../data/episodes.js";
+import { Box, Discrete } from "../envs/spaces.js";
+import type { BaseVectorEnv } from "../envs/wrappers/vector-wrapper.js";
+import { type Backend, defaultBackend } from "../nn/backend.js";
+import { loadParameters, saveParameters } from "../nn/checkpoint.js";
+import { argmaxRows, categoricalBackward, categoricalEvaluate } from "../nn/distributions.js";
+import { tanh } from "../nn/layers.js";
+import { Network, ParameterTensor, type Parameterized } from "../nn/network.js";
+import { Adam } from "../nn/optim.js";
+import { Random, type RandomState } from "../rng/random.js";
+import { CHECKPOINT_KIND, ConfigError, EpisodeLog, type EpisodeLogState, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, now, parseConfig, positiveInt, trainResult } from "./common.js";
+import { actionScaling, assertFiniteValue, mlp } from "./off-policy.js";
+import { type ObsNormalization, datasetFingerprint, evaluateOnline, loadOfflineData, normalizeRows, openCheckedDataset, weightedGaussianNll } from "./offline.js";
+import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
+import type { ReplayBatch } from "./replay-buffer.js";
+import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget } from "./training-env.js";
+
+export const bcConfigSchema = z
+  .object({
+    envId: commonFields.envId.describe("the env the dataset was recorded on (the policy is evaluated there)"),
+    seed: commonFields.seed.describe("seed of the weights, minibatch sampling and the evaluation env"),
+    dataset: z.string().min(1, "name the dataset: --dataset <name> (see tsrl datasets list)").describe("the dataset to clone: a name in the run store's datasets, or a dataset directory"),
+    totalTimesteps: commonFields.totalTimesteps.describe("gradient steps (BC learns from the dataset; the env is only used to evaluate)"),
+    batchSize: positiveInt("batchSize").describe("minibatch size"),
+    learningRate: commonFields.learningRate.describe("Adam learning rate"),
+    hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer").describe("hidden layer widths, comma separated"),
+    loss: z.enum(["mse", "gaussian"]).describe("Box actions: mse (deterministic, as CORL) or gaussian (log-likelihood, state-independent std); Discrete actions always use cross-entropy"),
+    normalizeObservations: z.boolean().describe("normalize observations by the dataset's mean and std (saved with the policy)"),
+    evalFrequency: positiveInt("evalFrequency").describe("gradient steps between evaluations in the env"),
+    evalEpisodes: positiveInt("evalEpisodes").describe("greedy episodes per evaluation (they are the run's episodes)"),
+  })
+  .strict();
+
+export type BCConfig = z.infer<typeof bcConfigSchema>;
+
+/** CORL any_percent_bc.py's defaults (1M steps, eval every 5000 steps over 10 episodes). */
+export const BC_DEFAULTS: Omit<BCConfig, "envId" | "dataset"> = {
+  seed: 1,
+  totalTimesteps: 1_000_000,
+  batchSize: 256,
+  learningRate: 3e-4,
+  hiddenSizes: [256, 256],
+  loss: "mse",
+  normalizeObservations: true,
+  evalFrequency: 5000,
+  evalEpisodes: 10,
+};
+
+export const BC_FIXED_ON_RESUME = ["envId", "seed", "dataset", "hiddenSizes", "loss", "normalizeObservations"] as const;
+
+export function resolveBCConfig(overrides: Partial<BCConfig> & { envId: string }, target?: TrainingTarget): BCConfig {
+  const c = parseConfig(bcConfigSchema, { ...BC_DEFAULTS, dataset: "", ...overrides }, "bc");
+  const t = target ?? trainingTarget({ envId: c.envId }, "bc");
+  requireActionSpace(t, "bc", { discrete: true, box: true }, "Record a dataset of an env with Discrete or Box actions.");
+  if (t.actionSpace instanceof Box && !t.actionSpace.bounded) throw new ConfigError(`bc bounds its actions to the Box; ${t.envId} has unbounded ${t.actionSpace}`);
+  return c;
+}
+
+interface BCState {
+  step: number;
+  elapsed: number;
+  rng: RandomState;
+  env: unknown;
+  current: number[];
+  episodes: EpisodeLogState;
+  normalization: ObsNormalization | null;
+  dataset: string;
+}
+
+export class BC {
+  readonly config: BCConfig;
+  readonly target: TrainingTarget;
+  readonly actor: Network;
+  /** Gaussian loss: the state-independent log-std */
+  readonly logStd: ParameterTensor;
+  readonly optimizer: Adam;
+  readonly episodes = new EpisodeLog();
+  private readonly source: DatasetSource;
+  private data: OfflineData | null = null;
+  private normalization: ObsNormalization | null = null;
+  /** the dataset a checkpoint was made with (a resume must find the same) */
+  private fingerprint: string | null = null;
+  private readonly discrete: boolean;
+  private readonly actionDim: number;
+  private readonly scale: Float32Array;
+  private readonly bias: Float32Array;
+  private readonly evalEnv: BaseVectorEnv;
+  private readonly current: Float32Array;
+  private readonly rng: Random;
+  private step = 0;
+  private elapsedBefore = 0;
+  private evaluated = false;
+  private batch: ReplayBatch | null = null;
+  private readonly logProb: Float64Array;
+  private readonly entropy: Float64Array;
+  private readonly gradLogProb: Float64Array;
+  private readonly zeros: Float64Array;
+  private readonly evalObs: Float32Array;
+
+  /** `data`: the dataset itself (else `dataset` is opened by name, in Node through tsrl/node). */
+  constructor(input: Partial<BCConfig> & EnvInput & { data?: DatasetSource }, options: { backend?: Backend } = {}) {
+    const { env: envSource, data, ...overrides } = input;
+    const target = (this.target = trainingTarget({ envId: overrides.envId, env: envSource }, "bc"));
+    const c = (this.config = resolveBCConfig({ ...overrides, envId: target.envId, ...(data && !overrides.dataset ? { dataset: data.manifest.name } : {}) }, target));
+    this.source = openCheckedDataset(c.dataset, data, target, "bc");
+    const backend = options.backend ?? defaultBackend();
+    const space = target.actionSpace;
+    this.discrete = space instanceof Discrete;
+    this.actionDim = space instanceof Discrete ? space.n : (space as Box).size;
+    ({ scale: this.scale, bias: this.bias } = space instanceof Box ? actionScaling(space) : { scale: new Float32Array(0), bias: new Float32Array(0) });
+    const obsSize = this.source.manifest.obsSize, B = c.batchSize, d = this.actionDim;
+    const layers = mlp(c.hiddenSizes, d);
+    this.actor = new Network(this.discrete ? layers : [...layers, tanh()], { inputShape: obsSize, maxBatch: B, rng: new Random(c.seed), backend });
+    this.logStd = new ParameterTensor("log_std", [this.discrete ? 1 : d], { backend });
+    this.optimizer = new Adam(c.loss === "gaussian" && !this.discrete ? [this.actor, this.logStd] : [this.actor], { lr: c.learningRate });
+    this.rng = new Random(c.seed + 1);
+    this.evalEnv = target.build(1, "same-step");
+    this.current = new Float32Array(obsSize);
+    this.evalObs = new Float32Array(obsSize);
+    this.logProb = new Float64Array(B);
+    this.entropy = new Float64Array(B);
+    this.gradLogProb = new Float64Array(B).fill(-1 / B);
+    this.zeros = new Float64Array(B);
+  }
+
+  /** Reads the dataset (once): transitions into memory, observations normalized. */
+  private ensureData(): OfflineData {
+    if (this.data) return this.data;
+    const fingerprint = datasetFingerprint(this.source);
+    if (this.fingerprint !== null && this.fingerprint !== fingerprint) {
+      throw new ConfigError(`bc: dataset ${this.config.dataset} is not the one this run was trained on (its chunks' checksums differ); resume with the original dataset`);
+    }
+    const { data, normalization } = loadOfflineData(this.source, this.target, this.config.normalizeObservations);
+    this.data = data;
+    this.normalization = normalization;
+    this.fingerprint = fingerprint;
+    this.batch = data.buffer.batch(this.config.batchSize);
+    return data;
+  }
+
+  learn(callbacks: TrainCallbacks = {}): TrainResult {
+    const c = this.config;
+    const data = this.ensureData();
+    const start = now() - this.elapsedBefore;
+    const actions = this.discrete ? new Int32Array(1) : new Float32Array(this.actionDim);
+    if (this.step === 0 && !this.evaluated) {
+      this.current.set(this.evalEnv.reset({ seed: c.seed })[0]);
+      this.evaluated = true;
+    }
+    for (let g = this.step; g < c.totalTimesteps; g++) {
+      data.buffer.sample(this.rng, this.batch!, 1);
+      const loss = this.update();
+      this.step = g + 1;
+      const last = this.step === c.totalTimesteps;
+      if (this.step % c.evalFrequency === 0 || last) {
+        const mean = evaluateOnline(this.evalEnv, this.current, c.evalEpisodes, (obs, out) => this.act(obs, out), actions, this.episodes, this.step, callbacks, start);
+        callbacks.onMetrics?.(this.step, { "losses/bc_loss": loss, "eval/mean_return": mean }, now() - start);
+      } else if (this.step % 100 === 0) callbacks.onMetrics?.(this.step, { "losses/bc_loss": loss }, now() - start);
+      if (this.step % 500 === 0 || last) {
+        callbacks.onProgress?.({ step: this.step, totalSteps: c.totalTimesteps, sps: this.step / (now() - start), episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(c.evalEpisodes) });
+      }
+      if (callbacks.checkpoint) {
+        this.elapsedBefore = now() - start;
+        callbacks.checkpoint(this.step, last);
+      }
+      if (callbacks.shouldStop?.(this.step)) break;
+    }
+    const wall = now() - start;
+    this.elapsedBefore = wall;
+    return trainResult("bc", c, this.step, wall, this.episodes);
+  }
+
+  /** One gradient step on the sampled batch; returns the loss. */
+  private update(): number {
+    const B = this.config.batchSize, d = this.actionDim, batch = this.batch!;
+    this.actor.inputView(B).set(batch.obs);
+    this.actor.forward(B);
+    const out = this.actor.outputView(B), grad = this.actor.outputGradView(B);
+    let loss = 0;
+    if (this.discrete) {
+      // cross-entropy = −mean log π(a|s)
+      categoricalEvaluate(out, B, d, batch.actions, this.logProb, this.entropy);
+      for (let b = 0; b < B; b++) loss -= this.logProb[b]! / B;
+      categoricalBackward(out, B, d, batch.actions, this.gradLogProb, this.zeros, grad);
+    } else if (this.config.loss === "gaussian") {
+      loss = weightedGaussianNll(out, this.logStd.value, batch.actions, null, this.scale, this.bias, B, d, grad, this.logStd.grad);
+    } else {
+      // mean over batch and action dims of (tanh(o)·scale + bias − a)²
+      for (let i = 0; i < B * d; i++) {
+        const j = i % d;
+        const diff = out[i]! * this.scale[j]! + this.bias[j]! - batch.actions[i]!;
+        loss += (diff * diff) / (B * d);
+        grad[i] = ((2 * diff) / (B * d)) * this.scale[j]!;
+      }
+    }
+    assertFiniteValue(loss, "the bc loss", this.step + 1, this.step + 1);
+    this.actor.backward();
+    this.optimizer.update();
+    return loss;
+  }
+
+  /** The greedy action for one raw observation row. */
+  private act(obs: Float32Array, out: Float32Array | Int32Array): void {
+    this.evalObs.set(obs);
+    if (this.normalization) normalizeRows(this.evalObs, this.normalization);
+    this.actor.inputView(1).set(this.evalObs);
+    this.actor.forward(1);
+    const o = this.actor.outputView(1);
+    if (this.discrete) argmaxRows(o, 1, this.actionDim, out);
+    else for (let j = 0; j < this.actionDim; j++) out[j] = o[j]! * this.scale[j]! + this.bias[j]!;
+  }
+
+  private modules(): Record<string, Parameterized> {
+    return { actor: this.actor, log_std: this.logStd };
+  }
+
+  saveCheckpoint(): Uint8Array {
+    const state: BCState = {
+      step: this.step,
+      elapsed: this.elapsedBefore,
+      rng: this.rng.getState(),
+      env: this.evalEnv.getState(),
+      current: Array.from(this.current),
+      episodes: this.episodes.getState(),
+      normalization: this.normalization,
+      dataset: this.fingerprint ?? "",
+    };
+    return saveParameters(this.modules(), { actor: this.optimizer }, { kind: CHECKPOINT_KIND, algo: "bc", config: this.config, state: { ...state, evaluated: this.evaluated } });
+  }
+
+  loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
+    const { meta } = loadParameters(bytes, this.modules(), { actor: this.optimizer }, source);
+    const state = checkCheckpointMeta(meta, "bc", madeWith, source) as BCState & { evaluated: boolean };
+    this.step = state.step;
+    this.elapsedBefore = state.elapsed;
+    this.rng.setState(state.rng);
+    this.evalEnv.setState(state.env);
+    this.current.set(state.current);
+    this.episodes.setState(state.episodes);
+    this.normalization = state.normalization;
+    this.fingerprint = state.dataset || null;
+    this.evaluated = state.evaluated;
+    this.data = null;
+  }
+
+  /** Discrete: categorical over the logits; Box: the deterministic action tanh(o)·scale + bias. */
+  savePolicy(): Uint8Array {
+    const head: SavedPolicy["head"] = this.discrete ? { kind: "categorical", numActions: this.actionDim } : { kind: "deterministic", actionDim: this.actionDim, scale: Array.from(this.scale), bias: Array.from(this.bias) };
+    const policy: SavedPolicy = { algo: "bc", ...policyEnv(this.target), head, network: this.actor.describe(), observationNormalization: this.normalization, config: this.config };
+    return encodePolicy(policy, this.actor.stateTensors("policy."));
+  }
+}
