@@ -6,6 +6,7 @@ import { SAC, SAC_DEFAULTS, SAC_FIXED_ON_RESUME, type SACConfig, resolveSACConfi
 import { TD3, TD3_DEFAULTS, TD3_FIXED_ON_RESUME, type TD3Config, resolveTD3Config, td3ConfigSchema } from "./td3.js";
 import { DDPG, DDPG_DEFAULTS, DDPG_FIXED_ON_RESUME, type DDPGConfig, ddpgConfigSchema, resolveDDPGConfig } from "./ddpg.js";
 import { BC, BC_DEFAULTS, BC_FIXED_ON_RESUME, type BCConfig, bcConfigSchema, resolveBCConfig } from "./bc.js";
+import { IQL, IQL_DEFAULTS, IQL_FIXED_ON_RESUME, type IQLConfig, iqlConfigSchema, resolveIQLConfig } from "./iql.js";
 import type { Backend } from "../nn/backend.js";
 import type { TrainCallbacks, TrainResult } from "./common.js";
 
@@ -51,6 +52,7 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   sac: { description: "Soft Actor-Critic (CleanRL sac_continuous_action.py), autotuned α", schema: sacConfigSchema, fixedOnResume: SAC_FIXED_ON_RESUME, defaults: () => ({ ...SAC_DEFAULTS }), resolve: (config) => resolveSACConfig(config as Partial<SACConfig> & { envId: string }), create: (config, options) => new SAC(config as Partial<SACConfig> & { envId: string }, options) },
   td3: { description: "Twin Delayed DDPG (CleanRL td3_continuous_action.py)", schema: td3ConfigSchema, fixedOnResume: TD3_FIXED_ON_RESUME, defaults: () => ({ ...TD3_DEFAULTS }), resolve: (config) => resolveTD3Config(config as Partial<TD3Config> & { envId: string }), create: (config, options) => new TD3(config as Partial<TD3Config> & { envId: string }, options) },
   bc: { description: "Behaviour cloning from a dataset (CORL any_percent_bc.py): MSE or Gaussian log-likelihood, cross-entropy for Discrete", schema: bcConfigSchema, fixedOnResume: BC_FIXED_ON_RESUME, defaults: () => ({ ...BC_DEFAULTS, dataset: "" }), resolve: (config) => resolveBCConfig(config as Partial<BCConfig> & { envId: string }), create: (config, options) => new BC(config as Partial<BCConfig> & { envId: string }, options) },
+  iql: { description: "Implicit Q-Learning from a dataset (CORL iql.py, the paper's locomotion defaults): expectile value, twin Q, AWR policy", schema: iqlConfigSchema, fixedOnResume: IQL_FIXED_ON_RESUME, defaults: () => ({ ...IQL_DEFAULTS, dataset: "" }), resolve: (config) => resolveIQLConfig(config as Partial<IQLConfig> & { envId: string }), create: (config, options) => new IQL(config as Partial<IQLConfig> & { envId: string }, options) },
   ddpg: { description: "Deep Deterministic Policy Gradient (CleanRL ddpg_continuous_action.py)", schema: ddpgConfigSchema, fixedOnResume: DDPG_FIXED_ON_RESUME, defaults: () => ({ ...DDPG_DEFAULTS }), resolve: (config) => resolveDDPGConfig(config as Partial<DDPGConfig> & { envId: string }), create: (config, options) => new DDPG(config as Partial<DDPGConfig> & { envId: string }, options) },
 };
 
@@ -68,6 +70,8 @@ export { DDPG, DDPG_DEFAULTS, DDPG_FIXED_ON_RESUME, resolveDDPGConfig, ddpgConfi
 export type { DDPGConfig } from "./ddpg.js";
 export { BC, BC_DEFAULTS, BC_FIXED_ON_RESUME, resolveBCConfig, bcConfigSchema } from "./bc.js";
 export type { BCConfig } from "./bc.js";
+export { IQL, IQL_DEFAULTS, IQL_FIXED_ON_RESUME, resolveIQLConfig, iqlConfigSchema } from "./iql.js";
+export type { IQLConfig } from "./iql.js";
 export { Policy, encodePolicy, expectedValues, POLICY_FORMAT, POLICY_FORMAT_VERSION } from "./policy.js";
 export type { SavedPolicy, PolicyHead } from "./policy.js";
 export { ConfigError, NonFiniteError, EpisodeLog, linearSchedule, camelCaseKeys, parseConfig } from "./common.js";

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import type { DatasetManifest, Summary } from "../data/format.js";
 import { loadEnvArg } from "../node/env-module.js";
-import { datasetPath, datasetsDirectory, listDatasets, openDatasetFile, recordDataset } from "../node/datasets.js";
+import { datasetPath, datasetsDirectory, listDatasets, mergeDatasets, openDatasetFile, recordDataset } from "../node/datasets.js";
 import { integer } from "./options.js";
 
 interface RecordFlags {
@@ -70,6 +70,16 @@ export function registerDatasets(program: Command): void {
       }
       const rows = all.map((d) => ("manifest" in d ? [d.name, d.manifest.envId, String(d.manifest.episodes), String(d.manifest.steps), stat(d.manifest.returns)] : [d.name, "damaged", "", "", d.error]));
       table(["name", "env", "episodes", "steps", "return mean ± std [min, max]"], rows);
+    });
+  datasets
+    .command("merge")
+    .description("Write the episodes of several datasets of one env into a new dataset (e.g. random + medium + expert)")
+    .argument("<names...>", "datasets to merge, in order")
+    .requiredOption("-o, --out <name>", "name of the new dataset")
+    .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
+    .action((names: string[], flags: { out: string; store?: string }) => {
+      const manifest = mergeDatasets(datasetPath(flags.out, flags.store), names.map((n) => openDatasetFile(n, flags.store)));
+      console.log(`dataset ${manifest.name}: ${describe(manifest)}`);
     });
   datasets
     .command("show")

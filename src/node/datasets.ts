@@ -12,7 +12,7 @@ import { type DatasetChunk, DatasetError, type DatasetManifest, type DatasetSour
 import { ChunkBuilder, setDatasetOpener } from "../data/episodes.js";
 import { make, spec } from "../envs/registry.js";
 import { flatdim, flatten } from "../envs/space-utils.js";
-import type { Space } from "../envs/spaces.js";
+import { type Space, spaceFromJSON } from "../envs/spaces.js";
 import { readFileBounded } from "./atomic-write.js";
 import { Random } from "../rng/random.js";
 
@@ -145,9 +145,28 @@ export class DatasetWriter {
     }
   }
 
+  /** Adds whole episodes as one chunk of their own (e.g. from another dataset), between episodes. */
+  addChunk(chunk: DatasetChunk): void {
+    this.flush();
+    if (chunk.obsSize !== this.builder.obsSize || chunk.actionSize !== this.builder.actionSize) {
+      throw new DatasetError(`a chunk of ${chunk.obsSize}-float observations and ${chunk.actionSize}-float actions cannot join a dataset of ${this.builder.obsSize} and ${this.builder.actionSize}`);
+    }
+    let t = 0;
+    for (let e = 0; e < chunk.episodes; e++) {
+      let ret = 0;
+      for (let k = 0; k < chunk.lengths[e]!; k++) ret += chunk.rewards[t++]!;
+      this.returns.push(ret);
+      this.lengths.push(chunk.lengths[e]!);
+    }
+    this.writeChunk(chunk);
+  }
+
   private flush(): void {
     if (this.builder.episodes === 0) return;
-    const chunk = this.builder.take();
+    this.writeChunk(this.builder.take());
+  }
+
+  private writeChunk(chunk: DatasetChunk): void {
     const bytes = encodeChunk(chunk);
     const file = `chunk-${String(this.chunks.length).padStart(6, "0")}.bin`;
     writeSynced(join(this.temp, file), bytes);
@@ -218,6 +237,35 @@ function syncDirectory(dir: string): void {
     closeSync(fd);
   } catch {
     // some filesystems refuse fsync on directories; the rename is still atomic
+  }
+}
+
+/** Writes the episodes of several datasets of one env (same spaces) into a new dataset, chunk by chunk. */
+export function mergeDatasets(out: string, sources: readonly FileDatasetSource[]): DatasetManifest {
+  if (sources.length === 0) throw new DatasetError("merge: name at least one dataset to merge");
+  const first = sources[0]!.manifest;
+  for (const s of sources) {
+    const m = s.manifest;
+    if (JSON.stringify([m.observationSpace, m.actionSpace]) !== JSON.stringify([first.observationSpace, first.actionSpace])) {
+      throw new DatasetError(`merge: dataset ${m.name} (${m.envId}) has other spaces than ${first.name} (${first.envId}); only datasets of one env merge`);
+    }
+  }
+  const writer = new DatasetWriter(out, {
+    envId: first.envId,
+    envModule: first.envModule,
+    observationSpace: spaceFromJSON(first.observationSpace),
+    actionSpace: spaceFromJSON(first.actionSpace),
+    infos: sources.every((s) => s.manifest.infos),
+    source: { merged: sources.map((s) => ({ name: s.manifest.name, episodes: s.manifest.episodes, source: s.manifest.source })) },
+  });
+  try {
+    // infos are kept only when every part has them (a dataset's steps all have infos or none do)
+    const infos = sources.every((s) => s.manifest.infos);
+    for (const s of sources) for (const chunk of s.chunks()) writer.addChunk(infos ? chunk : { ...chunk, infos: null });
+    return writer.finish();
+  } catch (err) {
+    writer.abort();
+    throw err;
   }
 }
 

@@ -1,0 +1,384 @@
+/**
+ * Implicit Q-Learning (Kostrikov, Nair & Levine 2022), after CORL's `iql.py` (itself after the
+ * authors' PyTorch port), with the paper's locomotion defaults. Per gradient step, on one
+ * minibatch of the dataset:
+ *   V(s') is read first; V is fitted by expectile regression (τ = expectile) to min(Q̄1, Q̄2)(s, a)
+ *   of the target critics: L_V = mean |τ − 1(u < 0)|·u², u = Q̄(s, a) − V(s);
+ *   the twin critics are fitted to r + γ(1 − terminated)·V(s') (mean of the two MSEs), then the
+ *   targets follow by Polyak averaging (τ_target 0.005);
+ *   the actor by advantage-weighted regression: L_π = mean min(exp(β·u), 100)·(−log π(a|s)) with
+ *   u from before the V step, β = temperature; Adam with a cosine learning-rate decay to 0 over
+ *   the run (CosineAnnealingLR with T_max = totalTimesteps).
+ * The actor is CORL's GaussianPolicy generalized to any Box: mean tanh(o)·scale + bias, a
+ * state-independent log-std clamped to [−20, 2]; `deterministic` fits the mean by weighted squared
+ * error instead. Observations are normalized by the dataset's statistics and, for locomotion-like
+ * dense rewards, rewards scaled by maxEpisodeLength / (max return − min return) of the dataset
+ * (CORL's `modify_reward`). The greedy policy is evaluated in the env every `evalFrequency` steps.
+ */
+import { z } from "zod";
+import type { DatasetSource } from "../data/format.js";
+import type { OfflineData } from "../data/episodes.js";
+import type { BaseVectorEnv } from "../envs/wrappers/vector-wrapper.js";
+import { type Backend, defaultBackend } from "../nn/backend.js";
+import { loadParameters, saveParameters } from "../nn/checkpoint.js";
+import { tanh } from "../nn/layers.js";
+import { Network, ParameterTensor, type Parameterized } from "../nn/network.js";
+import { Adam } from "../nn/optim.js";
+import { Random, type RandomState } from "../rng/random.js";
+import { CHECKPOINT_KIND, ConfigError, EpisodeLog, type EpisodeLogState, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, now, parseConfig, positiveInt, trainResult, unitInterval } from "./common.js";
+import { actionScaling, assertFiniteValue, boundedBoxActions, mlp } from "./off-policy.js";
+import { type ObsNormalization, datasetFingerprint, evaluateOnline, loadOfflineData, normalizeRows, openCheckedDataset, weightedGaussianNll } from "./offline.js";
+import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
+import type { ReplayBatch } from "./replay-buffer.js";
+import { type EnvInput, type TrainingTarget, trainingTarget } from "./training-env.js";
+
+const lr = (what: string) => z.number().positive("must be > 0").max(1, "must be ≤ 1").describe(what);
+
+export const iqlConfigSchema = z
+  .object({
+    envId: commonFields.envId.describe("the env the dataset was recorded on (the policy is evaluated there; Box actions)"),
+    seed: commonFields.seed.describe("seed of the weights, minibatch sampling and the evaluation env"),
+    dataset: z.string().min(1, "name the dataset: --dataset <name> (see tsrl datasets list)").describe("the dataset to learn from: a name in the run store's datasets, or a dataset directory"),
+    totalTimesteps: commonFields.totalTimesteps.describe("gradient steps (also the length of the actor's cosine learning-rate decay)"),
+    batchSize: positiveInt("batchSize").describe("minibatch size"),
+    gamma: unitInterval.describe("discount factor"),
+    tau: unitInterval.describe("target critics' Polyak coefficient"),
+    expectile: z.number().gt(0, "must be in (0, 1)").lt(1, "must be in (0, 1)").describe("expectile τ of the value regression (0.5: mean; → 1: max over the data's actions)"),
+    temperature: z.number().min(0, "must be ≥ 0").describe("inverse temperature β of the advantage weights exp(β·A) (0: behaviour cloning)"),
+    expAdvMax: z.number().positive("must be > 0").describe("clip of the advantage weights exp(β·A)"),
+    actorLr: lr("actor learning rate (Adam, cosine decay to 0 over the run)"),
+    qLr: lr("critics' learning rate (Adam)"),
+    vLr: lr("value network's learning rate (Adam)"),
+    hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer").describe("hidden layer widths of actor, critics and value network, comma separated"),
+    deterministic: z.boolean().describe("a deterministic actor fitted by weighted squared error instead of the Gaussian's log-likelihood"),
+    normalizeObservations: z.boolean().describe("normalize observations by the dataset's mean and std (saved with the policy)"),
+    normalizeReward: z.boolean().describe("scale rewards by maxEpisodeLength / (max − min episode return) of the dataset (the paper's locomotion setting)"),
+    evalFrequency: positiveInt("evalFrequency").describe("gradient steps between evaluations in the env"),
+    evalEpisodes: positiveInt("evalEpisodes").describe("greedy episodes per evaluation (they are the run's episodes)"),
+  })
+  .strict();
+
+export type IQLConfig = z.infer<typeof iqlConfigSchema>;
+
+/** The paper's locomotion settings as CORL runs them (expectile 0.7, β 3, 256-256, lr 3e-4, 1M steps). */
+export const IQL_DEFAULTS: Omit<IQLConfig, "envId" | "dataset"> = {
+  seed: 1,
+  totalTimesteps: 1_000_000,
+  batchSize: 256,
+  gamma: 0.99,
+  tau: 0.005,
+  expectile: 0.7,
+  temperature: 3.0,
+  expAdvMax: 100,
+  actorLr: 3e-4,
+  qLr: 3e-4,
+  vLr: 3e-4,
+  hiddenSizes: [256, 256],
+  deterministic: false,
+  normalizeObservations: true,
+  normalizeReward: true,
+  evalFrequency: 5000,
+  evalEpisodes: 10,
+};
+
+export const IQL_FIXED_ON_RESUME = ["envId", "seed", "dataset", "hiddenSizes", "deterministic", "normalizeObservations", "normalizeReward", "totalTimesteps"] as const;
+
+export function resolveIQLConfig(overrides: Partial<IQLConfig> & { envId: string }, target?: TrainingTarget): IQLConfig {
+  const c = parseConfig(iqlConfigSchema, { ...IQL_DEFAULTS, dataset: "", ...overrides }, "iql");
+  boundedBoxActions(target ?? trainingTarget({ envId: c.envId }, "iql"), "IQL");
+  return c;
+}
+
+interface IQLState {
+  step: number;
+  elapsed: number;
+  rng: RandomState;
+  env: unknown;
+  current: number[];
+  episodes: EpisodeLogState;
+  normalization: ObsNormalization | null;
+  rewardScale: number;
+  dataset: string;
+  started: boolean;
+}
+
+export class IQL {
+  readonly config: IQLConfig;
+  readonly target: TrainingTarget;
+  readonly actor: Network;
+  readonly logStd: ParameterTensor;
+  readonly qf1: Network;
+  readonly qf2: Network;
+  readonly qf1Target: Network;
+  readonly qf2Target: Network;
+  readonly vf: Network;
+  readonly actorOptimizer: Adam;
+  readonly qOptimizer: Adam;
+  readonly vOptimizer: Adam;
+  readonly episodes = new EpisodeLog();
+  private readonly source: DatasetSource;
+  private data: OfflineData | null = null;
+  private normalization: ObsNormalization | null = null;
+  private rewardScale = 1;
+  private fingerprint: string | null = null;
+  private readonly actionDim: number;
+  private readonly scale: Float32Array;
+  private readonly bias: Float32Array;
+  private readonly evalEnv: BaseVectorEnv;
+  private readonly current: Float32Array;
+  private readonly evalObs: Float32Array;
+  private readonly rng: Random;
+  private step = 0;
+  private elapsedBefore = 0;
+  private started = false;
+  private batch: ReplayBatch | null = null;
+  // per-update scratch
+  private readonly nextV: Float64Array;
+  private readonly targetQ: Float64Array;
+  private readonly advantage: Float64Array;
+  private readonly weights: Float64Array;
+  private readonly targets: Float64Array;
+
+  /** `data`: the dataset itself (else `dataset` is opened by name, in Node through tsrl/node). */
+  constructor(input: Partial<IQLConfig> & EnvInput & { data?: DatasetSource }, options: { backend?: Backend } = {}) {
+    const { env: envSource, data, ...overrides } = input;
+    const target = (this.target = trainingTarget({ envId: overrides.envId, env: envSource }, "iql"));
+    const c = (this.config = resolveIQLConfig({ ...overrides, envId: target.envId, ...(data && !overrides.dataset ? { dataset: data.manifest.name } : {}) }, target));
+    this.source = openCheckedDataset(c.dataset, data, target, "iql");
+    const space = boundedBoxActions(target, "IQL");
+    const backend = options.backend ?? defaultBackend();
+    const d = (this.actionDim = space.size);
+    ({ scale: this.scale, bias: this.bias } = actionScaling(space));
+    const obsSize = this.source.manifest.obsSize, B = c.batchSize;
+    const initRng = new Random(c.seed);
+    const critic = () => new Network(mlp(c.hiddenSizes, 1), { inputShape: obsSize + d, inputParts: [obsSize, d], maxBatch: B, rng: initRng, backend });
+    this.qf1 = critic();
+    this.qf2 = critic();
+    this.qf1Target = critic();
+    this.qf2Target = critic();
+    this.qf1Target.softUpdateFrom(this.qf1, 1);
+    this.qf2Target.softUpdateFrom(this.qf2, 1);
+    this.vf = new Network(mlp(c.hiddenSizes, 1), { inputShape: obsSize, maxBatch: B, rng: initRng, backend });
+    this.actor = new Network([...mlp(c.hiddenSizes, d), tanh()], { inputShape: obsSize, maxBatch: B, rng: initRng, backend });
+    this.logStd = new ParameterTensor("log_std", [d], { backend });
+    this.actorOptimizer = new Adam(c.deterministic ? [this.actor] : [this.actor, this.logStd], { lr: c.actorLr });
+    this.qOptimizer = new Adam([this.qf1, this.qf2], { lr: c.qLr });
+    this.vOptimizer = new Adam([this.vf], { lr: c.vLr });
+    this.rng = new Random(c.seed + 1);
+    this.evalEnv = target.build(1, "same-step");
+    this.current = new Float32Array(obsSize);
+    this.evalObs = new Float32Array(obsSize);
+    this.nextV = new Float64Array(B);
+    this.targetQ = new Float64Array(B);
+    this.advantage = new Float64Array(B);
+    this.weights = new Float64Array(B);
+    this.targets = new Float64Array(B);
+  }
+
+  private ensureData(): OfflineData {
+    if (this.data) return this.data;
+    const fingerprint = datasetFingerprint(this.source);
+    if (this.fingerprint !== null && this.fingerprint !== fingerprint) {
+      throw new ConfigError(`iql: dataset ${this.config.dataset} is not the one this run was trained on (its chunks' checksums differ); resume with the original dataset`);
+    }
+    const { data, normalization } = loadOfflineData(this.source, this.target, this.config.normalizeObservations);
+    if (this.config.normalizeReward) {
+      const m = this.source.manifest;
+      const range = Math.max(...data.returns) - Math.min(...data.returns);
+      if (!(range > 0)) throw new ConfigError(`iql: normalizeReward needs episodes with different returns; every episode of dataset ${m.name} returns ${data.returns[0]}. Pass --normalize-reward false`);
+      this.rewardScale = m.lengths.max / range;
+      const r = data.buffer.rewards;
+      for (let i = 0; i < r.length; i++) r[i] = r[i]! * this.rewardScale;
+    }
+    this.data = data;
+    this.normalization = normalization;
+    this.fingerprint = fingerprint;
+    this.batch = data.buffer.batch(this.config.batchSize);
+    return data;
+  }
+
+  learn(callbacks: TrainCallbacks = {}): TrainResult {
+    const c = this.config;
+    const data = this.ensureData();
+    const start = now() - this.elapsedBefore;
+    const actions = new Float32Array(this.actionDim);
+    if (!this.started) {
+      this.current.set(this.evalEnv.reset({ seed: c.seed })[0]);
+      this.started = true;
+    }
+    for (let g = this.step; g < c.totalTimesteps; g++) {
+      data.buffer.sample(this.rng, this.batch!, c.gamma);
+      const m = this.update(g);
+      this.step = g + 1;
+      const last = this.step === c.totalTimesteps;
+      if (this.step % c.evalFrequency === 0 || last) {
+        const mean = evaluateOnline(this.evalEnv, this.current, c.evalEpisodes, (obs, out) => this.act(obs, out as Float32Array), actions, this.episodes, this.step, callbacks, start);
+        callbacks.onMetrics?.(this.step, { ...m, "eval/mean_return": mean }, now() - start);
+      } else if (this.step % 100 === 0) callbacks.onMetrics?.(this.step, m, now() - start);
+      if (this.step % 500 === 0 || last) {
+        callbacks.onProgress?.({ step: this.step, totalSteps: c.totalTimesteps, sps: this.step / (now() - start), episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(c.evalEpisodes) });
+      }
+      if (callbacks.checkpoint) {
+        this.elapsedBefore = now() - start;
+        callbacks.checkpoint(this.step, last);
+      }
+      if (callbacks.shouldStop?.(this.step)) break;
+    }
+    const wall = now() - start;
+    this.elapsedBefore = wall;
+    return trainResult("iql", c, this.step, wall, this.episodes);
+  }
+
+  private update(g: number): Record<string, number> {
+    const c = this.config, B = c.batchSize, d = this.actionDim, batch = this.batch!;
+    // V(s'), before the value step
+    this.vf.inputView(B).set(batch.nextObs);
+    this.vf.forward(B);
+    this.nextV.set(this.vf.outputView(B));
+    // min of the target critics at the dataset's (s, a)
+    this.qf1Target.setInputPart(0, batch.obs, B);
+    this.qf1Target.setInputPart(1, batch.actions, B);
+    this.qf1Target.forward(B);
+    this.qf2Target.forward(B, this.qf1Target.input);
+    const t1 = this.qf1Target.outputView(B), t2 = this.qf2Target.outputView(B);
+    for (let b = 0; b < B; b++) this.targetQ[b] = Math.min(t1[b]!, t2[b]!);
+
+    // value: expectile regression of V(s) towards min Q̄(s, a)
+    this.vf.inputView(B).set(batch.obs);
+    this.vf.forward(B);
+    const v = this.vf.outputView(B), gv = this.vf.outputGradView(B);
+    let vLoss = 0;
+    for (let b = 0; b < B; b++) {
+      const u = this.targetQ[b]! - v[b]!;
+      const w = u < 0 ? 1 - c.expectile : c.expectile;
+      this.advantage[b] = u;
+      vLoss += (w * u * u) / B;
+      gv[b] = (-2 * w * u) / B;
+    }
+    assertFiniteValue(vLoss, "the value loss", g + 1, g + 1);
+    this.vf.backward();
+    this.vOptimizer.update();
+
+    // critics: r + γ(1 − terminated)·V(s'), the mean of the two MSEs
+    for (let b = 0; b < B; b++) this.targets[b] = batch.rewards[b]! + batch.discounts[b]! * this.nextV[b]!;
+    this.qf1.setInputPart(0, batch.obs, B);
+    this.qf1.setInputPart(1, batch.actions, B);
+    const q1Loss = this.criticStep(this.qf1, this.qf1.input);
+    const q2Loss = this.criticStep(this.qf2, this.qf1.input);
+    const qLoss = (q1Loss + q2Loss) / 2;
+    assertFiniteValue(qLoss, "the critics' loss", g + 1, g + 1);
+    this.qOptimizer.update();
+    this.qf1Target.softUpdateFrom(this.qf1, c.tau);
+    this.qf2Target.softUpdateFrom(this.qf2, c.tau);
+
+    // actor: advantage-weighted regression onto the dataset's actions
+    let meanWeight = 0;
+    for (let b = 0; b < B; b++) {
+      this.weights[b] = Math.min(Math.exp(c.temperature * this.advantage[b]!), c.expAdvMax);
+      meanWeight += this.weights[b]! / B;
+    }
+    this.actor.inputView(B).set(batch.obs);
+    this.actor.forward(B);
+    const out = this.actor.outputView(B), grad = this.actor.outputGradView(B);
+    let actorLoss = 0;
+    if (c.deterministic) {
+      for (let i = 0; i < B * d; i++) {
+        const j = i % d, w = this.weights[(i / d) | 0]!;
+        const diff = out[i]! * this.scale[j]! + this.bias[j]! - batch.actions[i]!;
+        actorLoss += (w * diff * diff) / B;
+        grad[i] = ((2 * w * diff) / B) * this.scale[j]!;
+      }
+    } else {
+      actorLoss = weightedGaussianNll(out, this.logStd.value, batch.actions, this.weights, this.scale, this.bias, B, d, grad, this.logStd.grad);
+    }
+    assertFiniteValue(actorLoss, "the actor loss", g + 1, g + 1);
+    this.actor.backward();
+    // CosineAnnealingLR(T_max = totalTimesteps, eta_min 0): the g-th step's learning rate
+    this.actorOptimizer.lr = (c.actorLr * (1 + Math.cos((Math.PI * g) / c.totalTimesteps))) / 2;
+    this.actorOptimizer.update();
+    return {
+      "losses/value_loss": vLoss,
+      "losses/q_loss": qLoss,
+      "losses/actor_loss": actorLoss,
+      "losses/mean_adv_weight": meanWeight,
+      "charts/actor_lr": this.actorOptimizer.lr,
+    };
+  }
+
+  /** MSE of `net` against the targets, halved (the mean over the two critics); writes gradients, returns the MSE. */
+  private criticStep(net: Network, input: number): number {
+    const B = this.config.batchSize;
+    net.forward(B, input);
+    const q = net.outputView(B), grad = net.outputGradView(B);
+    let loss = 0;
+    for (let b = 0; b < B; b++) {
+      const diff = q[b]! - this.targets[b]!;
+      loss += (diff * diff) / B;
+      grad[b] = diff / B;
+    }
+    net.backward();
+    return loss;
+  }
+
+  private act(obs: Float32Array, out: Float32Array): void {
+    this.evalObs.set(obs);
+    if (this.normalization) normalizeRows(this.evalObs, this.normalization);
+    this.actor.inputView(1).set(this.evalObs);
+    this.actor.forward(1);
+    const o = this.actor.outputView(1);
+    for (let j = 0; j < this.actionDim; j++) out[j] = o[j]! * this.scale[j]! + this.bias[j]!;
+  }
+
+  private modules(): Record<string, Parameterized> {
+    return { actor: this.actor, log_std: this.logStd, qf1: this.qf1, qf2: this.qf2, qf1_target: this.qf1Target, qf2_target: this.qf2Target, vf: this.vf };
+  }
+
+  private optimizers() {
+    return { actor: this.actorOptimizer, q: this.qOptimizer, v: this.vOptimizer };
+  }
+
+  saveCheckpoint(): Uint8Array {
+    const state: IQLState = {
+      step: this.step,
+      elapsed: this.elapsedBefore,
+      rng: this.rng.getState(),
+      env: this.evalEnv.getState(),
+      current: Array.from(this.current),
+      episodes: this.episodes.getState(),
+      normalization: this.normalization,
+      rewardScale: this.rewardScale,
+      dataset: this.fingerprint ?? "",
+      started: this.started,
+    };
+    return saveParameters(this.modules(), this.optimizers(), { kind: CHECKPOINT_KIND, algo: "iql", config: this.config, state });
+  }
+
+  loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
+    const { meta } = loadParameters(bytes, this.modules(), this.optimizers(), source);
+    const state = checkCheckpointMeta(meta, "iql", madeWith, source) as IQLState;
+    this.step = state.step;
+    this.elapsedBefore = state.elapsed;
+    this.rng.setState(state.rng);
+    this.evalEnv.setState(state.env);
+    this.current.set(state.current);
+    this.episodes.setState(state.episodes);
+    this.normalization = state.normalization;
+    this.rewardScale = state.rewardScale;
+    this.fingerprint = state.dataset || null;
+    this.started = state.started;
+    this.data = null;
+  }
+
+  /** The actor's mean tanh(o)·scale + bias (CORL evaluates the Gaussian's mean too). */
+  savePolicy(): Uint8Array {
+    const policy: SavedPolicy = {
+      algo: "iql",
+      ...policyEnv(this.target),
+      head: { kind: "deterministic", actionDim: this.actionDim, scale: Array.from(this.scale), bias: Array.from(this.bias) },
+      network: this.actor.describe(),
+      observationNormalization: this.normalization,
+      config: this.config,
+    };
+    return encodePolicy(policy, this.actor.stateTensors("policy."));
+  }
+}
