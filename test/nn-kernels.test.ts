@@ -277,6 +277,41 @@ describe("nn kernels: wasm SIMD against the JS reference", { skip: !wasmSimdAvai
     }
   });
 
+  it("im2col and col2im: bit-identical for every padding, stride and border case, and adjoint", () => {
+    // [batch, h, w, c, kernel, stride, padding]: MinAtar's 10×10×4 with 3×3, odd channel counts,
+    // kernels wider than the image with padding, strides that skip the last column
+    const shapes = [[2, 10, 10, 4, 3, 1, 0], [1, 5, 7, 3, 3, 2, 1], [3, 4, 3, 1, 2, 1, 2], [1, 3, 3, 5, 4, 1, 1], [2, 6, 5, 2, 3, 3, 0], [1, 2, 2, 7, 5, 1, 2]];
+    for (const [batch, h, w, c, kernel, stride, padding] of shapes as [number, number, number, number, number, number, number][]) {
+      const oh = Math.floor((h + 2 * padding - kernel) / stride) + 1;
+      const ow = Math.floor((w + 2 * padding - kernel) / stride) + 1;
+      const inSize = batch * h * w * c, colSize = batch * oh * ow * kernel * kernel * c;
+      let st = setup(seed++, [inSize, colSize]);
+      const [x, cols] = st.ops;
+      for (const kern of [js, wasm]) kern.im2col(batch, h, w, c, kernel, stride, padding, x.ptr, cols.ptr);
+      check("im2col", st, [1], () => 0);
+      // every column entry is an input pixel or a zero outside the image
+      const image = new Set(Array.from(f32(js).subarray(x.ptr, x.ptr + inSize)));
+      for (const v of f32(js).subarray(cols.ptr, cols.ptr + colSize)) assert.ok(v === 0 || image.has(v));
+
+      st = setup(seed++, [colSize, inSize]);
+      const [dcols, dx] = st.ops;
+      for (const kern of [js, wasm]) kern.col2im(batch, h, w, c, kernel, stride, padding, dcols.ptr, dx.ptr);
+      check("col2im", st, [1], () => 0);
+      // adjoint: <im2col(x), g> = <x, col2im(g)>, in a memory of its own
+      const ref = createJsKernels(new WebAssembly.Memory({ initial: 32 }));
+      const a = f32(ref), rand = uniforms(seed++);
+      const [X, C, G, D] = [0, inSize, inSize + colSize, inSize + 2 * colSize];
+      for (let i = 0; i < inSize; i++) a[X + i] = 2 * rand() - 1;
+      for (let i = 0; i < colSize; i++) a[G + i] = 2 * rand() - 1;
+      ref.im2col(batch, h, w, c, kernel, stride, padding, X, C);
+      ref.col2im(batch, h, w, c, kernel, stride, padding, G, D);
+      let left = 0, right = 0;
+      for (let i = 0; i < colSize; i++) left += a[C + i]! * a[G + i]!;
+      for (let i = 0; i < inSize; i++) right += a[X + i]! * a[D + i]!;
+      assert.ok(Math.abs(left - right) <= 1e-4 * (1 + Math.abs(left)), `adjoint ${left} vs ${right}`);
+    }
+  });
+
   it("sumOfSquares (float64) and scale", () => {
     for (const length of LENGTHS) {
       let s = setup(seed++, [length], (_i, v, rand) => {

@@ -695,6 +695,77 @@ export function reluBackward(length: i32, y: i32, dy: i32, dx: i32): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// im2col / col2im for NHWC images (the JS reference spells out every element). For a kernel row
+// ky inside the image, the pixels kx0 … kx1−1 it reads are adjacent in memory, so each patch row
+// is one contiguous run of (kx1 − kx0)·c floats: copied with memory.copy (im2col) or added with
+// f32x4 (col2im); the columns outside the image are zeros.
+
+// @ts-ignore: decorator
+@inline function outputSize(size: i32, kernel: i32, stride: i32, padding: i32): i32 {
+  return (size + 2 * padding - kernel) / stride + 1;
+}
+
+export function im2col(batch: i32, h: i32, w: i32, c: i32, kernel: i32, stride: i32, padding: i32, x: i32, cols: i32): void {
+  const oh = outputSize(h, kernel, stride, padding);
+  const ow = outputSize(w, kernel, stride, padding);
+  const pixel = (<usize>c) << 2;
+  const kernelRow = (<usize>kernel) * pixel;
+  let out = addr(cols);
+  for (let b = 0; b < batch; b++) {
+    const image = addr(x) + (<usize>(b * h * w)) * pixel;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const left = ox * stride - padding;
+        const kx0 = left < 0 ? -left : 0;
+        const kx1 = left + kernel > w ? w - left : kernel;
+        for (let ky = 0; ky < kernel; ky++, out += kernelRow) {
+          const iy = oy * stride - padding + ky;
+          if (iy < 0 || iy >= h || kx1 <= kx0) {
+            memory.fill(out, 0, kernelRow);
+            continue;
+          }
+          const before = (<usize>kx0) * pixel;
+          const inside = (<usize>(kx1 - kx0)) * pixel;
+          if (before) memory.fill(out, 0, before);
+          memory.copy(out + before, image + (<usize>(iy * w + left + kx0)) * pixel, inside);
+          if (before + inside < kernelRow) memory.fill(out + before + inside, 0, kernelRow - before - inside);
+        }
+      }
+    }
+  }
+}
+
+export function col2im(batch: i32, h: i32, w: i32, c: i32, kernel: i32, stride: i32, padding: i32, cols: i32, dx: i32): void {
+  const oh = outputSize(h, kernel, stride, padding);
+  const ow = outputSize(w, kernel, stride, padding);
+  const pixel = (<usize>c) << 2;
+  const kernelRow = (<usize>kernel) * pixel;
+  memory.fill(addr(dx), 0, (<usize>(batch * h * w)) * pixel);
+  let at = addr(cols);
+  for (let b = 0; b < batch; b++) {
+    const image = addr(dx) + (<usize>(b * h * w)) * pixel;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const left = ox * stride - padding;
+        const kx0 = left < 0 ? -left : 0;
+        const kx1 = left + kernel > w ? w - left : kernel;
+        for (let ky = 0; ky < kernel; ky++, at += kernelRow) {
+          const iy = oy * stride - padding + ky;
+          if (iy < 0 || iy >= h || kx1 <= kx0) continue;
+          const src = at + (<usize>kx0) * pixel;
+          const dst = image + (<usize>(iy * w + left + kx0)) * pixel;
+          const nb = (<usize>(kx1 - kx0)) * pixel;
+          const n4 = nb & ~(<usize>15);
+          let o: usize = 0;
+          for (; o < n4; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+          for (; o < nb; o += 4) store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // sumOfSquares: Σ x² in float64 (each square is exact in float64, as in the reference).
 
 export function sumOfSquares(length: i32, x: i32): f64 {

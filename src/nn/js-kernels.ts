@@ -63,6 +63,47 @@ export function createJsKernels(memory = new WebAssembly.Memory({ initial: 16 })
         a[dx + i] = a[dy + i] * (1 - t * t);
       }
     },
+    im2col(batch, h, w, c, kernel, stride, padding, x, cols) {
+      const a = f32();
+      const oh = Math.floor((h + 2 * padding - kernel) / stride) + 1;
+      const ow = Math.floor((w + 2 * padding - kernel) / stride) + 1;
+      let out = cols;
+      for (let b = 0; b < batch; b++) {
+        for (let oy = 0; oy < oh; oy++) {
+          for (let ox = 0; ox < ow; ox++) {
+            for (let ky = 0; ky < kernel; ky++) {
+              const iy = oy * stride - padding + ky;
+              for (let kx = 0; kx < kernel; kx++) {
+                const ix = ox * stride - padding + kx;
+                const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                for (let ch = 0; ch < c; ch++) a[out++] = inside ? a[x + ((b * h + iy) * w + ix) * c + ch] : 0;
+              }
+            }
+          }
+        }
+      }
+    },
+    col2im(batch, h, w, c, kernel, stride, padding, cols, dx) {
+      const a = f32();
+      const oh = Math.floor((h + 2 * padding - kernel) / stride) + 1;
+      const ow = Math.floor((w + 2 * padding - kernel) / stride) + 1;
+      a.fill(0, dx, dx + batch * h * w * c);
+      let at = cols;
+      for (let b = 0; b < batch; b++) {
+        for (let oy = 0; oy < oh; oy++) {
+          for (let ox = 0; ox < ow; ox++) {
+            for (let ky = 0; ky < kernel; ky++) {
+              const iy = oy * stride - padding + ky;
+              for (let kx = 0; kx < kernel; kx++) {
+                const ix = ox * stride - padding + kx;
+                const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                for (let ch = 0; ch < c; ch++, at++) if (inside) a[dx + ((b * h + iy) * w + ix) * c + ch] += a[at];
+              }
+            }
+          }
+        }
+      }
+    },
     reluForward(length, x, y) {
       const a = f32();
       for (let i = 0; i < length; i++) a[y + i] = a[x + i] > 0 ? a[x + i] : 0;

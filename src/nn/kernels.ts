@@ -26,6 +26,15 @@ export interface Kernels {
   reluForward(length: number, x: number, y: number): void;
   /** dx = y > 0 ? dy : 0; dx may alias dy. */
   reluBackward(length: number, y: number, dy: number, dx: number): void;
+  /**
+   * Convolution patches as rows (im2col): for NHWC images x[batch × h × w × c], row
+   * (b·oh + oy)·ow + ox of cols holds the kernel×kernel×c patch read at (oy·stride − padding,
+   * ox·stride − padding), columns in (ky, kx, channel) order, zero outside the image;
+   * oh = ⌊(h + 2·padding − kernel) / stride⌋ + 1, ow likewise.
+   */
+  im2col(batch: number, h: number, w: number, c: number, kernel: number, stride: number, padding: number, x: number, cols: number): void;
+  /** The adjoint of im2col: dx (overwritten) = each entry of cols added into the pixel it was read from. */
+  col2im(batch: number, h: number, w: number, c: number, kernel: number, stride: number, padding: number, cols: number, dx: number): void;
   /** Σ x², accumulated in float64. */
   sumOfSquares(length: number, x: number): number;
   /** x *= s. */

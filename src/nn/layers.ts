@@ -13,6 +13,7 @@
 import type { Random } from "../rng/random.js";
 import type { Backend } from "./backend.js";
 import { orthogonalMatrix, uniformFill } from "./init.js";
+import { layerNorm } from "./layer-norm.js";
 
 /** Initialization of a weight-carrying layer: PyTorch's default, or orthogonal with a gain (biases 0). */
 export type Init = "default" | { orthogonal: number };
@@ -49,7 +50,8 @@ export type LayerDescription =
   | { kind: "linear"; out: number; init: Init }
   | { kind: "conv2d"; out: number; kernel: number; stride: number; padding: number; init: Init }
   | { kind: "tanh" }
-  | { kind: "relu" };
+  | { kind: "relu" }
+  | { kind: "layernorm" };
 
 export interface LayerContext {
   backend: Backend;
@@ -165,7 +167,7 @@ export interface Conv2dOptions {
 
 /**
  * 2-D convolution over NHWC input [height, width, channels], zero padding, square kernel:
- * im2col, then the same matmul kernels as Linear. Weight [kernel·kernel·channels, out].
+ * the im2col kernel, then the same matmul kernels as Linear. Weight [kernel·kernel·channels, out].
  */
 export function conv2d(out: number, options: Conv2dOptions): LayerSpec {
   const { kernel, stride = 1, padding = 0, init = "default" } = options;
@@ -203,50 +205,7 @@ export function conv2d(out: number, options: Conv2dOptions): LayerSpec {
       const { h, w, c, oh, ow, patch } = geometry(inputShape);
       const [weight, bias] = params as [Param, Param];
       const kernels = backend.kernels;
-      const inSize = h * w * c;
-      // Patch column order is (ky, kx, channel): each kernel row reads `kernel·c` contiguous floats.
-      const im2col = (x: number, batch: number) => {
-        const a = backend.f32;
-        let row = scratch;
-        for (let b = 0; b < batch; b++) {
-          const image = x + b * inSize;
-          for (let oy = 0; oy < oh; oy++) {
-            for (let ox = 0; ox < ow; ox++, row += patch) {
-              let col = row;
-              for (let ky = 0; ky < kernel; ky++) {
-                const iy = oy * stride - padding + ky;
-                for (let kx = 0; kx < kernel; kx++, col += c) {
-                  const ix = ox * stride - padding + kx;
-                  if (iy < 0 || iy >= h || ix < 0 || ix >= w) a.fill(0, col, col + c);
-                  else a.copyWithin(col, image + (iy * w + ix) * c, image + (iy * w + ix) * c + c);
-                }
-              }
-            }
-          }
-        }
-      };
-      const col2im = (dx: number, batch: number) => {
-        const a = backend.f32;
-        a.fill(0, dx, dx + batch * inSize);
-        let row = scratch;
-        for (let b = 0; b < batch; b++) {
-          const image = dx + b * inSize;
-          for (let oy = 0; oy < oh; oy++) {
-            for (let ox = 0; ox < ow; ox++, row += patch) {
-              let col = row;
-              for (let ky = 0; ky < kernel; ky++) {
-                const iy = oy * stride - padding + ky;
-                for (let kx = 0; kx < kernel; kx++, col += c) {
-                  const ix = ox * stride - padding + kx;
-                  if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                  const at = image + (iy * w + ix) * c;
-                  for (let ch = 0; ch < c; ch++) a[at + ch] += a[col + ch]!;
-                }
-              }
-            }
-          }
-        }
-      };
+      const im2col = (x: number, batch: number) => kernels.im2col(batch, h, w, c, kernel, stride, padding, x, scratch);
       return {
         params,
         initialize: (rng) => initWeights(backend, weight, bias, patch, out, init, rng),
@@ -263,7 +222,7 @@ export function conv2d(out: number, options: Conv2dOptions): LayerSpec {
           }
           if (dx < 0) return;
           kernels.matmulNT(rows, out, patch, dy, weight.value, scratch, false);
-          col2im(dx, batch);
+          kernels.col2im(batch, h, w, c, kernel, stride, padding, scratch, dx);
         },
       };
     },
@@ -281,6 +240,8 @@ export function layerFromDescription(d: LayerDescription): LayerSpec {
       return tanh();
     case "relu":
       return relu();
+    case "layernorm":
+      return layerNorm();
     default:
       throw new TypeError(`unknown layer kind ${JSON.stringify((d as { kind: unknown }).kind)}`);
   }

@@ -11,6 +11,8 @@ interface KernelExports {
   tanhBackward(length: number, y: number, dy: number, dx: number): void;
   reluForward(length: number, x: number, y: number): void;
   reluBackward(length: number, y: number, dy: number, dx: number): void;
+  im2col(batch: number, h: number, w: number, c: number, kernel: number, stride: number, padding: number, x: number, cols: number): void;
+  col2im(batch: number, h: number, w: number, c: number, kernel: number, stride: number, padding: number, cols: number, dx: number): void;
   sumOfSquares(length: number, x: number): number;
   scale(length: number, x: number, s: number): void;
   adamStep(length: number, p: number, g: number, m: number, v: number, stepSize: number, bias2Sqrt: number, beta1: number, beta2: number, eps: number): void;
@@ -58,6 +60,8 @@ export function createWasmKernels(memory: WebAssembly.Memory = new WebAssembly.M
     tanhBackward: k.tanhBackward,
     reluForward: k.reluForward,
     reluBackward: k.reluBackward,
+    im2col: k.im2col,
+    col2im: k.col2im,
     sumOfSquares: k.sumOfSquares,
     scale: k.scale,
     adamStep(length, p, g, m, v, lr, beta1, beta2, eps, step) {
