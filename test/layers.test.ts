@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-const BROWSER_SAFE = ["src/rng", "src/envs", "src/nn", "src/algos", "src/util", "src/plot", "src/stats", "src/export"];
+const BROWSER_SAFE = ["src/rng", "src/envs", "src/nn", "src/algos", "src/data", "src/util", "src/plot", "src/stats", "src/export"];
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));

@@ -9,6 +9,13 @@
  * The gradient of the actor's loss reaches the actor through the critics' input gradients
  * (∂Q/∂action) and the squashed Gaussian's reparameterized backward (nn/distributions.ts).
  *
+ * RLPD (Ball, Smith, Kostrikov & Levine 2023, as SERL uses it) is a set of options here: `demos`
+ * names a dataset (src/data/) of which every minibatch draws half its transitions (symmetric
+ * sampling), and `rlpd` switches to RLPD's critic: `numCritics` critics with LayerNorm after each
+ * hidden Linear, targets from the min over a random subset of `criticSubset` target critics, `utd`
+ * critic updates (each with its own minibatch and target update) per env step, and the actor
+ * maximizing the mean of the ensemble. The delayed actor updates stay CleanRL's.
+ *
  * One deliberate difference: the warm-up's uniform actions and all noise come from tsrl's seeded
  * `Random` (saved in checkpoints), not from numpy/torch streams, so runs match CleanRL's in
  * distribution, not draw for draw.
@@ -24,6 +31,7 @@ import { Adam } from "../nn/optim.js";
 import { Random, type RandomState } from "../rng/random.js";
 import {
   CHECKPOINT_KIND,
+  ConfigError,
   EpisodeLog,
   type EpisodeLogState,
   type TrainCallbacks,
@@ -37,6 +45,11 @@ import {
   unitInterval,
 } from "./common.js";
 import { actionScaling, assertFiniteValue, boundedBoxActions, meanOutput, mlp } from "./off-policy.js";
+import { datasetFingerprint, openCheckedDataset } from "./offline.js";
+import { loadTransitions } from "../data/episodes.js";
+import type { DatasetSource } from "../data/format.js";
+import { layerNorm } from "../nn/layer-norm.js";
+import { linear, relu } from "../nn/layers.js";
 import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
 import { type ReplayBatch, ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 import { type EnvInput, type TrainingTarget, trainingTarget } from "./training-env.js";
@@ -59,8 +72,15 @@ export const sacConfigSchema = z
     alpha: z.number().min(0, "must be ≥ 0").describe("entropy coefficient α when not autotuned"),
     autotune: z.boolean().describe("tune α towards the target entropy −dim(A) (an Adam on log α)"),
     hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer").describe("hidden layer widths of actor and critics, comma separated"),
+    demos: z.string().describe("a dataset of demonstrations (name in the run store, or a directory): half of every minibatch is drawn from it (RLPD's symmetric sampling); empty: none"),
+    rlpd: z.boolean().describe("RLPD: the defaults of numCritics, criticSubset, utd, criticLayerNorm become 10, 2, 20, true, and the actor maximizes the critics' mean"),
+    numCritics: z.number().int().min(2, "must be ≥ 2").describe("critics in the ensemble (CleanRL: 2)"),
+    criticSubset: z.number().int().min(1, "must be ≥ 1").describe("target critics whose min makes each TD target, drawn at random from the ensemble per update"),
+    utd: positiveInt("utd").describe("critic updates per env step (update-to-data ratio)"),
+    criticLayerNorm: z.boolean().describe("LayerNorm after every hidden Linear of the critics"),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.criticSubset <= c.numCritics, { message: "criticSubset must be ≤ numCritics", path: ["criticSubset"] });
 
 export type SACConfig = z.infer<typeof sacConfigSchema>;
 
@@ -81,13 +101,23 @@ export const SAC_DEFAULTS: Omit<SACConfig, "envId"> = {
   alpha: 0.2,
   autotune: true,
   hiddenSizes: [256, 256],
+  demos: "",
+  rlpd: false,
+  numCritics: 2,
+  criticSubset: 2,
+  utd: 1,
+  criticLayerNorm: false,
 };
 
+/** RLPD's critic settings (Ball et al. 2023: E = 10, Z = 2, G = 20, LayerNorm), the defaults when `rlpd` is on. */
+export const RLPD_DEFAULTS = { numCritics: 10, criticSubset: 2, utd: 20, criticLayerNorm: true } as const;
+
 /** Fields the saved state is shaped by: a resume cannot change them. */
-export const SAC_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "bufferSize", "hiddenSizes", "autotune"] as const;
+export const SAC_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "bufferSize", "hiddenSizes", "autotune", "demos", "rlpd", "numCritics", "criticLayerNorm"] as const;
 
 export function resolveSACConfig(overrides: Partial<SACConfig> & { envId: string }, target?: TrainingTarget): SACConfig {
-  const c = parseConfig(sacConfigSchema, { ...SAC_DEFAULTS, ...overrides }, "sac");
+  const c = parseConfig(sacConfigSchema, { ...SAC_DEFAULTS, ...(overrides.rlpd ? RLPD_DEFAULTS : {}), ...overrides }, "sac");
+  if (c.demos && c.batchSize < 2) throw new ConfigError("invalid sac config:\n  batchSize: must be ≥ 2 with demos (half of each minibatch comes from them)");
   boundedBoxActions(target ?? trainingTarget({ envId: c.envId }, "sac"), "SAC");
   return c;
 }
@@ -105,6 +135,8 @@ interface SACState {
   episodeStatistics: VectorRecordEpisodeStatisticsState;
   episodes: EpisodeLogState;
   buffer: ReplayBufferState;
+  /** the demos' chunk checksums (a resume refuses another dataset under the same name) */
+  demos?: string;
 }
 
 /** The training env, built the way every algorithm builds it (same-step autoreset, as CleanRL's loop expects). */
@@ -120,6 +152,12 @@ export class SAC {
   readonly qf2: Network;
   readonly qf1Target: Network;
   readonly qf2Target: Network;
+  /** the ensemble (qf1, qf2, … ) and its targets */
+  readonly critics: Network[];
+  readonly criticTargets: Network[];
+  private readonly demoSource: DatasetSource | null;
+  private demos: ReplayBuffer | null = null;
+  private demoFingerprint: string | null = null;
   readonly logAlpha: ParameterTensor;
   readonly qOptimizer: Adam;
   readonly actorOptimizer: Adam;
@@ -151,10 +189,14 @@ export class SAC {
   private readonly gradAction: Float64Array;
   private readonly gradLogProb: Float64Array;
   private readonly actionGrad: Float64Array;
+  private readonly demoBatch: ReplayBatch;
+  private readonly onlineBatch: ReplayBatch;
+  private readonly subset: Int32Array;
 
   /** `{ envId }` trains on a registered env, `{ env: () => new MyEnv() }` on a factory, `{ env: vectorEnv }` on a vector env (same-step autoreset). */
-  constructor(input: Partial<SACConfig> & EnvInput, options: { backend?: Backend } = {}) {
-    const { env: source, ...overrides } = input;
+  /** `demoData`: the demonstrations themselves (else `demos` is opened by name, in Node through tsrl/node). */
+  constructor(input: Partial<SACConfig> & EnvInput & { demoData?: DatasetSource }, options: { backend?: Backend } = {}) {
+    const { env: source, demoData, ...overrides } = input;
     const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, "sac"));
     const c = (this.config = resolveSACConfig({ ...overrides, envId: target.envId }, target));
     const space = boundedBoxActions(target, "SAC");
@@ -170,15 +212,15 @@ export class SAC {
     // CleanRL's construction order: actor, qf1, qf2, then the targets (copied from qf1, qf2).
     const initRng = new Random(c.seed);
     this.actor = new Network(mlp(c.hiddenSizes, 2 * d), { inputShape: obsSize, maxBatch, rng: initRng, backend });
-    const critic = () => new Network(mlp(c.hiddenSizes, 1), { inputShape: obsSize + d, inputParts: [obsSize, d], maxBatch, rng: initRng, backend });
-    this.qf1 = critic();
-    this.qf2 = critic();
-    this.qf1Target = critic();
-    this.qf2Target = critic();
-    this.qf1Target.softUpdateFrom(this.qf1, 1);
-    this.qf2Target.softUpdateFrom(this.qf2, 1);
+    const layers = c.criticLayerNorm ? [...c.hiddenSizes.flatMap((h) => [linear(h), layerNorm(), relu()]), linear(1)] : mlp(c.hiddenSizes, 1);
+    const critic = () => new Network(layers, { inputShape: obsSize + d, inputParts: [obsSize, d], maxBatch, rng: initRng, backend });
+    this.critics = Array.from({ length: c.numCritics }, critic);
+    this.criticTargets = Array.from({ length: c.numCritics }, critic);
+    this.criticTargets.forEach((t, k) => t.softUpdateFrom(this.critics[k]!, 1));
+    [this.qf1, this.qf2] = this.critics as [Network, Network];
+    [this.qf1Target, this.qf2Target] = this.criticTargets as [Network, Network];
     this.logAlpha = new ParameterTensor("log_alpha", [1], { backend });
-    this.qOptimizer = new Adam([this.qf1, this.qf2], { lr: c.qLr });
+    this.qOptimizer = new Adam(this.critics, { lr: c.qLr });
     this.actorOptimizer = new Adam([this.actor], { lr: c.policyLr });
     this.alphaOptimizer = new Adam([this.logAlpha], { lr: c.qLr });
     this.targetEntropy = -d;
@@ -195,6 +237,40 @@ export class SAC {
     this.gradAction = new Float64Array(B * d);
     this.gradLogProb = new Float64Array(B);
     this.actionGrad = new Float64Array(B * d);
+    this.subset = new Int32Array(c.numCritics);
+    this.demoSource = c.demos ? openCheckedDataset(c.demos, demoData, target, "sac --demos") : null;
+    this.demoBatch = this.buffer.batch(B >> 1);
+    this.onlineBatch = this.buffer.batch(B - (B >> 1));
+  }
+
+  /** Reads the demonstrations (once) into a buffer of their own. */
+  private ensureDemos(): void {
+    if (!this.demoSource || this.demos) return;
+    const fingerprint = datasetFingerprint(this.demoSource);
+    if (this.demoFingerprint !== null && this.demoFingerprint !== fingerprint) {
+      throw new ConfigError(`sac: demos ${this.config.demos} are not the ones this run was trained with (their chunks' checksums differ); resume with the original dataset`);
+    }
+    this.demos = loadTransitions(this.demoSource).buffer;
+    this.demoFingerprint = fingerprint;
+  }
+
+  /** A minibatch: uniform from the replay buffer, or with demos half from them and half from it (symmetric sampling). */
+  private sampleBatch(): void {
+    const c = this.config;
+    if (!this.demos) {
+      this.buffer.sample(this.rng, this.batch, c.gamma);
+      return;
+    }
+    this.demos.sample(this.rng, this.demoBatch, c.gamma);
+    this.buffer.sample(this.rng, this.onlineBatch, c.gamma);
+    const out = this.batch, h = this.demoBatch.size, obsSize = this.buffer.obsSize, d = this.actionDim;
+    for (const [part, offset] of [[this.demoBatch, 0], [this.onlineBatch, h]] as const) {
+      out.obs.set(part.obs, offset * obsSize);
+      out.nextObs.set(part.nextObs, offset * obsSize);
+      out.actions.set(part.actions, offset * d);
+      out.rewards.set(part.rewards, offset);
+      out.discounts.set(part.discounts, offset);
+    }
   }
 
   /** Actor forward on `rows` observations already in `actor.input`, then a reparameterized sample into `sampled`/`logProb`. */
@@ -213,6 +289,7 @@ export class SAC {
     const start = now() - this.elapsedBefore;
     const current = this.current;
     let metrics: Record<string, number> = {};
+    this.ensureDemos();
     if (this.iteration === 0) current.set(this.stats.reset({ seed: c.seed })[0]);
     for (let g = this.iteration; g < iterations; g++) {
       if (g < c.learningStarts) {
@@ -263,35 +340,42 @@ export class SAC {
     return trainResult("sac", c, this.globalStep, wall, this.episodes);
   }
 
-  /** One critic update, and at every `policyFrequency`th step the actor (and α) updates; returns CleanRL's logged losses. */
+  /** `utd` critic updates (each on a fresh minibatch), and at every `policyFrequency`th step the actor (and α) updates; returns CleanRL's logged losses. */
   private update(g: number): Record<string, number> {
     const c = this.config;
-    const B = c.batchSize;
+    const B = c.batchSize, E = c.numCritics;
     const batch = this.batch;
-    this.buffer.sample(this.rng, batch, c.gamma);
-    this.updates++;
+    const losses = new Float64Array(E), values = new Float64Array(E);
+    for (let u = 0; u < c.utd; u++) {
+      this.sampleBatch();
+      this.updates++;
 
-    // y = r + γ(1 − done)·(min Q_target(s', a') − α·log π(a'|s')), a' ~ π(·|s')
-    this.actor.inputView(B).set(batch.nextObs);
-    this.sampleActions(B);
-    this.qf1Target.setInputPart(0, batch.nextObs, B);
-    this.qf1Target.setInputPart(1, this.sampled, B);
-    const q1Next = this.qf1Target.outputView(B), q2Next = this.qf2Target.outputView(B);
-    this.qf1Target.forward(B);
-    this.qf2Target.forward(B, this.qf1Target.input);
-    for (let b = 0; b < B; b++) {
-      this.targets[b] = batch.rewards[b]! + batch.discounts[b]! * (Math.min(q1Next[b]!, q2Next[b]!) - this.alpha * this.logProb[b]!);
+      // y = r + γ(1 − done)·(min over target critics Q̄_k(s', a') − α·log π(a'|s')), a' ~ π(·|s')
+      this.actor.inputView(B).set(batch.nextObs);
+      this.sampleActions(B);
+      const subset = this.targetSubset();
+      const first = this.criticTargets[subset[0]!]!;
+      first.setInputPart(0, batch.nextObs, B);
+      first.setInputPart(1, this.sampled, B);
+      first.forward(B);
+      for (let k = 1; k < subset.length; k++) this.criticTargets[subset[k]!]!.forward(B, first.input);
+      for (let b = 0; b < B; b++) {
+        let min = Infinity;
+        for (let k = 0; k < subset.length; k++) min = Math.min(min, this.criticTargets[subset[k]!]!.outputView(B)[b]!);
+        this.targets[b] = batch.rewards[b]! + batch.discounts[b]! * (min - this.alpha * this.logProb[b]!);
+      }
+
+      // critics: mean squared TD errors, summed over the ensemble
+      this.qf1.setInputPart(0, batch.obs, B);
+      this.qf1.setInputPart(1, batch.actions, B);
+      for (let k = 0; k < E; k++) {
+        losses[k] = this.criticStep(this.critics[k]!, this.qf1.input);
+        values[k] = meanOutput(this.critics[k]!, B, `qf${k + 1} values (Q(s, a) of the sampled batch)`, this.updates, this.globalStep);
+      }
+      assertFiniteValue(losses.reduce((a, v) => a + v, 0), "the critics' loss", this.updates, this.globalStep);
+      this.qOptimizer.update();
+      if (g % c.targetNetworkFrequency === 0) this.criticTargets.forEach((t, k) => t.softUpdateFrom(this.critics[k]!, c.tau));
     }
-
-    // critics: mean squared TD errors, summed over the two
-    this.qf1.setInputPart(0, batch.obs, B);
-    this.qf1.setInputPart(1, batch.actions, B);
-    const qf1Loss = this.criticStep(this.qf1, this.qf1.input);
-    const qf1Values = meanOutput(this.qf1, B, "qf1 values (Q(s, a) of the sampled batch)", this.updates, this.globalStep);
-    const qf2Loss = this.criticStep(this.qf2, this.qf1.input);
-    const qf2Values = meanOutput(this.qf2, B, "qf2 values (Q(s, a) of the sampled batch)", this.updates, this.globalStep);
-    assertFiniteValue(qf1Loss + qf2Loss, "the critics' loss", this.updates, this.globalStep);
-    this.qOptimizer.update();
 
     let actorLoss = NaN, alphaLoss = NaN;
     if (g % c.policyFrequency === 0) {
@@ -300,21 +384,30 @@ export class SAC {
         if (c.autotune) alphaLoss = this.alphaStep(batch);
       }
     }
-    if (g % c.targetNetworkFrequency === 0) {
-      this.qf1Target.softUpdateFrom(this.qf1, c.tau);
-      this.qf2Target.softUpdateFrom(this.qf2, c.tau);
+    const metrics: Record<string, number> = {};
+    for (let k = 0; k < E; k++) {
+      metrics[`losses/qf${k + 1}_values`] = values[k]!;
+      metrics[`losses/qf${k + 1}_loss`] = losses[k]!;
     }
-    const metrics: Record<string, number> = {
-      "losses/qf1_values": qf1Values,
-      "losses/qf2_values": qf2Values,
-      "losses/qf1_loss": qf1Loss,
-      "losses/qf2_loss": qf2Loss,
-      "losses/qf_loss": (qf1Loss + qf2Loss) / 2,
-      "losses/actor_loss": actorLoss,
-      "losses/alpha": this.alpha,
-    };
+    metrics["losses/qf_loss"] = losses.reduce((a, v) => a + v, 0) / E;
+    metrics["losses/actor_loss"] = actorLoss;
+    metrics["losses/alpha"] = this.alpha;
     if (c.autotune) metrics["losses/alpha_loss"] = alphaLoss;
     return metrics;
+  }
+
+  /** The target critics of this update: all of them, or (RLPD) `criticSubset` drawn without replacement. */
+  private targetSubset(): Int32Array {
+    const { numCritics: E, criticSubset: Z } = this.config;
+    for (let k = 0; k < E; k++) this.subset[k] = k;
+    if (Z === E) return this.subset;
+    for (let k = 0; k < Z; k++) {
+      const j = k + this.rng.integer(E - k);
+      const t = this.subset[k]!;
+      this.subset[k] = this.subset[j]!;
+      this.subset[j] = t;
+    }
+    return this.subset.subarray(0, Z);
   }
 
   /** MSE of `net`(input) against the targets; writes its parameter gradients and returns the loss. */
@@ -332,33 +425,44 @@ export class SAC {
     return loss / B;
   }
 
-  /** actor loss = mean(α·log π(a|s) − min(Q1, Q2)(s, a)), a ~ π(·|s) reparameterized. */
+  /** actor loss = mean(α·log π(a|s) − Q(s, a)), a ~ π(·|s) reparameterized; Q = min(Q1, Q2), or with RLPD the ensemble's mean. */
   private actorStep(batch: ReplayBatch): number {
     const B = this.config.batchSize, d = this.actionDim;
+    const critics = this.config.rlpd ? this.critics : [this.qf1, this.qf2];
+    const E = critics.length;
     this.actor.inputView(B).set(batch.obs);
     this.sampleActions(B);
     this.qf1.setInputPart(0, batch.obs, B);
     this.qf1.setInputPart(1, this.sampled, B);
-    this.qf1.forward(B);
-    this.qf2.forward(B, this.qf1.input);
-    const q1 = this.qf1.outputView(B), q2 = this.qf2.outputView(B);
-    const g1 = this.qf1.outputGradView(B), g2 = this.qf2.outputGradView(B);
+    for (const q of critics) q.forward(B, this.qf1.input);
     let loss = 0;
     for (let b = 0; b < B; b++) {
-      const first = q1[b]! <= q2[b]!;
-      loss += this.alpha * this.logProb[b]! - (first ? q1[b]! : q2[b]!);
-      g1[b] = first ? -1 / B : 0;
-      g2[b] = first ? 0 : -1 / B;
+      let q: number;
+      if (this.config.rlpd) {
+        q = 0;
+        for (const net of critics) {
+          q += net.outputView(B)[b]! / E;
+          net.outputGradView(B)[b] = -1 / (B * E);
+        }
+      } else {
+        const q1 = this.qf1.outputView(B)[b]!, q2 = this.qf2.outputView(B)[b]!;
+        const first = q1 <= q2;
+        q = first ? q1 : q2;
+        this.qf1.outputGradView(B)[b] = first ? -1 / B : 0;
+        this.qf2.outputGradView(B)[b] = first ? 0 : -1 / B;
+      }
+      loss += this.alpha * this.logProb[b]! - q;
       this.gradLogProb[b] = this.alpha / B;
     }
     loss /= B;
     assertFiniteValue(loss, "the actor loss", this.updates, this.globalStep);
-    // ∂L/∂a through both critics (only their input gradients: the critics are not updated here)
-    this.qf1.backward({ inputGradient: true, parameterGradients: false });
-    this.qf1.inputGradPart(1, B, this.gradAction);
-    this.qf2.backward({ inputGradient: true, parameterGradients: false });
-    this.qf2.inputGradPart(1, B, this.actionGrad);
-    for (let i = 0; i < B * d; i++) this.gradAction[i]! += this.actionGrad[i]!;
+    // ∂L/∂a through the critics (only their input gradients: the critics are not updated here)
+    this.gradAction.fill(0);
+    for (const q of critics) {
+      q.backward({ inputGradient: true, parameterGradients: false });
+      q.inputGradPart(1, B, this.actionGrad);
+      for (let i = 0; i < B * d; i++) this.gradAction[i]! += this.actionGrad[i]!;
+    }
     squashedGaussianBackward(this.actor.outputView(B), B, d, this.noise, this.scale, this.squashed, this.gradAction, this.gradLogProb, this.actor.outputGradView(B));
     this.actor.backward();
     this.actorOptimizer.update();
@@ -383,7 +487,9 @@ export class SAC {
   }
 
   private modules(): Record<string, Parameterized> {
-    return { actor: this.actor, qf1: this.qf1, qf2: this.qf2, qf1_target: this.qf1Target, qf2_target: this.qf2Target, log_alpha: this.logAlpha };
+    // qf1, qf2, … and their targets: a two-critic SAC's names are CleanRL's
+    const critics = Object.fromEntries(this.critics.flatMap((q, k) => [[`qf${k + 1}`, q], [`qf${k + 1}_target`, this.criticTargets[k]!]]));
+    return { actor: this.actor, ...critics, log_alpha: this.logAlpha };
   }
 
   private optimizers() {
@@ -404,6 +510,7 @@ export class SAC {
       episodeStatistics: this.stats.getState(),
       episodes: this.episodes.getState(),
       buffer: this.buffer.getState(),
+      ...(this.demoFingerprint ? { demos: this.demoFingerprint } : {}),
     };
     return saveParameters(this.modules(), this.optimizers(), { kind: CHECKPOINT_KIND, algo: "sac", config: this.config, state }, this.buffer.tensors());
   }
@@ -423,6 +530,8 @@ export class SAC {
     this.stats.setState(state.episodeStatistics);
     this.episodes.setState(state.episodes);
     this.buffer.setState(state.buffer, extra);
+    this.demoFingerprint = state.demos ?? null;
+    this.demos = null;
   }
 
   /** The actor as a policy: deterministic action tanh(μ)·scale + bias; sampling draws from the squashed Gaussian. */

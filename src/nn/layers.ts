@@ -13,6 +13,7 @@
 import type { Random } from "../rng/random.js";
 import type { Backend } from "./backend.js";
 import { orthogonalMatrix, uniformFill } from "./init.js";
+import { layerNorm } from "./layer-norm.js";
 
 /** Initialization of a weight-carrying layer: PyTorch's default, or orthogonal with a gain (biases 0). */
 export type Init = "default" | { orthogonal: number };
@@ -49,7 +50,8 @@ export type LayerDescription =
   | { kind: "linear"; out: number; init: Init }
   | { kind: "conv2d"; out: number; kernel: number; stride: number; padding: number; init: Init }
   | { kind: "tanh" }
-  | { kind: "relu" };
+  | { kind: "relu" }
+  | { kind: "layernorm" };
 
 export interface LayerContext {
   backend: Backend;
@@ -238,6 +240,8 @@ export function layerFromDescription(d: LayerDescription): LayerSpec {
       return tanh();
     case "relu":
       return relu();
+    case "layernorm":
+      return layerNorm();
     default:
       throw new TypeError(`unknown layer kind ${JSON.stringify((d as { kind: unknown }).kind)}`);
   }
