@@ -57,3 +57,9 @@ export type { TextProblem, TextScore, TextTask, TextSplit, TextTaskSpec, ChatMes
 export { rewards, sweRlReward, OpenAIClient, evaluateSampler, summarizeEval, passAtK, extractAnswer } from "./text/index.js";
 export type { SweRlResult, Completion, SamplingParams, EvalSummary } from "./text/index.js";
 export { evalCallback, learnAsync, mergeCallbacks, type EvalCallbackOptions } from "./algos/index.js";
+export { BC, IQL, resolveBCConfig, resolveIQLConfig, BC_DEFAULTS, IQL_DEFAULTS } from "./algos/index.js";
+export type { BCConfig, IQLConfig } from "./algos/index.js";
+export { DatasetError, encodeChunk, decodeChunk, parseManifest, checkDatasetSpaces, DATASET_FORMAT, DATASET_FORMAT_VERSION } from "./data/format.js";
+export type { DatasetManifest, DatasetChunk, DatasetSource, ChunkRecord } from "./data/format.js";
+export { ChunkBuilder, loadTransitions, setDatasetOpener } from "./data/episodes.js";
+export type { OfflineData } from "./data/episodes.js";
