@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import type { DatasetManifest, Summary } from "../data/format.js";
 import { loadEnvArg } from "../node/env-module.js";
 import { datasetPath, datasetsDirectory, listDatasets, mergeDatasets, openDatasetFile, recordDataset } from "../node/datasets.js";
+import { exportMinari, importMinari } from "../node/minari.js";
 import { integer } from "./options.js";
 
 interface RecordFlags {
@@ -80,6 +81,28 @@ export function registerDatasets(program: Command): void {
     .action((names: string[], flags: { out: string; store?: string }) => {
       const manifest = mergeDatasets(datasetPath(flags.out, flags.store), names.map((n) => openDatasetFile(n, flags.store)));
       console.log(`dataset ${manifest.name}: ${describe(manifest)}`);
+    });
+  datasets
+    .command("import-minari")
+    .description("Import a Minari dataset (HDF5 layout: data/main_data.hdf5 + data/metadata.json) as a tsrl dataset")
+    .argument("<dir>", "the Minari dataset directory (e.g. ~/.minari/datasets/mujoco/hopper/expert-v0)")
+    .requiredOption("-o, --out <name>", "name of the new tsrl dataset")
+    .option("-e, --env <id>", "the tsrl env id (default: the id in the dataset's env_spec)")
+    .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
+    .action(async (dir: string, flags: { out: string; env?: string; store?: string }) => {
+      const manifest = await importMinari(dir, datasetPath(flags.out, flags.store), { envId: flags.env });
+      console.log(`dataset ${manifest.name}: ${describe(manifest)}`);
+    });
+  datasets
+    .command("export-minari")
+    .description("Write a tsrl dataset in Minari's HDF5 layout (a directory with data/main_data.hdf5 and data/metadata.json)")
+    .argument("<name>", "dataset name (or a dataset directory path)")
+    .requiredOption("-o, --out <dir>", "the Minari dataset directory to create")
+    .option("--dataset-id <id>", "Minari's dataset_id (default: the tsrl name)")
+    .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
+    .action(async (name: string, flags: { out: string; datasetId?: string; store?: string }) => {
+      await exportMinari(openDatasetFile(name, flags.store), flags.out, { datasetId: flags.datasetId });
+      console.log(`wrote ${flags.out} (Minari HDF5 layout)`);
     });
   datasets
     .command("show")
