@@ -9,3 +9,4 @@ export { AsyncVectorEnv, makeAsyncVec } from "./async-vector.js";
 export type { AsyncVectorOptions } from "./async-vector.js";
 export { DatasetWriter, FileDatasetSource, recordDataset, openDatasetFile, listDatasets, datasetPath, datasetsDirectory } from "./datasets.js";
 export type { DatasetWriterOptions, RecordOptions } from "./datasets.js";
+export { importMinari, exportMinari, spaceFromMinari, spaceToMinari } from "./minari.js";

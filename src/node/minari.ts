@@ -19,14 +19,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import h5wasm from "h5wasm/node";
+import type H5wasm from "h5wasm/node";
 import { DatasetError, type DatasetManifest } from "../data/format.js";
 import { flatdim } from "../envs/space-utils.js";
 import { Box, Dict, Discrete, type DType, type Space, Tuple, spaceFromJSON } from "../envs/spaces.js";
 import { DatasetWriter, type FileDatasetSource } from "./datasets.js";
 
-type H5Group = InstanceType<typeof h5wasm.Group>;
-type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+type H5Group = InstanceType<typeof H5wasm.Group>;
+type H5Dataset = InstanceType<typeof H5wasm.Dataset>;
 type Entity = ReturnType<H5Group["get"]>;
 
 const MAIN_FILE = "main_data.hdf5";
@@ -77,10 +77,11 @@ function pythonJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (v === Infinity ? "__inf__" : v === -Infinity ? "__-inf__" : v)).replace(/"__inf__"/g, "Infinity").replace(/"__-inf__"/g, "-Infinity");
 }
 
-let ready: Promise<unknown> | null = null;
-/** h5wasm's WebAssembly module, loaded once. */
+/** h5wasm, loaded on first use: its WebAssembly takes over a second to load, which no other command should pay. */
+let h5wasm: typeof H5wasm;
 async function hdf5(): Promise<void> {
-  await (ready ??= h5wasm.ready);
+  h5wasm ??= (await import("h5wasm/node")).default;
+  await h5wasm.ready;
 }
 
 /** Numbers of a dataset's value (int64 comes as BigInt64Array, booleans as 0/1). */
