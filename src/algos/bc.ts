@@ -67,7 +67,8 @@ export function resolveBCConfig(overrides: Partial<BCConfig> & { envId: string }
 }
 
 interface BCState {
-  step: number;
+  /** the gradient step (named as every algorithm's state names its step, for the run store's checks) */
+  globalStep: number;
   elapsed: number;
   rng: RandomState;
   env: unknown;
@@ -226,7 +227,7 @@ export class BC {
 
   saveCheckpoint(): Uint8Array {
     const state: BCState = {
-      step: this.step,
+      globalStep: this.step,
       elapsed: this.elapsedBefore,
       rng: this.rng.getState(),
       env: this.evalEnv.getState(),
@@ -241,7 +242,7 @@ export class BC {
   loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
     const { meta } = loadParameters(bytes, this.modules(), { actor: this.optimizer }, source);
     const state = checkCheckpointMeta(meta, "bc", madeWith, source) as BCState & { evaluated: boolean };
-    this.step = state.step;
+    this.step = state.globalStep;
     this.elapsedBefore = state.elapsed;
     this.rng.setState(state.rng);
     this.evalEnv.setState(state.env);

@@ -90,7 +90,8 @@ export function resolveIQLConfig(overrides: Partial<IQLConfig> & { envId: string
 }
 
 interface IQLState {
-  step: number;
+  /** the gradient step (named as every algorithm's state names its step, for the run store's checks) */
+  globalStep: number;
   elapsed: number;
   rng: RandomState;
   env: unknown;
@@ -339,7 +340,7 @@ export class IQL {
 
   saveCheckpoint(): Uint8Array {
     const state: IQLState = {
-      step: this.step,
+      globalStep: this.step,
       elapsed: this.elapsedBefore,
       rng: this.rng.getState(),
       env: this.evalEnv.getState(),
@@ -356,7 +357,7 @@ export class IQL {
   loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
     const { meta } = loadParameters(bytes, this.modules(), this.optimizers(), source);
     const state = checkCheckpointMeta(meta, "iql", madeWith, source) as IQLState;
-    this.step = state.step;
+    this.step = state.globalStep;
     this.elapsedBefore = state.elapsed;
     this.rng.setState(state.rng);
     this.evalEnv.setState(state.env);
