@@ -7,7 +7,7 @@
  */
 import { Generator } from "../rng/generator.js";
 import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
-import type { EnvKernel, GeneratorBank, RenderTarget, ResetOptions, StepOutcome } from "./kernel.js";
+import { type EnvKernel, type GeneratorBank, type RenderTarget, type ResetOptions, type StepOutcome, checkResetArgs, parseKernelResetOptions } from "./kernel.js";
 import { type ActionSpace, type Box, type BoxValue, Discrete, type Space } from "./spaces.js";
 
 export type Info = Record<string, unknown>;
@@ -89,6 +89,7 @@ export abstract class Env<O = unknown, A = unknown> {
    * is given, and leaves it running otherwise), then return `[observation, info]`.
    */
   reset(args: ResetArgs = {}): [O, Info] {
+    checkResetArgs(String(this), args);
     if (args.seed !== undefined) {
       assertValidSeed(args.seed, `${this}.reset: seed`);
       this.generator = new Generator(args.seed);
@@ -155,7 +156,8 @@ export class KernelEnv extends Env<Float32Array, Action> {
   }
 
   override reset(args: ResetArgs = {}): [Float32Array, Info] {
-    const parsed = this.kernel.parseResetOptions(args.options);
+    checkResetArgs(this.label, args);
+    const parsed = parseKernelResetOptions(this.label, this.kernel, args.options);
     super.reset(args);
     if (this.ownBank && (args.seed !== undefined || !this.ownBankSeeded)) {
       this.ownBank.seed(0, args.seed);

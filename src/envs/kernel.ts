@@ -145,6 +145,7 @@ export function parseResetBounds(
   defaultHigh: number,
 ): { low: number; high: number } {
   if (!options) return { low: defaultLow, high: defaultHigh };
+  assertResetOptionKeys(options, ["low", "high"]);
   const low = toNumberOption(options, "low", defaultLow);
   const high = toNumberOption(options, "high", defaultHigh);
   if (low > high) throw new RangeError(`reset options: low (${low}) must not exceed high (${high})`);
@@ -156,4 +157,49 @@ export function toNumberOption(options: ResetOptions, key: string, fallback: num
   const v = Number(options[key]);
   if (!Number.isFinite(v)) throw new TypeError(`reset option "${key}" must be a finite number, got ${String(options[key])}`);
   return v;
+}
+
+/**
+ * Refuses reset options an env does not take (Gymnasium ignores them, so a misspelt `lwo` would
+ * silently reset from the defaults); `known` are the options the env reads.
+ */
+export function assertResetOptionKeys(options: ResetOptions, known: readonly string[]): void {
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  if (unknown.length) {
+    throw new TypeError(`unknown reset option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; this env takes ${known.length ? known.map((k) => JSON.stringify(k)).join(", ") : "none"}`);
+  }
+}
+
+/**
+ * Checks `reset`'s argument before anything is reset: an object holding only `seed`, `options`
+ * (an object) and, for vector envs, nothing else. `reset(5)` or `{seeed: 5}` are refused, not
+ * read as an unseeded reset.
+ */
+export function checkResetArgs(label: string, args: unknown): asserts args is { seed?: Seed; options?: ResetOptions } {
+  if (args === null || typeof args !== "object" || Array.isArray(args)) {
+    const hint = typeof args === "number" || typeof args === "bigint" ? ` (to seed, pass reset({seed: ${String(args)}}))` : "";
+    throw new TypeError(`${label}: reset() takes {seed?, options?}, got ${describeValue(args)}${hint}`);
+  }
+  const extra = Object.keys(args).filter((k) => k !== "seed" && k !== "options");
+  if (extra.length) throw new TypeError(`${label}: reset() takes {seed?, options?}; unknown key${extra.length > 1 ? "s" : ""} ${extra.map((k) => JSON.stringify(k)).join(", ")}`);
+  const options = (args as { options?: unknown }).options;
+  if (options !== undefined && (options === null || typeof options !== "object" || Array.isArray(options))) {
+    throw new TypeError(`${label}: reset options must be an object, got ${describeValue(options)}`);
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (Array.isArray(v)) return "an array";
+  return v === null ? "null" : typeof v === "object" || typeof v === "function" ? `a ${typeof v}` : String(v);
+}
+
+/** The kernel's reading of reset options, its errors prefixed with the env's name. */
+export function parseKernelResetOptions(label: string, kernel: Pick<EnvKernel<GeneratorBank>, "parseResetOptions">, options: ResetOptions | undefined): unknown {
+  try {
+    return kernel.parseResetOptions(options);
+  } catch (err) {
+    if (err instanceof TypeError || err instanceof RangeError) throw new (err.constructor as ErrorConstructor)(`${label}: ${err.message}`);
+    throw err;
+  }
 }

@@ -9,7 +9,7 @@ import { EnvCheckError, checkObservation } from "./checker.js";
 import { Env, type Info, KernelEnv, type RgbFrame, type StepResult, Wrapper, describe } from "./env.js";
 import { flatdim, flatten } from "./space-utils.js";
 import { type ActionSpace, Box, Discrete, MultiBinary, MultiDiscrete, type Space, allocDType } from "./spaces.js";
-import { AUTORESET_MODES, type AutoresetMode, type VectorInfo, type VectorResetArgs, type VectorStepResult, expandSeeds } from "./vector.js";
+import { AUTORESET_MODES, type AutoresetMode, type VectorInfo, type VectorResetArgs, type VectorStepResult, expandSeeds, readVectorResetArgs } from "./vector.js";
 
 /** Thrown when a run asks for a checkpoint of an env that cannot save its state. */
 export class NotCheckpointableError extends Error {
@@ -120,11 +120,8 @@ export class SyncVectorEnv {
 
   reset(args: VectorResetArgs = {}): [Float32Array, VectorInfo] {
     const n = this.numEnvs;
-    const { reset_mask: mask, ...rest } = args.options ?? {};
-    if (mask !== undefined && mask.length !== n) throw new RangeError(`${this.id}: options.reset_mask must have ${n} entries (one per env), got ${mask.length}`);
-    if (!this.started && mask) throw new Error(`${this.id}: the first reset must reset every env; call reset() without reset_mask first`);
+    const { mask, options } = readVectorResetArgs(this.id, n, args, this.started);
     const seeds = expandSeeds(this.id, n, args.seed);
-    const options = Object.keys(rest).length ? rest : undefined;
     const infos: (Info | null)[] = new Array(n).fill(null);
     for (let i = 0; i < n; i++) {
       if (mask && !mask[i]) continue;

@@ -10,7 +10,7 @@
 
 import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
 import type { RgbFrame } from "./env.js";
-import { type BatchBuffers, type EnvKernel, type GeneratorBank, type ResetOptions, type StepArrays, type StepOutcome, bankTypeOf } from "./kernel.js";
+import { type BatchBuffers, type EnvKernel, type GeneratorBank, type ResetOptions, type StepArrays, type StepOutcome, bankTypeOf, checkResetArgs, parseKernelResetOptions } from "./kernel.js";
 import { type Box, Discrete } from "./spaces.js";
 
 const EMPTY_INFO: VectorInfo = Object.freeze({});
@@ -169,18 +169,9 @@ export class VectorEnv {
    */
   reset(args: VectorResetArgs = {}): [Float32Array, VectorInfo] {
     const n = this.numEnvs;
-    const { reset_mask: mask, ...rest } = args.options ?? {};
-    if (mask !== undefined && mask.length !== n) {
-      throw new RangeError(`${this.id}: options.reset_mask must have ${n} entries (one per env), got ${mask.length}`);
-    }
-    if (mask === undefined && args.options && "reset_mask" in args.options) {
-      throw new TypeError(`${this.id}: options.reset_mask is undefined`);
-    }
-    if (!this.started && mask) {
-      throw new Error(`${this.id}: the first reset must reset every env; call reset() without reset_mask first`);
-    }
+    const { mask, options } = readVectorResetArgs(this.id, n, args, this.started);
     const seeds = expandSeeds(this.id, n, args.seed);
-    const parsed = this.kernel.parseResetOptions(args.options && Object.keys(rest).length ? rest : undefined);
+    const parsed = parseKernelResetOptions(this.id, this.kernel, options);
     for (let i = 0; i < n; i++) {
       if (mask && !mask[i]) continue;
       const seed = seeds[i];
@@ -339,6 +330,29 @@ export class VectorEnv {
   }
 
   close(): void {}
+}
+
+/**
+ * A vector env's reset argument, checked before any env is reset (shared by every vector env):
+ * `{seed?, options?}`, `options.reset_mask` one boolean (or 0/1) per env, the first reset of every
+ * env. Returns the mask (null: every env) and the options left for the envs (undefined: none).
+ */
+export function readVectorResetArgs(id: string, n: number, args: unknown, started: boolean): { mask: ArrayLike<boolean | number> | null; options: ResetOptions | undefined } {
+  checkResetArgs(id, args);
+  const { reset_mask: mask, ...rest } = args.options ?? {};
+  const given = args.options !== undefined && "reset_mask" in args.options;
+  if (given) {
+    const list = Array.isArray(mask) || (ArrayBuffer.isView(mask) && !(mask instanceof DataView)) ? (mask as ArrayLike<unknown>) : null;
+    if (!list || list.length !== n) {
+      throw new TypeError(`${id}: options.reset_mask must have ${n} entries (one boolean per env), got ${list ? `${list.length} entries` : typeof mask === "string" ? JSON.stringify(mask) : mask !== null && typeof mask === "object" ? "an object" : String(mask)}`);
+    }
+    for (let i = 0; i < n; i++) {
+      const v = list[i];
+      if (!(v === true || v === false || v === 0 || v === 1)) throw new TypeError(`${id}: options.reset_mask[${i}] must be true or false (or 1 or 0), got ${typeof v === "string" ? JSON.stringify(v) : String(v)}`);
+    }
+    if (!started) throw new Error(`${id}: the first reset must reset every env; call reset() without reset_mask first`);
+  }
+  return { mask: given ? (mask as ArrayLike<boolean | number>) : null, options: Object.keys(rest).length ? rest : undefined };
 }
 
 /** Per-env seeds from a vector reset's `seed`: env i gets seed + i, or its own entry of an array. */

@@ -14,7 +14,7 @@ import { type RgbFrame } from "../envs/env.js";
 import { make, spec } from "../envs/registry.js";
 import { NotCheckpointableError, actionSizeOf } from "../envs/sync-vector.js";
 import type { ActionSpace, Space } from "../envs/spaces.js";
-import { AUTORESET_MODES, type AutoresetMode, type VectorInfo, type VectorResetArgs, type VectorStepResult, expandSeeds } from "../envs/vector.js";
+import { AUTORESET_MODES, type AutoresetMode, type VectorInfo, type VectorResetArgs, type VectorStepResult, expandSeeds, readVectorResetArgs } from "../envs/vector.js";
 
 /**
  * Waits until `control[index]` equals `value`: a short spin, then sleeping on the word. An env
@@ -180,10 +180,8 @@ export class AsyncVectorEnv {
 
   reset(args: VectorResetArgs = {}): [Float32Array, VectorInfo] {
     const n = this.numEnvs;
-    const { reset_mask: mask, ...rest } = args.options ?? {};
-    if (Object.keys(rest).length) throw new Error(`${this.id}: AsyncVectorEnv takes no reset options besides reset_mask (got ${Object.keys(rest).join(", ")})`);
-    if (mask !== undefined && mask.length !== n) throw new RangeError(`${this.id}: options.reset_mask must have ${n} entries (one per env), got ${mask.length}`);
-    if (!this.started && mask) throw new Error(`${this.id}: the first reset must reset every env; call reset() without reset_mask first`);
+    const { mask, options } = readVectorResetArgs(this.id, n, args, this.started);
+    if (options) throw new Error(`${this.id}: AsyncVectorEnv takes no reset options besides reset_mask (got ${Object.keys(options).join(", ")})`);
     const seeds = expandSeeds(this.id, n, args.seed);
     for (let i = 0; i < n; i++) {
       const seed = seeds[i];

@@ -1,6 +1,6 @@
 /** Pendulum-v1 — Gymnasium 1.4 `classic_control/pendulum.py` (g = 10). */
 import type { PCG64Bank } from "../../rng/pcg64.js";
-import { type EnvKernel, type RenderTarget, type ResetOptions, type StepOutcome, kernelParams, toNumberOption } from "../kernel.js";
+import { type EnvKernel, type RenderTarget, type ResetOptions, type StepOutcome, assertResetOptionKeys, kernelParams, toNumberOption } from "../kernel.js";
 import { drawPendulum } from "../render/classic.js";
 import { Box } from "../spaces.js";
 
@@ -39,6 +39,7 @@ export const pendulum: EnvKernel = {
 
   parseResetOptions(options?: ResetOptions) {
     if (!options) return { x: DEFAULT_X, y: DEFAULT_Y };
+    assertResetOptionKeys(options, ["x_init", "y_init"]);
     return { x: toNumberOption(options, "x_init", DEFAULT_X), y: toNumberOption(options, "y_init", DEFAULT_Y) };
   },
 

@@ -6,6 +6,7 @@
  * carry on). No time limit: Freeway ends itself after 2500 frames, the others on losing.
  */
 import { Env, type Info, type ResetArgs, type RgbFrame, type StepResult, describe } from "../env.js";
+import { checkResetArgs } from "../kernel.js";
 import { Box, Discrete } from "../spaces.js";
 import { Environment, type EnvironmentState, GAME_NAMES, type GameName } from "./environment.js";
 import { ACTION_NAMES } from "./games/game.js";
@@ -60,7 +61,9 @@ export class MinAtarEnv extends Env<Uint8Array, number> {
   }
 
   override reset(args: ResetArgs = {}): [Uint8Array, Info] {
-    const seed = args?.seed;
+    checkResetArgs(this.label, args);
+    if (args.options && Object.keys(args.options).length) throw new TypeError(`${this.label}: MinAtar takes no reset options, got ${Object.keys(args.options).join(", ")}`);
+    const seed = args.seed;
     if (seed !== undefined) {
       if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
         throw new RangeError(`${this.label}.reset: seed must be an integer in [0, 2^32) (MinAtar seeds numpy's RandomState with it), got ${describe(seed)}`);
