@@ -19,6 +19,8 @@ export interface InvertedPendulumOptions {
   xml?: string;
 }
 
+export const INVERTED_PENDULUM_OPTIONS = ["resetNoiseScale", "frameSkip", "xml"] as const;
+
 export class InvertedPendulumEnv extends MujocoEnv {
   readonly observationSpace = new Box(-Infinity, Infinity, [4], "float64");
   private readonly resetNoiseScale: number;

@@ -3,7 +3,9 @@
  * the native MuJoCo Gymnasium runs, so trajectories agree in their rules, not bit for bit):
  * the model compiled from an MJCF string, `init_qpos`/`init_qvel` from the compiled model,
  * `do_simulation` = ctrl ← action, `frameSkip` × `mj_step`, then `mj_rnePostConstraint`;
- * `reset` = `mj_resetData` then the env's `resetModel`; `set_state` = qpos, qvel, `mj_forward`.
+ * `reset` = `mj_resetData` then the env's `resetModel` (info from `resetInfo`, Gymnasium's
+ * `_get_reset_info`); `set_state` = qpos, qvel, `mj_forward`. `PlanarRunnerEnv` is the shared part
+ * of Hopper, Walker2d and HalfCheetah.
  */
 import type { MainModule, MjData, MjModel } from "mujoco-js";
 import { Env, type Info, type ResetArgs, type StepResult } from "../env.js";
@@ -39,6 +41,20 @@ export function compileModel(mujoco: MainModule, fileName: string, xml: string):
   } finally {
     fs.unlink(path);
   }
+}
+
+/**
+ * An env's options from `make(id, kwargs)`: Gymnasium's snake_case names (`ctrl_cost_weight`) or
+ * camelCase (`ctrlCostWeight`); a key the env does not know throws, naming the ones it does.
+ */
+export function mujocoOptions<T extends object>(env: string, kwargs: Record<string, unknown>, known: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(kwargs)) {
+    const name = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (!known.includes(name)) throw new RangeError(`${env}: unknown option ${JSON.stringify(key)}; its options are ${known.join(", ")}`);
+    if (value !== undefined) out[name] = value;
+  }
+  return out as T;
 }
 
 export interface MujocoState {
@@ -102,12 +118,35 @@ export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
     this.mujoco.mj_forward(this.model, this.data);
   }
 
+  /** `base` + U(−scale, scale) per entry, drawn in order (numpy's `np_random.uniform(size=n)`). */
+  protected uniformNoise(base: Float64Array, scale: number): Float64Array {
+    return base.map((q) => q + this.npRandom.uniform(-scale, scale));
+  }
+
+  /** `base` + scale · N(0, 1) per entry (numpy's `np_random.standard_normal(n)`). */
+  protected normalNoise(base: Float64Array, scale: number): Float64Array {
+    return base.map((q) => q + scale * this.npRandom.standardNormal());
+  }
+
+  /** A body's id (for `data.xpos`, Gymnasium's `data.body(name)`); a missing body names the model's. */
+  protected bodyId(name: string): number {
+    const id = this.mujoco.mj_name2id(this.model, 1 /* mjOBJ_BODY */, name);
+    if (id < 0) throw new RangeError(`${this.constructor.name}: the model has no body named ${JSON.stringify(name)}`);
+    return id;
+  }
+
   protected abstract resetModel(): Float64Array;
+
+  /** Gymnasium's `_get_reset_info`: the info `reset` returns. */
+  protected resetInfo(): Info {
+    return {};
+  }
 
   override reset(args: ResetArgs = {}): [Float64Array, Info] {
     super.reset(args);
     this.mujoco.mj_resetData(this.model, this.data);
-    return [this.resetModel(), {}];
+    const obs = this.resetModel();
+    return [obs, this.resetInfo()];
   }
 
   abstract override step(action: Float32Array): StepResult<Float64Array>;
@@ -133,5 +172,114 @@ export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
   override close(): void {
     this.data.delete();
     this.model.delete();
+  }
+}
+
+/** Options shared by Gymnasium's planar runners (Hopper, Walker2d, HalfCheetah v5). */
+export interface PlanarRunnerOptions {
+  /** an MJCF string replacing Gymnasium's model file (Gymnasium's `xml_file`) */
+  xml?: string;
+  frameSkip?: number;
+  forwardRewardWeight?: number;
+  ctrlCostWeight?: number;
+  resetNoiseScale?: number;
+  /** leave qpos[0] (the x position) out of the observation; default true */
+  excludeCurrentPositionsFromObservation?: boolean;
+}
+
+export const PLANAR_RUNNER_OPTIONS = ["xml", "frameSkip", "forwardRewardWeight", "ctrlCostWeight", "resetNoiseScale", "excludeCurrentPositionsFromObservation"] as const;
+
+/** How a runner that can fall is rewarded for staying up, and whether falling ends the episode. */
+export interface HealthOptions {
+  healthyReward?: number;
+  terminateWhenUnhealthy?: boolean;
+}
+
+function sumOfSquares(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return s;
+}
+
+/**
+ * Gymnasium's planar runners: x_velocity = (qpos[0] after − before) / dt over the step; reward
+ * forward_reward_weight · x_velocity (+ healthy_reward while healthy) − ctrl_cost_weight · Σ action²,
+ * in Gymnasium's order; observation qpos (without qpos[0] by default) ⊕ qvel, the velocities clipped
+ * to ±`velocityClip`; `info` x_position, z_distance_from_origin (runners with health), x_velocity,
+ * reward_forward, reward_ctrl, reward_survive (runners with health).
+ */
+export abstract class PlanarRunnerEnv extends MujocoEnv {
+  readonly observationSpace: Box;
+  protected readonly forwardRewardWeight: number;
+  protected readonly ctrlCostWeight: number;
+  protected readonly resetNoiseScale: number;
+  protected readonly skippedQpos: number;
+  private readonly health: Required<HealthOptions> | null;
+
+  constructor(
+    mujoco: MainModule,
+    fileName: string,
+    xml: string,
+    options: PlanarRunnerOptions & { frameSkip: number; ctrlCostWeight: number; resetNoiseScale: number },
+    health: Required<HealthOptions> | null,
+    /** |qvel| clip in the observation (Hopper, Walker2d: 10; HalfCheetah: none) */
+    private readonly velocityClip: number,
+    /** HalfCheetah draws qvel's reset noise from a normal, Hopper and Walker2d from a uniform */
+    private readonly normalVelocityNoise: boolean,
+  ) {
+    super(mujoco, options.xml ? `custom ${fileName}` : fileName, options.xml ?? xml, options.frameSkip);
+    this.forwardRewardWeight = options.forwardRewardWeight ?? 1;
+    this.ctrlCostWeight = options.ctrlCostWeight;
+    this.resetNoiseScale = options.resetNoiseScale;
+    this.skippedQpos = (options.excludeCurrentPositionsFromObservation ?? true) ? 1 : 0;
+    this.health = health;
+    this.observationSpace = new Box(-Infinity, Infinity, [this.model.nq + this.model.nv - this.skippedQpos], "float64");
+  }
+
+  /** Gymnasium's `is_healthy` (runners without a health rule are always healthy). */
+  get isHealthy(): boolean {
+    return true;
+  }
+
+  step(action: Float32Array): StepResult<Float64Array> {
+    const xBefore = (this.data.qpos as Float64Array)[0]!;
+    this.doSimulation(action);
+    const qpos = this.data.qpos as Float64Array;
+    const xAfter = qpos[0]!;
+    const xVelocity = (xAfter - xBefore) / this.dt;
+    const obs = this.observation();
+    const forward = this.forwardRewardWeight * xVelocity;
+    const ctrlCost = this.ctrlCostWeight * sumOfSquares(action);
+    const info: Info = { x_position: xAfter };
+    if (!this.health) {
+      Object.assign(info, { x_velocity: xVelocity, reward_forward: forward, reward_ctrl: -ctrlCost });
+      return [obs, forward - ctrlCost, false, false, info];
+    }
+    const healthy = this.isHealthy;
+    const survive = healthy ? this.health.healthyReward : 0;
+    Object.assign(info, { z_distance_from_origin: qpos[1]! - this.initQpos[1]!, x_velocity: xVelocity, reward_forward: forward, reward_ctrl: -ctrlCost, reward_survive: survive });
+    return [obs, forward + survive - ctrlCost, !healthy && this.health.terminateWhenUnhealthy, false, info];
+  }
+
+  protected resetModel(): Float64Array {
+    const s = this.resetNoiseScale;
+    const qpos = this.uniformNoise(this.initQpos, s);
+    const qvel = this.normalVelocityNoise ? this.normalNoise(this.initQvel, s) : this.uniformNoise(this.initQvel, s);
+    this.setQ(qpos, qvel);
+    return this.observation();
+  }
+
+  protected override resetInfo(): Info {
+    const qpos = this.data.qpos as Float64Array;
+    return this.health ? { x_position: qpos[0]!, z_distance_from_origin: qpos[1]! - this.initQpos[1]! } : { x_position: qpos[0]! };
+  }
+
+  private observation(): Float64Array {
+    const qpos = this.data.qpos as Float64Array, qvel = this.data.qvel as Float64Array;
+    const skip = this.skippedQpos, np = qpos.length - skip, clip = this.velocityClip;
+    const obs = new Float64Array(np + qvel.length);
+    for (let i = 0; i < np; i++) obs[i] = qpos[skip + i]!;
+    for (let i = 0; i < qvel.length; i++) obs[np + i] = Math.min(clip, Math.max(-clip, qvel[i]!));
+    return obs;
   }
 }

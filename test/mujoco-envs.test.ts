@@ -1,0 +1,311 @@
+/**
+ * Gymnasium's v5 MuJoCo envs (Hopper, Walker2d, HalfCheetah, InvertedDoublePendulum, Reacher): every
+ * reward term, info term and termination rule recomputed by hand from the state MuJoCo holds after
+ * the step, observation layouts, reset noise against numpy's draws, and fixed-action determinism
+ * (two runs, `makeVec`). Expected draws come from numpy 2.4 (`default_rng(seed)`).
+ */
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import type { MainModule } from "mujoco-js";
+import {
+  HalfCheetahEnv, HopperEnv, InvertedDoublePendulumEnv, type MujocoEnv, MUJOCO_ENV_IDS, ReacherEnv, Walker2dEnv, loadMujoco, registerMujocoEnvs,
+} from "../src/envs/mujoco/index.js";
+import { make, makeVec, spec } from "../src/envs/registry.js";
+
+let mujoco: MainModule;
+before(async () => {
+  mujoco = await loadMujoco();
+  await registerMujocoEnvs();
+});
+
+const arr = (v: unknown) => Array.from(v as Float64Array);
+const qposOf = (env: MujocoEnv) => arr(env.data.qpos);
+const qvelOf = (env: MujocoEnv) => arr(env.data.qvel);
+const clip = (x: number, c: number) => Math.min(c, Math.max(-c, x));
+const sumSq = (a: ArrayLike<number>) => Array.from(a).reduce((s, x) => s + x * x, 0);
+const close = (a: number, b: number, what: string, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+/** a fixed, varied action sequence inside [−1, 1] */
+const actionAt = (t: number, n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(0.7 * t + 1.3 * i) * 0.8);
+/** puts qpos/qvel into the env (Gymnasium's set_state) */
+const setQ = (env: MujocoEnv, qpos: number[], qvel: number[]) => env.setState({ ...env.getState(), qpos, qvel });
+
+interface RunnerRule {
+  ctrlCostWeight: number;
+  clip: number;
+  /** the health rule by hand from qpos, qvel; null when the env has none */
+  healthy: ((q: number[], v: number[]) => boolean) | null;
+}
+const HOPPER_RULE: RunnerRule = {
+  ctrlCostWeight: 1e-3,
+  clip: 10,
+  healthy: (q, v) => [...q.slice(2), ...v].every((s) => -100 < s && s < 100) && 0.7 < q[1]! && -0.2 < q[2]! && q[2]! < 0.2,
+};
+const WALKER_RULE: RunnerRule = { ctrlCostWeight: 1e-3, clip: 10, healthy: (q) => 0.8 < q[1]! && q[1]! < 2 && -1 < q[2]! && q[2]! < 1 };
+const CHEETAH_RULE: RunnerRule = { ctrlCostWeight: 0.1, clip: Infinity, healthy: null };
+
+/** One step of a planar runner checked term by term against the state after it; returns whether it was healthy. */
+function checkRunnerStep(env: HopperEnv | Walker2dEnv | HalfCheetahEnv, action: Float32Array, rule: RunnerRule, excludeX = true): boolean {
+  const xBefore = qposOf(env)[0]!;
+  const [obs, reward, terminated, truncated, info] = env.step(action);
+  const q = qposOf(env), v = qvelOf(env);
+  assert.deepEqual(Array.from(obs), [...q.slice(excludeX ? 1 : 0), ...v.map((x) => clip(x, rule.clip))], "observation = qpos[1:] ⊕ clip(qvel)");
+  const xVelocity = (q[0]! - xBefore) / env.dt;
+  const ctrl = rule.ctrlCostWeight * sumSq(action);
+  close(info.x_position as number, q[0]!, "x_position");
+  close(info.x_velocity as number, xVelocity, "x_velocity");
+  close(info.reward_forward as number, xVelocity, "reward_forward");
+  close(info.reward_ctrl as number, -ctrl, "reward_ctrl");
+  assert.equal(truncated, false);
+  if (!rule.healthy) {
+    assert.deepEqual(Object.keys(info).sort(), ["reward_ctrl", "reward_forward", "x_position", "x_velocity"]);
+    close(reward, xVelocity - ctrl, "reward");
+    assert.equal(terminated, false);
+    return true;
+  }
+  const healthy = rule.healthy(q, v);
+  assert.deepEqual(Object.keys(info).sort(), ["reward_ctrl", "reward_forward", "reward_survive", "x_position", "x_velocity", "z_distance_from_origin"]);
+  close(info.z_distance_from_origin as number, q[1]! - env.initQpos[1]!, "z_distance_from_origin");
+  assert.equal(info.reward_survive, healthy ? 1 : 0);
+  close(reward, xVelocity + (healthy ? 1 : 0) - ctrl, "reward");
+  assert.equal(terminated, !healthy);
+  assert.equal(env.isHealthy, healthy);
+  return healthy;
+}
+
+test("Hopper-v5: spaces, dt, init state, reset noise as numpy draws it, and every term of 200 steps by hand", () => {
+  const env = new HopperEnv(mujoco);
+  assert.deepEqual(env.observationSpace.shape, [11]);
+  assert.deepEqual([Array.from(env.actionSpace.low), Array.from(env.actionSpace.high)], [[-1, -1, -1], [1, 1, 1]]);
+  close(env.dt, 0.008, "dt", 0);
+  assert.equal(env.metadata.renderFps, 125);
+  assert.deepEqual(Array.from(env.initQpos), [0, 1.25, 0, 0, 0, 0]); // rootz's ref 1.25
+  const [obs, info] = env.reset({ seed: 42 });
+  // numpy: rng = default_rng(42); rng.uniform(-0.005, 0.005, 6) for qpos, then 6 more for qvel
+  const dq = [0.0027395604855596336, -0.0006112156024794769, 0.003585979199113825, 0.001973680290593639, -0.0040582265211235044, 0.004756223516367559];
+  const dv = [0.00261139701990353, 0.0028606430527695374, -0.003718863673244541, -0.0004961406210443288, -0.0012920197576741879, 0.004267649888486018];
+  assert.deepEqual(Array.from(obs), [...dq.slice(1).map((d, i) => env.initQpos[i + 1]! + d), ...dv]);
+  assert.deepEqual(info, { x_position: dq[0], z_distance_from_origin: 1.25 + dq[1]! - 1.25 });
+  let healthySteps = 0, ended = false;
+  for (let t = 0; t < 200 && !ended; t++) {
+    if (checkRunnerStep(env, actionAt(t, 3), HOPPER_RULE)) healthySteps++;
+    else ended = true;
+  }
+  assert.ok(ended && healthySteps > 5, `the hopper falls under this open-loop sequence after ${healthySteps} healthy steps`);
+
+  const wide = new HopperEnv(mujoco, { excludeCurrentPositionsFromObservation: false });
+  assert.deepEqual(wide.observationSpace.shape, [12]);
+  wide.reset({ seed: 1 });
+  checkRunnerStep(wide, actionAt(0, 3), HOPPER_RULE, false);
+});
+
+test("Hopper-v5: each health rule ends the episode on its own (z, angle, state range), and not when terminate_when_unhealthy is false", () => {
+  const env = new HopperEnv(mujoco);
+  const zero = Float32Array.of(0, 0, 0);
+  const cases: [string, number[], number[]][] = [
+    ["z ≤ 0.7", [0, 0.5, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]],
+    ["angle ≥ 0.2", [0, 1.25, 0.3, 0, 0, 0], [0, 0, 0, 0, 0, 0]],
+    ["angle ≤ −0.2", [0, 1.25, -0.3, 0, 0, 0], [0, 0, 0, 0, 0, 0]],
+    ["a joint velocity ≥ 100", [0, 1.25, 0, 0, 0, 0], [0, 0, 0, 150, 0, 0]],
+  ];
+  for (const [what, q, v] of cases) {
+    env.reset({ seed: 0 });
+    setQ(env, q, v);
+    assert.equal(checkRunnerStep(env, zero, HOPPER_RULE), false, what);
+  }
+  env.reset({ seed: 0 });
+  assert.equal(checkRunnerStep(env, zero, HOPPER_RULE), true, "upright after a reset");
+  const lenient = new HopperEnv(mujoco, { terminateWhenUnhealthy: false });
+  lenient.reset({ seed: 0 });
+  setQ(lenient, [0, 0.5, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]);
+  const [, , terminated, , info] = lenient.step(zero);
+  assert.deepEqual([terminated, info.reward_survive], [false, 0]);
+});
+
+test("Walker2d-v5: reset noise, every term by hand, z above 2 or below 0.8 and |angle| ≥ 1 end the episode", () => {
+  const env = new Walker2dEnv(mujoco);
+  assert.deepEqual(env.observationSpace.shape, [17]);
+  assert.equal(env.actionSpace.shape[0], 6);
+  close(env.dt, 0.008, "dt", 0);
+  const [obs] = env.reset({ seed: 42 });
+  const q0 = Array.from(env.initQpos);
+  // the first 9 uniform(-0.005, 0.005) draws of default_rng(42) (Hopper's 6, then 3 of the next)
+  const dq = [0.0027395604855596336, -0.0006112156024794769, 0.003585979199113825, 0.001973680290593639, -0.0040582265211235044, 0.004756223516367559, 0.00261139701990353, 0.0028606430527695374, -0.003718863673244541];
+  assert.deepEqual(Array.from(obs.subarray(0, 8)), dq.slice(1).map((d, i) => q0[i + 1]! + d));
+  let healthy = true, t = 0;
+  for (; t < 300 && healthy; t++) healthy = checkRunnerStep(env, actionAt(t, 6), WALKER_RULE);
+  assert.ok(!healthy && t > 5, `falls after ${t} steps`);
+  const zero = new Float32Array(6);
+  for (const [what, z, angle] of [["z ≤ 0.8", 0.5, 0], ["z ≥ 2", 2.5, 0], ["angle ≥ 1", 1.25, 1.3], ["angle ≤ −1", 1.25, -1.3]] as const) {
+    env.reset({ seed: 0 });
+    setQ(env, [0, z, angle, 0, 0, 0, 0, 0, 0], new Array(9).fill(0));
+    assert.equal(checkRunnerStep(env, zero, WALKER_RULE), false, what);
+  }
+});
+
+test("HalfCheetah-v5: qvel's reset noise from numpy's standard_normal, unclipped velocities, never terminates", () => {
+  const env = new HalfCheetahEnv(mujoco);
+  assert.deepEqual(env.observationSpace.shape, [17]);
+  close(env.dt, 0.05, "dt", 1e-15);
+  const [obs, info] = env.reset({ seed: 42 });
+  // numpy: rng.uniform(-0.1, 0.1, 9), then 0.1 * rng.standard_normal(9)
+  const dq = [0.05479120971119267, -0.012224312049589542, 0.07171958398227649, 0.039473605811872786, -0.0811645304224701, 0.09512447032735119, 0.052227940398070605, 0.05721286105539078, -0.07437727346489083];
+  const dv = [-0.08530439275735802, 0.08793979748628286, 0.07777919354289484, 0.006603069756121605, 0.11272412069680329, 0.046750934225204564, -0.08592924628832382, 0.036875078408249884, -0.0958882600828999];
+  assert.deepEqual(Array.from(obs), [...dq.slice(1), ...dv]);
+  assert.deepEqual(info, { x_position: dq[0] });
+  for (let t = 0; t < 300; t++) checkRunnerStep(env, actionAt(t, 6), CHEETAH_RULE);
+  setQ(env, qposOf(env), [0, 0, 0, 40, 0, 0, 0, 0, 0]);
+  checkRunnerStep(env, new Float32Array(6), CHEETAH_RULE);
+  assert.ok(Math.max(...qvelOf(env).map(Math.abs)) > 10, "a velocity beyond 10 reaches the observation unclipped");
+});
+
+test("InvertedDoublePendulum-v5: observation, tip position from the hinge angles, every reward term and y ≤ 1 by hand", () => {
+  const env = new InvertedDoublePendulumEnv(mujoco);
+  assert.deepEqual(env.observationSpace.shape, [9]);
+  assert.deepEqual([Array.from(env.actionSpace.low), Array.from(env.actionSpace.high)], [[-1], [1]]);
+  close(env.dt, 0.05, "dt", 1e-15);
+  const [obs, info] = env.reset({ seed: 42 });
+  // numpy: rng.uniform(-0.1, 0.1, 3), then rng.standard_normal(3) * 0.1
+  const dq = [0.05479120971119267, -0.012224312049589542, 0.07171958398227649];
+  const dv = [0.0940564716391214, -0.19510351886538366, -0.13021795068623182];
+  assert.deepEqual(info, {});
+  assert.deepEqual(Array.from(obs.subarray(0, 8)), [dq[0], Math.sin(dq[1]!), Math.sin(dq[2]!), Math.cos(dq[1]!), Math.cos(dq[2]!), ...dv]);
+  let terminated = false, steps = 0;
+  for (; !terminated && steps < 200; steps++) {
+    const a = Float32Array.of(Math.sin(steps) * 0.3);
+    const r = env.step(a);
+    terminated = r[2];
+    const q = qposOf(env), v = qvelOf(env);
+    const site = arr(env.data.site_xpos);
+    const frc = arr(env.data.qfrc_constraint)[0]!;
+    assert.deepEqual(Array.from(r[0]), [q[0], Math.sin(q[1]!), Math.sin(q[2]!), Math.cos(q[1]!), Math.cos(q[2]!), ...v.map((s) => clip(s, 10)), clip(frc, 10)]);
+    const dist = 0.01 * site[0]! ** 2 + (site[2]! - 2) ** 2, vel = 1e-3 * v[1]! ** 2 + 5e-3 * v[2]! ** 2;
+    assert.equal(terminated, site[2]! <= 1);
+    const alive = terminated ? 0 : 10;
+    assert.deepEqual(r[4], { reward_survive: alive, distance_penalty: -dist, velocity_penalty: -vel });
+    close(r[1], alive - dist - vel, "reward");
+    // positions after mj_step come from its last substep's kinematics (in Gymnasium too); recomputed
+    // for the current qpos, the tip is where two 0.6 m links hinged about y put it
+    mujoco.mj_kinematics(env.model, env.data);
+    const tip = arr(env.data.site_xpos);
+    close(tip[0]!, q[0]! + 0.6 * Math.sin(q[1]!) + 0.6 * Math.sin(q[1]! + q[2]!), "tip x");
+    close(tip[2]!, 0.6 * Math.cos(q[1]!) + 0.6 * Math.cos(q[1]! + q[2]!), "tip y");
+  }
+  assert.ok(terminated && steps > 1, `falls below y = 1 after ${steps} steps`);
+});
+
+test("Reacher-v5: the goal redrawn until inside the 0.2 disc (as numpy draws it), target at rest, every term from the arm's geometry", () => {
+  const env = new ReacherEnv(mujoco);
+  assert.deepEqual(env.observationSpace.shape, [10]);
+  close(env.dt, 0.02, "dt", 1e-15);
+  assert.deepEqual(Array.from(env.initQpos), [0, 0, 0.1, -0.1]); // the target's slide joints have ref ±0.1
+  const [obs] = env.reset({ seed: 42 });
+  // numpy: q = rng.uniform(-0.1, 0.1, 4); goal = rng.uniform(-0.2, 0.2, 2) twice (the first pair lies outside the disc); v = rng.uniform(-0.005, 0.005, 4)
+  const q = [0.05479120971119267, -0.012224312049589542, 0.10445588079614121, 0.11442572211078156];
+  const v = [-0.003718863673244541, -0.0004961406210443288, 0, 0];
+  assert.deepEqual(qposOf(env), q);
+  assert.deepEqual(qvelOf(env), v);
+  const tip = (qq: number[]) => [0.1 * Math.cos(qq[0]!) + 0.11 * Math.cos(qq[0]! + qq[1]!) - qq[2]!, 0.1 * Math.sin(qq[0]!) + 0.11 * Math.sin(qq[0]! + qq[1]!) - qq[3]!];
+  const [dx0, dy0] = tip(q);
+  const expected0 = [Math.cos(q[0]!), Math.cos(q[1]!), Math.sin(q[0]!), Math.sin(q[1]!), q[2]!, q[3]!, v[0]!, v[1]!, dx0!, dy0!];
+  for (let i = 0; i < 10; i++) close(obs[i]!, expected0[i]!, `obs[${i}]`, 1e-9);
+  for (let t = 0; t < 50; t++) {
+    const a = actionAt(t, 2);
+    const [o, reward, terminated, truncated, info] = env.step(a);
+    const qq = qposOf(env), vv = qvelOf(env), xpos = arr(env.data.xpos);
+    const fingertip = mujoco.mj_name2id(env.model, 1, "fingertip"), target = mujoco.mj_name2id(env.model, 1, "target");
+    const d = [0, 1, 2].map((k) => xpos[3 * fingertip + k]! - xpos[3 * target + k]!);
+    assert.deepEqual(Array.from(o), [Math.cos(qq[0]!), Math.cos(qq[1]!), Math.sin(qq[0]!), Math.sin(qq[1]!), qq[2], qq[3], vv[0], vv[1], d[0], d[1]]);
+    assert.deepEqual([qq[2], qq[3], vv[2], vv[3]], [q[2], q[3], 0, 0], "the target does not move");
+    close(info.reward_dist as number, -Math.hypot(d[0]!, d[1]!, d[2]!), "reward_dist");
+    // positions after mj_step come from its last substep's kinematics (in Gymnasium too); recomputed
+    // for the current qpos, fingertip − target is what the arm's two links give
+    mujoco.mj_kinematics(env.model, env.data);
+    const now = arr(env.data.xpos), [dx, dy] = tip(qq);
+    close(now[3 * fingertip]! - now[3 * target]!, dx!, "fingertip − target x");
+    close(now[3 * fingertip + 1]! - now[3 * target + 1]!, dy!, "fingertip − target y");
+    assert.equal(now[3 * fingertip + 2], now[3 * target + 2], "fingertip and target share their height");
+    close(info.reward_ctrl as number, -sumSq(a), "reward_ctrl");
+    close(reward, (info.reward_dist as number) + (info.reward_ctrl as number), "reward");
+    assert.deepEqual([terminated, truncated], [false, false]);
+  }
+  env.reset({ seed: 3 }); // numpy: its first goal pair already lies inside the disc
+  assert.deepEqual(qposOf(env).slice(2), [-0.16234854310384034, -0.026749223905410485]);
+});
+
+test("reset noise stays within each env's documented range, and a seed fixes it", () => {
+  const cases: [MujocoEnv, number][] = [[new HopperEnv(mujoco), 0.005], [new Walker2dEnv(mujoco), 0.005], [new HalfCheetahEnv(mujoco), 0.1], [new InvertedDoublePendulumEnv(mujoco), 0.1]];
+  for (const [env, scale] of cases) {
+    for (let seed = 0; seed < 50; seed++) {
+      env.reset({ seed });
+      qposOf(env).forEach((x, i) => assert.ok(Math.abs(x - env.initQpos[i]!) <= scale, `${env.constructor.name} seed ${seed} qpos[${i}]`));
+    }
+    const a = env.reset({ seed: 5 })[0], b = env.reset({ seed: 5 })[0], c = env.reset({ seed: 6 })[0];
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+  }
+  const reacher = new ReacherEnv(mujoco);
+  for (let seed = 0; seed < 50; seed++) {
+    reacher.reset({ seed });
+    const q = qposOf(reacher), v = qvelOf(reacher);
+    assert.ok(Math.abs(q[0]!) <= 0.1 && Math.abs(q[1]!) <= 0.1 && Math.hypot(q[2]!, q[3]!) < 0.2 && Math.abs(v[0]!) <= 0.005 && Math.abs(v[1]!) <= 0.005);
+  }
+});
+
+test("registered ids: Gymnasium's time limits and thresholds, kwargs in snake_case, unknown kwargs named", () => {
+  const limits: Record<string, [number, number | null]> = {
+    "InvertedPendulum-v5": [1000, 950], "InvertedDoublePendulum-v5": [1000, 9100], "Reacher-v5": [50, -3.75],
+    "HalfCheetah-v5": [1000, 4800], "Hopper-v5": [1000, 3800], "Walker2d-v5": [1000, null],
+  };
+  assert.deepEqual([...MUJOCO_ENV_IDS].sort(), Object.keys(limits).sort());
+  for (const [id, [steps, threshold]] of Object.entries(limits)) assert.deepEqual([spec(id).maxEpisodeSteps, spec(id).rewardThreshold], [steps, threshold], id);
+  const env = make<Float64Array, Float32Array>("Hopper-v5", { ctrl_cost_weight: 0, healthy_z_range: [0.7, 1.0] });
+  env.reset({ seed: 0 });
+  const [, , terminated, , info] = env.step(Float32Array.of(1, 1, 1));
+  assert.deepEqual([info.reward_ctrl, terminated], [-0, true]); // z ≈ 1.25 is above the narrowed range
+  assert.throws(() => make("Hopper-v5", { ctrl_cost: 1 }), /Hopper-v5: unknown option "ctrl_cost"; its options are .*ctrlCostWeight/);
+  const reacher = make<Float64Array, Float32Array>("Reacher-v5");
+  reacher.reset({ seed: 0 });
+  let steps = 0;
+  for (let truncated = false; !truncated; steps++) truncated = reacher.step(Float32Array.of(0, 0))[3];
+  assert.equal(steps, 50);
+});
+
+test("a fixed action sequence gives the same trajectory on every run and in makeVec, for every env", () => {
+  for (const id of MUJOCO_ENV_IDS) {
+    const roll = (seed: number) => {
+      const env = make<Float64Array, Float32Array>(id);
+      const n = env.actionSpace.shape[0]!;
+      const rows: number[][] = [Array.from(env.reset({ seed })[0])];
+      for (let t = 0; t < 40; t++) {
+        const [obs, reward, terminated, truncated] = env.step(actionAt(t, n));
+        rows.push([...obs, reward, Number(terminated)]);
+        if (terminated || truncated) rows.push(Array.from(env.reset()[0]));
+      }
+      return rows;
+    };
+    const a = roll(3);
+    assert.deepEqual(roll(3), a, id);
+    assert.notDeepEqual(roll(4), a, id);
+
+    const vec = makeVec(id, { numEnvs: 2, autoresetMode: "same-step" });
+    const singles = [make<Float64Array, Float32Array>(id), make<Float64Array, Float32Array>(id)];
+    const n = singles[0]!.actionSpace.shape[0]!, d = singles[0]!.observationSpace.shape[0]!;
+    const [first] = vec.reset({ seed: 3 });
+    const singleObs = singles.map((e, i) => e.reset({ seed: 3 + i })[0]);
+    for (let i = 0; i < 2; i++) for (let k = 0; k < d; k++) assert.equal(first[i * d + k], Math.fround(singleObs[i]![k]!), `${id} reset`);
+    const alive = [true, true];
+    for (let t = 0; t < 5; t++) {
+      const acts = [actionAt(t, n), actionAt(t + 100, n)];
+      const batch = new Float32Array(2 * n);
+      acts.forEach((x, i) => batch.set(x, i * n));
+      const [obs, rewards] = vec.step(batch);
+      singles.forEach((e, i) => {
+        if (!alive[i]) return;
+        const [o, r, term] = e.step(acts[i]!);
+        if (term) alive[i] = false;
+        else for (let k = 0; k < d; k++) assert.equal(obs[i * d + k], Math.fround(o[k]!), `${id} env ${i} step ${t}`);
+        close(rewards[i]!, r, `${id} reward`, 1e-6);
+      });
+    }
+  }
+});
