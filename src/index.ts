@@ -18,6 +18,9 @@ export { LegacyRandomState } from "./rng/random-state.js";
 export type { LegacySeed, MT19937State } from "./rng/random-state.js";
 export { MinAtarEnv, Environment as MinAtarEnvironment, GAME_NAMES as MINATAR_GAMES, registerMinatarEnvs, minatarKernel } from "./envs/minatar/index.js";
 export type { MinAtarEnvOptions, MinAtarEnvState, GameName as MinAtarGameName } from "./envs/minatar/index.js";
+// MuJoCo: importing tsrl loads no WebAssembly; `await registerMujocoEnvs()` (or `loadMujoco()`) loads it
+export { registerMujocoEnvs, loadMujoco, MUJOCO_ENV_IDS, MujocoEnv, MujocoModelError, PlanarRunnerEnv, InvertedPendulumEnv, InvertedDoublePendulumEnv, ReacherEnv, HopperEnv, Walker2dEnv, HalfCheetahEnv } from "./envs/mujoco/index.js";
+export type { MujocoState, InvertedPendulumOptions, InvertedDoublePendulumOptions, ReacherOptions, HopperOptions, Walker2dOptions, HalfCheetahOptions } from "./envs/mujoco/index.js";
 export * as wrappers from "./envs/wrappers/index.js";
 export { ObservationWrapper, ActionWrapper, RewardWrapper } from "./envs/wrappers/core.js";
 export { VectorWrapper, VectorObservationWrapper, VectorActionWrapper, VectorRewardWrapper } from "./envs/wrappers/vector-wrapper.js";
@@ -46,6 +49,8 @@ export {
 } from "./algos/index.js";
 export type { PPOConfig, DQNConfig, TrainCallbacks, TrainResult, TrainProgress, EpisodeRecord, SavedPolicy } from "./algos/index.js";
 export { evaluatePolicy, type Evaluation, type EvaluateOptions } from "./algos/index.js";
+export { SAC, TD3, DDPG, ReplayBuffer, resolveSACConfig, resolveTD3Config, resolveDDPGConfig, SAC_DEFAULTS, TD3_DEFAULTS, DDPG_DEFAULTS } from "./algos/index.js";
+export type { SACConfig, TD3Config, DDPGConfig, ReplayBatch, ReplayBufferOptions } from "./algos/index.js";
 export * as stats from "./stats/index.js";
 export { AdaStop, aggregateIqm, aggregateMean, aggregateMedian, intervalEstimate, intervalEstimates, optimalityGap, probabilityOfImprovement } from "./stats/index.js";
 export type { Decision, AdaStopOptions, AdaStopState, IntervalEstimate } from "./stats/index.js";

@@ -309,3 +309,20 @@ test("a fixed action sequence gives the same trajectory on every run and in make
     }
   }
 });
+
+test("importing tsrl loads no WebAssembly: mujoco-js is imported only by loadMujoco, and the CLI registers MuJoCo ids on first use", async () => {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const files = (readdirSync("src", { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
+  const valueImports = files.filter((f) => /^import(?! type)[^;]*from "mujoco-js"/m.test(readFileSync(join("src", f), "utf8")));
+  assert.deepEqual(valueImports, [], "only type imports of mujoco-js (the module loads through loadMujoco's dynamic import)");
+  const { execFileSync } = await import("node:child_process");
+  const script = `
+    const { listEnvs } = await import("./src/index.ts");
+    const { loadEnvArg } = await import("./src/node/env-module.ts");
+    const before = listEnvs().some((s) => s.id === "Hopper-v5");
+    const { id } = await loadEnvArg("Hopper-v5");
+    console.log(JSON.stringify([before, id, listEnvs().some((s) => s.id === "Walker2d-v5")]));`;
+  const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out.trim()), [false, "Hopper-v5", true]);
+});

@@ -2,6 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { listEnvs, make, registeringFrom } from "../envs/registry.js";
 import { SyncVectorEnv } from "../envs/sync-vector.js";
+import { registerBuiltinEnv } from "./env-module.js";
 import { A_CMD, A_CMD_EXIT, A_CMD_RESET, A_DONE, A_ERROR, A_FINAL, A_SEQ, type AsyncWorkerInit, waitForChangeOf } from "./async-vector.js";
 
 const { id, module, kwargs, autoresetMode, from, to, obsSize, actionSize, shared, control, error } = workerData as AsyncWorkerInit;
@@ -16,6 +17,7 @@ function report(err: unknown): void {
 let vec: SyncVectorEnv;
 try {
   if (module) await registeringFrom(module, () => import(module));
+  await registerBuiltinEnv(id);
   if (!listEnvs().some((s) => s.id === id)) {
     throw new Error(`${id} is not registered in the worker: pass makeAsyncVec(id, { module }) naming the file that registers it`);
   }

@@ -2,12 +2,14 @@
  * Gymnasium's "module:EnvId" ids for the command line: `--env ./my-env.js:MyEnv-v0` imports the
  * module (which calls `register`), then uses the id. The module is recorded with the id's spec,
  * runs and policies, so `tsrl enjoy`, `tsrl resume`, worker threads and the dashboard import it
- * again. Node-only: it resolves paths against the working directory.
+ * again. MuJoCo's ids register on first use (`registerMujocoEnvs` loads its WebAssembly only
+ * then). Node-only: it resolves paths against the working directory.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { MUJOCO_ENV_IDS, registerMujocoEnvs } from "../envs/mujoco/index.js";
 import { listEnvs, registeringFrom, spec } from "../envs/registry.js";
 
 const ID_AT_END = /:((?:[\w.-]+\/)?[\w.-]+-v\d+)$/;
@@ -48,13 +50,21 @@ export async function importEnvModule(module: string): Promise<string[]> {
     .filter((id) => !before.has(id));
 }
 
+/** Registers the built-in envs whose registration waits for a WebAssembly module (MuJoCo's) when `id` is one of them. */
+export async function registerBuiltinEnv(id: string): Promise<void> {
+  if (MUJOCO_ENV_IDS.includes(id) && !listEnvs().some((s) => s.id === id)) await registerMujocoEnvs();
+}
+
 /**
  * Resolves a command-line env argument: "Id" (registered already) or "module:Id" (imported first;
  * the module must register Id). Returns the id and the module URL recorded with it.
  */
 export async function loadEnvArg(arg: string): Promise<{ id: string; module: string | null }> {
   const { module, id } = splitEnvArg(arg);
-  if (module === null) return { id, module: spec(id).module };
+  if (module === null) {
+    await registerBuiltinEnv(id);
+    return { id, module: spec(id).module };
+  }
   const added = await importEnvModule(module);
   let s;
   try {
@@ -67,6 +77,7 @@ export async function loadEnvArg(arg: string): Promise<{ id: string; module: str
 
 /** Imports the module an env id was registered from, when a run or policy recorded one. */
 export async function ensureEnvRegistered(id: string, module: string | null | undefined): Promise<void> {
+  await registerBuiltinEnv(id);
   if (listEnvs().some((s) => s.id === id)) return;
   if (!module) {
     spec(id); // throws the registry's error with suggestions
