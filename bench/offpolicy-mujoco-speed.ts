@@ -1,64 +1,91 @@
 /**
- * MuJoCo env steps/s beside mujoco-js's raw rate, so the wrapper's overhead is visible:
- * raw = `frameSkip` × `mj_step` + `mj_rnePostConstraint` per env step (what one env step costs
- * MuJoCo; `mj_resetData` where the env would end the episode), single = InvertedPendulumEnv.step, vector = SyncVectorEnv of 8 (env-steps/s).
- * Random actions; episodes reset when they end. Best of 3 rounds (the machine is shared).
+ * MuJoCo env steps/s beside mujoco-js's raw rate, for every MuJoCo env, so the wrapper's overhead
+ * is visible: raw = `frameSkip` × `mj_step` + `mj_rnePostConstraint` per env step on the env's own
+ * model (what one env step costs MuJoCo; `mj_resetData` at the steps where the env's run reset, so
+ * both visit alike states), single = the env's `step`, vector = SyncVectorEnv of 8 (env-steps/s).
+ * The same uniform random actions for all three. Best of 3 rounds (the machine is shared).
  *
- *   node --import tsx bench/offpolicy-mujoco-speed.ts [--steps 20000]
+ *   node --import tsx bench/offpolicy-mujoco-speed.ts [--steps 5000] [--env Hopper-v5]
  */
+import type { MujocoEnv } from "../src/envs/mujoco/index.js";
+import { MUJOCO_ENV_IDS, loadMujoco, registerMujocoEnvs } from "../src/envs/mujoco/index.js";
+import { instantiate, spec } from "../src/envs/registry.js";
 import { SyncVectorEnv } from "../src/envs/sync-vector.js";
-import { InvertedPendulumEnv, loadMujoco } from "../src/envs/mujoco/index.js";
 import { Random } from "../src/rng/random.js";
 
 const argv = process.argv.slice(2);
-const steps = Number(argv[argv.indexOf("--steps") + 1] || 20000);
+const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const steps = Number(flag("--steps") ?? 5000);
+const ids = flag("--env") ? [flag("--env")!] : MUJOCO_ENV_IDS;
 const mujoco = await loadMujoco();
-const rng = new Random(0);
-const actions = Float32Array.from({ length: 4096 }, () => rng.random() * 6 - 3);
+await registerMujocoEnvs();
+/** the bare env (no time limit or checker: their cost is not MuJoCo's) */
+const build = (id: string) => instantiate(spec(id)) as MujocoEnv;
 
-function raw(): number {
-  const env = new InvertedPendulumEnv(mujoco);
-  env.reset({ seed: 0 });
-  const { model, data } = env;
-  const ctrl = data.ctrl as Float64Array, qpos = data.qpos as Float64Array;
-  const t = performance.now();
-  for (let i = 0; i < steps; i++) {
-    ctrl[0] = actions[i & 4095]!;
-    mujoco.mj_step(model, data);
-    mujoco.mj_step(model, data);
-    mujoco.mj_rnePostConstraint(model, data);
-    if (Math.abs(qpos[1]!) > 0.2) mujoco.mj_resetData(model, data); // the same episodes as the env's (without its reset noise)
-  }
-  return steps / ((performance.now() - t) / 1000);
+function bench(id: string): void {
+  const probe = build(id);
+  const nu = probe.actionSpace.shape[0]!, frameSkip = probe.frameSkip;
+  const rng = new Random(0);
+  const actions = Float32Array.from({ length: 4096 * nu }, () => rng.random() * 2 - 1);
+  const actionAt = (i: number, out: Float32Array) => out.set(actions.subarray((i & 4095) * nu, ((i & 4095) + 1) * nu));
+
+  const resets: number[] = [];
+  const single = (): number => {
+    const env = build(id);
+    env.reset({ seed: 0 });
+    const a = new Float32Array(nu);
+    resets.length = 0;
+    const t = performance.now();
+    for (let i = 0; i < steps; i++) {
+      actionAt(i, a);
+      const r = env.step(a);
+      if (r[2] || (i + 1) % 1000 === 0) {
+        env.reset();
+        resets.push(i);
+      }
+    }
+    return steps / ((performance.now() - t) / 1000);
+  };
+
+  const raw = (): number => {
+    const env = build(id);
+    env.reset({ seed: 0 });
+    const { model, data } = env;
+    const a = new Float32Array(nu);
+    let next = 0;
+    const t = performance.now();
+    for (let i = 0; i < steps; i++) {
+      actionAt(i, a);
+      (data.ctrl as Float64Array).set(a);
+      for (let k = 0; k < frameSkip; k++) mujoco.mj_step(model, data);
+      mujoco.mj_rnePostConstraint(model, data);
+      if (resets[next] === i) {
+        mujoco.mj_resetData(model, data);
+        next++;
+      }
+    }
+    return steps / ((performance.now() - t) / 1000);
+  };
+
+  const vector = (n: number): number => {
+    const vec = new SyncVectorEnv(Array.from({ length: n }, () => () => build(id)), { autoresetMode: "same-step" });
+    vec.reset({ seed: 0 });
+    const a = new Float32Array(n * nu);
+    const t = performance.now();
+    for (let i = 0; i < steps / n; i++) {
+      for (let k = 0; k < n; k++) a.set(actions.subarray(((i * n + k) & 4095) * nu, (((i * n + k) & 4095) + 1) * nu), k * nu);
+      vec.step(a);
+    }
+    return steps / ((performance.now() - t) / 1000);
+  };
+
+  const best = (f: () => number) => Math.max(f(), f(), f());
+  const s = best(single), r = best(raw), v = best(() => vector(8));
+  const pct = (x: number) => `${((x / r) * 100).toFixed(0)} %`;
+  console.log(`| ${id} | ${frameSkip} | ${Math.round(r).toLocaleString("en")} | ${Math.round(s).toLocaleString("en")} (${pct(s)}) | ${Math.round(v).toLocaleString("en")} (${pct(v)}) |`);
 }
 
-function single(): number {
-  const env = new InvertedPendulumEnv(mujoco);
-  env.reset({ seed: 0 });
-  const a = new Float32Array(1);
-  const t = performance.now();
-  for (let i = 0; i < steps; i++) {
-    a[0] = actions[i & 4095]!;
-    if (env.step(a)[2]) env.reset();
-  }
-  return steps / ((performance.now() - t) / 1000);
-}
-
-function vector(n: number): number {
-  const vec = new SyncVectorEnv(Array.from({ length: n }, () => () => new InvertedPendulumEnv(mujoco)), { autoresetMode: "same-step" });
-  vec.reset({ seed: 0 });
-  const a = new Float32Array(n);
-  const t = performance.now();
-  for (let i = 0; i < steps / n; i++) {
-    for (let k = 0; k < n; k++) a[k] = actions[(i * n + k) & 4095]!;
-    vec.step(a);
-  }
-  return steps / ((performance.now() - t) / 1000);
-}
-
-const best = (f: () => number) => Math.max(f(), f(), f());
-const r = best(raw), s = best(single), v = best(() => vector(8));
-console.log(`InvertedPendulum-v5 (MuJoCo ${mujoco.mj_versionString()} WebAssembly), ${steps} env steps, best of 3`);
-console.log(`raw mj_step ×2 + mj_rnePostConstraint  ${Math.round(r).toLocaleString("en")} steps/s`);
-console.log(`InvertedPendulumEnv.step               ${Math.round(s).toLocaleString("en")} steps/s (${(s / r * 100).toFixed(0)} % of raw)`);
-console.log(`SyncVectorEnv × 8                      ${Math.round(v).toLocaleString("en")} env-steps/s (${(v / r * 100).toFixed(0)} % of raw)`);
+console.log(`MuJoCo ${mujoco.mj_versionString()} (mujoco-js WebAssembly), ${steps} env steps per measurement, best of 3, uniform random actions`);
+console.log("| env | frame skip | raw mj_step × skip + rnePostConstraint (steps/s) | env.step (steps/s, % of raw) | SyncVectorEnv × 8 (env-steps/s, % of raw) |");
+console.log("|---|---|---|---|---|");
+for (const id of ids) bench(id);
