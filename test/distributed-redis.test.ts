@@ -1,0 +1,140 @@
+/** Distributed PPO over Redis Streams: exactness in synchronous mode, bad entries, dead actors and learners, Redis restarts. */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, before, describe, it } from "node:test";
+import { Redis } from "ioredis";
+import { PPO } from "../src/algos/ppo.js";
+import { allocateSegment } from "../src/algos/acting.js";
+import { runActor } from "../src/distributed/actor.js";
+import { encodeSegment } from "../src/distributed/codec.js";
+import { learnDistributed } from "../src/distributed/learner.js";
+import { GROUP, runKeys } from "../src/distributed/redis.js";
+import { type TestRedis, skipRedis, startRedis } from "./redis-server.js";
+
+const config = { envId: "CartPole-v1", seed: 4, totalTimesteps: 4 * 128 * 6 };
+const quiet = () => {};
+
+describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
+  let redis: TestRedis;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis?.close();
+  });
+
+  it("synchronous mode with one actor equals the single-process run exactly; malformed and foreign entries are skipped", async () => {
+    const single = new PPO(config);
+    const singleEpisodes: number[] = [];
+    single.learn({ onEpisode: (e) => singleEpisodes.push(e.step, e.return, e.length) });
+
+    const agent = new PPO(config);
+    const episodes: number[] = [];
+    const logs: string[] = [];
+    const learning = learnDistributed(agent, { redis: redis.url, run: "sync", sync: true, log: (m) => logs.push(m) }, { onEpisode: (e) => episodes.push(e.step, e.return, e.length) });
+    // bad entries reach the stream before any segment
+    const client = new Redis(redis.url);
+    const keys = runKeys("sync");
+    while ((await client.exists(keys.params)) === 0) await new Promise((r) => setTimeout(r, 20));
+    const good = allocateSegment({ numEnvs: 4, numSteps: 128, obsSize: 4, actionDim: 1 }, "evil");
+    const fields = encodeSegment(good);
+    const bad: (string | Buffer)[][] = [
+      ["hello", "world"],
+      ["kind", "other/1", "meta", "{}", "data", ""],
+      ["kind", "tsrl.segment/1", "meta", "process.exit(1)", "data", ""],
+      [...fields.slice(0, 5), fields[5].subarray(8)], // truncated data
+      [...fields.slice(0, 3), fields[3].replace('"obsSize":4', '"obsSize":5'), ...fields.slice(4)], // another env's shape
+      [...fields.slice(0, 3), fields[3].replace('"version":0', '"version":99'), ...fields.slice(4)], // from the future
+      [...fields.slice(0, 5), Buffer.concat([fields[5].subarray(0, fields[5].length - 8), Buffer.from(new Float64Array([NaN]).buffer)])],
+    ];
+    // an action outside Discrete(2)
+    good.actions[0] = 7;
+    bad.push(encodeSegment(good));
+    for (const entry of bad) await client.xadd(keys.segments, "*", ...entry);
+    client.disconnect();
+
+    const [{ result, stats }, summary] = await Promise.all([learning, runActor({ redis: redis.url, run: "sync", log: quiet })]);
+    assert.equal(stats.skipped, bad.length, logs.join("\n"));
+    assert.equal(logs.filter((m) => /skipped stream entry/.test(m)).length, bad.length);
+    assert.ok(logs.some((m) => /kind "other\/1"/.test(m)) && logs.some((m) => /meta is not JSON/.test(m)) && logs.some((m) => /outside \[0, 2\)/.test(m)), logs.join("\n"));
+    assert.equal(summary.index, 0);
+    assert.equal(summary.segments, 6);
+    assert.equal(result.total_timesteps, config.totalTimesteps);
+    assert.deepEqual(episodes, singleEpisodes);
+    assert.deepEqual(Buffer.from(agent.savePolicy()), Buffer.from(single.savePolicy()));
+  });
+
+  it("an actor killed with kill -9 leaves the learner training on the others' segments", async () => {
+    const agent = new PPO({ ...config, totalTimesteps: 4 * 128 * 1000 });
+    const spawnActor = () => {
+      const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/distributed-actor.ts", redis.url, "kill", "2"], { stdio: ["ignore", "pipe", "pipe"] });
+      let err = "";
+      const waiting = new Promise<void>((resolve) => child.stderr.on("data", (d: Buffer) => (err += d.toString()).includes("waiting for run") && resolve()));
+      return { child, waiting, exited: new Promise<{ signal: string | null; code: number | null; err: string }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, err }))) };
+    };
+    const [victim, survivor] = [spawnActor(), spawnActor()];
+    await Promise.all([victim.waiting, survivor.waiting]);
+    let killedAt = -1;
+    const lagMax: number[] = [];
+    const { stats } = await learnDistributed(agent, { redis: redis.url, run: "kill", log: quiet }, {
+      onMetrics: (_step, m) => {
+        lagMax.push(m["distributed/policy_lag_max"]!);
+        if (m["distributed/actors"] === 2 && killedAt < 0) {
+          killedAt = agent.version;
+          victim.child.kill("SIGKILL");
+        }
+      },
+      // ten more updates after the kill, on the survivor's segments
+      shouldStop: () => killedAt >= 0 && agent.version >= killedAt + 10,
+    });
+    assert.ok(killedAt > 0);
+    assert.equal((await victim.exited).signal, "SIGKILL");
+    const done = await survivor.exited;
+    assert.equal(done.code, 0, done.err);
+    assert.equal(agent.version, killedAt + 10);
+    assert.equal(stats.actors.size, 2, [...stats.actors.keys()].join());
+    // asynchronous actors run ahead of the learner: columns of older versions, at most maxPolicyLag behind
+    assert.ok(lagMax.every((l) => l >= 0 && l <= 8));
+  });
+
+  it("a dead learner's unacknowledged segments are reclaimed (XAUTOCLAIM) by the next learner and trained on once", async () => {
+    const agent = new PPO({ ...config, totalTimesteps: 4 * 128 * 3 });
+    agent.learn({ shouldStop: () => true }); // one iteration done: version 1, a resumed learner
+    const keys = runKeys("claim");
+    const client = new Redis(redis.url);
+    await client.del(keys.segments);
+    await client.xgroup("CREATE", keys.segments, GROUP, "0", "MKSTREAM");
+    agent.worker.reset(99);
+    for (let k = 0; k < 2; k++) {
+      const segment = allocateSegment({ numEnvs: 4, numSteps: 128, obsSize: 4, actionDim: 1 }, "gone", k);
+      agent.worker.collect(segment, 1);
+      await client.xadd(keys.segments, "*", ...encodeSegment(segment));
+    }
+    // the dead learner read both and never acknowledged them
+    const read = (await client.xreadgroup("GROUP", GROUP, "dead", "COUNT", 10, "STREAMS", keys.segments, ">")) as [string, unknown[]][];
+    assert.equal(read[0]![1].length, 2);
+    const { stats } = await learnDistributed(agent, { redis: redis.url, run: "claim", claimIdleMs: 100, log: quiet });
+    assert.equal(stats.reclaimed, 2);
+    assert.equal(stats.segments, 2);
+    assert.equal(agent.version, 3);
+    const pending = (await client.xpending(keys.segments, GROUP)) as [number, ...unknown[]];
+    assert.equal(pending[0], 0);
+    client.disconnect();
+  });
+
+  it("Redis restarted mid-run (AOF): learner and actor reconnect and finish", async () => {
+    const agent = new PPO({ ...config, totalTimesteps: 4 * 128 * 8 });
+    let restart: Promise<void> | null = null;
+    const learning = learnDistributed(agent, { redis: redis.url, run: "restart", log: quiet }, {
+      onMetrics: () => {
+        if (agent.version === 3 && !restart) restart = redis.stop().then(() => new Promise((r) => setTimeout(r, 300))).then(() => redis.start());
+      },
+    });
+    const [{ result }, summary] = await Promise.all([learning, runActor({ redis: redis.url, run: "restart", log: quiet })]);
+    assert.ok(restart, "Redis was restarted");
+    await restart;
+    assert.equal(agent.version, 8);
+    assert.equal(result.total_timesteps, 4 * 128 * 8);
+    assert.ok(summary.segments >= 8);
+  });
+});
