@@ -326,3 +326,13 @@ test("importing tsrl loads no WebAssembly: mujoco-js is imported only by loadMuj
   const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
   assert.deepEqual(JSON.parse(out.trim()), [false, "Hopper-v5", true]);
 });
+
+test("a model MuJoCo refuses names the file and gives MuJoCo's own message; XML that does not parse is refused too", async () => {
+  const { MujocoModelError } = await import("../src/envs/mujoco/index.js");
+  const refused = (xml: string, ...patterns: RegExp[]) =>
+    assert.throws(() => new HopperEnv(mujoco, { xml }), (e: Error) => e instanceof MujocoModelError && patterns.every((p) => p.test(e.message)) || assert.fail(e.message));
+  refused("<mujoco><worldbody><geom size='x'/></worldbody></mujoco>", /custom hopper\.xml/, /mjXError/, /bad format in attribute 'size'; Element 'geom', line 1/);
+  refused("<mujoco><worldbody><body><joint name='a'/><geom type='sphere' size='1'/></body></worldbody><actuator><motor joint='nope'/></actuator></mujoco>", /mjCError/, /unknown transmission target 'nope'/);
+  refused("<mujoco><worldbody>", /custom hopper\.xml: it is not well-formed XML/);
+  assert.equal(new HopperEnv(mujoco).model.nq, 6, "MuJoCo still loads models after refusing some");
+});

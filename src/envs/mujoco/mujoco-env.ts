@@ -19,12 +19,36 @@ export function loadMujoco(): Promise<MainModule> {
   return modulePromise;
 }
 
-/** A model MuJoCo refused: names the file and MuJoCo's error kind. */
+/** A model MuJoCo refused: names the file and gives MuJoCo's message. */
 export class MujocoModelError extends Error {
   override name = "MujocoModelError";
 }
 
 let fileCounter = 0;
+
+/**
+ * MuJoCo's own text of a caught mjXError / mjCError: the bindings pass only the C++ type, but both
+ * types begin with their `char message[500]`, read here from WebAssembly memory (reached through a
+ * typed-array view of a throwaway model, as the module exports no heap). Null when it is not there.
+ */
+function exceptionText(mujoco: MainModule, err: unknown): string | null {
+  const ptr = (err as { excPtr?: unknown }).excPtr;
+  if (typeof ptr !== "number") return null;
+  const path = "/tsrl/empty.xml";
+  const fs = (mujoco as unknown as { FS: { writeFile(p: string, d: string): void } }).FS;
+  fs.writeFile(path, "<mujoco/>");
+  const probe = mujoco.MjModel.loadFromXML(path);
+  try {
+    const heap = new Uint8Array((probe.opt.gravity as Float64Array).buffer);
+    let end = ptr;
+    while (end < ptr + 500 && end < heap.length && heap[end] !== 0) end++;
+    const text = new TextDecoder().decode(heap.subarray(ptr, end)).trim();
+    return /^(XML )?Error/.test(text) ? text.replace(/\s*\n\s*/g, "; ") : null;
+  } finally {
+    probe.delete();
+    (mujoco as unknown as { decrementExceptionRefcount?(e: unknown): void }).decrementExceptionRefcount?.(err);
+  }
+}
 
 /** Compiles an MJCF string (written to MuJoCo's in-memory file system as `fileName`). */
 export function compileModel(mujoco: MainModule, fileName: string, xml: string): MjModel {
@@ -32,15 +56,20 @@ export function compileModel(mujoco: MainModule, fileName: string, xml: string):
   if (!fs.analyzePath("/tsrl").exists) fs.mkdir("/tsrl");
   const path = `/tsrl/${fileCounter++}-${fileName.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
   fs.writeFile(path, xml);
+  let model: MjModel | null;
   try {
-    return mujoco.MjModel.loadFromXML(path);
+    model = mujoco.MjModel.loadFromXML(path);
   } catch (err) {
-    // the bindings pass MuJoCo's exception type (mjXError: XML, mjCError: compiler) but not its text
     const kind = (err as { name?: string }).name ?? String(err);
-    throw new MujocoModelError(`MuJoCo could not load the model ${fileName}: ${kind}${kind === "mjXError" ? " (the XML does not parse or breaks MJCF's schema)" : kind === "mjCError" ? " (the model does not compile: a name, reference or value is wrong)" : ""}; check the file against MuJoCo's MJCF reference`);
+    const text = exceptionText(mujoco, err);
+    const what = kind === "mjXError" ? "the XML breaks MJCF's schema" : kind === "mjCError" ? "the model does not compile" : kind;
+    throw new MujocoModelError(`MuJoCo could not load the model ${fileName} (${kind}: ${what}): ${text ?? "MuJoCo gave no message"}; check the file against MuJoCo's MJCF reference`);
   } finally {
     fs.unlink(path);
   }
+  // a file that is not well-formed XML is not thrown: MuJoCo prints the parser's message to stderr and returns null
+  if (!model) throw new MujocoModelError(`MuJoCo could not load the model ${fileName}: it is not well-formed XML (MuJoCo printed the XML parser's message, with its line, on stderr)`);
+  return model;
 }
 
 /**
