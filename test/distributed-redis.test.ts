@@ -9,6 +9,10 @@ import { runActor } from "../src/distributed/actor.js";
 import { encodeSegment } from "../src/distributed/codec.js";
 import { learnDistributed } from "../src/distributed/learner.js";
 import { GROUP, runKeys } from "../src/distributed/redis.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RunStore } from "../src/track/store.js";
 import { type TestRedis, skipRedis, startRedis } from "./redis-server.js";
 
 const config = { envId: "CartPole-v1", seed: 4, totalTimesteps: 4 * 128 * 6 };
@@ -136,5 +140,45 @@ describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
     assert.equal(agent.version, 8);
     assert.equal(result.total_timesteps, 4 * 128 * 8);
     assert.ok(summary.segments >= 8);
+  });
+
+  it("tsrl train ppo --redis … --actors 0 --sync and tsrl actor: the run is recorded with its policy lag and samples/s per actor, and equals the single-process one", async () => {
+    const store = mkdtempSync(join(tmpdir(), "tsrl-dist-cli-"));
+    try {
+      const cli = (args: string[]) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "", stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
+      };
+      const steps = String(4 * 128 * 3);
+      const [learner, actor] = await Promise.all([
+        cli(["train", "ppo", "--env", "CartPole-v1", "--seed", "4", "--total-timesteps", steps, "--redis", redis.url, "--actors", "0", "--sync", "--name", "big", "--store", store, "--json"]),
+        cli(["actor", "--redis", redis.url, "--run", "big", "--json"]),
+      ]);
+      assert.equal(learner.code, 0, learner.stderr);
+      assert.equal(actor.code, 0, actor.stderr);
+      assert.ok(!learner.stderr.includes("s3cret"), "the password is not shown");
+      const result = JSON.parse(learner.stdout.trim().split("\n").at(-1)!) as { final_mean_return: number; episodes: number };
+      assert.equal(JSON.parse(actor.stdout).segments, 3);
+      const single = new PPO({ ...config, totalTimesteps: Number(steps) });
+      const expected = single.learn();
+      assert.equal(result.final_mean_return, expected.final_mean_return);
+      assert.equal(result.episodes, expected.episodes);
+      const runs = new RunStore(store, { create: false });
+      const run = runs.getRun("big");
+      assert.equal(run.status, "finished");
+      assert.deepEqual(runs.metrics(run.id, "distributed/policy_lag_max").map((m) => m.value), [0, 0, 0]);
+      const perActor = runs.metricKeys(run.id).filter((k) => /^actors\/0@.+\/samples_per_s$/.test(k));
+      assert.equal(perActor.length, 1);
+      assert.equal(runs.metrics(run.id, perActor[0]).length, 3);
+      runs.close();
+      const refused = await cli(["train", "ppo", "--env", "CartPole-v1", "--redis", redis.url, "--actors", "2", "--name", "x", "--no-track"]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /--actors 2: actor threads on this host are not available yet; pass --actors 0/);
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
   });
 });

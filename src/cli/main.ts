@@ -19,6 +19,7 @@ import { registerTrain } from "./train.js";
 import { registerSample } from "./sample.js";
 import { registerServe } from "./serve.js";
 import { registerExport } from "./export.js";
+import { registerActor } from "./distributed.js";
 import { registerDatasets } from "./datasets.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -72,6 +73,7 @@ program
   .action(rolloutCommand);
 
 registerTrain(program);
+registerActor(program);
 registerSample(program);
 registerServe(program);
 registerExport(program);

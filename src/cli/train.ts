@@ -13,6 +13,7 @@ import { loadEnvArg } from "../node/env-module.js";
 import { datasetPath } from "../node/datasets.js";
 import { NotCheckpointableError } from "../envs/sync-vector.js";
 import { totalmem } from "node:os";
+import { addLearnerOptions, trainDistributed } from "./distributed.js";
 import { WASM_MAX_BYTES, checkConfigSizes, sizeFields } from "../algos/memory.js";
 
 /** Step counters are float64: exact to 2^53; far below that, and beyond any run (350 years at 100k steps/s). */
@@ -91,6 +92,7 @@ export function registerTrain(program: Command): void {
       const help = (entry.schema.shape[key] as { description?: string } | undefined)?.description ?? key;
       sub.option(`--${kebab(key)} <value>`, `${help} (default: ${Array.isArray(value) ? value.join(",") : String(value)})`);
     }
+    if (name === "ppo") addLearnerOptions(sub);
     sub.action(async (flags: TrainFlags) => trainCommand(name, flags, example));
   }
   registerTextTrainers(train);
@@ -157,6 +159,7 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
   checkSizes(config, (backend ?? defaultBackend()).kind);
   checkSteps(config);
   const agent = entry.create(config, { backend });
+  if (typeof flags.redis === "string") return trainDistributed(algo, agent, config, flags, { backend: (backend ?? defaultBackend()).kind, ...(envModule ? { envModule } : {}) });
   if (flags.track === false) {
     const result = runWithProgress(agent, config.totalTimesteps as number, flags, {});
     if (typeof flags.save === "string") writeFileAtomic(flags.save, agent.savePolicy());
