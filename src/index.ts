@@ -19,8 +19,8 @@ export type { LegacySeed, MT19937State } from "./rng/random-state.js";
 export { MinAtarEnv, Environment as MinAtarEnvironment, GAME_NAMES as MINATAR_GAMES, registerMinatarEnvs, minatarKernel } from "./envs/minatar/index.js";
 export type { MinAtarEnvOptions, MinAtarEnvState, GameName as MinAtarGameName } from "./envs/minatar/index.js";
 // MuJoCo: importing tsrl loads no WebAssembly; `await registerMujocoEnvs()` (or `loadMujoco()`) loads it
-export { registerMujocoEnvs, loadMujoco, MUJOCO_ENV_IDS, MujocoEnv, MujocoModelError, PlanarRunnerEnv, InvertedPendulumEnv, InvertedDoublePendulumEnv, ReacherEnv, HopperEnv, Walker2dEnv, HalfCheetahEnv } from "./envs/mujoco/index.js";
-export type { MujocoState, InvertedPendulumOptions, InvertedDoublePendulumOptions, ReacherOptions, HopperOptions, Walker2dOptions, HalfCheetahOptions } from "./envs/mujoco/index.js";
+export { registerMujocoEnvs, loadMujoco, MUJOCO_ENV_IDS, MujocoEnv, MujocoModelError, PlanarRunnerEnv, InvertedPendulumEnv, InvertedDoublePendulumEnv, ReacherEnv, HopperEnv, Walker2dEnv, HalfCheetahEnv, AntEnv } from "./envs/mujoco/index.js";
+export type { MujocoState, InvertedPendulumOptions, InvertedDoublePendulumOptions, ReacherOptions, HopperOptions, Walker2dOptions, HalfCheetahOptions, AntOptions } from "./envs/mujoco/index.js";
 export * as wrappers from "./envs/wrappers/index.js";
 export { ObservationWrapper, ActionWrapper, RewardWrapper } from "./envs/wrappers/core.js";
 export { VectorWrapper, VectorObservationWrapper, VectorActionWrapper, VectorRewardWrapper } from "./envs/wrappers/vector-wrapper.js";

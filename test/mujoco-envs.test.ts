@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import type { MainModule } from "mujoco-js";
 import {
-  HalfCheetahEnv, HopperEnv, InvertedDoublePendulumEnv, type MujocoEnv, MUJOCO_ENV_IDS, ReacherEnv, Walker2dEnv, loadMujoco, registerMujocoEnvs,
+  AntEnv, HalfCheetahEnv, HopperEnv, InvertedDoublePendulumEnv, type MujocoEnv, MUJOCO_ENV_IDS, ReacherEnv, Walker2dEnv, loadMujoco, registerMujocoEnvs,
 } from "../src/envs/mujoco/index.js";
 import { make, makeVec, spec } from "../src/envs/registry.js";
 
@@ -233,7 +233,7 @@ test("Reacher-v5: the goal redrawn until inside the 0.2 disc (as numpy draws it)
 });
 
 test("reset noise stays within each env's documented range, and a seed fixes it", () => {
-  const cases: [MujocoEnv, number][] = [[new HopperEnv(mujoco), 0.005], [new Walker2dEnv(mujoco), 0.005], [new HalfCheetahEnv(mujoco), 0.1], [new InvertedDoublePendulumEnv(mujoco), 0.1]];
+  const cases: [MujocoEnv, number][] = [[new AntEnv(mujoco), 0.1], [new HopperEnv(mujoco), 0.005], [new Walker2dEnv(mujoco), 0.005], [new HalfCheetahEnv(mujoco), 0.1], [new InvertedDoublePendulumEnv(mujoco), 0.1]];
   for (const [env, scale] of cases) {
     for (let seed = 0; seed < 50; seed++) {
       env.reset({ seed });
@@ -254,7 +254,7 @@ test("reset noise stays within each env's documented range, and a seed fixes it"
 test("registered ids: Gymnasium's time limits and thresholds, kwargs in snake_case, unknown kwargs named", () => {
   const limits: Record<string, [number, number | null]> = {
     "InvertedPendulum-v5": [1000, 950], "InvertedDoublePendulum-v5": [1000, 9100], "Reacher-v5": [50, -3.75],
-    "HalfCheetah-v5": [1000, 4800], "Hopper-v5": [1000, 3800], "Walker2d-v5": [1000, null],
+    "HalfCheetah-v5": [1000, 4800], "Hopper-v5": [1000, 3800], "Walker2d-v5": [1000, null], "Ant-v5": [1000, 6000],
   };
   assert.deepEqual([...MUJOCO_ENV_IDS].sort(), Object.keys(limits).sort());
   for (const [id, [steps, threshold]] of Object.entries(limits)) assert.deepEqual([spec(id).maxEpisodeSteps, spec(id).rewardThreshold], [steps, threshold], id);
@@ -335,4 +335,52 @@ test("a model MuJoCo refuses names the file and gives MuJoCo's own message; XML 
   refused("<mujoco><worldbody><body><joint name='a'/><geom type='sphere' size='1'/></body></worldbody><actuator><motor joint='nope'/></actuator></mujoco>", /mjCError/, /unknown transmission target 'nope'/);
   refused("<mujoco><worldbody>", /custom hopper\.xml: it is not well-formed XML/);
   assert.equal(new HopperEnv(mujoco).model.nq, 6, "MuJoCo still loads models after refusing some");
+});
+
+test("Ant-v5: observation with clipped contact forces, torso velocity from its world position, every reward term and the z rule by hand", () => {
+  const env = new AntEnv(mujoco);
+  assert.deepEqual(env.observationSpace.shape, [105]);
+  assert.equal(env.actionSpace.shape[0], 8);
+  close(env.dt, 0.05, "dt", 1e-15);
+  assert.deepEqual(new AntEnv(mujoco, { includeCfrcExtInObservation: false, excludeCurrentPositionsFromObservation: false }).observationSpace.shape, [29]);
+  const [obs, info] = env.reset({ seed: 42 });
+  // numpy: rng.uniform(-0.1, 0.1, 15), then 0.1 * rng.standard_normal(14)
+  const dq = [0.05479120971119267, -0.012224312049589542, 0.07171958398227649, 0.039473605811872786, -0.0811645304224701, 0.09512447032735119, 0.052227940398070605, 0.05721286105539078, -0.07437727346489083, -0.009922812420886579, -0.025840395153483756, 0.08535299776972036, 0.02877302401613291, 0.064552322654166, -0.011317160234533774];
+  const dv = [-0.08592924628832382, 0.036875078408249884, -0.0958882600828999, 0.08784503013072725, -0.00499259109862529, -0.018486236354526057, -0.06809295444039414, 0.12225413386740303, -0.015452948206880215, -0.042832782216310726, -0.03521335504882296, 0.05323091855533488, 0.036544406436407835, 0.04127326115959884];
+  assert.deepEqual(Array.from(obs.subarray(0, 27)), [...dq.slice(2).map((d, i) => env.initQpos[i + 2]! + d), ...dv]);
+  assert.deepEqual(info, { x_position: dq[0], y_position: dq[1], distance_from_origin: Math.sqrt(dq[0]! ** 2 + dq[1]! ** 2) });
+  let contacts = 0, ends = 0;
+  for (let t = 0; t < 300; t++) {
+    const torso = arr(env.data.xpos).slice(3, 5);
+    const a = actionAt(t, 8);
+    const [o, reward, terminated, , inf] = env.step(a);
+    const q = qposOf(env), v = qvelOf(env), f = arr(env.data.cfrc_ext), after = arr(env.data.xpos).slice(3, 5);
+    const clipped = f.map((x) => clip(x, 1));
+    assert.deepEqual(Array.from(o), [...q.slice(2), ...v, ...clipped.slice(6)]);
+    const vx = (after[0]! - torso[0]!) / env.dt, vy = (after[1]! - torso[1]!) / env.dt;
+    const healthy = [...q, ...v].every(Number.isFinite) && 0.2 <= q[2]! && q[2]! <= 1;
+    const ctrl = 0.5 * sumSq(a), contact = 5e-4 * sumSq(clipped);
+    if (contact > 0) contacts++;
+    assert.deepEqual(Object.keys(inf).sort(), ["distance_from_origin", "reward_contact", "reward_ctrl", "reward_forward", "reward_survive", "x_position", "x_velocity", "y_position", "y_velocity"]);
+    for (const [k, e] of [["x_position", q[0]], ["y_position", q[1]], ["distance_from_origin", Math.hypot(q[0]!, q[1]!)], ["x_velocity", vx], ["y_velocity", vy], ["reward_forward", vx], ["reward_ctrl", -ctrl], ["reward_contact", -contact]] as const) close(inf[k] as number, e!, k);
+    assert.equal(inf.reward_survive, healthy ? 1 : 0);
+    close(reward, vx + (healthy ? 1 : 0) - (ctrl + contact), "reward");
+    assert.equal(terminated, !healthy);
+    if (terminated) {
+      ends++;
+      env.reset();
+    }
+  }
+  // under these actions the ant hops: its torso leaves the healthy range (z > 1) now and then
+  assert.ok(contacts > 10 && ends > 0, `contact forces on ${contacts} steps, ${ends} episodes ended`);
+  env.reset({ seed: 0 });
+  const q = qposOf(env);
+  q[2] = 1.4;
+  setQ(env, q, new Array(14).fill(0));
+  assert.equal(env.step(new Float32Array(8))[2], true, "z > 1");
+  // a torso pushed into the floor springs back within a step, so the lower bound is moved up to the torso instead
+  const low = new AntEnv(mujoco, { healthyZRange: [0.9, 1] });
+  low.reset({ seed: 0 });
+  const [, , terminated, , inf] = low.step(new Float32Array(8));
+  assert.ok(qposOf(low)[2]! < 0.9 && terminated && inf.reward_survive === 0, "z < the range's low end");
 });

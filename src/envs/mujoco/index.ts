@@ -2,6 +2,7 @@
 import type { MainModule } from "mujoco-js";
 import type { Env } from "../env.js";
 import { listEnvs, register } from "../registry.js";
+import { ANT_OPTIONS, AntEnv } from "./ant.js";
 import { HALF_CHEETAH_OPTIONS, HalfCheetahEnv } from "./half-cheetah.js";
 import { HOPPER_OPTIONS, HopperEnv } from "./hopper.js";
 import { INVERTED_DOUBLE_PENDULUM_OPTIONS, InvertedDoublePendulumEnv } from "./inverted-double-pendulum.js";
@@ -24,6 +25,8 @@ export { Walker2dEnv } from "./walker2d.js";
 export type { Walker2dOptions } from "./walker2d.js";
 export { HalfCheetahEnv } from "./half-cheetah.js";
 export type { HalfCheetahOptions } from "./half-cheetah.js";
+export { AntEnv } from "./ant.js";
+export type { AntOptions } from "./ant.js";
 export { INVERTED_PENDULUM_XML } from "./assets/inverted-pendulum.js";
 
 type Build = (mujoco: MainModule, kwargs: Record<string, unknown>) => Env;
@@ -36,6 +39,7 @@ const MUJOCO_ENVS: { id: string; build: Build; maxEpisodeSteps: number; rewardTh
   { id: "HalfCheetah-v5", build: (m, kw) => new HalfCheetahEnv(m, mujocoOptions("HalfCheetah-v5", kw, HALF_CHEETAH_OPTIONS)), maxEpisodeSteps: 1000, rewardThreshold: 4800 },
   { id: "Hopper-v5", build: (m, kw) => new HopperEnv(m, mujocoOptions("Hopper-v5", kw, HOPPER_OPTIONS)), maxEpisodeSteps: 1000, rewardThreshold: 3800 },
   { id: "Walker2d-v5", build: (m, kw) => new Walker2dEnv(m, mujocoOptions("Walker2d-v5", kw, WALKER2D_OPTIONS)), maxEpisodeSteps: 1000 },
+  { id: "Ant-v5", build: (m, kw) => new AntEnv(m, mujocoOptions("Ant-v5", kw, ANT_OPTIONS)), maxEpisodeSteps: 1000, rewardThreshold: 6000 },
 ];
 
 /** The ids `registerMujocoEnvs` registers (known before MuJoCo loads). */
