@@ -1,10 +1,20 @@
 /**
  * Bad input found by issue 19's hostile-user pass, refused with an error that names it (or
- * warned about) instead of silently ignored or crashing later: reset arguments, reset masks.
+ * warned about) instead of silently ignored or crashing later: reset arguments and masks, sizes
+ * that cannot fit (through the API, where the machine's memory is unknown), non-finite policies,
+ * options that would be ignored.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import { DQN } from "../src/algos/dqn.js";
+import { Policy } from "../src/algos/policy.js";
+import { PPO } from "../src/algos/ppo.js";
 import { make, makeVec } from "../src/envs/registry.js";
+import { linear } from "../src/nn/layers.js";
+import { Network } from "../src/nn/network.js";
+import { decodeTensorFile, encodeTensorFile } from "../src/nn/serialize.js";
+import { Random } from "../src/rng/random.js";
 
 describe("reset arguments are checked, not ignored", () => {
   const vecs = () => [makeVec("CartPole-v1", { numEnvs: 3 }), makeVec("CartPole-v1", { numEnvs: 3, vectorizationMode: "sync" })];
@@ -33,5 +43,55 @@ describe("reset arguments are checked, not ignored", () => {
       vec.reset({ options: { reset_mask: new Uint8Array([1, 0, 1]) } });
       vec.reset({ options: { reset_mask: [false, true, false] } });
     }
+  });
+});
+
+describe("sizes that cannot fit are named before anything is allocated", () => {
+  it("PPO, DQN, makeVec and networks name the field or layer (not WebAssembly.Memory.grow or Array buffer allocation failed)", () => {
+    assert.throws(() => new PPO({ envId: "CartPole-v1", hiddenSizes: [100_000, 100_000] }), /^ConfigError: hiddenSizes: two networks of hidden sizes 100000,100000 .* more than the 4.0 GiB available; lower hiddenSizes$/);
+    assert.throws(() => new DQN({ envId: "CartPole-v1", hiddenSizes: [100_000, 100_000] }), /^ConfigError: hiddenSizes: /);
+    // a size, not the rule between fields it breaks (a run shorter than one rollout)
+    assert.throws(() => new PPO({ envId: "CartPole-v1", numSteps: 1e8 }), /^ConfigError: numEnvs × numSteps \/ numMinibatches: the activations of a minibatch of 100000000/);
+    assert.throws(() => new PPO({ envId: "CartPole-v1", numEnvs: 200_000 }), /^ConfigError: numEnvs × numSteps \/ numMinibatches: /);
+    assert.throws(() => new DQN({ envId: "CartPole-v1", bufferSize: 1e11 }), /^ConfigError: bufferSize: a replay buffer of 100000000000 transitions needs at least .*, which could not be allocated .*; lower bufferSize$/);
+    assert.throws(() => makeVec("CartPole-v1", { numEnvs: 1e9 }), /^RangeError: numEnvs: makeVec\(CartPole-v1\) of 1000000000 envs needs at least 74.5 GiB, which could not be allocated/);
+    assert.throws(() => new Network([linear(2e9)], { inputShape: 4, maxBatch: 1, rng: new Random(0) }), /^RangeError: network: layer 0 \(linear of 2000000000 outputs\) is too wide: the network needs 89.41 GiB .* more than the .* its backend has left/);
+  });
+});
+
+describe("policies that cannot act well are refused on load", () => {
+  const bytes = new PPO({ envId: "CartPole-v1", numEnvs: 1, numSteps: 16, totalTimesteps: 16 }).savePolicy();
+  const file = decodeTensorFile(bytes);
+  const tensors = () => [...file.tensors.values()].map((t) => ({ ...t, data: t.data.slice() }));
+
+  it("NaN or Infinity in a weight (with a valid checksum) names the tensor", () => {
+    for (const bad of [NaN, -Infinity]) {
+      const t = tensors();
+      t[2]!.data[3] = bad;
+      assert.throws(() => new Policy(encodeTensorFile(file.meta, t)), new RegExp(`^TensorFileError: policy file: ${t[2]!.name} holds ${bad} \\(entry 3 of ${t[2]!.data.length}\\): the policy cannot act on non-finite weights`));
+    }
+    const policy = new Policy(bytes);
+    const t = tensors();
+    t[0]!.data[0] = NaN;
+    assert.throws(() => policy.update(encodeTensorFile(file.meta, t)), /^TensorFileError: policy.update: .* holds NaN/);
+  });
+
+  it("a layer declared 2e9 wide is refused naming the layer", () => {
+    const meta = structuredClone(file.meta) as { network: { layers: { out?: number }[] } };
+    meta.network.layers[0]!.out = 2e9;
+    assert.throws(() => new Policy(encodeTensorFile(meta, tensors())), /^TensorFileError: policy file: network: layer 0 \(linear of 2000000000 outputs\) is too wide/);
+  });
+});
+
+describe("options that would be silently ignored", () => {
+  it("normalize on a discrete-action env is refused (ppo.py has no normalization)", () => {
+    assert.throws(() => new PPO({ envId: "CartPole-v1", normalize: true }), /^ConfigError: normalize: PPO normalizes observations and rewards for continuous \(Box\) actions only.*CartPole-v1 has Discrete\(2\) actions/);
+    new PPO({ envId: "Pendulum-v1", normalize: true, numSteps: 64, numMinibatches: 2, totalTimesteps: 64 });
+  });
+
+  it("tsrl rollout with more envs than steps is refused before any env is made", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "rollout", "-e", "CartPole-v1", "-n", "100000000", "-q"], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, "tsrl: --num-envs 100000000 is more than --steps 100000 (the steps of all envs together); lower --num-envs or raise --steps\n");
   });
 });

@@ -41,6 +41,7 @@ import { Policy, expectedValues, encodePolicy, policyEnv, type SavedPolicy } fro
 import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget } from "./training-env.js";
 import { observationBody } from "./bodies.js";
 import { ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
+import { WASM_MAX_BYTES, allocating, checkConfigSizes, sizeFields } from "./memory.js";
 
 export const dqnConfigSchema = z
   .object({
@@ -130,7 +131,9 @@ const CONSTANT_STEP_REWARD: Record<string, number> = { "CartPole-v0": 1, "CartPo
 
 /** DQN_DEFAULTS under `overrides`, validated for the env's action space (default: the registered env's). */
 export function resolveDQNConfig(overrides: Partial<DQNConfig> & { envId: string }, target?: TrainingTarget): DQNConfig {
-  const c = parseConfig(dqnConfigSchema, { ...DQN_DEFAULTS, ...overrides }, "dqn");
+  const input = { ...DQN_DEFAULTS, ...overrides };
+  checkConfigSizes(sizeFields(input), Infinity, WASM_MAX_BYTES);
+  const c = parseConfig(dqnConfigSchema, input, "dqn");
   requireActionSpace(target ?? trainingTarget({ envId: c.envId }, "dqn"), "DQN", { discrete: true, box: false }, `Use PPO for continuous actions (tsrl train ppo --env ${c.envId}).`);
   if (c.loss === "hl-gauss" && (c.vMin === null || c.vMax === null)) {
     const r = CONSTANT_STEP_REWARD[c.envId];
@@ -203,7 +206,7 @@ export class DQN {
       c.optimizer === "adam"
         ? new Adam([this.qNetwork], { lr: c.learningRate, eps: c.adamEps })
         : new RMSprop([this.qNetwork], { lr: c.learningRate, alpha: c.rmspropAlpha, eps: c.rmspropEps, centered: true });
-    this.buffer = new ReplayBuffer({ capacity: c.bufferSize, obsSize, actions: "discrete", numEnvs: c.numEnvs });
+    this.buffer = allocating("bufferSize", `a replay buffer of ${c.bufferSize} transitions`, c.bufferSize * (2 * 4 * obsSize + 13), () => new ReplayBuffer({ capacity: c.bufferSize, obsSize, actions: "discrete", numEnvs: c.numEnvs }), { ErrorClass: ConfigError });
     this.rng = new Random(c.seed + 1);
     this.current = new Float32Array(c.numEnvs * obsSize);
   }

@@ -4,20 +4,13 @@
  * minutes later. Estimates are lower bounds (only what is certain to be allocated is counted),
  * so a refusal is never wrong; browser-safe (the caller says how much memory there is).
  */
+import { formatBytes } from "../util/allocation.js";
 import { ConfigError } from "./common.js";
+
+export { allocating, formatBytes } from "../util/allocation.js";
 
 /** WebAssembly (wasm32) memory cannot grow past 65536 pages of 64 KiB. */
 export const WASM_MAX_BYTES = 2 ** 32;
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let i = 0;
-  while (bytes >= 1024 && i < units.length - 1) {
-    bytes /= 1024;
-    i++;
-  }
-  return `${bytes >= 100 || i === 0 ? Math.round(bytes) : bytes.toFixed(1)} ${units[i]}`;
-}
 
 /** Throws a ConfigError naming `fields` when `bytes` (what `what` needs) exceed `available`. */
 export function assertFits(fields: string, bytes: number, available: number, what: string, advice = `lower ${fields}`): void {

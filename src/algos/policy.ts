@@ -49,6 +49,23 @@ export function encodePolicy(policy: SavedPolicy, tensors: NamedTensor[]): Uint8
   return encodeTensorFile({ format: POLICY_FORMAT, version: POLICY_FORMAT_VERSION, ...policy }, tensors);
 }
 
+/**
+ * A policy whose weights or observation statistics hold NaN or ±Infinity (saved after training
+ * diverged, or edited) would act on garbage without a sign; it is refused, naming the tensor.
+ */
+function assertFinitePolicy(what: string, tensors: ReadonlyMap<string, NamedTensor>, saved: SavedPolicy): void {
+  for (const [name, t] of tensors) {
+    const i = t.data.findIndex((x) => !Number.isFinite(x));
+    if (i >= 0) throw new TensorFileError(`${what}: ${name} holds ${t.data[i]} (entry ${i} of ${t.data.length}): the policy cannot act on non-finite weights; save it from a checkpoint before training diverged`);
+  }
+  const norm = saved.observationNormalization;
+  for (const key of ["mean", "var"] as const) {
+    // JSON keeps NaN and Infinity as null
+    const i = norm?.[key]?.findIndex((x) => typeof x !== "number" || !Number.isFinite(x)) ?? -1;
+    if (i >= 0) throw new TensorFileError(`${what}: observationNormalization.${key}[${i}] is ${String(norm![key][i])}, not a finite number: the policy cannot normalize observations`);
+  }
+}
+
 /** A policy ready to act, rebuilt from saved bytes. */
 export class Policy {
   saved: SavedPolicy;
@@ -68,7 +85,13 @@ export class Policy {
     if (meta.version !== POLICY_FORMAT_VERSION) throw new TensorFileError(`${what}: policy version ${String(meta.version)} is not supported (expected ${POLICY_FORMAT_VERSION})`);
     if (!meta.head || !meta.network || typeof meta.envId !== "string") throw new TensorFileError(`${what}: policy metadata is incomplete`);
     this.saved = meta as SavedPolicy;
-    this.network = Network.fromDescription(meta.network, { maxBatch: options.maxBatch ?? 1, rng: new Random(0), backend: options.backend ?? defaultBackend() });
+    assertFinitePolicy(what, file.tensors, this.saved);
+    try {
+      this.network = Network.fromDescription(meta.network, { maxBatch: options.maxBatch ?? 1, rng: new Random(0), backend: options.backend ?? defaultBackend() });
+    } catch (err) {
+      if (err instanceof RangeError) throw new TensorFileError(`${what}: ${err.message}`);
+      throw err;
+    }
     this.network.loadStateTensors(file.tensors, "policy.");
     this.logStd = meta.head.kind === "gaussian" ? (file.tensors.get("policy.logstd")?.data ?? null) : null;
     if (meta.head.kind === "gaussian" && !this.logStd) throw new TensorFileError(`${what}: gaussian policy without policy.logstd`);
@@ -84,6 +107,7 @@ export class Policy {
     const file = decodeTensorFile(bytes, "policy");
     const meta = file.meta as unknown as SavedPolicy;
     if (JSON.stringify(meta.network) !== JSON.stringify(this.saved.network)) throw new TensorFileError("policy.update: another network architecture");
+    assertFinitePolicy("policy.update", file.tensors, meta);
     this.network.loadStateTensors(file.tensors, "policy.");
     this.saved = meta;
     this.logStd = meta.head.kind === "gaussian" ? (file.tensors.get("policy.logstd")?.data ?? null) : null;

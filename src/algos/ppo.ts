@@ -51,6 +51,7 @@ import {
   trainResult,
 } from "./common.js";
 import { Policy, type SavedPolicy, encodePolicy, policyEnv } from "./policy.js";
+import { WASM_MAX_BYTES, checkConfigSizes, sizeFields } from "./memory.js";
 import { type Segment, allocateSegment, gaeColumn, vtraceColumn } from "./acting.js";
 
 export const ppoConfigSchema = z
@@ -102,7 +103,13 @@ export function ppoDefaults(env: string | Space): Omit<PPOConfig, "envId"> {
 
 /** Fills CleanRL's defaults for the env's action space (default: the registered env's) under `overrides`, then validates. */
 export function resolvePPOConfig(overrides: Partial<PPOConfig> & { envId: string }, actionSpace?: Space): PPOConfig {
-  return parseConfig(ppoConfigSchema, { ...ppoDefaults(actionSpace ?? overrides.envId), ...overrides }, "ppo");
+  const space = actionSpace ?? trainingTarget({ envId: overrides.envId }, "ppo").actionSpace;
+  const input = { ...ppoDefaults(space), ...overrides };
+  checkConfigSizes(sizeFields(input), Infinity, WASM_MAX_BYTES);
+  const c = parseConfig(ppoConfigSchema, input, "ppo");
+  // said, not ignored: ppo.py (discrete actions) has no normalization to turn on
+  if (c.normalize && !(space instanceof Box)) throw new ConfigError(`normalize: PPO normalizes observations and rewards for continuous (Box) actions only, as ppo_continuous_action.py; ${c.envId} has ${space} actions, so remove normalize (--normalize)`);
+  return c;
 }
 
 const OBS_CLIP = 10;

@@ -1,5 +1,6 @@
 /** `tsrl rollout`: a random-policy run through a vectorized env, with a progress bar and a summary. */
 import cliProgress from "cli-progress";
+import { InvalidArgumentError } from "commander";
 import { makeVec, spec } from "../envs/registry.js";
 import { frameToAnsi } from "../envs/render/ansi.js";
 import { loadEnvArg } from "../node/env-module.js";
@@ -15,6 +16,8 @@ export interface RolloutOptions {
 }
 
 export async function rolloutCommand(opts: RolloutOptions): Promise<void> {
+  // before any env is made: a million envs for a thousand steps is a mistyped flag, not a rollout
+  if (opts.numEnvs > opts.steps) throw new InvalidArgumentError(`--num-envs ${opts.numEnvs} is more than --steps ${opts.steps} (the steps of all envs together); lower --num-envs or raise --steps`);
   const { id } = await loadEnvArg(opts.env);
   const envSpec = spec(id);
   const vec = makeVec(id, { numEnvs: opts.numEnvs });
@@ -75,8 +78,9 @@ export async function rolloutCommand(opts: RolloutOptions): Promise<void> {
     episodes: returns.length,
     mean_return: +mean(returns).toFixed(4),
     std_return: +std(returns).toFixed(4),
-    min_return: returns.length ? Math.min(...returns) : null,
-    max_return: returns.length ? Math.max(...returns) : null,
+    // reduce, not Math.min(...returns): millions of arguments overflow the stack
+    min_return: returns.length ? returns.reduce((a, b) => Math.min(a, b)) : null,
+    max_return: returns.length ? returns.reduce((a, b) => Math.max(a, b)) : null,
     mean_length: +mean(lengths).toFixed(2),
     reward_threshold: envSpec.rewardThreshold,
   };

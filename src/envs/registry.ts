@@ -16,6 +16,7 @@ import type { EnvKernel, GeneratorBank } from "./kernel.js";
 import { SyncVectorEnv } from "./sync-vector.js";
 import { type AutoresetMode, VectorEnv } from "./vector.js";
 import { editDistance } from "../util/edit-distance.js";
+import { allocating } from "../util/allocation.js";
 
 const registry = new Map<string, EnvSpec>();
 /** the module being imported by `loadEnvModule` (tsrl/node), recorded with the ids it registers */
@@ -205,7 +206,9 @@ export function makeVec(id: string, options: MakeVecOptions = {}): VectorEnv | S
   const mode = vectorizationMode ?? (kernel ? "kernel" : "sync");
   if (mode === "kernel") {
     if (!kernel) throw new Error(`makeVec(${id}): vectorizationMode "kernel" needs an env registered as an EnvKernel or with a vectorEntryPoint; ${id} builds a plain Env, so use "sync"`);
-    return new VectorEnv(kernel, { id, numEnvs, autoresetMode, maxEpisodeSteps: maxEpisodeSteps === undefined ? s.maxEpisodeSteps : maxEpisodeSteps });
+    // per env: its state, step counter and flags, observation and final observation, reward
+    const bytes = numEnvs * (kernel.stateFields.length * 8 + 8 * kernel.observationSpace.size + 16);
+    return allocating("numEnvs", `makeVec(${id}) of ${numEnvs} envs`, bytes, () => new VectorEnv(kernel, { id, numEnvs, autoresetMode, maxEpisodeSteps: maxEpisodeSteps === undefined ? s.maxEpisodeSteps : maxEpisodeSteps }));
   }
   if (mode !== "sync") throw new RangeError(`makeVec(${id}): vectorizationMode must be "kernel" or "sync" (worker threads: makeAsyncVec from "tsrl/node"), got ${JSON.stringify(mode)}`);
   return new SyncVectorEnv(

@@ -7,6 +7,8 @@ import type { Kernels } from "./kernels.js";
 import { compileWasmKernels, createWasmKernels, wasmSimdAvailable } from "./wasm-kernels.js";
 
 const PAGE_FLOATS = 65536 / 4;
+/** wasm32 memory: at most 65536 pages of 64 KiB. */
+const MAX_FLOATS = 2 ** 30;
 /** 16-byte alignment keeps f32x4 loads aligned. */
 const ALIGN_FLOATS = 4;
 
@@ -30,13 +32,26 @@ export class Backend {
     return this.view;
   }
 
+  /** Floats that can still be allocated: WebAssembly (wasm32) memory, which both kernels use, ends at 4 GiB. */
+  get available(): number {
+    return MAX_FLOATS - this.top;
+  }
+
   /** Reserves `length` zeroed floats and returns their pointer. */
   alloc(length: number): number {
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`cannot allocate ${length} floats`);
-    const ptr = this.top;
-    this.top += Math.ceil(length / ALIGN_FLOATS) * ALIGN_FLOATS || ALIGN_FLOATS;
+    const end = this.top + (Math.ceil(length / ALIGN_FLOATS) * ALIGN_FLOATS || ALIGN_FLOATS);
+    if (end > MAX_FLOATS) throw new RangeError(`${outOfMemory(length, this.top)}: WebAssembly memory ends at 4 GiB`);
     const capacity = this.kernels.memory.buffer.byteLength / 4;
-    if (this.top > capacity) this.kernels.memory.grow(Math.ceil((this.top - capacity) / PAGE_FLOATS));
+    if (end > capacity) {
+      try {
+        this.kernels.memory.grow(Math.ceil((end - capacity) / PAGE_FLOATS));
+      } catch {
+        throw new RangeError(`${outOfMemory(length, this.top)}: the runtime would not grow WebAssembly memory (not enough memory?)`);
+      }
+    }
+    const ptr = this.top;
+    this.top = end;
     return ptr;
   }
 
@@ -49,6 +64,11 @@ export class Backend {
   get allocated(): number {
     return this.top;
   }
+}
+
+function outOfMemory(length: number, used: number): string {
+  const gib = (floats: number) => `${((floats * 4) / 2 ** 30).toFixed(2)} GiB`;
+  return `nn backend: cannot allocate ${gib(length)} of tensors (${gib(used)} in use)`;
 }
 
 /** A backend on the requested kernels: "wasm" (SIMD) or "js" (plain loops, the reference). */

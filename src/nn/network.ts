@@ -133,6 +133,7 @@ export class Network implements Parameterized {
 
     const paramSpecs = specs.map((spec, i) => spec.paramSpecs(shapes[i]!));
     const total = paramSpecs.flat().reduce((sum, p) => sum + sizeOf(p.shape), 0);
+    checkNetworkFits(backend, specs, shapes, paramSpecs, maxBatch);
     this.block = { values: backend.alloc(total), grads: backend.alloc(total), length: total };
     let offset = 0;
     this.params = [];
@@ -300,4 +301,31 @@ export class Network implements Parameterized {
       throw new RangeError(`batch must be an integer in [1, ${this.maxBatch}] (the network's maxBatch), got ${batch}`);
     }
   }
+}
+
+/**
+ * Refuses, before anything is allocated, a network whose parameters, gradients, activations and
+ * scratch cannot fit in what the backend has left, naming its largest layer (a 2e9-wide layer in
+ * a policy file, or hidden sizes of 100000, end here, not in "WebAssembly.Memory.grow()").
+ */
+function checkNetworkFits(backend: Backend, specs: readonly LayerSpec[], shapes: readonly number[][], paramSpecs: readonly { shape: number[] }[][], maxBatch: number): void {
+  const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const params = paramSpecs.flat().reduce((sum, p) => sum + sizeOf(p.shape), 0);
+  const activations = shapes.reduce((sum, s) => sum + sizeOf(s), 0) * maxBatch;
+  const scratch = specs.reduce((sum, spec, i) => sum + spec.scratchPerSample(shapes[i]!), 0) * maxBatch;
+  const floats = 2 * params + 2 * activations + scratch;
+  if (floats <= backend.available) return;
+  const gib = (n: number) => `${((n * 4) / 2 ** 30).toFixed(2)} GiB`;
+  // the widest layer is what makes its own and the next layer's parameters and the activations large
+  const widest = shapes.slice(1).reduce((w, s, i) => (sizeOf(s) > sizeOf(shapes[w + 1]!) ? i : w), 0);
+  throw new RangeError(
+    `network: layer ${widest} (${describeLayer(specs[widest]!)}) is too wide: the network needs ${gib(floats)} ` +
+      `(parameters and gradients ${gib(2 * params)}, activations for a batch of ${maxBatch} ${gib(2 * activations + scratch)}), ` +
+      `more than the ${gib(Math.max(0, backend.available))} its backend has left (WebAssembly memory ends at 4 GiB); use smaller layers or batches`,
+  );
+}
+
+function describeLayer(spec: LayerSpec): string {
+  const d = spec.describe();
+  return "out" in d ? `${d.kind} of ${d.out} outputs` : d.kind;
 }
