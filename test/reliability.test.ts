@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { WASM_MAX_BYTES, checkConfigSizes } from "../src/algos/memory.js";
+import { StoreReader } from "../src/dashboard/store-reader.js";
 import { PPO } from "../src/algos/ppo.js";
 import { buildReport } from "../src/track/report.js";
 import { RunStore } from "../src/track/store.js";
@@ -215,6 +216,16 @@ describe("one bad row does not break the store", () => {
     assert.match(tsrl("resume", "badconfig", "--store", dir).stderr, /store damaged: run \w+ \(badconfig\): column config is not valid JSON/);
     assert.equal(tsrl("runs", "show", "good", "--store", dir, "--json").code, 0);
     assert.match(tsrl("runs", "check", "--store", dir).stdout, /column versions holds null/);
+    // the dashboard's /api/runs reads the same way
+    const reader = new StoreReader(dir);
+    try {
+      const runs = reader.listRuns();
+      assert.deepEqual(runs.map((r) => [r.name, r.status]), [["good", "finished"], ["badconfig", "damaged"], ["badversions", "damaged"]]);
+      assert.match(runs[1]!.damaged!, /run \w+ \(badconfig\): column config is not valid JSON .*; run `tsrl runs check`/);
+      assert.equal(reader.runDetail(runs[2]!.id).status, "damaged");
+    } finally {
+      reader.close();
+    }
   });
 });
 

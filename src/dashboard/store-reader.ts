@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { renameRun, setRunNotes, setRunTags } from "../track/run-labels.js";
-import { type ArtifactRecord, type RawRun, RunStore, decodeTags, displayStatus } from "../track/store.js";
+import { type ArtifactRecord, type RawRun, RunStore, decodeTags, displayStatus, parseRunColumns } from "../track/store.js";
 import { type SeriesRange, readSeries } from "./series.js";
 import type { ChangeEvent, ComparisonSummary, RunChanges, RunDetail, RunSeriesData, RunSummary, StoreStatus } from "./types.js";
 
@@ -97,11 +97,12 @@ export class StoreReader {
     const raw = store.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as RawRun | undefined;
     if (!raw) throw new NotFoundError(`no run with id "${id}" in ${this.dir}`);
     const summary = this.summarize(store, raw);
+    const columns = parseRunColumns(raw);
     return {
       ...summary,
       endedAt: raw.ended_at,
-      versions: JSON.parse(raw.versions) as Record<string, unknown>,
-      summary: raw.summary ? (JSON.parse(raw.summary) as Record<string, unknown>) : null,
+      versions: columns.versions,
+      summary: columns.summary,
       error: raw.error,
       checkpointEvery: raw.checkpoint_every,
       metricKeys: metricKeys(store, id),
@@ -231,8 +232,8 @@ export class StoreReader {
   }
 
   private summarize(store: RunStore, r: RawRun): RunSummary {
-    const summary = r.summary ? (JSON.parse(r.summary) as Record<string, unknown>) : null;
-    const versions = JSON.parse(r.versions) as { pid?: number; host?: string };
+    // one malformed row is that run's problem (named), not the whole list's
+    const { summary, versions, config, damaged } = parseRunColumns(r);
     const last = lastRow(store, r.id);
     const recentMean = store.recentMeanReturn(r.id);
     const summaryReturn = summary?.final_mean_return;
@@ -243,12 +244,13 @@ export class StoreReader {
       algo: r.algo,
       env: r.env,
       seed: r.seed,
-      status: displayStatus(r.status, versions),
+      status: damaged ? "damaged" : displayStatus(r.status, versions),
+      ...(damaged ? { damaged: `${damaged}; run \`tsrl runs check\`` } : {}),
       steps: typeof summary?.total_timesteps === "number" ? summary.total_timesteps : last.step,
       finalReturn: typeof summaryReturn === "number" ? summaryReturn : Number.isNaN(recentMean) ? null : recentMean,
       wallSeconds: typeof summaryWall === "number" ? summaryWall : last.wall,
       startedAt: r.started_at,
-      config: JSON.parse(r.config) as Record<string, unknown>,
+      config,
       replayable: store.db.prepare("SELECT 1 FROM artifacts WHERE run_id = ? LIMIT 1").get(r.id) !== undefined,
       tags: decodeTags(r.tags),
       notes: r.notes ?? "",

@@ -1,7 +1,7 @@
 /** The dashboard's JSON API, shared by the server and the browser client (types only). */
 import type { SeriesColumns } from "./downsample.js";
 
-export type DisplayStatus = "running" | "finished" | "failed" | "killed";
+export type DisplayStatus = "running" | "finished" | "failed" | "killed" | "damaged";
 
 /** Whether the store could be opened, and if not, why (the client shows a help page). */
 export interface StoreStatus {
@@ -25,6 +25,8 @@ export interface RunSummary {
   env: string;
   seed: number;
   status: DisplayStatus;
+  /** why the run's record cannot be read whole (status "damaged"; the other runs read on) */
+  damaged?: string;
   /** the step of the last recorded row */
   steps: number;
   /** the run's final_mean_return, or the mean of its last 100 episodes while it runs */
