@@ -76,6 +76,16 @@ describe("policies that cannot act well are refused on load", () => {
     assert.throws(() => policy.update(encodeTensorFile(file.meta, t)), /^TensorFileError: policy.update: .* holds NaN/);
   });
 
+  it("non-finite or negative observation statistics are refused naming the entry", () => {
+    const continuous = new PPO({ envId: "Pendulum-v1", numSteps: 64, numMinibatches: 2, totalTimesteps: 64 }).savePolicy();
+    const f = decodeTensorFile(continuous);
+    for (const [key, value, shown] of [["mean", NaN, "null"], ["var", -1, "-1"]] as const) {
+      const meta = structuredClone(f.meta) as { observationNormalization: Record<string, number[]> };
+      meta.observationNormalization[key]![1] = value;
+      assert.throws(() => new Policy(encodeTensorFile(meta, [...f.tensors.values()])), new RegExp(`^TensorFileError: policy file: observationNormalization.${key}\\[1\\] is ${shown}, not a finite number`));
+    }
+  });
+
   it("a layer declared 2e9 wide is refused naming the layer", () => {
     const meta = structuredClone(file.meta) as { network: { layers: { out?: number }[] } };
     meta.network.layers[0]!.out = 2e9;

@@ -60,9 +60,9 @@ function assertFinitePolicy(what: string, tensors: ReadonlyMap<string, NamedTens
   }
   const norm = saved.observationNormalization;
   for (const key of ["mean", "var"] as const) {
-    // JSON keeps NaN and Infinity as null
-    const i = norm?.[key]?.findIndex((x) => typeof x !== "number" || !Number.isFinite(x)) ?? -1;
-    if (i >= 0) throw new TensorFileError(`${what}: observationNormalization.${key}[${i}] is ${String(norm![key][i])}, not a finite number: the policy cannot normalize observations`);
+    // JSON keeps NaN and Infinity as null; a negative variance makes NaN observations
+    const i = norm?.[key]?.findIndex((x) => typeof x !== "number" || !Number.isFinite(x) || (key === "var" && x < 0)) ?? -1;
+    if (i >= 0) throw new TensorFileError(`${what}: observationNormalization.${key}[${i}] is ${String(norm![key][i])}, not a finite number${key === "var" ? " ≥ 0" : ""}: the policy cannot normalize observations`);
   }
 }
 
