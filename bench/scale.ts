@@ -1,0 +1,78 @@
+/**
+ * Distributed PPO throughput (issue 17): env steps per second trained on, with 1 and 2 actor
+ * processes sending segments over Redis Streams to one learner, for CartPole (acting is cheap,
+ * the learner bounds it), SlowCartPole (~1 ms of CPU per step: acting bounds it) and WaitCartPole
+ * (~1 ms of waiting per step, no CPU: a remote simulator or service), beside the
+ * single-process run; scaling efficiency = sps(2 actors) / (2 × sps(1 actor)); and Redis' cost
+ * per segment (XADD + XREADGROUP + XACK/XDEL of one CartPole segment, measured alone).
+ * Each actor steps 4 envs; the learner trains PPO's CartPole config (4 envs × 128 steps per batch).
+ * Run: nice -n 10 node --import tsx bench/scale.ts [--iterations N]
+ */
+import { spawn } from "node:child_process";
+import { loadavg } from "node:os";
+import { PPO } from "../src/algos/ppo.js";
+import { allocateSegment } from "../src/algos/acting.js";
+import { now } from "../src/algos/common.js";
+import { learnDistributed } from "../src/distributed/learner.js";
+import { decodeSegment, encodeSegment } from "../src/distributed/codec.js";
+import { GROUP } from "../src/distributed/redis.js";
+import { Redis } from "ioredis";
+import { startRedis } from "../test/redis-server.js";
+import "./envs/slow-cartpole.js";
+
+const arg = process.argv.indexOf("--iterations");
+const iterations = arg > 0 ? Number(process.argv[arg + 1]) : 12;
+const redis = await startRedis();
+const rows: Record<string, unknown>[] = [];
+
+/** steps/s over iterations 2..n (the first waits for actors to start) */
+async function distributed(envId: string, actors: number, iters: number): Promise<number> {
+  const run = `scale-${envId}-${actors}`;
+  const agent = new PPO({ envId, seed: 1, totalTimesteps: 512 * iters });
+  const module = envId === "CartPole-v1" ? [] : ["--env", `bench/envs/slow-cartpole.ts:${envId}`];
+  const children = Array.from({ length: actors }, () =>
+    spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "actor", "--redis", redis.url, "--run", run, "--envs", "4", "--json", ...module], { stdio: ["ignore", "ignore", "inherit"] }),
+  );
+  let t1 = 0;
+  await learnDistributed(agent, { redis: redis.url, run, log: () => {} }, { onMetrics: () => void (agent.version === 1 && (t1 = now())) });
+  const seconds = now() - t1;
+  await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once("exit", resolve)))));
+  return (512 * (iters - 1)) / seconds;
+}
+
+function single(envId: string, iters: number): number {
+  const agent = new PPO({ envId, seed: 1, totalTimesteps: 512 * iters });
+  return agent.learn().sps;
+}
+
+for (const [envId, iters] of [["CartPole-v1", iterations * 4], ["SlowCartPole-v0", iterations], ["WaitCartPole-v0", iterations]] as const) {
+  const sps1Process = single(envId, iters);
+  const sps1 = await distributed(envId, 1, iters);
+  const sps2 = await distributed(envId, 2, iters);
+  const row = { env: envId, iterations: iters, single_process_sps: Math.round(sps1Process), actors1_sps: Math.round(sps1), actors2_sps: Math.round(sps2), scaling_efficiency: +(sps2 / (2 * sps1)).toFixed(2), load_average: +loadavg()[0]!.toFixed(1) };
+  rows.push(row);
+  console.log(JSON.stringify(row));
+}
+
+// Redis' cost per segment, alone: add, read through the group, acknowledge and delete
+{
+  const client = new Redis(redis.url);
+  const key = "tsrl:overhead:segments";
+  await client.xgroup("CREATE", key, GROUP, "0", "MKSTREAM");
+  const segment = allocateSegment({ numEnvs: 4, numSteps: 128, obsSize: 4, actionDim: 1 }, "bench");
+  const n = 200;
+  const start = now();
+  for (let k = 0; k < n; k++) {
+    await client.xadd(key, "*", ...encodeSegment(segment));
+    const reply = (await client.xreadgroupBuffer("GROUP", GROUP, "c", "COUNT", 1, "STREAMS", key, ">")) as [Buffer, [Buffer, Buffer[]][]][];
+    const [id, fields] = reply[0]![1][0]!;
+    decodeSegment(fields, { numSteps: 128, obsSize: 4, actionDim: 1 }, 0, 2);
+    await client.xack(key, GROUP, id);
+    await client.xdel(key, id);
+  }
+  const ms = ((now() - start) * 1000) / n;
+  const bytes = encodeSegment(segment)[5].length;
+  console.log(JSON.stringify({ redis_ms_per_segment: +ms.toFixed(3), segment_bytes: bytes, steps_per_segment: 512 }));
+  client.disconnect();
+}
+await redis.close();
