@@ -94,6 +94,11 @@ describe("policies that cannot act well are refused on load", () => {
 });
 
 describe("options that would be silently ignored", () => {
+  it("a step count past 2^50 (not counted exactly) is refused by every algorithm's config", () => {
+    assert.throws(() => new PPO({ envId: "CartPole-v1", totalTimesteps: Number.MAX_SAFE_INTEGER }), /totalTimesteps: cannot be counted exactly; at most 2\^50 \(1125899906842624\) \(got 9007199254740991\)/);
+    assert.throws(() => new DQN({ envId: "CartPole-v1", totalTimesteps: 2 ** 51 }), /totalTimesteps: cannot be counted exactly/);
+  });
+
   it("normalize on a discrete-action env is refused (ppo.py has no normalization)", () => {
     assert.throws(() => new PPO({ envId: "CartPole-v1", normalize: true }), /^ConfigError: normalize: PPO normalizes observations and rewards for continuous \(Box\) actions only.*CartPole-v1 has Discrete\(2\) actions/);
     new PPO({ envId: "Pendulum-v1", normalize: true, numSteps: 64, numMinibatches: 2, totalTimesteps: 64 });

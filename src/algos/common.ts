@@ -143,12 +143,15 @@ export interface EpisodeLogState {
   steps: number[];
 }
 
+/** Step counters are float64: exact to 2^53; far below that, and beyond any run (350 years at 100k steps/s). */
+export const MAX_TOTAL_TIMESTEPS = 2 ** 50;
+
 /** The config fields every algorithm has. */
 export const commonFields = {
   /** the registered id, or the name of the env factory or vector env trained on (checked where the env is built) */
   envId: z.string({ error: "missing: pass an env id, e.g. --env CartPole-v1" }).min(1, "must not be empty").describe("the env to train on: a registered id, or ./module.js:Id for your own"),
   seed: z.number().int().min(0, "must be ≥ 0").describe("seed of everything: envs (env i gets seed + i), weights, sampling, shuffles"),
-  totalTimesteps: positiveInt("totalTimesteps").describe("env steps to train for"),
+  totalTimesteps: positiveInt("totalTimesteps").max(MAX_TOTAL_TIMESTEPS, `cannot be counted exactly; at most 2^50 (${MAX_TOTAL_TIMESTEPS})`).describe("env steps to train for"),
   learningRate: z.number().positive("must be > 0").max(1, "must be ≤ 1").describe("optimizer learning rate"),
   numEnvs: positiveInt("numEnvs").describe("parallel envs"),
 };

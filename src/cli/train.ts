@@ -16,9 +16,6 @@ import { totalmem } from "node:os";
 import { addLearnerOptions, trainDistributed } from "./distributed.js";
 import { WASM_MAX_BYTES, checkConfigSizes, sizeFields } from "../algos/memory.js";
 
-/** Step counters are float64: exact to 2^53; far below that, and beyond any run (350 years at 100k steps/s). */
-export const MAX_TOTAL_TIMESTEPS = 2 ** 50;
-
 /** A config file is a page of fields; anything near this is a mistake (a wrong path, /dev/zero), refused before it is parsed. */
 export const MAX_CONFIG_BYTES = 1 << 20;
 
@@ -190,10 +187,9 @@ function checkSizes(config: Record<string, unknown>, backend: string): void {
   checkConfigSizes(sizeFields(config), total, backend === "wasm" ? Math.min(total, WASM_MAX_BYTES) : total);
 }
 
-/** Step counts that cannot be counted are refused; a run that never trains is warned about. */
+/** A run that never trains is warned about (step counts that cannot be counted are refused by the config's schema). */
 function checkSteps(config: Record<string, unknown>): void {
   const steps = config.totalTimesteps as number;
-  if (steps > MAX_TOTAL_TIMESTEPS) throw new ConfigError(`totalTimesteps: ${steps} cannot be counted exactly; at most 2^50 (${MAX_TOTAL_TIMESTEPS})`);
   if (typeof config.learningStarts === "number" && config.learningStarts >= steps) console.error(`warning: learningStarts (${config.learningStarts}) ≥ totalTimesteps (${steps}): the agent only collects data and never trains; lower --learning-starts`);
 }
 
