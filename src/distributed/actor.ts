@@ -94,6 +94,9 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
     let version = -1;
     /** takes the newest parameters if they are newer than the ones in use; false if there are none yet */
     const refresh = async (): Promise<boolean> => {
+      const latest = await redis.get(keys.version);
+      if (latest === null) return false;
+      if (Number(latest) <= version) return true;
       const bytes = await redis.getBuffer(keys.params);
       if (!bytes) return false;
       if (bytes.length > MAX_PARAMS_BYTES) throw new Error(`${keys.params} holds ${bytes.length} bytes; not this run's parameters`);

@@ -92,7 +92,7 @@ export async function learnDistributed(agent: PPO, options: LearnerOptions, call
   const redis = connect(options.redis, log);
   const stats: LearnerStats = { segments: 0, skipped: 0, dropped: 0, reclaimed: 0, actors: new Map() };
   try {
-    if (agent.version === 0) await redis.del(keys.segments, keys.params, keys.done, keys.actors);
+    if (agent.version === 0) await redis.del(keys.segments, keys.params, keys.version, keys.done, keys.actors);
     await createGroup(redis, keys);
     const description: RunDescription = { format: RUN_FORMAT, algo: "ppo", config: c, sync, maxStreamLength: options.maxStreamLength ?? 1000, maxQueued: options.maxQueued ?? 4 };
     await redis.set(keys.run, JSON.stringify(description));
@@ -234,6 +234,6 @@ async function createGroup(redis: Redis, keys: RunKeys): Promise<void> {
 /** Publishes the agent's parameters as version `agent.version`: the value first, then the notice. */
 async function publish(redis: Redis, keys: RunKeys, agent: PPO): Promise<void> {
   const bytes = saveParameters(ppoModules(agent.networks), undefined, { policyVersion: agent.version });
-  await redis.set(keys.params, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  await redis.multi().set(keys.params, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).set(keys.version, String(agent.version)).exec();
   await redis.publish(keys.channel, String(agent.version));
 }

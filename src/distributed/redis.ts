@@ -19,6 +19,8 @@ export function runKeys(run: string) {
     run: `${prefix}run`,
     /** the newest policy parameters (a tensor file whose meta holds the version) */
     params: `${prefix}params`,
+    /** their version (a decimal integer), read before fetching the parameters */
+    version: `${prefix}version`,
     /** channel: the version just published, or "done" */
     channel: `${prefix}params`,
     /** a counter handing out actor indices (and so their seeds) */

@@ -10,3 +10,7 @@ export type { AsyncVectorOptions } from "./async-vector.js";
 export { DatasetWriter, FileDatasetSource, recordDataset, openDatasetFile, listDatasets, datasetPath, datasetsDirectory } from "./datasets.js";
 export type { DatasetWriterOptions, RecordOptions } from "./datasets.js";
 export { importMinari, exportMinari, spaceFromMinari, spaceToMinari } from "./minari.js";
+export { learnDistributed, RUN_FORMAT } from "../distributed/learner.js";
+export type { LearnerOptions, LearnerStats, RunDescription } from "../distributed/learner.js";
+export { runActor } from "../distributed/actor.js";
+export type { ActorOptions, ActorSummary } from "../distributed/actor.js";
