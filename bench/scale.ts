@@ -6,7 +6,9 @@
  * single-process run; scaling efficiency = sps(2 actors) / (2 × sps(1 actor)); and Redis' cost
  * per segment (XADD + XREADGROUP + XACK/XDEL of one CartPole segment, measured alone).
  * Each actor steps 4 envs; the learner trains PPO's CartPole config (4 envs × 128 steps per batch).
- * Run: nice -n 10 node --import tsx bench/scale.ts [--iterations N]
+ * `--returns`: instead, PPO CartPole-v1 (CleanRL's config, 500k steps) for seeds 1–5 in one process
+ * and with 2 asynchronous actor processes of 2 envs each: the final mean returns side by side.
+ * Run: nice -n 10 node --import tsx bench/scale.ts [--iterations N | --returns]
  */
 import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
@@ -25,19 +27,30 @@ const iterations = arg > 0 ? Number(process.argv[arg + 1]) : 12;
 const redis = await startRedis();
 const rows: Record<string, unknown>[] = [];
 
-/** steps/s over iterations 2..n (the first waits for actors to start) */
-async function distributed(envId: string, actors: number, iters: number): Promise<number> {
-  const run = `scale-${envId}-${actors}`;
-  const agent = new PPO({ envId, seed: 1, totalTimesteps: 512 * iters });
+/** steps/s over iterations 2..n (the first waits for actors to start), and the final mean return */
+async function distributed(envId: string, actors: number, iters: number, seed = 1, envsPerActor = 4): Promise<{ sps: number; finalMeanReturn: number }> {
+  const run = `scale-${envId}-${actors}-${seed}`;
+  const agent = new PPO({ envId, seed, totalTimesteps: 512 * iters });
   const module = envId === "CartPole-v1" ? [] : ["--env", `bench/envs/slow-cartpole.ts:${envId}`];
   const children = Array.from({ length: actors }, () =>
-    spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "actor", "--redis", redis.url, "--run", run, "--envs", "4", "--json", ...module], { stdio: ["ignore", "ignore", "inherit"] }),
+    spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "actor", "--redis", redis.url, "--run", run, "--envs", String(envsPerActor), "--json", ...module], { stdio: ["ignore", "ignore", "inherit"] }),
   );
   let t1 = 0;
-  await learnDistributed(agent, { redis: redis.url, run, log: () => {} }, { onMetrics: () => void (agent.version === 1 && (t1 = now())) });
+  const { result } = await learnDistributed(agent, { redis: redis.url, run, log: () => {} }, { onMetrics: () => void (agent.version === 1 && (t1 = now())) });
   const seconds = now() - t1;
   await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once("exit", resolve)))));
-  return (512 * (iters - 1)) / seconds;
+  return { sps: (512 * (iters - 1)) / seconds, finalMeanReturn: result.final_mean_return };
+}
+
+if (process.argv.includes("--returns")) {
+  const iters = Math.floor(500_000 / 512);
+  for (let seed = 1; seed <= 5; seed++) {
+    const single = new PPO({ envId: "CartPole-v1", seed, totalTimesteps: 512 * iters }).learn().final_mean_return;
+    const { finalMeanReturn, sps } = await distributed("CartPole-v1", 2, iters, seed, 2);
+    console.log(JSON.stringify({ seed, steps: 512 * iters, single_process_final_mean_return: +single.toFixed(1), actors2_async_final_mean_return: +finalMeanReturn.toFixed(1), actors2_sps: Math.round(sps), load_average: +loadavg()[0]!.toFixed(1) }));
+  }
+  await redis.close();
+  process.exit(0);
 }
 
 function single(envId: string, iters: number): number {
@@ -47,8 +60,8 @@ function single(envId: string, iters: number): number {
 
 for (const [envId, iters] of [["CartPole-v1", iterations * 4], ["SlowCartPole-v0", iterations], ["WaitCartPole-v0", iterations]] as const) {
   const sps1Process = single(envId, iters);
-  const sps1 = await distributed(envId, 1, iters);
-  const sps2 = await distributed(envId, 2, iters);
+  const sps1 = (await distributed(envId, 1, iters)).sps;
+  const sps2 = (await distributed(envId, 2, iters)).sps;
   const row = { env: envId, iterations: iters, single_process_sps: Math.round(sps1Process), actors1_sps: Math.round(sps1), actors2_sps: Math.round(sps2), scaling_efficiency: +(sps2 / (2 * sps1)).toFixed(2), load_average: +loadavg()[0]!.toFixed(1) };
   rows.push(row);
   console.log(JSON.stringify(row));
