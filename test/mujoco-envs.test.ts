@@ -384,3 +384,30 @@ test("Ant-v5: observation with clipped contact forces, torso velocity from its w
   const [, , terminated, , inf] = low.step(new Float32Array(8));
   assert.ok(qposOf(low)[2]! < 0.9 && terminated && inf.reward_survive === 0, "z < the range's low end");
 });
+
+test("render(): a projection of the geoms in their colours, following the runner, for every env", () => {
+  // Hopper, side view 140 px/m centred on (torso x, 1 m): the torso geom's centre pixel has its colour
+  const hopper = new HopperEnv(mujoco);
+  hopper.reset({ seed: 0 });
+  for (let t = 0; t < 10; t++) hopper.step(actionAt(t, 3));
+  const frame = hopper.render();
+  assert.deepEqual([frame.width, frame.height, frame.data.length], [480, 480, 480 * 480 * 3]);
+  const torso = mujoco.mj_name2id(hopper.model, 5 /* mjOBJ_GEOM */, "torso_geom");
+  const gz = arr(hopper.data.geom_xpos)[3 * torso + 2]!;
+  const row = Math.round(240 - (gz - 1) * 140), p = (row * 480 + 240) * 3;
+  assert.deepEqual(Array.from(frame.data.subarray(p, p + 3)), [204, 153, 102], "the torso's rgba 0.8 0.6 0.4 at its centre");
+  assert.deepEqual(Array.from(frame.data.subarray(0, 3)), [178, 204, 230], "sky in the top-left corner");
+  // Reacher, top view 800 px/m: the red target sphere where qpos[2:4] puts it
+  const reacher = new ReacherEnv(mujoco);
+  reacher.reset({ seed: 42 });
+  const [tx, ty] = qposOf(reacher).slice(2);
+  const q = (Math.round(240 - ty! * 800) * 480 + Math.round(240 + tx! * 800)) * 3;
+  assert.deepEqual(Array.from(reacher.render().data.subarray(q, q + 3)), [229, 51, 51]); // rgba 0.9 0.2 0.2 (float32 0.9 · 255 rounds down)
+  for (const id of MUJOCO_ENV_IDS) {
+    const env = make<Float64Array, Float32Array>(id);
+    env.reset({ seed: 1 });
+    const before = env.render()!.data.slice();
+    for (let t = 0; t < 3; t++) env.step(actionAt(t, env.actionSpace.shape[0]!));
+    assert.notDeepEqual(env.render()!.data, before, `${id}: the picture changes as the model moves`);
+  }
+});

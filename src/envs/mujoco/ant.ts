@@ -63,6 +63,7 @@ export class AntEnv extends MujocoEnv {
     this.mainBody = typeof main === "string" ? this.bodyId(main) : main;
     const size = this.model.nq + this.model.nv - this.skippedQpos + (this.includeForces ? 6 * (this.model.nbody - 1) : 0);
     this.observationSpace = new Box(-Infinity, Infinity, [size], "float64");
+    this.camera = { view: "top", scale: 90, center: [0, 0], track: 1 };
   }
 
   /** Gymnasium's `is_healthy`: a finite state and the torso's height within the range (ends included). */

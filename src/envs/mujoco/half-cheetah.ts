@@ -23,5 +23,6 @@ export class HalfCheetahEnv extends PlanarRunnerEnv {
       Infinity,
       true,
     );
+    this.camera = { view: "side", scale: 100, center: [0, 0.5], track: 1 };
   }
 }

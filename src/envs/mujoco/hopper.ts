@@ -35,6 +35,7 @@ export class HopperEnv extends PlanarRunnerEnv {
     this.stateRange = options.healthyStateRange ?? [-100, 100];
     this.zRange = options.healthyZRange ?? [0.7, Infinity];
     this.angleRange = options.healthyAngleRange ?? [-0.2, 0.2];
+    this.camera = { view: "side", scale: 140, center: [0, 1], track: 1 };
   }
 
   override get isHealthy(): boolean {

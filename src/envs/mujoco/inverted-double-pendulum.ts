@@ -32,6 +32,7 @@ export class InvertedDoublePendulumEnv extends MujocoEnv {
     super(mujoco, options.xml ? "custom inverted double pendulum XML" : "inverted_double_pendulum.xml", options.xml ?? INVERTED_DOUBLE_PENDULUM_XML, options.frameSkip ?? 5);
     this.healthyReward = options.healthyReward ?? 10;
     this.resetNoiseScale = options.resetNoiseScale ?? 0.1;
+    this.camera = { view: "side", scale: 160, center: [0, 0.6] };
   }
 
   step(action: Float32Array): StepResult<Float64Array> {

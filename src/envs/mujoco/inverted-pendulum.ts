@@ -28,6 +28,7 @@ export class InvertedPendulumEnv extends MujocoEnv {
   constructor(mujoco: MainModule, options: InvertedPendulumOptions = {}) {
     super(mujoco, options.xml ? "custom inverted pendulum XML" : "inverted_pendulum.xml", options.xml ?? INVERTED_PENDULUM_XML, options.frameSkip ?? 2);
     this.resetNoiseScale = options.resetNoiseScale ?? 0.01;
+    this.camera = { view: "side", scale: 160, center: [0, 0.2] };
   }
 
   step(action: Float32Array): StepResult<Float64Array> {

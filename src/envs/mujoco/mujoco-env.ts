@@ -8,8 +8,9 @@
  * of Hopper, Walker2d and HalfCheetah.
  */
 import type { MainModule, MjData, MjModel } from "mujoco-js";
-import { Env, type Info, type ResetArgs, type StepResult } from "../env.js";
+import { Env, type Info, type ResetArgs, type RgbFrame, type StepResult } from "../env.js";
 import { Box } from "../spaces.js";
+import { type MujocoCamera, renderProjection } from "./render.js";
 
 let modulePromise: Promise<MainModule> | null = null;
 
@@ -102,6 +103,8 @@ export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
   readonly initQpos: Float64Array;
   readonly initQvel: Float64Array;
   readonly actionSpace: Box;
+  /** how `render()` projects the model (each env frames its own) */
+  protected camera: MujocoCamera = { view: "side", scale: 150, center: [0, 0.5] };
 
   constructor(
     protected readonly mujoco: MainModule,
@@ -179,6 +182,11 @@ export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
   }
 
   abstract override step(action: Float32Array): StepResult<Float64Array>;
+
+  /** A 480×480 orthographic projection of the geoms (see render.ts), not MuJoCo's OpenGL renderer. */
+  override render(): RgbFrame {
+    return renderProjection(this.model, this.data, this.camera);
+  }
 
   override getState(): MujocoState {
     const d = this.data;

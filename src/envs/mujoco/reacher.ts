@@ -35,6 +35,7 @@ export class ReacherEnv extends MujocoEnv {
     this.controlWeight = options.rewardControlWeight ?? 1;
     this.fingertip = this.bodyId("fingertip");
     this.target = this.bodyId("target");
+    this.camera = { view: "top", scale: 800, center: [0, 0] };
   }
 
   step(action: Float32Array): StepResult<Float64Array> {

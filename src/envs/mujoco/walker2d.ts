@@ -32,6 +32,7 @@ export class Walker2dEnv extends PlanarRunnerEnv {
     );
     this.zRange = options.healthyZRange ?? [0.8, 2];
     this.angleRange = options.healthyAngleRange ?? [-1, 1];
+    this.camera = { view: "side", scale: 140, center: [0, 1], track: 1 };
   }
 
   override get isHealthy(): boolean {
