@@ -142,7 +142,7 @@ describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
     assert.ok(summary.segments >= 8);
   });
 
-  it("tsrl train ppo --redis … --actors 0 --sync and tsrl actor: the run is recorded with its policy lag and samples/s per actor, and equals the single-process one", async () => {
+  it("tsrl train ppo --redis … --actors 0 --sync and tsrl actor: the run is recorded with its policy lag and samples/s per actor, and equals the single-process one; --actors 2 acts in threads", async () => {
     const store = mkdtempSync(join(tmpdir(), "tsrl-dist-cli-"));
     try {
       const cli = (args: string[]) => {
@@ -173,10 +173,18 @@ describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
       const perActor = runs.metricKeys(run.id).filter((k) => /^actors\/0@.+\/samples_per_s$/.test(k));
       assert.equal(perActor.length, 1);
       assert.equal(runs.metrics(run.id, perActor[0]).length, 3);
+
+      // --actors 2: two actor threads in the learner's process
+      const threaded = await cli(["train", "ppo", "--env", "CartPole-v1", "--total-timesteps", String(4 * 128 * 6), "--redis", redis.url, "--actors", "2", "--name", "threads", "--store", store, "--json"]);
+      assert.equal(threaded.code, 0, threaded.stderr);
+      const threadedRun = runs.getRun("threads");
+      assert.equal(threadedRun.status, "finished");
+      const actorKeys = runs.metricKeys(threadedRun.id).filter((k) => /^actors\/.+\/samples_per_s$/.test(k));
+      assert.deepEqual(actorKeys.map((k) => k.split("@")[0]).sort(), ["actors/0", "actors/1"]);
       runs.close();
-      const refused = await cli(["train", "ppo", "--env", "CartPole-v1", "--redis", redis.url, "--actors", "2", "--name", "x", "--no-track"]);
+      const refused = await cli(["train", "ppo", "--env", "CartPole-v1", "--actors", "2", "--no-track"]);
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /--actors 2: actor threads on this host are not available yet; pass --actors 0/);
+      assert.match(refused.stderr, /--actors 2: actors send their trajectories through Redis Streams; start one .* add --redis/);
     } finally {
       rmSync(store, { recursive: true, force: true });
     }

@@ -7,6 +7,7 @@ import { ConfigError, type TrainCallbacks, type TrainResult } from "../algos/com
 import type { Trainer } from "../algos/index.js";
 import { PPO } from "../algos/ppo.js";
 import { runActor } from "../distributed/actor.js";
+import { startActorThreads } from "../distributed/actor-threads.js";
 import { learnDistributed } from "../distributed/learner.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { loadEnvArg } from "../node/env-module.js";
@@ -21,7 +22,7 @@ export const redactUrl = (url: string) => url.replace(/^(rediss?:\/\/[^:@/]*:)[^
 export function addLearnerOptions(sub: Command): void {
   sub
     .option("--redis <url>", "learn from actors over Redis Streams (redis://[:password@]host:port, rediss:// for TLS); needs --name, the run actors join")
-    .option("--actors <n>", "actor threads on this host besides remote ones: 0 (the only value so far: start `tsrl actor` processes)")
+    .option("--actors <n>", "with --redis: actor threads in this process (each steps num-envs envs) besides remote `tsrl actor`s (default 0)")
     .option("--sync", "with --redis: train only on segments of the current policy (actors wait for each version); one actor with --envs = num-envs gives the single-process run exactly")
     .option("--max-policy-lag <n>", "with --redis: drop segments more than this many versions behind (default 8)");
 }
@@ -29,7 +30,8 @@ export function addLearnerOptions(sub: Command): void {
 /** The learner's side of `tsrl train ppo --redis`: tracked like any run (without checkpoints), reported as `train` does. */
 export async function trainDistributed(algo: string, agent: Trainer, config: Record<string, unknown> & { envId: string; seed: number }, flags: TrainFlags, versions: Record<string, unknown>): Promise<void> {
   if (!(agent instanceof PPO)) throw new ConfigError(`--redis: ${algo} does not learn from remote actors yet; PPO does`);
-  if (flags.actors !== undefined && flags.actors !== "0") throw new ConfigError(`--actors ${String(flags.actors)}: actor threads on this host are not available yet; pass --actors 0 and start \`npx tsrl actor --redis <url> --run <name>\` processes (here or on other hosts)`);
+  const actors = integer("--actors", 0, 256)(String(flags.actors ?? 0));
+  if (typeof flags.redis !== "string") throw new ConfigError(`--actors ${actors}: actors send their trajectories through Redis Streams; start one (redis-server --port 6379) and add --redis redis://127.0.0.1:6379 (actors over shared memory alone are not available yet)`);
   if (typeof flags.name !== "string") throw new ConfigError("--redis needs --name <run>: actors join the run by that name (tsrl actor --run <name>)");
   const maxPolicyLag = flags.maxPolicyLag === undefined ? undefined : integer("--max-policy-lag", 0)(String(flags.maxPolicyLag));
   const url = String(flags.redis);
@@ -45,10 +47,15 @@ export async function trainDistributed(algo: string, agent: Trainer, config: Rec
       console.error(`${p.step}/${p.totalSteps} steps | ${Math.round(p.sps)} steps/s | episodes ${p.episodes} | return (last 20) ${Number.isNaN(p.recentMeanReturn) ? "-" : p.recentMeanReturn.toFixed(1)}`);
     },
   };
+  const log = (m: string) => console.error(m);
+  const threads = actors > 0 ? startActorThreads(actors, { redis: url, run, envs: config.numEnvs as number, envId: config.envId, envModule: (versions.envModule as string | undefined) ?? null }, flags.quiet || flags.json ? () => {} : log) : null;
   let result: TrainResult;
   try {
-    ({ result } = await learnDistributed(agent, { redis: url, run, sync: flags.sync === true, maxPolicyLag, log: (m) => console.error(m) }, tracker ? tracker.callbacks(progress) : progress));
+    ({ result } = await learnDistributed(agent, { redis: url, run, sync: flags.sync === true, maxPolicyLag, log }, tracker ? tracker.callbacks(progress) : progress));
+    // the threads stop when they see the learner's "done"
+    await threads?.finished;
   } catch (err) {
+    await threads?.terminate();
     tracker?.fail(err);
     tracker?.store.close();
     throw err;

@@ -156,7 +156,7 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
   checkSizes(config, (backend ?? defaultBackend()).kind);
   checkSteps(config);
   const agent = entry.create(config, { backend });
-  if (typeof flags.redis === "string") return trainDistributed(algo, agent, config, flags, { backend: (backend ?? defaultBackend()).kind, ...(envModule ? { envModule } : {}) });
+  if (typeof flags.redis === "string" || (flags.actors !== undefined && flags.actors !== "0")) return trainDistributed(algo, agent, config, flags, { backend: (backend ?? defaultBackend()).kind, ...(envModule ? { envModule } : {}) });
   if (flags.track === false) {
     const result = runWithProgress(agent, config.totalTimesteps as number, flags, {});
     if (typeof flags.save === "string") writeFileAtomic(flags.save, agent.savePolicy());
