@@ -27,7 +27,7 @@ const close = (a: number, b: number, what: string, tol = 1e-12) => assert.ok(Mat
 /** a fixed, varied action sequence inside [−1, 1] */
 const actionAt = (t: number, n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(0.7 * t + 1.3 * i) * 0.8);
 /** puts qpos/qvel into the env (Gymnasium's set_state) */
-const setQ = (env: MujocoEnv, qpos: number[], qvel: number[]) => env.setState({ ...env.getState(), qpos, qvel });
+const setQ = (env: MujocoEnv, qpos: number[], qvel: number[]) => env.setState({ ...env.getState(), qpos, qvel, xpos: undefined });
 
 interface RunnerRule {
   ctrlCostWeight: number;
@@ -409,5 +409,22 @@ test("render(): a projection of the geoms in their colours, following the runner
     const before = env.render()!.data.slice();
     for (let t = 0; t < 3; t++) env.step(actionAt(t, env.actionSpace.shape[0]!));
     assert.notDeepEqual(env.render()!.data, before, `${id}: the picture changes as the model moves`);
+  }
+});
+
+test("getState/setState resumes every env exactly (what checkpoints and exact resume rely on)", () => {
+  for (const id of MUJOCO_ENV_IDS) {
+    const env = make<Float64Array, Float32Array>(id, { maxEpisodeSteps: null, disableEnvChecker: true }) as unknown as MujocoEnv;
+    const n = env.actionSpace.shape[0]!;
+    env.reset({ seed: 9 });
+    for (let t = 0; t < 7; t++) env.step(actionAt(t, n));
+    const saved = env.getState();
+    const tail = () => Array.from({ length: 8 }, (_, t) => { const [o, r, term] = env.step(actionAt(7 + t, n)); return [...o, r, Number(term)]; });
+    const first = tail();
+    const other = make<Float64Array, Float32Array>(id, { maxEpisodeSteps: null, disableEnvChecker: true }) as unknown as MujocoEnv;
+    other.reset({ seed: 123 });
+    other.setState(JSON.parse(JSON.stringify(saved)));
+    const again = Array.from({ length: 8 }, (_, t) => { const [o, r, term] = other.step(actionAt(7 + t, n)); return [...o, r, Number(term)]; });
+    assert.deepEqual(again, first, id);
   }
 });

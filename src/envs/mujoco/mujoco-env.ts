@@ -94,6 +94,12 @@ export interface MujocoState {
   ctrl: number[];
   qaccWarmstart: number[];
   time: number;
+  /**
+   * body positions as the last `mj_step` left them (from its last substep's kinematics, not the
+   * current qpos): Ant's reward reads them before the next step, so resume restores them; leave it
+   * out when setting a new qpos (then they are computed from it)
+   */
+  xpos?: number[];
 }
 
 export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
@@ -191,7 +197,7 @@ export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
   override getState(): MujocoState {
     const d = this.data;
     const list = (v: unknown) => Array.from(v as Float64Array);
-    return { qpos: list(d.qpos), qvel: list(d.qvel), act: list(d.act), ctrl: list(d.ctrl), qaccWarmstart: list(d.qacc_warmstart), time: d.time };
+    return { qpos: list(d.qpos), qvel: list(d.qvel), act: list(d.act), ctrl: list(d.ctrl), qaccWarmstart: list(d.qacc_warmstart), time: d.time, xpos: list(d.xpos) };
   }
 
   override setState(state: unknown): void {
@@ -204,6 +210,7 @@ export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
     (d.qacc_warmstart as Float64Array).set(s.qaccWarmstart);
     d.time = s.time;
     this.mujoco.mj_forward(this.model, d);
+    if (s.xpos) (d.xpos as Float64Array).set(s.xpos);
   }
 
   override close(): void {
