@@ -428,3 +428,29 @@ test("getState/setState resumes every env exactly (what checkpoints and exact re
     assert.deepEqual(again, first, id);
   }
 });
+
+test("SAC on Hopper-v5 and Ant-v5: the same seed gives the same run, and a checkpoint resumes it exactly", async () => {
+  const { SAC } = await import("../src/algos/sac.js");
+  for (const envId of ["Hopper-v5", "Ant-v5"]) {
+    const config = { envId, seed: 2, totalTimesteps: 400, learningStarts: 150, batchSize: 16, bufferSize: 400, hiddenSizes: [16, 16] };
+    const run = (agent: InstanceType<typeof SAC>, checkpointAt?: number) => {
+      const episodes: number[] = [];
+      let saved: Uint8Array | null = null;
+      agent.learn({
+        onEpisode: (e) => episodes.push(e.step, e.return),
+        checkpoint: (step) => {
+          if (step === checkpointAt) saved = agent.saveCheckpoint();
+        },
+      });
+      return { episodes, saved: saved as Uint8Array | null, params: agent.actor.parameterView().slice() };
+    };
+    const a = run(new SAC(config), 300);
+    assert.ok(a.episodes.length >= 4 && a.saved, `${envId}: ${a.episodes.length / 2} episodes, a checkpoint at 300`);
+    assert.deepEqual(run(new SAC(config)).params, a.params, envId);
+    const resumed = new SAC(config);
+    resumed.loadCheckpoint(a.saved!);
+    const rest = run(resumed);
+    assert.deepEqual(rest.episodes, a.episodes.slice(a.episodes.findIndex((_, i) => i % 2 === 0 && a.episodes[i]! > 300)), envId);
+    assert.deepEqual(rest.params, a.params, envId);
+  }
+});
