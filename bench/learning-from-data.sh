@@ -1,0 +1,46 @@
+#!/bin/sh
+# Learning from data on Pendulum-v1, at small budgets (README: "Learning from data"):
+# an expert (SAC, 15k steps) and a medium policy (SAC, 4k steps); expert, medium, random datasets
+# and a mix; BC and IQL on them; SAC alone, SAC + demos and SAC + RLPD with 10 expert episodes.
+# Summarize with: node --import tsx bench/learning-from-data.ts "$STORE"
+set -e
+STORE=${STORE:-/tmp/tsrl-learning-from-data}
+TSRL=${TSRL:-"node --import tsx src/cli/main.ts"}
+S="--store $STORE"
+run() { nice -n 10 $TSRL "$@" $S --json 2>/dev/null | tail -1; }
+
+run train sac --env Pendulum-v1 --total-timesteps 15000 --learning-starts 2000 --seed 1 --name sac-expert --save "$STORE/sac-expert.tsrlpolicy"
+run train sac --env Pendulum-v1 --total-timesteps 4000 --learning-starts 2000 --seed 2 --name sac-medium --save "$STORE/sac-medium.tsrlpolicy"
+$TSRL record --policy "$STORE/sac-expert.tsrlpolicy" --env Pendulum-v1 --episodes 50 --out pendulum-expert --seed 100 $S -q
+$TSRL record --policy random --env Pendulum-v1 --episodes 50 --out pendulum-random --seed 200 $S -q
+$TSRL record --policy "$STORE/sac-medium.tsrlpolicy" --stochastic --env Pendulum-v1 --episodes 50 --out pendulum-medium --seed 300 $S -q
+$TSRL record --policy "$STORE/sac-expert.tsrlpolicy" --env Pendulum-v1 --episodes 20 --out pendulum-expert20 --seed 400 $S -q
+$TSRL record --policy "$STORE/sac-expert.tsrlpolicy" --env Pendulum-v1 --episodes 10 --out pendulum-demos10 --seed 500 $S -q
+$TSRL datasets merge pendulum-random pendulum-medium pendulum-expert20 --out pendulum-mixed $S
+
+for ds in pendulum-expert pendulum-mixed; do for seed in 1 2 3; do
+  run train bc --env Pendulum-v1 --dataset $ds --total-timesteps 20000 --eval-frequency 2000 --eval-episodes 10 --seed $seed --name bc-$ds-s$seed
+done; done
+for seed in 1 2 3; do
+  run train iql --env Pendulum-v1 --dataset pendulum-mixed --total-timesteps 15000 --eval-frequency 1500 --eval-episodes 10 --seed $seed --name iql-pendulum-mixed-s$seed
+done
+
+COMMON="--env Pendulum-v1 --hidden-sizes 64,64 --learning-starts 1000 --checkpoint-every 0"
+for seed in 1 2 3; do
+  run train sac $COMMON --total-timesteps 5000 --demos pendulum-demos10 --rlpd true --utd 4 --seed $seed --name rlpd-s$seed
+  run train sac $COMMON --total-timesteps 12000 --seed $seed --name sac-s$seed
+  run train sac $COMMON --total-timesteps 5000 --demos pendulum-demos10 --seed $seed --name sac-demos-s$seed
+done
+# ablation: RLPD's critic settings without the demos (same compute per step)
+for seed in 1 2 3; do
+  run train sac $COMMON --total-timesteps 5000 --rlpd true --utd 4 --seed $seed --name rlpd-nodemos-s$seed
+done
+# RLPD needs no random warm-up when demos fill half of each batch: 200 learning starts for both
+COMMON="--env Pendulum-v1 --hidden-sizes 64,64 --learning-starts 200 --checkpoint-every 0"
+for seed in 1 2 3; do
+  run train sac $COMMON --total-timesteps 5000 --demos pendulum-demos10 --rlpd true --utd 4 --seed $seed --name ls200-rlpd-s$seed
+  run train sac $COMMON --total-timesteps 12000 --seed $seed --name ls200-sac-s$seed
+done
+for seed in 1 2 3; do
+  run train sac $COMMON --total-timesteps 5000 --rlpd true --utd 4 --seed $seed --name ls200-rlpd-nodemos-s$seed
+done

@@ -1,0 +1,50 @@
+/**
+ * Summarizes the runs of bench/learning-from-data.sh (learning from data on Pendulum-v1):
+ *   BC and IQL: the mean return of the last evaluation (10 greedy episodes) and of the best one;
+ *   SAC, SAC + demos, SAC + RLPD: the env step at which the mean return of the last 5 training
+ *   episodes first reaches the threshold (default −200, the expert's level), per seed and mean.
+ *
+ *   node --import tsx bench/learning-from-data.ts <store> [threshold]
+ */
+import { RunStore } from "../src/track/store.js";
+
+const [storeDir = "tsrl-runs", thresholdArg = "-200"] = process.argv.slice(2);
+const threshold = Number(thresholdArg);
+const store = new RunStore(storeDir);
+const runs = store.listRuns().filter((r) => r.status === "finished");
+const byPrefix = (prefix: string) => runs.filter((r) => r.name.startsWith(prefix)).sort((a, b) => a.seed - b.seed);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
+
+console.log("offline (greedy evaluation, 10 episodes each): last / best evaluation");
+for (const prefix of ["bc-pendulum-expert-", "bc-pendulum-mixed-", "iql-pendulum-expert-", "iql-pendulum-mixed-"]) {
+  const rows = byPrefix(prefix).map((r) => {
+    const evals = new Map<number, number[]>();
+    for (const e of store.episodes(r.id)) evals.set(e.step, [...(evals.get(e.step) ?? []), e.return]);
+    const means = [...evals.values()].map(mean);
+    return { seed: r.seed, last: means.at(-1) ?? NaN, best: Math.max(...means) };
+  });
+  if (!rows.length) continue;
+  console.log(`  ${prefix.padEnd(22)} ${rows.map((x) => `s${x.seed} ${fmt(x.last)} / ${fmt(x.best)}`).join("   ")}   mean ${fmt(mean(rows.map((x) => x.last)))} / ${fmt(mean(rows.map((x) => x.best)))}`);
+}
+
+console.log(`online: env steps until the mean of the last 5 training episodes ≥ ${threshold}`);
+for (const prefix of ["sac-s", "sac-demos-s", "rlpd-nodemos-s", "rlpd-s", "ls200-sac-s", "ls200-rlpd-nodemos-s", "ls200-rlpd-s"]) {
+  const rows = byPrefix(prefix).map((r) => {
+    const episodes = store.episodes(r.id);
+    let reached = NaN;
+    for (let i = 4; i < episodes.length; i++) {
+      if (mean(episodes.slice(i - 4, i + 1).map((e) => e.return)) >= threshold) {
+        reached = episodes[i]!.step;
+        break;
+      }
+    }
+    return { seed: r.seed, reached, steps: r.summary?.total_timesteps as number, wall: r.summary?.wall_s as number };
+  });
+  if (!rows.length) continue;
+  const all = rows.every((x) => Number.isFinite(x.reached));
+  console.log(
+    `  ${prefix.padEnd(12)} ${rows.map((x) => `s${x.seed} ${Number.isFinite(x.reached) ? x.reached : `> ${x.steps}`}`).join("   ")}   mean ${all ? mean(rows.map((x) => x.reached)).toFixed(0) : "—"}   (wall ${rows.map((x) => `${x.wall?.toFixed(0)} s`).join(", ")})`,
+  );
+}
+store.close();
