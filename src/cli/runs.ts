@@ -15,6 +15,7 @@ import { Tracker } from "../track/tracker.js";
 import { collectVersions, tsrlVersion } from "../track/versions.js";
 import { parseFlag, report, runWithProgress, trackedTraining } from "./train.js";
 import { formatRunSummary } from "./run-summary.js";
+import { isTextRun, resumeTextRun } from "./train-text.js";
 
 function openStore(dir: string | undefined): RunStore {
   return new RunStore(storeDirectory(dir), { create: false });
@@ -149,10 +150,12 @@ export function registerRuns(program: Command): void {
       if (repair && store.hasIntactPolicy(run.id)) throw new StoreError(`run ${run.id} (${run.name}) already finished; start a new one with tsrl train`);
       if (!opts.takeover) store.refuseIfRunning(run.id, TAKEOVER_ADVICE); // again, atomically, when the run is taken over
       const versions = run.versions as { tsrl?: string; backend?: BackendKind; envModule?: string; resumes?: { config_changes?: Record<string, [unknown, unknown]> }[] };
-      await ensureEnvRegistered(run.env, versions.envModule); // a user env: import the module that registered it
+      // an sft/grpo run trains on a text task, not an env: its checkpoints hold the whole run
+      if (!isTextRun(run)) await ensureEnvRegistered(run.env, versions.envModule); // a user env: import the module that registered it
       if (versions.tsrl !== tsrlVersion() && !opts.force) {
         throw new StoreError(`run ${run.id} was made with tsrl ${versions.tsrl}, this is ${tsrlVersion()}: results may differ; pass --force to resume anyway`);
       }
+      if (isTextRun(run)) return resumeTextRun(store, run, opts);
       const entry = ALGORITHMS[run.algo];
       if (!entry) throw new StoreError(`run ${run.id} uses algorithm "${run.algo}", which this tsrl does not have`);
       const checkpoints = store.artifacts(run.id, "checkpoint");

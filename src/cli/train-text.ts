@@ -5,15 +5,16 @@
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
-import { GrpoTrainer, type GrpoConfig, type GrpoResult } from "../llm/grpo.js";
+import { hostname } from "node:os";
+import { type DecodedTextCheckpoint, decodeTextCheckpoint } from "../llm/checkpoint.js";
+import { GrpoTrainer, type GrpoConfig, type GrpoResult, type GrpoState } from "../llm/grpo.js";
 import { decodeLanguageModel, encodeLanguageModel, type LanguageModel } from "../llm/model-file.js";
-import { SFT_DEFAULTS, SftTrainer, type SftConfig, type SftResult, type TextTrainCallbacks } from "../llm/sft.js";
+import { SFT_DEFAULTS, SftTrainer, type SftConfig, type SftState, type TextTrainCallbacks } from "../llm/sft.js";
 import { GRPO_SPEC, SFT_SPEC, TextConfigError, resolveTextConfig, type TextTrainerSpec } from "../llm/trainers.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
-import { RunStore, storeDirectory } from "../track/store.js";
-import { startRun } from "../track/tracker.js";
-
-type Tracker = ReturnType<typeof startRun>;
+import { type RunRecord, RunStore, StoreError, storeDirectory } from "../track/store.js";
+import { type TrackedAgent, Tracker, startRun } from "../track/tracker.js";
+import { collectVersions } from "../track/versions.js";
 
 interface TextFlags {
   init?: string;
@@ -25,6 +26,7 @@ interface TextFlags {
   store?: string;
   track?: boolean;
   save?: string;
+  checkpointEvery?: string;
   json?: boolean;
   quiet?: boolean;
   [field: string]: unknown;
@@ -69,6 +71,7 @@ function addCommonOptions(cmd: Command, jsonKeys: readonly string[]): void {
     .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
     .option("--no-track", "do not record the run in the store")
     .option("--save <file>", "also write the trained model to this file (it is always saved in the store)")
+    .option("--checkpoint-every <steps>", "steps between checkpoints (tsrl resume continues from the newest), 0 for none (default: a tenth of the run)")
     .option("--json", `end stdout with one JSON line: {${jsonKeys.join(", ")}}`)
     .option("-q, --quiet", "no progress bar");
 }
@@ -145,9 +148,14 @@ interface Stage<R> {
   languageModel(): LanguageModel;
 }
 
-/** Runs a training stage with a progress bar and, when tracked, logs its metrics (prefixed). */
-function runStage<R>(stage: Stage<R>, flags: TextFlags, tracker: Tracker | null, prefix: string, label: string): R {
+/**
+ * Runs a training stage with a progress bar and, when tracked, logs its metrics (prefixed) and
+ * writes checkpoints, at `offset` + the stage's step (a GRPO stage after an SFT stage in the same
+ * run goes on where SFT stopped, so the run has one step axis and a resume drops what came later).
+ */
+function runStage<R>(stage: Stage<R>, flags: TextFlags, tracker: Tracker | null, prefix: string, label: string, offset = 0): R {
   const bar = progress(flags, label);
+  const checkpoint = tracker?.callbacks().checkpoint;
   try {
     return stage.train({
       ...bar.callbacks,
@@ -155,27 +163,81 @@ function runStage<R>(stage: Stage<R>, flags: TextFlags, tracker: Tracker | null,
         if (!tracker) return;
         const named: Record<string, number> = {};
         for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) named[prefix + k] = v;
-        tracker.log(step, named);
+        tracker.log(offset + step, named);
       },
+      checkpoint: (step) => checkpoint?.(offset + step, false),
     });
   } finally {
     bar.stop();
   }
 }
 
-function finishRun(tracker: Tracker | null, lm: LanguageModel, step: number, result: object, flags: TextFlags): string | null {
-  const bytes = encodeLanguageModel(lm);
-  if (typeof flags.save === "string") writeFileAtomic(flags.save, bytes);
-  if (!tracker) return typeof flags.save === "string" ? flags.save : null;
-  const saved = tracker.store.addArtifact(tracker.runId, "policy", step, bytes);
-  tracker.finish({ ...result });
-  return saved.path;
+/** What a run of `tsrl train sft|grpo` trains, saved in each checkpoint so `tsrl resume` can go on. */
+interface TextRunPlan {
+  kind: "sft" | "grpo";
+  /** the SFT config: of an sft run, or of a GRPO run's own SFT stage (--sft-steps) */
+  sft: SftConfig | null;
+  grpo: GrpoConfig | null;
+  /** wall seconds of a finished SFT stage (part of a two-stage run's wall_s) */
+  sftWall?: number;
+}
+
+/** The tracker's agent: checkpoints and the final model of whichever stage is training. */
+class TextRunAgent implements TrackedAgent {
+  stage: { saveCheckpoint(run: Record<string, unknown>): Uint8Array; languageModel(): LanguageModel } | null = null;
+  run: TextRunPlan | null = null;
+  saveCheckpoint(): Uint8Array {
+    return this.stage!.saveCheckpoint({ ...this.run });
+  }
+  savePolicy(): Uint8Array {
+    return encodeLanguageModel(this.stage!.languageModel());
+  }
+}
+
+/** Trains a run's stages from where `from` stands (new trainers, or ones restored from a checkpoint), then records its model and result. */
+function executeTextRun(plan: TextRunPlan, flags: TextFlags, tracker: Tracker | null, agent: TextRunAgent, from: { sft?: SftTrainer; grpo?: GrpoTrainer; init?: LanguageModel }): void {
+  agent.run = plan;
+  if (plan.kind === "sft") {
+    const sft = from.sft ?? new SftTrainer(plan.sft!, from.init);
+    agent.stage = sft;
+    const result = runStage(sft, flags, tracker, "", "SFT ");
+    finishTextRun(tracker, agent, result, SFT_JSON_KEYS, flags);
+    return;
+  }
+  let grpo = from.grpo;
+  if (!grpo) {
+    let start = from.init;
+    let sftSteps = 0;
+    if (plan.sft) {
+      const sft = from.sft ?? new SftTrainer(plan.sft);
+      agent.stage = sft;
+      const sftResult = runStage(sft, flags, tracker, "sft/", "SFT ");
+      sftSteps = sft.step;
+      plan = { ...plan, sftWall: sftResult.wall_s };
+      agent.run = plan;
+      start = sft.languageModel();
+    }
+    grpo = new GrpoTrainer(plan.grpo!, start!);
+    grpo.sftSteps = sftSteps;
+  }
+  agent.stage = grpo;
+  const trained = runStage(grpo, flags, tracker, "", "GRPO", grpo.sftSteps);
+  // wall_s covers both stages of a run that trains its own SFT start
+  const result: GrpoResult = { ...trained, wall_s: (plan.sftWall ?? 0) + trained.wall_s };
+  finishTextRun(tracker, agent, result, GRPO_JSON_KEYS, flags);
+}
+
+function finishTextRun(tracker: Tracker | null, agent: TextRunAgent, result: object, keys: readonly string[], flags: TextFlags): void {
+  if (typeof flags.save === "string") writeFileAtomic(flags.save, agent.savePolicy());
+  let savedTo = typeof flags.save === "string" ? flags.save : null;
+  if (tracker) savedTo = tracker.finish({ ...result })?.path ?? savedTo;
+  printResult(result as Record<string, unknown>, keys, flags, tracker, savedTo);
 }
 
 function printResult(result: Record<string, unknown>, keys: readonly string[], flags: TextFlags, tracker: Tracker | null, savedTo: string | null): void {
   const line: Record<string, unknown> = {};
   for (const k of keys) line[k] = result[k];
-  const where = tracker ? `run ${tracker.runId} (${tracker.run.name})` : "untracked run";
+  const where = tracker ? `run ${tracker.runId} (${tracker.store.getRun(tracker.runId).name})` : "untracked run";
   if (flags.json) {
     console.error(`${where}${savedTo ? `, model ${savedTo}` : ""}`);
     console.log(JSON.stringify(line));
@@ -187,11 +249,24 @@ function printResult(result: Record<string, unknown>, keys: readonly string[], f
   console.log(`${where}${savedTo ? `; model saved to ${savedTo} (try: tsrl sample ${savedTo} --prompt ...)` : ""}`);
 }
 
-function withTracker<T>(flags: TextFlags, algo: string, config: { task: string; seed: number } & object, body: (tracker: Tracker | null) => T): T {
+/** Steps between checkpoints: --checkpoint-every, else a tenth of the run's step cap. */
+function checkpointEvery(flags: TextFlags, totalSteps: number): number {
+  if (flags.checkpointEvery === undefined) return Math.max(1, Math.round(totalSteps / 10));
+  const n = Number(flags.checkpointEvery);
+  if (!(Number.isSafeInteger(n) && n >= 0)) throw new TextConfigError(`--checkpoint-every: expected an integer >= 0, got "${String(flags.checkpointEvery)}"`);
+  return n;
+}
+
+function withTracker(flags: TextFlags, algo: string, config: { task: string; seed: number } & object, every: number, agent: TextRunAgent, body: (tracker: Tracker | null) => void): void {
   if (flags.track === false) return body(null);
-  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.task, seed: config.seed, config: { ...config, init: flags.init ?? null, sftSteps: flags.sftSteps ?? null } });
+  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.task, seed: config.seed, agent, checkpointEvery: every, config: { ...config, init: flags.init ?? null, sftSteps: flags.sftSteps ?? null } });
+  guarded(tracker, () => body(tracker));
+}
+
+/** Marks the run failed when training throws, and closes the store. */
+function guarded(tracker: Tracker, body: () => void): void {
   try {
-    return body(tracker);
+    body();
   } catch (err) {
     tracker.fail(err);
     throw err;
@@ -203,12 +278,8 @@ function withTracker<T>(flags: TextFlags, algo: string, config: { task: string; 
 function sftCommand(flags: TextFlags): void {
   const config = resolveTextConfig(SFT_SPEC, fieldsFromFlags(SFT_SPEC, flags));
   const init = flags.init ? loadModel(flags.init, flags.store) : undefined;
-  withTracker(flags, "sft", config, (tracker) => {
-    const trainer = new SftTrainer(config, init);
-    const result: SftResult = runStage(trainer, flags, tracker, "", "SFT ");
-    const savedTo = finishRun(tracker, trainer.languageModel(), trainer.step, result, flags);
-    printResult(result as unknown as Record<string, unknown>, SFT_JSON_KEYS, flags, tracker, savedTo);
-  });
+  const agent = new TextRunAgent();
+  withTracker(flags, "sft", config, checkpointEvery(flags, config.steps), agent, (tracker) => executeTextRun({ kind: "sft", sft: config, grpo: null }, flags, tracker, agent, { init }));
 }
 
 function grpoCommand(flags: TextFlags): void {
@@ -227,21 +298,54 @@ function grpoCommand(flags: TextFlags): void {
       })
     : null;
   const init = flags.init ? loadModel(flags.init, flags.store) : undefined;
-  withTracker(flags, "grpo", config, (tracker) => {
-    const began = performance.now();
-    let start = init;
-    let sftSteps = 0;
-    if (sftConfig) {
-      const sft = new SftTrainer(sftConfig);
-      runStage(sft, flags, tracker, "sft/", "SFT ");
-      sftSteps = sft.step;
-      start = sft.languageModel();
-    }
-    const trainer = new GrpoTrainer(config, start!);
-    trainer.sftSteps = sftSteps;
-    // wall_s covers both stages of a run that trains its own SFT start
-    const result: GrpoResult = { ...runStage(trainer, flags, tracker, "", "GRPO"), wall_s: (performance.now() - began) / 1000 };
-    const savedTo = finishRun(tracker, trainer.languageModel(), trainer.step, result, flags);
-    printResult(result as unknown as Record<string, unknown>, GRPO_JSON_KEYS, flags, tracker, savedTo);
-  });
+  const agent = new TextRunAgent();
+  const every = checkpointEvery(flags, (sftConfig?.steps ?? 0) + config.steps);
+  withTracker(flags, "grpo", config, every, agent, (tracker) => executeTextRun({ kind: "grpo", sft: sftConfig, grpo: config }, flags, tracker, agent, { init }));
+}
+
+/** Whether `tsrl resume` continues this run here (a run of `tsrl train sft|grpo`). */
+export function isTextRun(run: RunRecord): boolean {
+  return run.algo === "sft" || run.algo === "grpo";
+}
+
+/**
+ * `tsrl resume` of an sft/grpo run: from its newest checkpoint (or `--checkpoint`), which holds
+ * the model, AdamW, every RNG, the reference model and the run's configs, so the run ends as an
+ * uninterrupted one would (metrics and final parameters bit for bit; timings aside).
+ */
+export function resumeTextRun(store: RunStore, run: RunRecord, opts: { checkpoint?: string; set: string[]; takeover?: boolean; json?: boolean; quiet?: boolean }): void {
+  if (opts.set.length) throw new StoreError(`--set: a ${run.algo} run resumes with the config it started with; start a new run with tsrl train ${run.algo}`);
+  const checkpoints = store.artifacts(run.id, "checkpoint");
+  const wanted = opts.checkpoint === undefined ? checkpoints.at(-1) : checkpoints.find((c) => c.step === Number(opts.checkpoint));
+  if (opts.checkpoint !== undefined && !wanted) throw new StoreError(`run ${run.id} has no checkpoint at step ${opts.checkpoint}; it has ${checkpoints.map((c) => c.step).join(", ") || "none"}`);
+  if (!wanted) throw new StoreError(`run ${run.id} (${run.name}) has no checkpoint${run.checkpoint_every ? " yet" : " (--checkpoint-every 0)"}; train it again with tsrl train ${run.algo}`);
+  const previous = checkpoints.filter((c) => c.step < wanted.step).at(-1);
+  const offerPrevious = previous ? `; the previous checkpoint is at step ${previous.step}: tsrl resume ${run.id} --checkpoint ${previous.step}` : "";
+  let checkpoint: DecodedTextCheckpoint<SftState | GrpoState>;
+  try {
+    checkpoint = decodeTextCheckpoint(store.readArtifact(wanted), wanted.path);
+  } catch (err) {
+    throw new StoreError(`${(err as Error).message}${offerPrevious}`);
+  }
+  const state = checkpoint.state;
+  // the run's step: a GRPO stage after the run's own SFT stage counts on from it
+  const held = checkpoint.stage === "grpo" ? (state as GrpoState).sftSteps + state.step : state.step;
+  if (held !== wanted.step) throw new StoreError(`checkpoint ${wanted.path} is recorded at step ${wanted.step} but holds step ${held}${offerPrevious}`);
+  const plan = checkpoint.run as unknown as TextRunPlan;
+  if (plan.kind !== run.algo) throw new StoreError(`checkpoint ${wanted.path} belongs to a ${String(plan.kind)} run, not to this ${run.algo} run`);
+  const from: { sft?: SftTrainer; grpo?: GrpoTrainer } = {};
+  if (checkpoint.stage === "sft") {
+    from.sft = new SftTrainer(plan.sft!, checkpoint.lm);
+    from.sft.loadCheckpoint(checkpoint as DecodedTextCheckpoint<SftState>);
+  } else {
+    from.grpo = new GrpoTrainer(plan.grpo!, checkpoint.lm);
+    from.grpo.loadCheckpoint(checkpoint as DecodedTextCheckpoint<GrpoState>);
+  }
+  const versions = run.versions as { resumes?: unknown[] };
+  const { resumes = [], ...before } = versions;
+  store.resumeRun(run.id, wanted.step, { ...collectVersions(), resumes: [...resumes, { ...before, from_step: wanted.step }], pid: process.pid, host: hostname() }, { takeover: opts.takeover });
+  store.removeLeftovers(run.id);
+  const agent = new TextRunAgent();
+  const tracker = new Tracker(store, run.id, { agent, checkpointEvery: run.checkpoint_every, startStep: wanted.step });
+  guarded(tracker, () => executeTextRun(plan, { json: opts.json, quiet: opts.quiet }, tracker, agent, from));
 }

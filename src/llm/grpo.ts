@@ -7,7 +7,7 @@
  * to the frozen start model (beta), DAPO's dynamic sampling, truncated-completion masking, and a
  * shuffled-reward control. Browser-safe.
  */
-import { Random } from "../rng/random.js";
+import { Random, type RandomState } from "../rng/random.js";
 import { AdamW, clipGlobalNorm } from "../nn/adamw.js";
 import { Transformer } from "../nn/transformer.js";
 import { sampleCompletions } from "../nn/transformer-sample.js";
@@ -15,6 +15,7 @@ import type { TextProblem } from "../text/env.js";
 import { dapoOverlongPenalty } from "../text/rewards.js";
 import { TextEnv } from "../text/env.js";
 import { type GrpoLossType, type ScaleRewards, grpoAdvantages, grpoLoss } from "./grpo-loss.js";
+import { type DecodedTextCheckpoint, encodeTextCheckpoint, modelTensors, restoreModelTensors, restoreOptimizer } from "./checkpoint.js";
 import type { LanguageModel } from "./model-file.js";
 import { EOS_TOKEN, PAD_TOKEN } from "./tokenizer.js";
 import type { TextTrainCallbacks } from "./sft.js";
@@ -122,6 +123,22 @@ export interface GrpoResult {
   sample_tokens_per_s: number;
 }
 
+/** What a GRPO checkpoint holds besides the model, AdamW's moments and the reference model. */
+export interface GrpoState {
+  step: number;
+  optimizerStep: number;
+  sftSteps: number;
+  random: RandomState;
+  prompts: ReturnType<TextEnv["getState"]>;
+  accuracyStart: number | null;
+  accuracy: number | null;
+  trainSeconds: number;
+  trainTokens: number;
+  sampleSeconds: number;
+  sampleTokens: number;
+  elapsed: number;
+}
+
 interface Rollout {
   problems: TextProblem[];
   prompts: Int32Array[];
@@ -145,6 +162,11 @@ export class GrpoTrainer {
   trainTokens = 0;
   sampleSeconds = 0;
   sampleTokens = 0;
+  /** held-out accuracy of the start model, and the latest (NaN before the first evaluation) */
+  private accuracyStart = NaN;
+  private accuracy = NaN;
+  private elapsedBefore = 0;
+  private elapsedNow = 0;
 
   constructor(config: GrpoConfig, init: LanguageModel) {
     if (!Number.isInteger(config.groupSize) || config.groupSize < 2) throw new RangeError(`GRPO needs a group size of at least 2 (group-relative advantages), got ${config.groupSize}`);
@@ -331,14 +353,17 @@ export class GrpoTrainer {
     const started = performance.now();
     const c = this.config;
     const test = problemsOf(this.setup, "test", c.testProblems, c.seed + 2000);
-    const startEval = evaluateGreedy(this.model, this.setup, test);
-    callbacks.onMetrics?.(0, { "eval/test_accuracy": startEval.accuracy, "eval/reward_mean": startEval.meanReward });
-    let accuracy = startEval.accuracy;
+    // a resumed run evaluated its start model before its first checkpoint
+    if (Number.isNaN(this.accuracyStart)) {
+      const startEval = evaluateGreedy(this.model, this.setup, test);
+      callbacks.onMetrics?.(0, { "eval/test_accuracy": startEval.accuracy, "eval/reward_mean": startEval.meanReward });
+      this.accuracyStart = this.accuracy = startEval.accuracy;
+    }
     while (this.step < c.steps) {
       const metrics = this.trainStep();
       if (this.step % c.evalEvery === 0 || this.step === c.steps) {
         const ev = evaluateGreedy(this.model, this.setup, test);
-        accuracy = ev.accuracy;
+        this.accuracy = ev.accuracy;
         metrics["eval/test_accuracy"] = ev.accuracy;
         metrics["eval/reward_mean"] = ev.meanReward;
         callbacks.onSamples?.(this.step, ev.samples);
@@ -346,7 +371,11 @@ export class GrpoTrainer {
       metrics["perf/train_tokens_per_s"] = this.trainTokens / Math.max(1e-9, this.trainSeconds);
       metrics["perf/sample_tokens_per_s"] = this.sampleTokens / Math.max(1e-9, this.sampleSeconds);
       callbacks.onMetrics?.(this.step, metrics);
-      callbacks.onProgress?.(this.step, c.steps, { reward: (metrics["rollout/reward_mean"] ?? NaN).toFixed(3), acc: accuracy.toFixed(3) });
+      callbacks.onProgress?.(this.step, c.steps, { reward: (metrics["rollout/reward_mean"] ?? NaN).toFixed(3), acc: this.accuracy.toFixed(3) });
+      if (this.step < c.steps) {
+        this.elapsedNow = this.elapsedBefore + (performance.now() - started) / 1000;
+        callbacks.checkpoint?.(this.step);
+      }
     }
     return {
       task: c.task,
@@ -354,9 +383,9 @@ export class GrpoTrainer {
       model_params: this.model.numParameters,
       sft_steps: this.sftSteps,
       steps: this.step,
-      accuracy_start: startEval.accuracy,
-      accuracy_final: accuracy,
-      wall_s: (performance.now() - started) / 1000,
+      accuracy_start: this.accuracyStart,
+      accuracy_final: this.accuracy,
+      wall_s: this.elapsedBefore + (performance.now() - started) / 1000,
       train_tokens_per_s: this.trainTokens / Math.max(1e-9, this.trainSeconds),
       sample_tokens_per_s: this.sampleTokens / Math.max(1e-9, this.sampleSeconds),
     };
@@ -364,6 +393,46 @@ export class GrpoTrainer {
 
   languageModel(): LanguageModel {
     return { model: this.model, tokenizer: this.setup.tokenizer, task: this.setup.id, taskOptions: this.setup.options };
+  }
+
+  /** The whole training state (model, AdamW, reference model, both RNGs, counters) with `run` (what the caller needs to go on). */
+  saveCheckpoint(run: Record<string, unknown>): Uint8Array {
+    const finite = (x: number) => (Number.isNaN(x) ? null : x);
+    const state: GrpoState = {
+      step: this.step,
+      optimizerStep: this.optimizer.step,
+      sftSteps: this.sftSteps,
+      random: this.random.getState(),
+      prompts: this.prompts.getState(),
+      accuracyStart: finite(this.accuracyStart),
+      accuracy: finite(this.accuracy),
+      trainSeconds: this.trainSeconds,
+      trainTokens: this.trainTokens,
+      sampleSeconds: this.sampleSeconds,
+      sampleTokens: this.sampleTokens,
+      elapsed: this.elapsedNow,
+    };
+    return encodeTextCheckpoint(this.languageModel(), this.optimizer, { stage: "grpo", state, run }, this.reference ? modelTensors(this.reference, "reference.") : []);
+  }
+
+  /** Continues from a checkpoint of a trainer built with the same config and the checkpoint's model (`init`). */
+  loadCheckpoint(checkpoint: DecodedTextCheckpoint<GrpoState>): void {
+    const s = checkpoint.state;
+    if (checkpoint.stage !== "grpo") throw new Error(`a GRPO trainer cannot continue a ${checkpoint.stage} checkpoint`);
+    restoreOptimizer(this.optimizer, checkpoint, s.optimizerStep);
+    // the frozen reference is the start model, not the checkpoint's
+    if (this.reference) restoreModelTensors(this.reference, checkpoint, "reference.");
+    this.step = s.step;
+    this.sftSteps = s.sftSteps;
+    this.random.setState(s.random);
+    this.prompts.setState(s.prompts);
+    this.accuracyStart = s.accuracyStart ?? NaN;
+    this.accuracy = s.accuracy ?? NaN;
+    this.trainSeconds = s.trainSeconds;
+    this.trainTokens = s.trainTokens;
+    this.sampleSeconds = s.sampleSeconds;
+    this.sampleTokens = s.sampleTokens;
+    this.elapsedBefore = this.elapsedNow = s.elapsed;
   }
 }
 

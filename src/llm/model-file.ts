@@ -3,6 +3,7 @@
  * config, tokenizer vocabulary and task in its metadata and one float32 tensor per parameter.
  * Browser-safe.
  */
+import type { NamedTensor } from "../nn/network.js";
 import { decodeTensorFile, encodeTensorFile } from "../nn/serialize.js";
 import { Transformer, type TransformerConfig } from "../nn/transformer.js";
 import { CharTokenizer } from "./tokenizer.js";
@@ -18,11 +19,12 @@ export interface LanguageModel {
   taskOptions: Record<string, unknown>;
 }
 
-export function encodeLanguageModel(lm: LanguageModel, extra: Record<string, unknown> = {}): Uint8Array {
+/** `extra` joins the metadata and `extraTensors` the parameters (a checkpoint's optimizer moments); a checkpoint therefore loads as its model too. */
+export function encodeLanguageModel(lm: LanguageModel, extra: Record<string, unknown> = {}, extraTensors: readonly NamedTensor[] = []): Uint8Array {
   const { model } = lm;
   const params = model.params;
   const tensors = model.layout.map((e) => ({ name: e.name, shape: e.shape, data: Float32Array.from(params.subarray(e.offset, e.offset + e.length)) }));
-  return encodeTensorFile({ ...extra, format: LM_FORMAT, formatVersion: LM_FORMAT_VERSION, config: model.config, vocabulary: lm.tokenizer.vocabulary, task: lm.task, taskOptions: lm.taskOptions }, tensors);
+  return encodeTensorFile({ ...extra, format: LM_FORMAT, formatVersion: LM_FORMAT_VERSION, config: model.config, vocabulary: lm.tokenizer.vocabulary, task: lm.task, taskOptions: lm.taskOptions }, [...tensors, ...extraTensors]);
 }
 
 export function decodeLanguageModel(bytes: Uint8Array, source = "model file"): LanguageModel {

@@ -5,10 +5,11 @@
  * global-norm clipping. Optionally stops at the first evaluation where greedy accuracy on the
  * validation split reaches a threshold (the GRPO benchmark's start). Browser-safe.
  */
-import { Random } from "../rng/random.js";
+import { Random, type RandomState } from "../rng/random.js";
 import { AdamW, clipGlobalNorm, scheduledLr } from "../nn/adamw.js";
 import { Transformer } from "../nn/transformer.js";
 import type { TextProblem } from "../text/env.js";
+import { type DecodedTextCheckpoint, encodeTextCheckpoint, restoreOptimizer } from "./checkpoint.js";
 import { type LanguageModel } from "./model-file.js";
 import { EOS_TOKEN, PAD_TOKEN } from "./tokenizer.js";
 import { type TaskSetup, checkModelFitsTask, contextForTask, evaluateGreedy, findNonFiniteParameter, modelConfig, problemsOf, setupTask } from "./text-model.js";
@@ -83,6 +84,21 @@ export interface TextTrainCallbacks {
   onMetrics?(step: number, metrics: Record<string, number>): void;
   onProgress?(step: number, total: number, status: Record<string, string | number>): void;
   onSamples?(step: number, samples: { prompt: string; completion: string; reward: number }[]): void;
+  /** after each step the run goes on from (not after its last): where a checkpoint may be written */
+  checkpoint?(step: number): void;
+}
+
+/** What an SFT checkpoint holds besides the model and AdamW's moments. */
+export interface SftState {
+  step: number;
+  optimizerStep: number;
+  random: RandomState;
+  order: number[];
+  cursor: number;
+  validationAccuracy: number | null;
+  trainSeconds: number;
+  trainTokens: number;
+  elapsed: number;
 }
 
 export interface SftResult {
@@ -113,6 +129,9 @@ export class SftTrainer {
   private cursor: number;
   trainSeconds = 0;
   trainTokens = 0;
+  /** wall seconds of train() before a resume */
+  private elapsedBefore = 0;
+  private validationAccuracy = NaN;
 
   constructor(config: SftConfig, init?: LanguageModel) {
     this.config = config;
@@ -215,13 +234,13 @@ export class SftTrainer {
     const started = performance.now();
     const c = this.config;
     const validation = problemsOf(this.setup, "validation", c.evalProblems, c.seed + 1000);
-    let validationAccuracy = NaN;
+    let validationAccuracy = this.validationAccuracy;
     while (this.step < c.steps) {
       const loss = this.trainStep();
       const metrics: Record<string, number> = { "train/loss": loss, "train/lr": this.optimizer.lr };
       if (this.step % c.evalEvery === 0 || this.step === c.steps) {
         const ev = evaluateGreedy(this.model, this.setup, validation);
-        validationAccuracy = ev.accuracy;
+        validationAccuracy = this.validationAccuracy = ev.accuracy;
         metrics["eval/accuracy"] = ev.accuracy;
         metrics["eval/reward_mean"] = ev.meanReward;
         callbacks.onSamples?.(this.step, ev.samples);
@@ -230,6 +249,10 @@ export class SftTrainer {
       callbacks.onMetrics?.(this.step, metrics);
       callbacks.onProgress?.(this.step, c.steps, { loss: loss.toFixed(3), acc: Number.isNaN(validationAccuracy) ? "-" : validationAccuracy.toFixed(3) });
       if (c.stopAtAccuracy > 0 && validationAccuracy >= c.stopAtAccuracy && this.step % c.evalEvery === 0) break;
+      if (this.step < c.steps) {
+        this.elapsedNow = this.elapsedBefore + (performance.now() - started) / 1000;
+        callbacks.checkpoint?.(this.step);
+      }
     }
     const test = evaluateGreedy(this.model, this.setup, problemsOf(this.setup, "test", c.testProblems, c.seed + 2000));
     callbacks.onMetrics?.(this.step, { "eval/test_accuracy": test.accuracy });
@@ -240,7 +263,7 @@ export class SftTrainer {
       sft_steps: this.step,
       accuracy_final: test.accuracy,
       validation_accuracy: validationAccuracy,
-      wall_s: (performance.now() - started) / 1000,
+      wall_s: this.elapsedBefore + (performance.now() - started) / 1000,
       train_tokens_per_s: this.trainTokens / Math.max(1e-9, this.trainSeconds),
       sample_tokens_per_s: test.tokensPerSecond,
     };
@@ -248,5 +271,39 @@ export class SftTrainer {
 
   languageModel(): LanguageModel {
     return { model: this.model, tokenizer: this.setup.tokenizer, task: this.setup.id, taskOptions: this.setup.options };
+  }
+
+  private elapsedNow = 0;
+
+  /** The whole training state (model, AdamW, RNG, batch order, counters) with `run` (what the caller needs to go on). */
+  saveCheckpoint(run: Record<string, unknown>): Uint8Array {
+    const state: SftState = {
+      step: this.step,
+      optimizerStep: this.optimizer.step,
+      random: this.random.getState(),
+      order: Array.from(this.order),
+      cursor: this.cursor,
+      validationAccuracy: Number.isNaN(this.validationAccuracy) ? null : this.validationAccuracy,
+      trainSeconds: this.trainSeconds,
+      trainTokens: this.trainTokens,
+      elapsed: this.elapsedNow,
+    };
+    return encodeTextCheckpoint(this.languageModel(), this.optimizer, { stage: "sft", state, run });
+  }
+
+  /** Continues from a checkpoint of a trainer built with the same config and the checkpoint's model (`init`). */
+  loadCheckpoint(checkpoint: DecodedTextCheckpoint<SftState>): void {
+    const s = checkpoint.state;
+    if (checkpoint.stage !== "sft") throw new Error(`an SFT trainer cannot continue a ${checkpoint.stage} checkpoint`);
+    if (s.order.length !== this.order.length) throw new Error(`the checkpoint's SFT data has ${s.order.length} examples, this config ${this.order.length}`);
+    restoreOptimizer(this.optimizer, checkpoint, s.optimizerStep);
+    this.step = s.step;
+    this.random.setState(s.random);
+    this.order.set(s.order);
+    this.cursor = s.cursor;
+    this.validationAccuracy = s.validationAccuracy ?? NaN;
+    this.trainSeconds = s.trainSeconds;
+    this.trainTokens = s.trainTokens;
+    this.elapsedBefore = this.elapsedNow = s.elapsed;
   }
 }
