@@ -114,8 +114,9 @@ export function loadModel(source: string, store: string | undefined): LanguageMo
   }
   try {
     const run = runStore.getRun(source);
+    if (!isTextRun(run)) throw new TextConfigError(`--init ${source}: run ${run.name} is a ${run.algo} run on ${run.env}, not a language model; pass a run of \`tsrl train sft\` or \`tsrl train grpo\`, or a model file`);
     const saved = runStore.artifacts(run.id, "policy").at(-1);
-    if (!saved) throw new TextConfigError(`--init ${source}: run ${run.name} has no saved model (did it finish?)`);
+    if (!saved) throw new TextConfigError(`--init ${source}: run ${run.name} has no saved model yet (it writes one when it finishes; an interrupted run continues with tsrl resume ${run.name})`);
     return decodeLanguageModel(runStore.readArtifact(saved), `run ${run.name}`);
   } finally {
     runStore.close();

@@ -19,7 +19,7 @@ import { type DecodedTextCheckpoint, encodeTextCheckpoint, modelTensors, restore
 import type { LanguageModel } from "./model-file.js";
 import { EOS_TOKEN, PAD_TOKEN } from "./tokenizer.js";
 import type { TextTrainCallbacks } from "./sft.js";
-import { type TaskSetup, checkModelFitsTask, evaluateGreedy, findNonFiniteParameter, problemsOf, setupTask } from "./text-model.js";
+import { type TaskSetup, checkModelFitsTask, evaluateGreedy, findNonFiniteParameter, nonFiniteSource, problemsOf, setupTask } from "./text-model.js";
 
 export interface GrpoConfig {
   task: string;
@@ -193,9 +193,11 @@ export class GrpoTrainer {
     }
     const longest = Math.max(...prompts.map((p) => p.length));
     const room = this.model.config.contextLength - longest;
+    // the context was checked on a draw of the task's problems; a rarer, longer prompt is named here
+    if (room < 1) throw new Error(`GRPO step ${this.step}: the prompt ${JSON.stringify(problems[prompts.findIndex((p) => p.length === longest) / G]?.prompt)} has ${longest} tokens, leaving no room in the model's context of ${this.model.config.contextLength}; train a model with a longer --context-length`);
     const maxNew = this.config.maxCompletionLength > 0 ? Math.min(this.config.maxCompletionLength, room) : room;
     const t0 = performance.now();
-    const out = sampleCompletions(this.model, prompts, { maxNewTokens: maxNew, temperature: this.config.temperature, topK: this.config.topK, topP: this.config.topP, stopToken: EOS_TOKEN, random: this.random });
+    const out = this.sampling(() => sampleCompletions(this.model, prompts, { maxNewTokens: maxNew, temperature: this.config.temperature, topK: this.config.topK, topP: this.config.topP, stopToken: EOS_TOKEN, random: this.random }));
     this.sampleSeconds += (performance.now() - t0) / 1000;
     const rewards = new Float64Array(prompts.length);
     let correct = 0;
@@ -206,6 +208,16 @@ export class GrpoTrainer {
       if (score.correct) correct++;
     });
     return { problems, prompts, completions: out.completions, truncated: out.truncated, rewards, correct };
+  }
+
+  /** Runs a sampling pass; NaN logits stop the run with the step and the parameter that holds a non-finite value. */
+  private sampling<T>(sample: () => T): T {
+    try {
+      return sample();
+    } catch (err) {
+      if (!/NaN in the model's logits/.test((err as Error).message)) throw err;
+      throw new Error(`GRPO step ${this.step}: ${(err as Error).message} (${nonFiniteSource(this.model)}); lower --lr, or start from another model`);
+    }
   }
 
   /** Drops groups with equal rewards (dynamic sampling) and concatenates rounds until promptsPerStep groups are kept or 4 rounds are drawn. */
@@ -313,7 +325,7 @@ export class GrpoTrainer {
       // the first pass is the sampling policy: its log-probs are the ratios' denominator for every iteration
       oldLogProb ??= logProb.slice();
       const result = grpoLoss({ logProb, oldLogProb, refLogProb, advantages, mask }, { lossType: c.loss, epsilonLow: c.epsilonLow, epsilonHigh: c.epsilonHigh, beta: c.beta, maxCompletionLength });
-      if (!Number.isFinite(result.loss)) throw new Error(`GRPO step ${this.step}: the loss is ${result.loss}${describeNonFinite(logProb, "log-probabilities")}`);
+      if (!Number.isFinite(result.loss)) throw new Error(`GRPO step ${this.step}: the loss is ${result.loss}${describeNonFinite(logProb, "log-probabilities")} (${nonFiniteSource(this.model)}); lower --lr`);
       gradPositions.fill(0);
       for (let i = 0; i < B; i++)
         for (let j = 0; j < batch.completions[i]!.length; j++) gradPositions[i * T + promptLengths[i]! + j - 1] = result.gradLogProb[i * L + j]!;

@@ -40,6 +40,9 @@ export function decodeLanguageModel(bytes: Uint8Array, source = "model file"): L
   for (const e of model.layout) {
     const t = file.tensors.get(e.name);
     if (!t || t.data.length !== e.length) throw new Error(`${source}: tensor ${e.name} is missing or not ${e.length} values`);
+    const bad = t.data.findIndex((x) => !Number.isFinite(x));
+    // a diverged model would only fail later, as NaN logits
+    if (bad >= 0) throw new Error(`${source}: parameter ${e.name}[${bad}] is ${t.data[bad]}; the model diverged (train it again with a lower --lr)`);
     params.set(t.data, e.offset);
   }
   return { model, tokenizer, task: meta.task as string, taskOptions: (meta.taskOptions ?? {}) as Record<string, unknown> };

@@ -12,7 +12,7 @@ import type { TextProblem } from "../text/env.js";
 import { type DecodedTextCheckpoint, encodeTextCheckpoint, restoreOptimizer } from "./checkpoint.js";
 import { type LanguageModel } from "./model-file.js";
 import { EOS_TOKEN, PAD_TOKEN } from "./tokenizer.js";
-import { type TaskSetup, checkModelFitsTask, contextForTask, evaluateGreedy, findNonFiniteParameter, modelConfig, problemsOf, setupTask } from "./text-model.js";
+import { type TaskSetup, checkModelFitsTask, contextForTask, evaluateGreedy, findNonFiniteParameter, modelConfig, nonFiniteSource, problemsOf, setupTask } from "./text-model.js";
 
 export interface SftConfig {
   task: string;
@@ -151,7 +151,7 @@ export class SftTrainer {
       return { seq: [...prompt, ...answer, EOS_TOKEN], promptLength: prompt.length };
     });
     const longest = Math.max(...encoded.map((e) => e.seq.length));
-    if (longest > this.model.config.contextLength) throw new Error(`task ${config.task}: an example has ${longest} tokens, more than the model's context ${this.model.config.contextLength}`);
+    if (longest > this.model.config.contextLength) throw new Error(`task ${config.task}: an example has ${longest} tokens, more than the model's context ${this.model.config.contextLength}: raise --context-length (0: what the task needs)`);
     this.T = longest - 1;
     const n = encoded.length;
     this.inputs = new Int32Array(n * this.T).fill(PAD_TOKEN);
@@ -210,7 +210,7 @@ export class SftTrainer {
       this.batchGrad[k] = -1 / count;
     }
     loss /= count;
-    if (!Number.isFinite(loss)) throw new Error(`SFT step ${this.step}: the loss is ${loss}${this.nonFiniteDetail()}`);
+    if (!Number.isFinite(loss)) throw new Error(`SFT step ${this.step}: the loss is ${loss} (${nonFiniteSource(this.model)}); lower --lr`);
     this.model.zeroGrad();
     this.model.backward(this.batchTargets, this.batchGrad);
     const bad = findNonFiniteParameter(this.model, "grads");
@@ -222,11 +222,6 @@ export class SftTrainer {
     this.trainTokens += B * T;
     this.step++;
     return loss;
-  }
-
-  private nonFiniteDetail(): string {
-    const bad = findNonFiniteParameter(this.model, "params");
-    return bad ? ` (parameter ${bad})` : " (the logits overflowed)";
   }
 
   /** Trains until `steps` or the accuracy threshold; returns the held-out result. */

@@ -58,7 +58,7 @@ export function checkModelFitsTask(model: Transformer, tokenizer: CharTokenizer,
     throw new Error(`${source} was trained with the vocabulary ${JSON.stringify(tokenizer.alphabet)}, but task ${setup.id} uses ${JSON.stringify(setup.tokenizer.alphabet)}; train a model for this task`);
   }
   const needed = contextForTask(setup);
-  if (needed > model.config.contextLength) throw new Error(`task ${setup.id} needs a context of ${needed} tokens (prompt + answer + end); ${source} has ${model.config.contextLength}`);
+  if (needed > model.config.contextLength) throw new Error(`task ${setup.id} needs a context of ${needed} tokens (prompt + answer + end); ${source} has ${model.config.contextLength}: train a model for these task options (tsrl train sft --task ${setup.id} --task-options ...)`);
 }
 
 export interface Evaluation {
@@ -103,4 +103,10 @@ export function findNonFiniteParameter(model: Transformer, which: "params" | "gr
     for (let i = e.offset; i < e.offset + e.length; i++) if (!Number.isFinite(data[i]!)) return `${which === "grads" ? "gradient of " : ""}${e.name}[${i - e.offset}] = ${data[i]}`;
   }
   return null;
+}
+
+/** Where non-finite numbers came from, for a stop message: the first non-finite parameter, else the activations. */
+export function nonFiniteSource(model: Transformer): string {
+  const bad = findNonFiniteParameter(model, "params");
+  return bad ? `parameter ${bad}` : "every parameter is finite: the activations overflowed";
 }
