@@ -10,6 +10,7 @@ import { type DecodedTextCheckpoint, decodeTextCheckpoint } from "../llm/checkpo
 import { GrpoTrainer, type GrpoConfig, type GrpoResult, type GrpoState } from "../llm/grpo.js";
 import { decodeLanguageModel, encodeLanguageModel, type LanguageModel } from "../llm/model-file.js";
 import { SFT_DEFAULTS, SftTrainer, type SftConfig, type SftState, type TextTrainCallbacks } from "../llm/sft.js";
+import { isTextAlgo } from "../llm/text-algos.js";
 import { GRPO_SPEC, SFT_SPEC, TextConfigError, resolveTextConfig, type TextTrainerSpec } from "../llm/trainers.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { type RunRecord, RunStore, StoreError, storeDirectory } from "../track/store.js";
@@ -306,7 +307,7 @@ function grpoCommand(flags: TextFlags): void {
 
 /** Whether `tsrl resume` continues this run here (a run of `tsrl train sft|grpo`). */
 export function isTextRun(run: RunRecord): boolean {
-  return run.algo === "sft" || run.algo === "grpo";
+  return isTextAlgo(run.algo);
 }
 
 /**

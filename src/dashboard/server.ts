@@ -16,6 +16,8 @@ import { tsrlVersion } from "../track/versions.js";
 import { clientBundle, echartsBundle, envModuleBundle } from "./bundle.js";
 import { PAGE_CSS, PAGE_HTML } from "./page.js";
 import { PolicySource, PolicyUnavailableError } from "./policies.js";
+import { textSamples } from "./text-samples.js";
+import { isTextAlgo } from "../llm/text-algos.js";
 import { NotFoundError, StoreReader, StoreUnavailableError } from "./store-reader.js";
 import type { RunChanges, ScoresResponse, StatusResponse } from "./types.js";
 
@@ -150,7 +152,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     }
     if (path === "/api/events") return openEvents(req, res);
 
-    const runRoute = /^\/api\/runs\/([^/]+)(\/policy|\/env-module\.js|\/artifacts\/(checkpoint|policy)\/(\d+))?$/.exec(path);
+    const runRoute = /^\/api\/runs\/([^/]+)(\/policy|\/samples|\/env-module\.js|\/artifacts\/(checkpoint|policy)\/(\d+))?$/.exec(path);
     if (runRoute) {
       const id = decodeURIComponent(runRoute[1]!);
       if (!runRoute[2]) return sendJson(res, 200, reader.runDetail(id));
@@ -163,7 +165,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         });
         return send(res, 200, asset.body, asset.type, { "cache-control": "no-store" });
       }
+      if (runRoute[2] === "/samples") return sendJson(res, 200, textSamples(reader, id));
       if (runRoute[2] === "/policy") {
+        if (isTextAlgo(reader.runRecord(id).algo)) throw new PolicyUnavailableError(`run ${id} trained a language model: there is no env to replay it in (its page shows sample completions; try tsrl sample ${id} --prompt ...)`);
         const bytes = policies.policyBytes(id, intParam(url, "checkpoint", 0));
         return send(res, 200, bytes, "application/octet-stream", { "cache-control": "no-store" });
       }

@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { renameRun, setRunNotes, setRunTags } from "../track/run-labels.js";
+import { isTextAlgo } from "../llm/text-algos.js";
 import { type ArtifactRecord, type RawRun, RunStore, decodeTags, displayStatus, parseRunColumns } from "../track/store.js";
 import { type SeriesRange, readSeries } from "./series.js";
 import type { ChangeEvent, ComparisonSummary, RunChanges, RunDetail, RunSeriesData, RunSummary, StoreStatus } from "./types.js";
@@ -251,7 +252,7 @@ export class StoreReader {
       wallSeconds: typeof summaryWall === "number" ? summaryWall : last.wall,
       startedAt: r.started_at,
       config,
-      replayable: store.db.prepare("SELECT 1 FROM artifacts WHERE run_id = ? LIMIT 1").get(r.id) !== undefined,
+      replayable: !isTextAlgo(r.algo) && store.db.prepare("SELECT 1 FROM artifacts WHERE run_id = ? LIMIT 1").get(r.id) !== undefined,
       tags: decodeTags(r.tags),
       notes: r.notes ?? "",
     };

@@ -35,7 +35,7 @@ export interface RunSummary {
   wallSeconds: number | null;
   startedAt: string;
   config: Record<string, unknown>;
-  /** has a saved policy or a checkpoint to replay */
+  /** has a saved policy or a checkpoint to replay (never a language model's run: no env to play it in) */
   replayable: boolean;
   tags: string[];
   notes: string;
@@ -108,4 +108,11 @@ export interface ScoresResponse {
   evaluations: Record<string, number | null>;
   /** the `tsrl compare` comparisons that include any of the runs */
   comparisons: ComparisonSummary[];
+}
+
+/** GET /api/runs/:id/samples: greedy completions of a few held-out problems by an sft/grpo run's model. */
+export interface TextSamplesResponse {
+  /** which artifact answered, e.g. "policy at step 300" */
+  source: string;
+  samples: { prompt: string; completion: string; reward: number }[];
 }

@@ -7,6 +7,7 @@ import { h, keyValueGrid, keyValueTable, replaceChildren, segmented } from "./do
 import { type LabelContext, nameHeading, notesCard, tagEditor } from "./labels.js";
 import { formatBytes, formatDate, formatDuration, formatInt, formatReturn } from "./format.js";
 import { statusBadge } from "./runs-page.js";
+import { isTextAlgo } from "../../llm/text-algos.js";
 
 const POINTS = 1500;
 const settings: { x: XAxis; smoothing: number } = { x: "steps", smoothing: 10 };
@@ -116,7 +117,7 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
     const chip = (label: string, value: string) => h("span", { class: "chip" }, h("b", null, label), value);
     const policy = run.artifacts.find((a) => a.kind === "policy");
     const checkpoint = run.artifacts.filter((a) => a.kind === "checkpoint").at(-1);
-    const replayHash = policy ? `#/replay/${run.id}` : checkpoint ? `#/replay/${run.id}?checkpoint=${checkpoint.step}` : null;
+    const replayHash = !isTextAlgo(run.algo) && (policy ? `#/replay/${run.id}` : checkpoint ? `#/replay/${run.id}?checkpoint=${checkpoint.step}` : null);
     const selected = ctx.selection.has(run.id);
     replaceChildren(
       head,
@@ -125,7 +126,7 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
           h("div", { class: "row" }, nameHeading(run, labels), statusBadge(run.status)),
           h("div", { class: "meta" },
             chip("id", run.id), chip("algo", run.algo), chip("env", run.env), chip("seed", String(run.seed)),
-            chip("steps", formatInt(run.steps)), chip(run.status === "running" ? "recent return" : "final return", formatReturn(run.finalReturn)), chip("wall", formatDuration(run.wallSeconds)),
+            chip("steps", formatInt(run.steps)), isTextAlgo(run.algo) ? chip("held-out accuracy", typeof run.summary?.accuracy_final === "number" ? `${(100 * run.summary.accuracy_final).toFixed(1)} %` : "-") : chip(run.status === "running" ? "recent return" : "final return", formatReturn(run.finalReturn)), chip("wall", formatDuration(run.wallSeconds)),
             chip("episodes", formatInt(run.episodes)), chip("started", formatDate(run.startedAt)),
           ),
           tagEditor(run, labels),
@@ -164,7 +165,7 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
             h("tr", { "data-artifact": `${a.kind}-${a.step}` },
               h("td", null, a.kind), h("td", { class: "num" }, formatInt(a.step)), h("td", { class: "num" }, formatBytes(a.bytes)), h("td", null, formatDate(a.createdAt)),
               h("td", null, h("div", { class: "row nowrap" },
-                h("a", { class: "btn small", href: a.kind === "policy" ? `#/replay/${run.id}` : `#/replay/${run.id}?checkpoint=${a.step}` }, "Replay"),
+                isTextAlgo(run.algo) ? null : h("a", { class: "btn small", href: a.kind === "policy" ? `#/replay/${run.id}` : `#/replay/${run.id}?checkpoint=${a.step}` }, "Replay"),
                 h("a", { class: "btn small", href: api.artifactUrl(run.id, a.kind, a.step), download: "" }, "Download"),
               )),
             ),
@@ -182,8 +183,29 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
         ),
         run.summary ? h("div", { class: "card", "data-card": "summary" }, h("h2", null, "Summary"), keyValueTable(Object.entries(run.summary))) : null,
       ),
+      isTextAlgo(run.algo) && run.artifacts.length ? samplesCard : null,
       h("div", { class: "card", "data-card": "versions" }, h("h2", null, "Versions"), keyValueGrid(Object.entries(run.versions))),
     );
+    if (isTextAlgo(run.algo) && run.artifacts.length) void loadSamples(run);
+  }
+
+  // an sft/grpo run's model answering a few held-out problems; text set as text (a completion is whatever the model wrote)
+  const samplesCard = h("div", { class: "card", "data-card": "samples" });
+  let samplesFrom = "";
+  async function loadSamples(run: RunDetail): Promise<void> {
+    const newest = run.artifacts.at(-1)!;
+    const from = `${newest.kind}-${newest.step}`;
+    if (from === samplesFrom) return;
+    samplesFrom = from;
+    try {
+      const { source, samples } = await api.samples(run.id);
+      replaceChildren(samplesCard, h("h2", null, `Sample completions (greedy, held-out problems, ${source})`),
+        h("div", { class: "card-table" }, h("table", { "data-role": "samples" },
+          h("thead", null, h("tr", null, h("th", null, "Prompt"), h("th", null, "Completion"), h("th", { class: "num" }, "Reward"))),
+          h("tbody", null, samples.map((x) => h("tr", null, h("td", { class: "mono" }, x.prompt), h("td", { class: "mono" }, x.completion), h("td", { class: "num" }, x.reward.toFixed(2))))))));
+    } catch (err) {
+      replaceChildren(samplesCard, h("h2", null, "Sample completions"), h("p", { class: "muted" }, (err as Error).message));
+    }
   }
 
   async function loadDetail(): Promise<void> {
