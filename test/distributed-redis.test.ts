@@ -180,8 +180,16 @@ describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
       const threadedRun = runs.getRun("threads");
       assert.equal(threadedRun.status, "finished");
       const actorKeys = runs.metricKeys(threadedRun.id).filter((k) => /^actors\/.+\/samples_per_s$/.test(k));
-      assert.deepEqual(actorKeys.map((k) => k.split("@")[0]).sort(), ["actors/0", "actors/1"]);
+      assert.ok(actorKeys.length >= 1);
+      // both threads joined (which one's segments were trained on depends on timing)
+      const client = new Redis(redis.url);
+      assert.equal(await client.get(runKeys("threads").actors), "2");
+      client.disconnect();
       runs.close();
+      // an actor thread that fails ends the run with its error instead of a learner waiting forever
+      const hostile = await cli(["train", "ppo", "--env", "test/fixtures/thread-hostile-env.ts:ThreadHostile-v0", "--redis", redis.url, "--actors", "1", "--name", "hostile", "--no-track", "--checkpoint-every", "0"]);
+      assert.equal(hostile.code, 1);
+      assert.match(hostile.stderr, /this env cannot run in a worker thread/);
       const refused = await cli(["train", "ppo", "--env", "CartPole-v1", "--actors", "2", "--no-track"]);
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /--actors 2: actors send their trajectories through Redis Streams; start one .* add --redis/);

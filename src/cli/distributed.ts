@@ -49,9 +49,12 @@ export async function trainDistributed(algo: string, agent: Trainer, config: Rec
   };
   const log = (m: string) => console.error(m);
   const threads = actors > 0 ? startActorThreads(actors, { redis: url, run, envs: config.numEnvs as number, envId: config.envId, envModule: (versions.envModule as string | undefined) ?? null }, flags.quiet || flags.json ? () => {} : log) : null;
+  // an actor thread that fails (its env, its Redis) ends the run instead of leaving the learner waiting
+  const failed = new AbortController();
+  threads?.finished.catch((err: unknown) => failed.abort(err));
   let result: TrainResult;
   try {
-    ({ result } = await learnDistributed(agent, { redis: url, run, sync: flags.sync === true, maxPolicyLag, log }, tracker ? tracker.callbacks(progress) : progress));
+    ({ result } = await learnDistributed(agent, { redis: url, run, sync: flags.sync === true, maxPolicyLag, log, signal: failed.signal }, tracker ? tracker.callbacks(progress) : progress));
     // the threads stop when they see the learner's "done"
     await threads?.finished;
   } catch (err) {

@@ -53,6 +53,8 @@ export interface LearnerOptions {
   maxSegmentBytes?: number;
   /** this learner's consumer name in the group (default host-pid) */
   consumer?: string;
+  /** aborting it ends the run with its reason (checked at least every second while waiting for segments) */
+  signal?: AbortSignal;
   log?: (message: string) => void;
 }
 
@@ -181,6 +183,7 @@ export async function learnDistributed(agent: PPO, options: LearnerOptions, call
           await take(entries, true);
           if (queue.length) continue;
         }
+        options.signal?.throwIfAborted();
         let reply: [Buffer, [Buffer, Buffer[] | null][]][] | null;
         try {
           reply = (await redis.xreadgroupBuffer("GROUP", GROUP, consumer, "COUNT", 4, "BLOCK", 1000, "STREAMS", keys.segments, ">")) as typeof reply;
