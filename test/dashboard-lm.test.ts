@@ -54,7 +54,7 @@ describe("dashboard pages of language-model runs", () => {
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(`${dashboard.url}#/run/${ids.lm}`);
     await page.waitForSelector("[data-role=samples] tbody tr", { timeout: 30_000 });
-    const rows = await page.$$eval("[data-role=samples] tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    const rows = await page.$$eval("[data-role=samples] tbody tr", (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)));
     assert.equal(rows.length, 4);
     for (const [prompt] of rows) assert.match(prompt ?? "", /^\d\d\+\d\d=$/);
     assert.match((await page.textContent(".page-head")) ?? "", /held-out accuracy\s*\d+\.\d %/);
