@@ -431,13 +431,16 @@ describe("tsrl dashboard", () => {
       await page.fill("input.name-input", "ppo-b renamed");
       await page.click("[data-action=save-name]");
       await page.waitForSelector("[data-role=run-name] >> text=ppo-b renamed");
+      // notes typed but not saved survive the re-renders that adding tags causes
+      await page.fill("textarea.notes-input", "<b>kept</b> as text");
       for (const tag of ["sweep", "baseline"]) {
         await page.fill("input.tag-input", tag);
         await page.press("input.tag-input", "Enter");
         await page.waitForSelector(`[data-role=tags] [data-tag="${tag}"]`);
       }
-      await page.fill("textarea.notes-input", "<b>kept</b> as text");
+      assert.equal(await page.inputValue("textarea.notes-input"), "<b>kept</b> as text");
       await page.click("[data-action=save-notes]");
+      await page.waitForSelector('[data-role=notes-status] >> text="saved"');
       await page.click('[data-tag="sweep"] .tag-remove');
       await page.waitForSelector('[data-role=tags] [data-tag="sweep"]', { state: "detached" });
       await page.screenshot({ path: "/tmp/tsrl-dashboard-edit.png", fullPage: true });

@@ -72,16 +72,37 @@ export function tagEditor(run: RunSummary, ctx: LabelContext): HTMLElement {
   return h("div", { class: "tags", "data-role": "tags" }, chips, input, error);
 }
 
+/**
+ * Notes typed but not saved, by run id: the live page re-renders a run when it changes (a tag
+ * added, a new checkpoint), and that must not throw away what the user is typing.
+ */
+const unsavedNotes = new Map<string, string>();
+/** runs whose notes were saved from this page since their last edit ("saved" survives re-renders) */
+const savedNotes = new Set<string>();
+
 /** The run's notes: text for everyone, a text area with Save when editable. */
 export function notesCard(run: RunSummary, ctx: LabelContext): HTMLElement | null {
   if (!ctx.editable) return run.notes ? h("div", { class: "card", "data-card": "notes" }, h("h2", null, "Notes"), h("p", { class: "notes" }, run.notes)) : null;
   const error = errorNote();
   const area = h("textarea", { class: "notes-input", rows: 4, placeholder: "What was this run for? What did you learn?", "aria-label": "notes", maxlength: 20000 });
-  area.value = run.notes;
-  const status = h("span", { class: "muted" });
+  const draft = unsavedNotes.get(run.id);
+  area.value = draft ?? run.notes;
+  const status = h("span", { class: "muted", "data-role": "notes-status" }, draft !== undefined ? "not saved" : savedNotes.has(run.id) ? "saved" : "");
   const button = h("button", { class: "btn small primary", type: "button", "data-action": "save-notes", onclick: async () => {
-    if (await save(run, { notes: area.value }, error, ctx)) status.textContent = "saved";
+    const text = area.value;
+    // the draft goes before the save re-renders the run, and comes back if the save fails
+    unsavedNotes.delete(run.id);
+    savedNotes.add(run.id);
+    if (!(await save(run, { notes: text }, error, ctx))) {
+      savedNotes.delete(run.id);
+      unsavedNotes.set(run.id, text);
+      status.textContent = "not saved";
+    } else status.textContent = "saved";
   } }, "Save notes");
-  area.addEventListener("input", () => (status.textContent = ""));
+  area.addEventListener("input", () => {
+    unsavedNotes.set(run.id, area.value);
+    savedNotes.delete(run.id);
+    status.textContent = "not saved";
+  });
   return h("div", { class: "card", "data-card": "notes" }, h("h2", null, "Notes"), area, h("div", { class: "row spaced" }, button, status, error));
 }
