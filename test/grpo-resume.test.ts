@@ -63,6 +63,11 @@ test("tsrl train grpo with its own SFT stage, beta > 0 and dynamic sampling, kil
   assert.ok(checkpoints.at(-1)! > 20, `killed in the GRPO stage (checkpoints ${checkpoints.join(", ")})`);
 });
 
+test("tsrl train grpo killed in its own SFT stage resumes SFT, then trains GRPO as an uninterrupted run does", async () => {
+  const { checkpoints } = await killResumeCompare(["train", "grpo", ...TINY, "--sft-steps", "600", "--sft-examples", "200", "--steps", "4", "--prompts-per-step", "4", "--group-size", "4", "--eval-every", "2", "--test-problems", "50", "--checkpoint-every", "60"], 2);
+  assert.ok(checkpoints.at(-1)! < 600, `killed in the SFT stage (checkpoints ${checkpoints.join(", ")})`);
+});
+
 test("tsrl resume of an sft run without a checkpoint, or with --set, says what to do", () => {
   const dir = mkdtempSync(join(tmpdir(), "tsrl-lm-resume-"));
   try {
