@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { loadPolicy } from "../src/cli/enjoy.js";
 import { loadModel } from "../src/cli/train-text.js";
 import { GRPO_DEFAULTS, GrpoTrainer } from "../src/llm/grpo.js";
 import { decodeLanguageModel, encodeLanguageModel } from "../src/llm/model-file.js";
@@ -30,7 +31,7 @@ test("NaN in the parameters stops SFT and GRPO with the step and the tensor; a d
   assert.throws(() => decodeLanguageModel(encodeLanguageModel(grpo.languageModel()), "model.tsrl"), /^Error: model\.tsrl: parameter h0\.attn\.qkv\.bias\[3\] is NaN; the model diverged/);
 });
 
-test("--init with a run that is not a language model, or one that has not finished, says what to pass", () => {
+test("--init with a run that is not a language model, or one that has not finished, says what to pass; tsrl enjoy with a language model's run too", () => {
   const dir = mkdtempSync(join(tmpdir(), "tsrl-lm-bad-"));
   try {
     const store = new RunStore(dir);
@@ -41,6 +42,8 @@ test("--init with a run that is not a language model, or one that has not finish
     assert.throws(() => loadModel("cartpole", dir), /--init cartpole: run cartpole is a ppo run on CartPole-v1, not a language model; pass a run of `tsrl train sft` or `tsrl train grpo`/);
     assert.throws(() => loadModel(ppo.id, dir), /is a ppo run on CartPole-v1, not a language model/);
     assert.throws(() => loadModel("unfinished", dir), /run unfinished has no saved model yet .*tsrl resume unfinished/);
+    // and the other way round: tsrl enjoy / eval / export of a language model
+    assert.throws(() => loadPolicy("unfinished", dir), /run \w+ \(unfinished\) trained a language model \(tsrl train sft\), not a policy for an env: try tsrl sample unfinished/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,6 +15,7 @@ import { writeFileAtomic } from "../node/atomic-write.js";
 import { policyFromCheckpoint } from "../track/checkpoint-policy.js";
 import { RunStore, StoreError, storeDirectory } from "../track/store.js";
 import { GifRecorder } from "../video/gif.js";
+import { isTextAlgo } from "../llm/text-algos.js";
 
 export interface EnjoyOptions {
   env?: string;
@@ -54,6 +55,7 @@ export function loadPolicy(target: string, storeOption: string | undefined, opti
     } catch (err) {
       throw new StoreError(`no policy file "${target}"; as a run: ${(err as Error).message}`);
     }
+    if (isTextAlgo(run.algo)) throw new StoreError(`run ${run.id} (${run.name}) trained a language model (tsrl train ${run.algo}), not a policy for an env: try tsrl sample ${run.name} --prompt ..., or tsrl serve ${run.name}`);
     const policy = store.artifacts(run.id, "policy").at(-1);
     const checkpoints = store.artifacts(run.id, "checkpoint");
     if (options.checkpoint === undefined && policy) return { bytes: store.readArtifact(policy), source: `run ${run.id} (${run.name})` };
