@@ -85,11 +85,16 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
     worker.reset(c.seed + index * SEED_STRIDE);
     const modules = ppoModules(worker.nets);
 
-    // a publication wakes the actor; polling every second covers notices lost in a reconnection
+    // a publication wakes the actor; polling every second covers notices lost in a reconnection.
+    // Notices are counted so that one arriving between a check and the wait is not missed.
+    let notices = 0;
     let wake: (() => void) | null = null;
     await subscriber.subscribe(keys.channel);
-    subscriber.on("message", () => wake?.());
-    const waitNotice = () => Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(1000)]);
+    subscriber.on("message", () => {
+      notices++;
+      wake?.();
+    });
+    const waitNotice = (seen: number) => (notices > seen ? Promise.resolve() : Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(1000)]));
 
     let version = -1;
     /** takes the newest parameters if they are newer than the ones in use; false if there are none yet */
@@ -112,17 +117,18 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
     let segments = 0;
     log(`actor ${name}: ${numEnvs} × ${c.envId} for run ${options.run} (${description.sync ? "synchronous" : "asynchronous"})`);
     for (;;) {
+      const seen = notices;
       if (options.signal?.aborted || (options.maxSegments !== undefined && segments >= options.maxSegments)) break;
       if ((await redis.exists(keys.done)) === 1) break;
       const before = version;
       if (!(await refresh()) || (description.sync && version === before && segments > 0)) {
         // synchronous runs act once per version
-        await waitNotice();
+        await waitNotice(seen);
         continue;
       }
       if ((await redis.xlen(keys.segments)) >= description.maxQueued) {
         // the learner is behind: acting now would only make stale data
-        await waitNotice();
+        await waitNotice(seen);
         continue;
       }
       segment.seq = segments;
