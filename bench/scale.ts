@@ -5,6 +5,7 @@
  * (~1 ms of waiting per step, no CPU: a remote simulator or service), beside the
  * single-process run; scaling efficiency = sps(2 actors) / (2 × sps(1 actor)); and Redis' cost
  * per segment (XADD + XREADGROUP + XACK/XDEL of one CartPole segment, measured alone).
+ * Actors run as processes (`tsrl actor`) and as threads of the learner's process (`--actors N`).
  * Each actor steps 4 envs; the learner trains PPO's CartPole config (4 envs × 128 steps per batch).
  * `--returns`: instead, PPO CartPole-v1 (CleanRL's config, 500k steps) for seeds 1–5 in one process
  * and with 2 asynchronous actor processes of 2 envs each: the final mean returns side by side.
@@ -20,6 +21,7 @@ import { decodeSegment, encodeSegment } from "../src/distributed/codec.js";
 import { GROUP } from "../src/distributed/redis.js";
 import { Redis } from "ioredis";
 import { startRedis } from "../test/redis-server.js";
+import { startActorThreads } from "../src/distributed/actor-threads.js";
 import "./envs/slow-cartpole.js";
 
 const arg = process.argv.indexOf("--iterations");
@@ -27,17 +29,23 @@ const iterations = arg > 0 ? Number(process.argv[arg + 1]) : 12;
 const redis = await startRedis();
 const rows: Record<string, unknown>[] = [];
 
-/** steps/s over iterations 2..n (the first waits for actors to start), and the final mean return */
-async function distributed(envId: string, actors: number, iters: number, seed = 1, envsPerActor = 4): Promise<{ sps: number; finalMeanReturn: number }> {
-  const run = `scale-${envId}-${actors}-${seed}`;
+/** steps/s over iterations 2..n (the first waits for actors to start), and the final mean return; actors in processes or threads */
+async function distributed(envId: string, actors: number, iters: number, seed = 1, envsPerActor = 4, threads = false): Promise<{ sps: number; finalMeanReturn: number }> {
+  const run = `scale-${envId}-${actors}-${seed}-${threads ? "t" : "p"}`;
   const agent = new PPO({ envId, seed, totalTimesteps: 512 * iters });
   const module = envId === "CartPole-v1" ? [] : ["--env", `bench/envs/slow-cartpole.ts:${envId}`];
-  const children = Array.from({ length: actors }, () =>
-    spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "actor", "--redis", redis.url, "--run", run, "--envs", String(envsPerActor), "--json", ...module], { stdio: ["ignore", "ignore", "inherit"] }),
-  );
+  const children = threads
+    ? []
+    : Array.from({ length: actors }, () =>
+        spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "actor", "--redis", redis.url, "--run", run, "--envs", String(envsPerActor), "--json", ...module], { stdio: ["ignore", "ignore", "inherit"] }),
+      );
+  const actorThreads = threads ? startActorThreads(actors, { redis: redis.url, run, envs: envsPerActor, envId, envModule: envId === "CartPole-v1" ? null : "./bench/envs/slow-cartpole.ts" }, () => {}) : null;
+  const failed = new AbortController();
+  actorThreads?.finished.catch((err: unknown) => failed.abort(err));
   let t1 = 0;
-  const { result } = await learnDistributed(agent, { redis: redis.url, run, log: () => {} }, { onMetrics: () => void (agent.version === 1 && (t1 = now())) });
+  const { result } = await learnDistributed(agent, { redis: redis.url, run, log: () => {}, signal: failed.signal }, { onMetrics: () => void (agent.version === 1 && (t1 = now())) });
   const seconds = now() - t1;
+  await actorThreads?.finished;
   await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once("exit", resolve)))));
   return { sps: (512 * (iters - 1)) / seconds, finalMeanReturn: result.final_mean_return };
 }
@@ -62,7 +70,20 @@ for (const [envId, iters] of [["CartPole-v1", iterations * 4], ["SlowCartPole-v0
   const sps1Process = single(envId, iters);
   const sps1 = (await distributed(envId, 1, iters)).sps;
   const sps2 = (await distributed(envId, 2, iters)).sps;
-  const row = { env: envId, iterations: iters, single_process_sps: Math.round(sps1Process), actors1_sps: Math.round(sps1), actors2_sps: Math.round(sps2), scaling_efficiency: +(sps2 / (2 * sps1)).toFixed(2), load_average: +loadavg()[0]!.toFixed(1) };
+  const threads1 = (await distributed(envId, 1, iters, 1, 4, true)).sps;
+  const threads2 = (await distributed(envId, 2, iters, 1, 4, true)).sps;
+  const row = {
+    env: envId,
+    iterations: iters,
+    single_process_sps: Math.round(sps1Process),
+    actors1_sps: Math.round(sps1),
+    actors2_sps: Math.round(sps2),
+    scaling_efficiency: +(sps2 / (2 * sps1)).toFixed(2),
+    threads1_sps: Math.round(threads1),
+    threads2_sps: Math.round(threads2),
+    threads_scaling_efficiency: +(threads2 / (2 * threads1)).toFixed(2),
+    load_average: +loadavg()[0]!.toFixed(1),
+  };
   rows.push(row);
   console.log(JSON.stringify(row));
 }
