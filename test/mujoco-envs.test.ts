@@ -5,6 +5,10 @@
  * (two runs, `makeVec`). Expected draws come from numpy 2.4 (`default_rng(seed)`).
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { before, test } from "node:test";
 import type { MainModule } from "mujoco-js";
 import {
@@ -453,4 +457,27 @@ test("SAC on Hopper-v5 and Ant-v5: the same seed gives the same run, and a check
     assert.deepEqual(rest.episodes, a.episodes.slice(a.episodes.findIndex((_, i) => i % 2 === 0 && a.episodes[i]! > 300)), envId);
     assert.deepEqual(rest.params, a.params, envId);
   }
+});
+
+test("tsrl enjoy --gif of a 125-fps env keeps one frame in 5 and plays at real time (4/100 s per frame); --fps keeps every frame", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsrl-mujoco-gif-"));
+  const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
+  const trained = cli("train", "sac", "--env", "Hopper-v5", "--total-timesteps", "200", "--learning-starts", "100", "--hidden-sizes", "8,8", "--batch-size", "8", "--store", dir, "--name", "h", "--quiet");
+  assert.equal(trained.status, 0, trained.stderr);
+  /** frames and the first frame's delay (hundredths) of a GIF: its graphic control extensions */
+  const gifFrames = (file: string) => {
+    const bytes = readFileSync(file);
+    const delays: number[] = [];
+    for (let i = 0; i + 5 < bytes.length; i++) if (bytes[i] === 0x21 && bytes[i + 1] === 0xf9 && bytes[i + 2] === 4) delays.push(bytes[i + 4]! | (bytes[i + 5]! << 8));
+    return delays;
+  };
+  const real = cli("enjoy", "h", "--store", dir, "-n", "1", "--json", "--gif", join(dir, "real.gif"));
+  assert.equal(real.status, 0, real.stderr);
+  const length = (JSON.parse(real.stdout.trim().split("\n").at(-1)!) as { lengths: number[] }).lengths[0]!;
+  const realDelays = gifFrames(join(dir, "real.gif"));
+  assert.equal(realDelays.length, 1 + Math.floor(length / 5));
+  assert.ok(realDelays.every((d) => d === 4), `delays ${realDelays}`);
+  const slow = cli("enjoy", "h", "--store", dir, "-n", "1", "--gif", join(dir, "slow.gif"), "--fps", "25");
+  assert.equal(slow.status, 0, slow.stderr);
+  assert.equal(gifFrames(join(dir, "slow.gif")).length, 1 + length);
 });

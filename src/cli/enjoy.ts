@@ -104,7 +104,11 @@ export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<
   // In a terminal: animated in place at the env's speed. Into a file or pipe: every frame, one after another.
   const draw = opts.render === true;
   const animate = draw && process.stdout.isTTY;
-  const gif = opts.gif !== undefined ? new GifRecorder(fps) : null;
+  // A GIF's frame delays are whole hundredths of a second: an env drawn faster than 50 fps (Hopper
+  // and Walker2d at 125) keeps one frame in k, k chosen so the delay is whole and the GIF plays
+  // at real time (125 fps: 1 in 5, 4/100 s), unless --fps was given.
+  const gifStride = opts.fps === undefined && fps > 50 ? realTimeStride(fps) : 1;
+  const gif = opts.gif !== undefined ? new GifRecorder(fps / gifStride) : null;
   const returns: number[] = [];
   const lengths: number[] = [];
   for (let episode = 0; episode < opts.episodes; episode++) {
@@ -116,7 +120,7 @@ export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<
       obs = next;
       total += reward;
       length++;
-      if (gif) gif.add(frame());
+      if (gif && length % gifStride === 0) gif.add(frame());
       if (draw) {
         process.stdout.write(`${animate ? "\x1b[H\x1b[2J" : ""}${frameToAnsi(frame())}\n episode ${episode + 1}/${opts.episodes}  step ${length}  return ${total.toFixed(2)}\n`);
         if (animate) await new Promise((resolve) => setTimeout(resolve, 1000 / fps));
@@ -134,6 +138,16 @@ export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<
     console.log(JSON.stringify({ policy: source, algo: policy.saved.algo, env: envId, seed: opts.seed, deterministic: !opts.stochastic, episodes: returns.length, mean_return: mean, std_return: std, returns, lengths, ...(gif ? { gif: opts.gif, frames: gif.frameCount } : {}) }));
   } else {
     console.log(`mean return over ${returns.length} episodes: ${mean.toFixed(2)} ± ${std.toFixed(2)} (${opts.stochastic ? "sampled" : "greedy"} actions)`);
-    if (gif) console.log(`wrote ${opts.gif} (${gif.frameCount} frames at ${fps} fps)`);
+    if (gif) console.log(`wrote ${opts.gif} (${gif.frameCount} frames at ${+gif.fps.toFixed(2)} fps${gifStride > 1 ? `: 1 frame in ${gifStride} of the env's ${fps}` : ""})`);
   }
+}
+
+/** The smallest k ≥ fps/50 whose k frames last a whole number of hundredths (else the smallest k). */
+function realTimeStride(fps: number): number {
+  const least = Math.ceil(fps / 50);
+  for (let k = least; k < least + 20; k++) {
+    const hundredths = (100 * k) / fps;
+    if (Math.abs(hundredths - Math.round(hundredths)) < 1e-9) return k;
+  }
+  return least;
 }
