@@ -55,6 +55,26 @@ function configLines(run: RunRecord): string[] {
   return lines;
 }
 
+/** For a run trained by actors over Redis: its actors, their samples/s and the policy lag, as last logged. */
+function distributedLines(store: RunStore, run: RunRecord): string[] {
+  const keys = store.metricKeys(run.id);
+  if (!keys.includes("distributed/segments")) return [];
+  const last = (key: string) => store.metrics(run.id, key).at(-1)?.value ?? null;
+  const count = (key: string) => int(last(key) ?? 0);
+  const lagMean = last("distributed/policy_lag_mean"), lagMax = last("distributed/policy_lag_max");
+  const table: [string, string][] = [
+    ["policy lag", `${lagMean === null ? "–" : lagMean.toFixed(2)} versions on average, at most ${lagMax === null ? "–" : int(lagMax)}`],
+    ["segments", `${count("distributed/segments")} trained on, ${count("distributed/skipped")} skipped (malformed), ${count("distributed/dropped")} dropped (too stale), ${count("distributed/reclaimed")} reclaimed`],
+  ];
+  for (const key of keys) {
+    const actor = /^actors\/(.+)\/samples_per_s$/.exec(key);
+    const rate = actor ? last(key) : null;
+    if (actor && rate !== null) table.push([`actor ${actor[1]}`, `${int(rate)} samples/s`]);
+  }
+  const actors = last("distributed/actors") ?? 0;
+  return [`distributed (${int(actors)} actor${actors === 1 ? "" : "s"} seen)`, ...rows(table), ""];
+}
+
 export function formatRunSummary(store: RunStore, run: RunRecord): string {
   const status = displayStatus(run.status, run.versions as { pid?: number; host?: string });
   const summary = run.summary ?? {};
@@ -94,6 +114,8 @@ export function formatRunSummary(store: RunStore, run: RunRecord): string {
   } else {
     out.push(status === "running" ? "no checkpoint yet" : "no checkpoint or policy saved", "");
   }
+
+  out.push(...distributedLines(store, run));
 
   const files: [string, string][] = [["store", store.dir]];
   if (policy) files.push(["policy", policy.path]);

@@ -70,7 +70,7 @@ export function registerRuns(program: Command): void {
         episodes: store.episodes(run.id).map((e) => ({ step: e.step, return: e.return, length: e.length })),
       };
       if (opts.json) return console.log(JSON.stringify(details));
-      console.log(formatRunSummary(store, run));
+      console.log(formatRunSummary(store, run).split("\n").map(printable).join("\n"));
     });
   runs
     .command("rm")
