@@ -35,6 +35,11 @@ async function killResumeCompare(args: string[], killAfter: number) {
     await killAfterCheckpoints([...args, "--store", dir, "--name", "cut", "--quiet"], dir, "cut", killAfter);
     const cut = recorded(dir, "cut");
     assert.equal(cut.status, "running", "the run was killed before it finished");
+    // an unfinished run samples from its newest checkpoint, and says so
+    const sampled = tsrl("sample", "cut", "--store", dir, "--prompt", "12+34=", "--json");
+    assert.equal(sampled.code, 0, sampled.stderr);
+    assert.match(sampled.stderr, new RegExp(`run cut has not finished: using its newest checkpoint \\(step ${cut.checkpoints.at(-1)}\\)`));
+    assert.equal((JSON.parse(sampled.stdout) as { completions: unknown[] }).completions.length, 1);
     const resumed = tsrl("resume", "cut", "--store", dir, "--json");
     assert.equal(resumed.code, 0, resumed.stderr);
     const a = recorded(dir, "whole");

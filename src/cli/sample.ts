@@ -41,7 +41,7 @@ function sampleCommand(source: string, flags: SampleFlags): void {
   const topP = Number(flags.topP);
   if (!(temperature >= 0)) throw new TextConfigError(`--temperature must be a number >= 0, got "${flags.temperature}"`);
   if (!(topP > 0 && topP <= 1)) throw new TextConfigError(`--top-p must be in (0, 1], got "${flags.topP}"`);
-  const lm = loadModel(source, flags.store);
+  const lm = loadModel(source, flags.store, { label: `tsrl sample ${source}`, newestCheckpoint: true });
   const random = new Random(flags.seed);
   for (const prompt of flags.prompt) {
     let tokens: Int32Array;

@@ -26,7 +26,7 @@ export function registerServe(program: Command): void {
     .option("--port <n>", "port to listen on (0: any free port)", integer("--port", 0, 65535), 8080)
     .option("--store <dir>", "run store to find the run in (default: $TSRL_STORE or ./tsrl-runs)")
     .action((source: string, flags: { port: number; store?: string }) => {
-      const lm = loadModel(source, flags.store);
+      const lm = loadModel(source, flags.store, { label: `tsrl serve ${source}`, newestCheckpoint: true });
       const name = source;
       const server = createServer((req, res) => {
         handle(lm, name, req, res).catch((err: unknown) => reply(res, err instanceof RequestError ? 400 : 500, { error: { message: (err as Error).message, type: err instanceof RequestError ? "invalid_request_error" : "server_error" } }));

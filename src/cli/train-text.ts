@@ -105,20 +105,31 @@ function fieldsFromFlags<C extends object>(spec: TextTrainerSpec<C>, flags: Text
 }
 
 /** A language model from a file, or from a run (id, id prefix or name) in the store. */
-export function loadModel(source: string, store: string | undefined): LanguageModel {
+/**
+ * A language model from a model file or a run of `tsrl train sft|grpo`. `use` names the command in
+ * errors; with `newestCheckpoint`, a run that has not finished gives its newest checkpoint (a
+ * model file too), said on stderr — fine to look at (sample, serve), not to start training from.
+ */
+export function loadModel(source: string, store: string | undefined, use: { label: string; newestCheckpoint?: boolean } = { label: `--init ${source}` }): LanguageModel {
+  const { label } = use;
   if (existsSync(source)) return decodeLanguageModel(new Uint8Array(readFileSync(source)), source);
   let runStore: RunStore;
   try {
     runStore = new RunStore(storeDirectory(store), { create: false });
   } catch {
-    throw new TextConfigError(`--init ${source}: no such file, and no run store to look the run up in (train one with \`tsrl train sft\`)`);
+    throw new TextConfigError(`${label}: no such file, and no run store to look the run up in (train one with \`tsrl train sft\`)`);
   }
   try {
     const run = runStore.getRun(source);
-    if (!isTextRun(run)) throw new TextConfigError(`--init ${source}: run ${run.name} is a ${run.algo} run on ${run.env}, not a language model; pass a run of \`tsrl train sft\` or \`tsrl train grpo\`, or a model file`);
+    if (!isTextRun(run)) throw new TextConfigError(`${label}: run ${run.name} is a ${run.algo} run on ${run.env}, not a language model; pass a run of \`tsrl train sft\` or \`tsrl train grpo\`, or a model file`);
     const saved = runStore.artifacts(run.id, "policy").at(-1);
-    if (!saved) throw new TextConfigError(`--init ${source}: run ${run.name} has no saved model yet (it writes one when it finishes; an interrupted run continues with tsrl resume ${run.name})`);
-    return decodeLanguageModel(runStore.readArtifact(saved), `run ${run.name}`);
+    if (saved) return decodeLanguageModel(runStore.readArtifact(saved), `run ${run.name}`);
+    const checkpoint = use.newestCheckpoint ? runStore.artifacts(run.id, "checkpoint").at(-1) : undefined;
+    if (checkpoint) {
+      console.error(`run ${run.name} has not finished: using its newest checkpoint (step ${checkpoint.step})`);
+      return decodeLanguageModel(runStore.readArtifact(checkpoint), `run ${run.name}, checkpoint at step ${checkpoint.step}`);
+    }
+    throw new TextConfigError(`${label}: run ${run.name} has no saved model yet (it writes one when it finishes${use.newestCheckpoint ? " and checkpoints as it trains" : ""}; an interrupted run continues with tsrl resume ${run.name})`);
   } finally {
     runStore.close();
   }
