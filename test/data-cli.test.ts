@@ -13,9 +13,10 @@ test("tsrl record → datasets list/show → train bc by name; a killed BC run r
   assert.match(tsrl("datasets", "list", "--store", dir).stdout, /cp\s+CartPole-v1\s+4\s+\d+/);
   assert.match(tsrl("datasets", "show", "cp", "--verify", "--store", dir).stdout, /episodes\s+4\n[\s\S]*SHA-256 checked/);
 
-  const args = (name: string) => ["train", "bc", "--env", "CartPole-v1", "--dataset", "cp", "--total-timesteps", "1500", "--eval-frequency", "300", "--eval-episodes", "1", "--hidden-sizes", "8", "--batch-size", "32", "--checkpoint-every", "300", "--name", name, "--store", dir, "--json", "-q"];
+  const args = (name: string) => ["train", "bc", "--env", "CartPole-v1", "--dataset", "cp", "--total-timesteps", "9000", "--eval-frequency", "1800", "--eval-episodes", "1", "--hidden-sizes", "8", "--batch-size", "32", "--checkpoint-every", "300", "--name", name, "--store", dir, "--json", "-q"];
   const whole = tsrl(...args("whole"));
   assert.equal(whole.code, 0, whole.stderr);
+  // killed after 2 of its 30 checkpoints: enough left of the run that it cannot finish before the kill
   await killAfterCheckpoints(args("killed"), dir, "killed", 2);
   const resumed = tsrl("resume", "killed", "--store", dir, "--json", "-q");
   assert.equal(resumed.code, 0, resumed.stderr);

@@ -56,6 +56,9 @@ export function nameHeading(run: RunSummary, ctx: LabelContext): HTMLElement {
   return box;
 }
 
+/** A tag typed but not added yet, by run id: it survives the live page's re-renders, as notes do. */
+const unsavedTags = new Map<string, string>();
+
 /** Tag chips; editable ones have × and an input to add one (Enter). */
 export function tagEditor(run: RunSummary, ctx: LabelContext): HTMLElement {
   const error = errorNote();
@@ -65,9 +68,17 @@ export function tagEditor(run: RunSummary, ctx: LabelContext): HTMLElement {
   const input = ctx.editable
     ? h("input", { type: "text", class: "tag-input", placeholder: "+ tag", "aria-label": "add a tag", maxlength: 40, onkeydown: (e: Event) => {
         if ((e as KeyboardEvent).key !== "Enter" || !input!.value.trim()) return;
-        void save(run, { tags: [...run.tags, input!.value] }, error, ctx);
+        const tag = input!.value;
+        unsavedTags.delete(run.id);
+        void save(run, { tags: [...run.tags, tag] }, error, ctx).then((saved) => {
+          if (!saved) unsavedTags.set(run.id, tag);
+        });
       } })
     : null;
+  if (input) {
+    input.value = unsavedTags.get(run.id) ?? "";
+    input.addEventListener("input", () => unsavedTags.set(run.id, input.value));
+  }
   if (!chips.length && !input) return h("span");
   return h("div", { class: "tags", "data-role": "tags" }, chips, input, error);
 }
