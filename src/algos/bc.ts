@@ -8,21 +8,18 @@
  */
 import { z } from "zod";
 import type { DatasetSource } from "../data/format.js";
-import type { OfflineData } from "../data/episodes.js";
 import { Box, Discrete } from "../envs/spaces.js";
-import type { BaseVectorEnv } from "../envs/wrappers/vector-wrapper.js";
 import { type Backend, defaultBackend } from "../nn/backend.js";
 import { loadParameters, saveParameters } from "../nn/checkpoint.js";
 import { argmaxRows, categoricalBackward, categoricalEvaluate } from "../nn/distributions.js";
 import { tanh } from "../nn/layers.js";
 import { Network, ParameterTensor, type Parameterized } from "../nn/network.js";
 import { Adam } from "../nn/optim.js";
-import { Random, type RandomState } from "../rng/random.js";
-import { CHECKPOINT_KIND, ConfigError, EpisodeLog, type EpisodeLogState, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, now, parseConfig, positiveInt, trainResult } from "./common.js";
+import { Random } from "../rng/random.js";
+import { CHECKPOINT_KIND, ConfigError, type EpisodeLog, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, parseConfig, positiveInt } from "./common.js";
 import { actionScaling, assertFiniteValue, mlp } from "./off-policy.js";
-import { type ObsNormalization, datasetFingerprint, evaluateOnline, loadOfflineData, normalizeRows, openCheckedDataset, weightedGaussianNll } from "./offline.js";
+import { OfflineLoop, type OfflineLoopState, openCheckedDataset, weightedGaussianNll } from "./offline.js";
 import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
-import type { ReplayBatch } from "./replay-buffer.js";
 import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget } from "./training-env.js";
 
 export const bcConfigSchema = z
@@ -66,18 +63,6 @@ export function resolveBCConfig(overrides: Partial<BCConfig> & { envId: string }
   return c;
 }
 
-interface BCState {
-  /** the gradient step (named as every algorithm's state names its step, for the run store's checks) */
-  globalStep: number;
-  elapsed: number;
-  rng: RandomState;
-  env: unknown;
-  current: number[];
-  episodes: EpisodeLogState;
-  normalization: ObsNormalization | null;
-  dataset: string;
-}
-
 export class BC {
   readonly config: BCConfig;
   readonly target: TrainingTarget;
@@ -85,28 +70,17 @@ export class BC {
   /** Gaussian loss: the state-independent log-std */
   readonly logStd: ParameterTensor;
   readonly optimizer: Adam;
-  readonly episodes = new EpisodeLog();
+  readonly episodes: EpisodeLog;
   private readonly source: DatasetSource;
-  private data: OfflineData | null = null;
-  private normalization: ObsNormalization | null = null;
-  /** the dataset a checkpoint was made with (a resume must find the same) */
-  private fingerprint: string | null = null;
+  private readonly loop: OfflineLoop;
   private readonly discrete: boolean;
   private readonly actionDim: number;
   private readonly scale: Float32Array;
   private readonly bias: Float32Array;
-  private readonly evalEnv: BaseVectorEnv;
-  private readonly current: Float32Array;
-  private readonly rng: Random;
-  private step = 0;
-  private elapsedBefore = 0;
-  private evaluated = false;
-  private batch: ReplayBatch | null = null;
   private readonly logProb: Float64Array;
   private readonly entropy: Float64Array;
   private readonly gradLogProb: Float64Array;
   private readonly zeros: Float64Array;
-  private readonly evalObs: Float32Array;
 
   /** `data`: the dataset itself (else `dataset` is opened by name, in Node through tsrl/node). */
   constructor(input: Partial<BCConfig> & EnvInput & { data?: DatasetSource }, options: { backend?: Backend } = {}) {
@@ -124,66 +98,22 @@ export class BC {
     this.actor = new Network(this.discrete ? layers : [...layers, tanh()], { inputShape: obsSize, maxBatch: B, rng: new Random(c.seed), backend });
     this.logStd = new ParameterTensor("log_std", [this.discrete ? 1 : d], { backend });
     this.optimizer = new Adam(c.loss === "gaussian" && !this.discrete ? [this.actor, this.logStd] : [this.actor], { lr: c.learningRate });
-    this.rng = new Random(c.seed + 1);
-    this.evalEnv = target.build(1, "same-step");
-    this.current = new Float32Array(obsSize);
-    this.evalObs = new Float32Array(obsSize);
+    this.loop = new OfflineLoop("bc", this.source, target, c);
+    this.episodes = this.loop.episodes;
     this.logProb = new Float64Array(B);
     this.entropy = new Float64Array(B);
     this.gradLogProb = new Float64Array(B).fill(-1 / B);
     this.zeros = new Float64Array(B);
   }
 
-  /** Reads the dataset (once): transitions into memory, observations normalized. */
-  private ensureData(): OfflineData {
-    if (this.data) return this.data;
-    const fingerprint = datasetFingerprint(this.source);
-    if (this.fingerprint !== null && this.fingerprint !== fingerprint) {
-      throw new ConfigError(`bc: dataset ${this.config.dataset} is not the one this run was trained on (its chunks' checksums differ); resume with the original dataset`);
-    }
-    const { data, normalization } = loadOfflineData(this.source, this.target, this.config.normalizeObservations);
-    this.data = data;
-    this.normalization = normalization;
-    this.fingerprint = fingerprint;
-    this.batch = data.buffer.batch(this.config.batchSize);
-    return data;
-  }
-
   learn(callbacks: TrainCallbacks = {}): TrainResult {
-    const c = this.config;
-    const data = this.ensureData();
-    const start = now() - this.elapsedBefore;
     const actions = this.discrete ? new Int32Array(1) : new Float32Array(this.actionDim);
-    if (this.step === 0 && !this.evaluated) {
-      this.current.set(this.evalEnv.reset({ seed: c.seed })[0]);
-      this.evaluated = true;
-    }
-    for (let g = this.step; g < c.totalTimesteps; g++) {
-      data.buffer.sample(this.rng, this.batch!, 1);
-      const loss = this.update();
-      this.step = g + 1;
-      const last = this.step === c.totalTimesteps;
-      if (this.step % c.evalFrequency === 0 || last) {
-        const mean = evaluateOnline(this.evalEnv, this.current, c.evalEpisodes, (obs, out) => this.act(obs, out), actions, this.episodes, this.step, callbacks, start);
-        callbacks.onMetrics?.(this.step, { "losses/bc_loss": loss, "eval/mean_return": mean }, now() - start);
-      } else if (this.step % 100 === 0) callbacks.onMetrics?.(this.step, { "losses/bc_loss": loss }, now() - start);
-      if (this.step % 500 === 0 || last) {
-        callbacks.onProgress?.({ step: this.step, totalSteps: c.totalTimesteps, sps: this.step / (now() - start), episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(c.evalEpisodes) });
-      }
-      if (callbacks.checkpoint) {
-        this.elapsedBefore = now() - start;
-        callbacks.checkpoint(this.step, last);
-      }
-      if (callbacks.shouldStop?.(this.step)) break;
-    }
-    const wall = now() - start;
-    this.elapsedBefore = wall;
-    return trainResult("bc", c, this.step, wall, this.episodes);
+    return this.loop.learn(callbacks, 1, (g) => ({ "losses/bc_loss": this.update(g) }), (obs, out) => this.act(obs, out), actions);
   }
 
-  /** One gradient step on the sampled batch; returns the loss. */
-  private update(): number {
-    const B = this.config.batchSize, d = this.actionDim, batch = this.batch!;
+  /** Gradient step `g` on the sampled batch; returns the loss. */
+  private update(g: number): number {
+    const B = this.config.batchSize, d = this.actionDim, batch = this.loop.batch;
     this.actor.inputView(B).set(batch.obs);
     this.actor.forward(B);
     const out = this.actor.outputView(B), grad = this.actor.outputGradView(B);
@@ -204,7 +134,7 @@ export class BC {
         grad[i] = ((2 * diff) / (B * d)) * this.scale[j]!;
       }
     }
-    assertFiniteValue(loss, "the bc loss", this.step + 1, this.step + 1);
+    assertFiniteValue(loss, "the bc loss", g + 1, g + 1);
     this.actor.backward();
     this.optimizer.update();
     return loss;
@@ -212,9 +142,7 @@ export class BC {
 
   /** The greedy action for one raw observation row. */
   private act(obs: Float32Array, out: Float32Array | Int32Array): void {
-    this.evalObs.set(obs);
-    if (this.normalization) normalizeRows(this.evalObs, this.normalization);
-    this.actor.inputView(1).set(this.evalObs);
+    this.actor.inputView(1).set(this.loop.normalized(obs));
     this.actor.forward(1);
     const o = this.actor.outputView(1);
     if (this.discrete) argmaxRows(o, 1, this.actionDim, out);
@@ -226,38 +154,18 @@ export class BC {
   }
 
   saveCheckpoint(): Uint8Array {
-    const state: BCState = {
-      globalStep: this.step,
-      elapsed: this.elapsedBefore,
-      rng: this.rng.getState(),
-      env: this.evalEnv.getState(),
-      current: Array.from(this.current),
-      episodes: this.episodes.getState(),
-      normalization: this.normalization,
-      dataset: this.fingerprint ?? "",
-    };
-    return saveParameters(this.modules(), { actor: this.optimizer }, { kind: CHECKPOINT_KIND, algo: "bc", config: this.config, state: { ...state, evaluated: this.evaluated } });
+    return saveParameters(this.modules(), { actor: this.optimizer }, { kind: CHECKPOINT_KIND, algo: "bc", config: this.config, state: this.loop.getState() });
   }
 
   loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
     const { meta } = loadParameters(bytes, this.modules(), { actor: this.optimizer }, source);
-    const state = checkCheckpointMeta(meta, "bc", madeWith, source) as BCState & { evaluated: boolean };
-    this.step = state.globalStep;
-    this.elapsedBefore = state.elapsed;
-    this.rng.setState(state.rng);
-    this.evalEnv.setState(state.env);
-    this.current.set(state.current);
-    this.episodes.setState(state.episodes);
-    this.normalization = state.normalization;
-    this.fingerprint = state.dataset || null;
-    this.evaluated = state.evaluated;
-    this.data = null;
+    this.loop.setState(checkCheckpointMeta(meta, "bc", madeWith, source) as OfflineLoopState);
   }
 
   /** Discrete: categorical over the logits; Box: the deterministic action tanh(o)·scale + bias. */
   savePolicy(): Uint8Array {
     const head: SavedPolicy["head"] = this.discrete ? { kind: "categorical", numActions: this.actionDim } : { kind: "deterministic", actionDim: this.actionDim, scale: Array.from(this.scale), bias: Array.from(this.bias) };
-    const policy: SavedPolicy = { algo: "bc", ...policyEnv(this.target), head, network: this.actor.describe(), observationNormalization: this.normalization, config: this.config };
+    const policy: SavedPolicy = { algo: "bc", ...policyEnv(this.target), head, network: this.actor.describe(), observationNormalization: this.loop.normalization, config: this.config };
     return encodePolicy(policy, this.actor.stateTensors("policy."));
   }
 }

@@ -18,18 +18,16 @@
 import { z } from "zod";
 import type { DatasetSource } from "../data/format.js";
 import type { OfflineData } from "../data/episodes.js";
-import type { BaseVectorEnv } from "../envs/wrappers/vector-wrapper.js";
 import { type Backend, defaultBackend } from "../nn/backend.js";
 import { loadParameters, saveParameters } from "../nn/checkpoint.js";
 import { tanh } from "../nn/layers.js";
 import { Network, ParameterTensor, type Parameterized } from "../nn/network.js";
 import { Adam } from "../nn/optim.js";
-import { Random, type RandomState } from "../rng/random.js";
-import { CHECKPOINT_KIND, ConfigError, EpisodeLog, type EpisodeLogState, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, now, parseConfig, positiveInt, trainResult, unitInterval } from "./common.js";
+import { Random } from "../rng/random.js";
+import { CHECKPOINT_KIND, ConfigError, type EpisodeLog, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, parseConfig, positiveInt, unitInterval } from "./common.js";
 import { actionScaling, assertFiniteValue, boundedBoxActions, mlp } from "./off-policy.js";
-import { type ObsNormalization, datasetFingerprint, evaluateOnline, loadOfflineData, normalizeRows, openCheckedDataset, weightedGaussianNll } from "./offline.js";
+import { OfflineLoop, type OfflineLoopState, openCheckedDataset, weightedGaussianNll } from "./offline.js";
 import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
-import type { ReplayBatch } from "./replay-buffer.js";
 import { type EnvInput, type TrainingTarget, trainingTarget } from "./training-env.js";
 
 const lr = (what: string) => z.number().positive("must be > 0").max(1, "must be ≤ 1").describe(what);
@@ -89,18 +87,8 @@ export function resolveIQLConfig(overrides: Partial<IQLConfig> & { envId: string
   return c;
 }
 
-interface IQLState {
-  /** the gradient step (named as every algorithm's state names its step, for the run store's checks) */
-  globalStep: number;
-  elapsed: number;
-  rng: RandomState;
-  env: unknown;
-  current: number[];
-  episodes: EpisodeLogState;
-  normalization: ObsNormalization | null;
+interface IQLState extends OfflineLoopState {
   rewardScale: number;
-  dataset: string;
-  started: boolean;
 }
 
 export class IQL {
@@ -116,23 +104,13 @@ export class IQL {
   readonly actorOptimizer: Adam;
   readonly qOptimizer: Adam;
   readonly vOptimizer: Adam;
-  readonly episodes = new EpisodeLog();
+  readonly episodes: EpisodeLog;
   private readonly source: DatasetSource;
-  private data: OfflineData | null = null;
-  private normalization: ObsNormalization | null = null;
+  private readonly loop: OfflineLoop;
   private rewardScale = 1;
-  private fingerprint: string | null = null;
   private readonly actionDim: number;
   private readonly scale: Float32Array;
   private readonly bias: Float32Array;
-  private readonly evalEnv: BaseVectorEnv;
-  private readonly current: Float32Array;
-  private readonly evalObs: Float32Array;
-  private readonly rng: Random;
-  private step = 0;
-  private elapsedBefore = 0;
-  private started = false;
-  private batch: ReplayBatch | null = null;
   // per-update scratch
   private readonly nextV: Float64Array;
   private readonly targetQ: Float64Array;
@@ -165,10 +143,8 @@ export class IQL {
     this.actorOptimizer = new Adam(c.deterministic ? [this.actor] : [this.actor, this.logStd], { lr: c.actorLr });
     this.qOptimizer = new Adam([this.qf1, this.qf2], { lr: c.qLr });
     this.vOptimizer = new Adam([this.vf], { lr: c.vLr });
-    this.rng = new Random(c.seed + 1);
-    this.evalEnv = target.build(1, "same-step");
-    this.current = new Float32Array(obsSize);
-    this.evalObs = new Float32Array(obsSize);
+    this.loop = new OfflineLoop("iql", this.source, target, c);
+    this.episodes = this.loop.episodes;
     this.nextV = new Float64Array(B);
     this.targetQ = new Float64Array(B);
     this.advantage = new Float64Array(B);
@@ -176,62 +152,24 @@ export class IQL {
     this.targets = new Float64Array(B);
   }
 
-  private ensureData(): OfflineData {
-    if (this.data) return this.data;
-    const fingerprint = datasetFingerprint(this.source);
-    if (this.fingerprint !== null && this.fingerprint !== fingerprint) {
-      throw new ConfigError(`iql: dataset ${this.config.dataset} is not the one this run was trained on (its chunks' checksums differ); resume with the original dataset`);
-    }
-    const { data, normalization } = loadOfflineData(this.source, this.target, this.config.normalizeObservations);
-    if (this.config.normalizeReward) {
-      const m = this.source.manifest;
-      const range = Math.max(...data.returns) - Math.min(...data.returns);
-      if (!(range > 0)) throw new ConfigError(`iql: normalizeReward needs episodes with different returns; every episode of dataset ${m.name} returns ${data.returns[0]}. Pass --normalize-reward false`);
-      this.rewardScale = m.lengths.max / range;
-      const r = data.buffer.rewards;
-      for (let i = 0; i < r.length; i++) r[i] = r[i]! * this.rewardScale;
-    }
-    this.data = data;
-    this.normalization = normalization;
-    this.fingerprint = fingerprint;
-    this.batch = data.buffer.batch(this.config.batchSize);
-    return data;
+  /** CORL's modify_reward for locomotion: rewards × maxEpisodeLength / (max − min episode return). */
+  private scaleRewards(data: OfflineData): void {
+    if (!this.config.normalizeReward) return;
+    const m = this.source.manifest;
+    const range = Math.max(...data.returns) - Math.min(...data.returns);
+    if (!(range > 0)) throw new ConfigError(`iql: normalizeReward needs episodes with different returns; every episode of dataset ${m.name} returns ${data.returns[0]}. Pass --normalize-reward false`);
+    this.rewardScale = m.lengths.max / range;
+    const r = data.buffer.rewards;
+    for (let i = 0; i < r.length; i++) r[i] = r[i]! * this.rewardScale;
   }
 
   learn(callbacks: TrainCallbacks = {}): TrainResult {
-    const c = this.config;
-    const data = this.ensureData();
-    const start = now() - this.elapsedBefore;
     const actions = new Float32Array(this.actionDim);
-    if (!this.started) {
-      this.current.set(this.evalEnv.reset({ seed: c.seed })[0]);
-      this.started = true;
-    }
-    for (let g = this.step; g < c.totalTimesteps; g++) {
-      data.buffer.sample(this.rng, this.batch!, c.gamma);
-      const m = this.update(g);
-      this.step = g + 1;
-      const last = this.step === c.totalTimesteps;
-      if (this.step % c.evalFrequency === 0 || last) {
-        const mean = evaluateOnline(this.evalEnv, this.current, c.evalEpisodes, (obs, out) => this.act(obs, out as Float32Array), actions, this.episodes, this.step, callbacks, start);
-        callbacks.onMetrics?.(this.step, { ...m, "eval/mean_return": mean }, now() - start);
-      } else if (this.step % 100 === 0) callbacks.onMetrics?.(this.step, m, now() - start);
-      if (this.step % 500 === 0 || last) {
-        callbacks.onProgress?.({ step: this.step, totalSteps: c.totalTimesteps, sps: this.step / (now() - start), episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(c.evalEpisodes) });
-      }
-      if (callbacks.checkpoint) {
-        this.elapsedBefore = now() - start;
-        callbacks.checkpoint(this.step, last);
-      }
-      if (callbacks.shouldStop?.(this.step)) break;
-    }
-    const wall = now() - start;
-    this.elapsedBefore = wall;
-    return trainResult("iql", c, this.step, wall, this.episodes);
+    return this.loop.learn(callbacks, this.config.gamma, (g) => this.update(g), (obs, out) => this.act(obs, out as Float32Array), actions, (data) => this.scaleRewards(data));
   }
 
   private update(g: number): Record<string, number> {
-    const c = this.config, B = c.batchSize, d = this.actionDim, batch = this.batch!;
+    const c = this.config, B = c.batchSize, d = this.actionDim, batch = this.loop.batch;
     // V(s'), before the value step
     this.vf.inputView(B).set(batch.nextObs);
     this.vf.forward(B);
@@ -322,9 +260,7 @@ export class IQL {
   }
 
   private act(obs: Float32Array, out: Float32Array): void {
-    this.evalObs.set(obs);
-    if (this.normalization) normalizeRows(this.evalObs, this.normalization);
-    this.actor.inputView(1).set(this.evalObs);
+    this.actor.inputView(1).set(this.loop.normalized(obs));
     this.actor.forward(1);
     const o = this.actor.outputView(1);
     for (let j = 0; j < this.actionDim; j++) out[j] = o[j]! * this.scale[j]! + this.bias[j]!;
@@ -339,35 +275,15 @@ export class IQL {
   }
 
   saveCheckpoint(): Uint8Array {
-    const state: IQLState = {
-      globalStep: this.step,
-      elapsed: this.elapsedBefore,
-      rng: this.rng.getState(),
-      env: this.evalEnv.getState(),
-      current: Array.from(this.current),
-      episodes: this.episodes.getState(),
-      normalization: this.normalization,
-      rewardScale: this.rewardScale,
-      dataset: this.fingerprint ?? "",
-      started: this.started,
-    };
+    const state: IQLState = { ...this.loop.getState(), rewardScale: this.rewardScale };
     return saveParameters(this.modules(), this.optimizers(), { kind: CHECKPOINT_KIND, algo: "iql", config: this.config, state });
   }
 
   loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
     const { meta } = loadParameters(bytes, this.modules(), this.optimizers(), source);
     const state = checkCheckpointMeta(meta, "iql", madeWith, source) as IQLState;
-    this.step = state.globalStep;
-    this.elapsedBefore = state.elapsed;
-    this.rng.setState(state.rng);
-    this.evalEnv.setState(state.env);
-    this.current.set(state.current);
-    this.episodes.setState(state.episodes);
-    this.normalization = state.normalization;
+    this.loop.setState(state);
     this.rewardScale = state.rewardScale;
-    this.fingerprint = state.dataset || null;
-    this.started = state.started;
-    this.data = null;
   }
 
   /** The actor's mean tanh(o)·scale + bias (CORL evaluates the Gaussian's mean too). */
@@ -377,7 +293,7 @@ export class IQL {
       ...policyEnv(this.target),
       head: { kind: "deterministic", actionDim: this.actionDim, scale: Array.from(this.scale), bias: Array.from(this.bias) },
       network: this.actor.describe(),
-      observationNormalization: this.normalization,
+      observationNormalization: this.loop.normalization,
       config: this.config,
     };
     return encodePolicy(policy, this.actor.stateTensors("policy."));

@@ -1,13 +1,16 @@
 /**
  * What the offline algorithms (BC, IQL) share: the dataset named in their config, checked against
- * the env and loaded into a replay buffer with normalized observations, and the online evaluation
- * every N gradient steps whose greedy episodes are the run's episodes.
+ * the env and loaded into a replay buffer with normalized observations, the gradient-step loop with
+ * the online evaluation every N steps whose greedy episodes are the run's episodes, and what a
+ * checkpoint keeps of them (`OfflineLoop`).
  */
 import { type DatasetSource, checkDatasetSpaces } from "../data/format.js";
 import { type OfflineData, loadTransitions, openDataset } from "../data/episodes.js";
 import { Discrete } from "../envs/spaces.js";
 import type { BaseVectorEnv } from "../envs/wrappers/vector-wrapper.js";
-import { type EpisodeLog, type TrainCallbacks, now } from "./common.js";
+import { Random, type RandomState } from "../rng/random.js";
+import { ConfigError, EpisodeLog, type EpisodeLogState, type TrainCallbacks, type TrainResult, now, trainResult } from "./common.js";
+import type { ReplayBatch } from "./replay-buffer.js";
 import type { TrainingTarget } from "./training-env.js";
 
 /** Normalized observations are clipped to ±this (far outside the data the policy has not seen anyway). */
@@ -129,3 +132,162 @@ export function weightedGaussianNll(
 }
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** The config fields every offline algorithm has, which its loop reads. */
+export interface OfflineLoopConfig {
+  envId: string;
+  seed: number;
+  dataset: string;
+  totalTimesteps: number;
+  batchSize: number;
+  normalizeObservations: boolean;
+  evalFrequency: number;
+  evalEpisodes: number;
+}
+
+/** What a checkpoint keeps of an offline run's loop. */
+export interface OfflineLoopState {
+  /** the gradient step (named as every algorithm's state names its step, for the run store's checks) */
+  globalStep: number;
+  elapsed: number;
+  rng: RandomState;
+  env: unknown;
+  current: number[];
+  episodes: EpisodeLogState;
+  normalization: ObsNormalization | null;
+  /** the dataset's fingerprint ("" before it was loaded) */
+  dataset: string;
+  started: boolean;
+}
+
+/**
+ * An offline algorithm's loop: the dataset (loaded once, and checked on resume to be the one the
+ * run was trained on), minibatches drawn from it with `Random(seed + 1)`, the one-env evaluation
+ * env, the gradient step and the episodes the evaluations logged. The algorithm supplies its update
+ * and its greedy action.
+ */
+export class OfflineLoop {
+  readonly episodes = new EpisodeLog();
+  readonly evalEnv: BaseVectorEnv;
+  normalization: ObsNormalization | null = null;
+  step = 0;
+  private readonly rng: Random;
+  private readonly current: Float32Array;
+  private readonly observation: Float32Array;
+  private data: OfflineData | null = null;
+  private minibatch: ReplayBatch | null = null;
+  private fingerprint: string | null = null;
+  private elapsedBefore = 0;
+  private started = false;
+
+  constructor(
+    private readonly algo: string,
+    private readonly source: DatasetSource,
+    private readonly target: TrainingTarget,
+    private readonly config: OfflineLoopConfig,
+  ) {
+    this.rng = new Random(config.seed + 1);
+    this.evalEnv = target.build(1, "same-step");
+    this.current = new Float32Array(source.manifest.obsSize);
+    this.observation = new Float32Array(source.manifest.obsSize);
+  }
+
+  /** The minibatch the last draw filled (after `load`). */
+  get batch(): ReplayBatch {
+    return this.minibatch!;
+  }
+
+  /** Reads the dataset once: transitions into memory, observations normalized; `prepare` sees them first. */
+  load(prepare?: (data: OfflineData) => void): OfflineData {
+    if (this.data) return this.data;
+    const fingerprint = datasetFingerprint(this.source);
+    if (this.fingerprint !== null && this.fingerprint !== fingerprint) {
+      throw new ConfigError(`${this.algo}: dataset ${this.config.dataset} is not the one this run was trained on (its chunks' checksums differ); resume with the original dataset`);
+    }
+    const { data, normalization } = loadOfflineData(this.source, this.target, this.config.normalizeObservations);
+    prepare?.(data);
+    this.data = data;
+    this.normalization = normalization;
+    this.fingerprint = fingerprint;
+    this.minibatch = data.buffer.batch(this.config.batchSize);
+    return data;
+  }
+
+  /** `obs` as the networks take it: a copy, normalized where the run normalizes. */
+  normalized(obs: Float32Array): Float32Array {
+    this.observation.set(obs);
+    if (this.normalization) normalizeRows(this.observation, this.normalization);
+    return this.observation;
+  }
+
+  /**
+   * Gradient steps up to `totalTimesteps`: a minibatch drawn (n-step `discount`), `update(g)` on
+   * it (its losses logged every 100 steps), the greedy policy `act` evaluated every
+   * `evalFrequency` steps, progress, checkpoints and early stops as the callbacks ask.
+   */
+  learn(
+    callbacks: TrainCallbacks,
+    discount: number,
+    update: (g: number) => Record<string, number>,
+    act: (obs: Float32Array, out: Float32Array | Int32Array) => void,
+    actions: Float32Array | Int32Array,
+    prepare?: (data: OfflineData) => void,
+  ): TrainResult {
+    const c = this.config;
+    const data = this.load(prepare);
+    const start = now() - this.elapsedBefore;
+    if (!this.started) {
+      this.current.set(this.evalEnv.reset({ seed: c.seed })[0]);
+      this.started = true;
+    }
+    for (let g = this.step; g < c.totalTimesteps; g++) {
+      data.buffer.sample(this.rng, this.minibatch!, discount);
+      const metrics = update(g);
+      this.step = g + 1;
+      const last = this.step === c.totalTimesteps;
+      if (this.step % c.evalFrequency === 0 || last) {
+        const mean = evaluateOnline(this.evalEnv, this.current, c.evalEpisodes, act, actions, this.episodes, this.step, callbacks, start);
+        callbacks.onMetrics?.(this.step, { ...metrics, "eval/mean_return": mean }, now() - start);
+      } else if (this.step % 100 === 0) callbacks.onMetrics?.(this.step, metrics, now() - start);
+      if (this.step % 500 === 0 || last) {
+        callbacks.onProgress?.({ step: this.step, totalSteps: c.totalTimesteps, sps: this.step / (now() - start), episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(c.evalEpisodes) });
+      }
+      if (callbacks.checkpoint) {
+        this.elapsedBefore = now() - start;
+        callbacks.checkpoint(this.step, last);
+      }
+      if (callbacks.shouldStop?.(this.step)) break;
+    }
+    const wall = now() - start;
+    this.elapsedBefore = wall;
+    return trainResult(this.algo, c, this.step, wall, this.episodes);
+  }
+
+  getState(): OfflineLoopState {
+    return {
+      globalStep: this.step,
+      elapsed: this.elapsedBefore,
+      rng: this.rng.getState(),
+      env: this.evalEnv.getState(),
+      current: Array.from(this.current),
+      episodes: this.episodes.getState(),
+      normalization: this.normalization,
+      dataset: this.fingerprint ?? "",
+      started: this.started,
+    };
+  }
+
+  /** Continues from `state`; the dataset is read again (and checked against the fingerprint) on the next `learn`. */
+  setState(state: OfflineLoopState): void {
+    this.step = state.globalStep;
+    this.elapsedBefore = state.elapsed;
+    this.rng.setState(state.rng);
+    this.evalEnv.setState(state.env);
+    this.current.set(state.current);
+    this.episodes.setState(state.episodes);
+    this.normalization = state.normalization;
+    this.fingerprint = state.dataset || null;
+    this.started = state.started;
+    this.data = null;
+  }
+}
