@@ -59,7 +59,7 @@ function configLines(run: RunRecord): string[] {
 function distributedLines(store: RunStore, run: RunRecord): string[] {
   const keys = store.metricKeys(run.id);
   if (!keys.includes("distributed/segments")) return [];
-  const last = (key: string) => store.metrics(run.id, key).at(-1)?.value ?? null;
+  const last = (key: string) => store.lastMetric(run.id, key);
   const count = (key: string) => int(last(key) ?? 0);
   const lagMean = last("distributed/policy_lag_mean"), lagMax = last("distributed/policy_lag_max");
   const table: [string, string][] = [

@@ -615,6 +615,11 @@ export class RunStore {
     return row.wall ?? 0;
   }
 
+  /** The value recorded for `key` at its latest step (null without one, or when it was recorded as missing). */
+  lastMetric(runId: string, key: string): number | null {
+    return (this.db.prepare("SELECT value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step DESC, rowid DESC LIMIT 1").pluck().get(runId, key) as number | null | undefined) ?? null;
+  }
+
   metricKeys(runId: string): string[] {
     return (this.db.prepare("SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key").all(runId) as { key: string }[]).map((r) => r.key);
   }
