@@ -15,6 +15,12 @@
  * hidden Linear, targets from the min over a random subset of `criticSubset` target critics, `utd`
  * critic updates (each with its own minibatch and target update) per env step, and the actor
  * maximizing the mean of the ensemble. The delayed actor updates stay CleanRL's.
+ * `demoSampling` false keeps the demos out of the minibatches (they then serve π_BC only).
+ *
+ * Demonstration regularization (Tiapkin et al. 2023, src/algos/demo-reg.ts) is one more: with
+ * `demoRegCoef` λ > 0, a Gaussian BC policy π_BC is fitted on the demos before the first step and
+ * λ·(log π(a|s) − log π_BC(a|s)), a one-sample KL(π‖π_BC), joins α·log π in the TD targets and in
+ * the actor's loss (λ constant, or decaying linearly over `demoRegDecay` env steps).
  *
  * One deliberate difference: the warm-up's uniform actions and all noise come from tsrl's seeded
  * `Random` (saved in checkpoints), not from numpy/torch streams, so runs match CleanRL's in
@@ -53,6 +59,7 @@ import { linear, relu } from "../nn/layers.js";
 import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
 import { type ReplayBatch, ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 import { type EnvInput, type TrainingTarget, trainingTarget } from "./training-env.js";
+import { BCPrior, type BCPriorState, DEMO_REG_DEFAULTS, demoKlTerm, demoRegCoefAt, demoRegFields } from "./demo-reg.js";
 
 export const sacConfigSchema = z
   .object({
@@ -72,12 +79,14 @@ export const sacConfigSchema = z
     alpha: z.number().min(0, "must be ≥ 0").describe("entropy coefficient α when not autotuned"),
     autotune: z.boolean().describe("tune α towards the target entropy −dim(A) (an Adam on log α)"),
     hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer").describe("hidden layer widths of actor and critics, comma separated"),
-    demos: z.string().describe("a dataset of demonstrations (name in the run store, or a directory): half of every minibatch is drawn from it (RLPD's symmetric sampling); empty: none"),
+    demos: z.string().describe("a dataset of demonstrations (name in the run store, or a directory): half of every minibatch is drawn from it (RLPD's symmetric sampling) unless --demo-sampling false; empty: none"),
     rlpd: z.boolean().describe("RLPD: the defaults of numCritics, criticSubset, utd, criticLayerNorm become 10, 2, 20, true, and the actor maximizes the critics' mean"),
     numCritics: z.number().int().min(2, "must be ≥ 2").describe("critics in the ensemble (CleanRL: 2)"),
     criticSubset: z.number().int().min(1, "must be ≥ 1").describe("target critics whose min makes each TD target, drawn at random from the ensemble per update"),
     utd: positiveInt("utd").describe("critic updates per env step (update-to-data ratio)"),
     criticLayerNorm: z.boolean().describe("LayerNorm after every hidden Linear of the critics"),
+    demoSampling: z.boolean().describe("with demos: draw half of every minibatch from them (false: the demos only fit π_BC for --demo-reg-coef)"),
+    ...demoRegFields,
   })
   .strict()
   .refine((c) => c.criticSubset <= c.numCritics, { message: "criticSubset must be ≤ numCritics", path: ["criticSubset"] });
@@ -107,17 +116,20 @@ export const SAC_DEFAULTS: Omit<SACConfig, "envId"> = {
   criticSubset: 2,
   utd: 1,
   criticLayerNorm: false,
+  demoSampling: true,
+  ...DEMO_REG_DEFAULTS,
 };
 
 /** RLPD's critic settings (Ball et al. 2023: E = 10, Z = 2, G = 20, LayerNorm), the defaults when `rlpd` is on. */
 export const RLPD_DEFAULTS = { numCritics: 10, criticSubset: 2, utd: 20, criticLayerNorm: true } as const;
 
 /** Fields the saved state is shaped by: a resume cannot change them. */
-export const SAC_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "bufferSize", "hiddenSizes", "autotune", "demos", "rlpd", "numCritics", "criticLayerNorm"] as const;
+export const SAC_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "bufferSize", "hiddenSizes", "autotune", "demos", "rlpd", "numCritics", "criticLayerNorm", "demoRegCoef", "demoRegBcSteps"] as const;
 
 export function resolveSACConfig(overrides: Partial<SACConfig> & { envId: string }, target?: TrainingTarget): SACConfig {
   const c = parseConfig(sacConfigSchema, { ...SAC_DEFAULTS, ...(overrides.rlpd ? RLPD_DEFAULTS : {}), ...overrides }, "sac");
-  if (c.demos && c.batchSize < 2) throw new ConfigError("invalid sac config:\n  batchSize: must be ≥ 2 with demos (half of each minibatch comes from them)");
+  if (c.demoRegCoef > 0 && !c.demos) throw new ConfigError("invalid sac config:\n  demoRegCoef: demonstration regularization fits π_BC on demonstrations: name them with --demos <dataset>");
+  if (c.demos && c.demoSampling && c.batchSize < 2) throw new ConfigError("invalid sac config:\n  batchSize: must be ≥ 2 with demos (half of each minibatch comes from them)");
   boundedBoxActions(target ?? trainingTarget({ envId: c.envId }, "sac"), "SAC");
   return c;
 }
@@ -137,6 +149,8 @@ interface SACState {
   buffer: ReplayBufferState;
   /** the demos' chunk checksums (a resume refuses another dataset under the same name) */
   demos?: string;
+  /** π_BC's normalization and fit loss, once fitted (demonstration regularization) */
+  bcPrior?: BCPriorState;
 }
 
 /** The training env, built the way every algorithm builds it (same-step autoreset, as CleanRL's loop expects). */
@@ -192,6 +206,10 @@ export class SAC {
   private readonly demoBatch: ReplayBatch;
   private readonly onlineBatch: ReplayBatch;
   private readonly subset: Int32Array;
+  /** π_BC of demonstration regularization, and its means and per-row KL of a batch */
+  readonly prior: BCPrior | null;
+  private readonly priorMeans: Float64Array;
+  private readonly kl: Float64Array;
 
   /** `{ envId }` trains on a registered env, `{ env: () => new MyEnv() }` on a factory, `{ env: vectorEnv }` on a vector env (same-step autoreset). */
   /** `demoData`: the demonstrations themselves (else `demos` is opened by name, in Node through tsrl/node). */
@@ -241,17 +259,24 @@ export class SAC {
     this.demoSource = c.demos ? openCheckedDataset(c.demos, demoData, target, "sac --demos") : null;
     this.demoBatch = this.buffer.batch(B >> 1);
     this.onlineBatch = this.buffer.batch(B - (B >> 1));
+    this.prior = this.demoSource && c.demoRegCoef > 0 ? new BCPrior(this.demoSource, target, { hiddenSizes: c.hiddenSizes, seed: c.seed, steps: c.demoRegBcSteps, rows: B, backend }) : null;
+    this.priorMeans = new Float64Array(this.prior ? B * d : 0);
+    this.kl = new Float64Array(this.prior ? B : 0);
   }
 
-  /** Reads the demonstrations (once) into a buffer of their own. */
-  private ensureDemos(): void {
-    if (!this.demoSource || this.demos) return;
+  /** Checks the demonstrations are the run's, reads them (once) into a buffer of their own for symmetric sampling, fits π_BC (once). */
+  private ensureDemos(callbacks: TrainCallbacks): void {
+    if (!this.demoSource) return;
     const fingerprint = datasetFingerprint(this.demoSource);
     if (this.demoFingerprint !== null && this.demoFingerprint !== fingerprint) {
       throw new ConfigError(`sac: demos ${this.config.demos} are not the ones this run was trained with (their chunks' checksums differ); resume with the original dataset`);
     }
-    this.demos = loadTransitions(this.demoSource).buffer;
     this.demoFingerprint = fingerprint;
+    if (this.config.demoSampling && !this.demos) this.demos = loadTransitions(this.demoSource).buffer;
+    if (this.prior && !this.prior.state) {
+      const loss = this.prior.fit();
+      callbacks.onMetrics?.(this.globalStep, { "losses/demo_bc_loss": loss }, 0);
+    }
   }
 
   /** A minibatch: uniform from the replay buffer, or with demos half from them and half from it (symmetric sampling). */
@@ -289,7 +314,7 @@ export class SAC {
     const start = now() - this.elapsedBefore;
     const current = this.current;
     let metrics: Record<string, number> = {};
-    this.ensureDemos();
+    this.ensureDemos(callbacks);
     if (this.iteration === 0) current.set(this.stats.reset({ seed: c.seed })[0]);
     for (let g = this.iteration; g < iterations; g++) {
       if (g < c.learningStarts) {
@@ -343,9 +368,10 @@ export class SAC {
   /** `utd` critic updates (each on a fresh minibatch), and at every `policyFrequency`th step the actor (and α) updates; returns CleanRL's logged losses. */
   private update(g: number): Record<string, number> {
     const c = this.config;
-    const B = c.batchSize, E = c.numCritics;
+    const B = c.batchSize, E = c.numCritics, d = this.actionDim;
     const batch = this.batch;
     const losses = new Float64Array(E), values = new Float64Array(E);
+    const metrics: Record<string, number> = {};
     for (let u = 0; u < c.utd; u++) {
       this.sampleBatch();
       this.updates++;
@@ -359,10 +385,16 @@ export class SAC {
       first.setInputPart(1, this.sampled, B);
       first.forward(B);
       for (let k = 1; k < subset.length; k++) this.criticTargets[subset[k]!]!.forward(B, first.input);
+      // demonstration regularization: the KL to π_BC is part of the regularized return, as the entropy is
+      const lambda = this.prior ? demoRegCoefAt(c, this.globalStep) : 0;
+      if (lambda > 0) {
+        this.prior!.means(batch.nextObs, B, this.priorMeans);
+        demoKlTerm(this.sampled, this.logProb, this.priorMeans, this.prior!.logStd.value, B, d, lambda, this.kl, null, null);
+      }
       for (let b = 0; b < B; b++) {
         let min = Infinity;
         for (let k = 0; k < subset.length; k++) min = Math.min(min, this.criticTargets[subset[k]!]!.outputView(B)[b]!);
-        this.targets[b] = batch.rewards[b]! + batch.discounts[b]! * (min - this.alpha * this.logProb[b]!);
+        this.targets[b] = batch.rewards[b]! + batch.discounts[b]! * (min - this.alpha * this.logProb[b]! - (lambda > 0 ? lambda * this.kl[b]! : 0));
       }
 
       // critics: mean squared TD errors, summed over the ensemble
@@ -380,11 +412,10 @@ export class SAC {
     let actorLoss = NaN, alphaLoss = NaN;
     if (g % c.policyFrequency === 0) {
       for (let k = 0; k < c.policyFrequency; k++) {
-        actorLoss = this.actorStep(batch);
+        actorLoss = this.actorStep(batch, metrics);
         if (c.autotune) alphaLoss = this.alphaStep(batch);
       }
     }
-    const metrics: Record<string, number> = {};
     for (let k = 0; k < E; k++) {
       metrics[`losses/qf${k + 1}_values`] = values[k]!;
       metrics[`losses/qf${k + 1}_loss`] = losses[k]!;
@@ -425,8 +456,11 @@ export class SAC {
     return loss / B;
   }
 
-  /** actor loss = mean(α·log π(a|s) − Q(s, a)), a ~ π(·|s) reparameterized; Q = min(Q1, Q2), or with RLPD the ensemble's mean. */
-  private actorStep(batch: ReplayBatch): number {
+  /**
+   * actor loss = mean(α·log π(a|s) − Q(s, a)), a ~ π(·|s) reparameterized; Q = min(Q1, Q2), or with
+   * RLPD the ensemble's mean; with demonstration regularization + λ·mean(log π(a|s) − log π_BC(a|s)).
+   */
+  private actorStep(batch: ReplayBatch, metrics: Record<string, number>): number {
     const B = this.config.batchSize, d = this.actionDim;
     const critics = this.config.rlpd ? this.critics : [this.qf1, this.qf2];
     const E = critics.length;
@@ -463,6 +497,15 @@ export class SAC {
       q.inputGradPart(1, B, this.actionGrad);
       for (let i = 0; i < B * d; i++) this.gradAction[i]! += this.actionGrad[i]!;
     }
+    if (this.prior) {
+      const lambda = demoRegCoefAt(this.config, this.globalStep);
+      this.prior.means(batch.obs, B, this.priorMeans);
+      const kl = demoKlTerm(this.sampled, this.logProb, this.priorMeans, this.prior.logStd.value, B, d, lambda, this.kl, this.gradAction, this.gradLogProb);
+      loss += lambda * kl;
+      assertFiniteValue(loss, "the actor loss (with the KL to π_BC)", this.updates, this.globalStep);
+      metrics["losses/demo_kl"] = kl;
+      metrics["losses/demo_reg_coef"] = lambda;
+    }
     squashedGaussianBackward(this.actor.outputView(B), B, d, this.noise, this.scale, this.squashed, this.gradAction, this.gradLogProb, this.actor.outputGradView(B));
     this.actor.backward();
     this.actorOptimizer.update();
@@ -489,7 +532,7 @@ export class SAC {
   private modules(): Record<string, Parameterized> {
     // qf1, qf2, … and their targets: a two-critic SAC's names are CleanRL's
     const critics = Object.fromEntries(this.critics.flatMap((q, k) => [[`qf${k + 1}`, q], [`qf${k + 1}_target`, this.criticTargets[k]!]]));
-    return { actor: this.actor, ...critics, log_alpha: this.logAlpha };
+    return { actor: this.actor, ...critics, log_alpha: this.logAlpha, ...this.prior?.modules() };
   }
 
   private optimizers() {
@@ -511,6 +554,7 @@ export class SAC {
       episodes: this.episodes.getState(),
       buffer: this.buffer.getState(),
       ...(this.demoFingerprint ? { demos: this.demoFingerprint } : {}),
+      ...(this.prior?.state ? { bcPrior: this.prior.state } : {}),
     };
     return saveParameters(this.modules(), this.optimizers(), { kind: CHECKPOINT_KIND, algo: "sac", config: this.config, state }, this.buffer.tensors());
   }
@@ -532,6 +576,7 @@ export class SAC {
     this.buffer.setState(state.buffer, extra);
     this.demoFingerprint = state.demos ?? null;
     this.demos = null;
+    if (this.prior) this.prior.state = state.bcPrior ?? null;
   }
 
   /** The actor as a policy: deterministic action tanh(μ)·scale + bias; sampling draws from the squashed Gaussian. */
