@@ -39,7 +39,7 @@ async function distributed(envId: string, actors: number, iters: number, seed = 
     : Array.from({ length: actors }, () =>
         spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "actor", "--redis", redis.url, "--run", run, "--envs", String(envsPerActor), "--json", ...module], { stdio: ["ignore", "ignore", "inherit"] }),
       );
-  const actorThreads = threads ? startActorThreads(actors, { redis: redis.url, run, envs: envsPerActor, envId, envModule: envId === "CartPole-v1" ? null : "./bench/envs/slow-cartpole.ts" }, () => {}) : null;
+  const actorThreads = threads ? startActorThreads(Array.from({ length: actors }, () => ({ redis: { url: redis.url, run }, envs: envsPerActor, envId, envModule: envId === "CartPole-v1" ? null : "./bench/envs/slow-cartpole.ts" })), () => {}) : null;
   const failed = new AbortController();
   actorThreads?.finished.catch((err: unknown) => failed.abort(err));
   let t1 = 0;

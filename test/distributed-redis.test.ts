@@ -193,9 +193,6 @@ describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
       const hostile = await cli(["train", "ppo", "--env", "test/fixtures/thread-hostile-env.ts:ThreadHostile-v0", "--redis", redis.url, "--actors", "1", "--name", "hostile", "--no-track", "--checkpoint-every", "0"]);
       assert.equal(hostile.code, 1);
       assert.match(hostile.stderr, /this env cannot run in a worker thread/);
-      const refused = await cli(["train", "ppo", "--env", "CartPole-v1", "--actors", "2", "--no-track"]);
-      assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /--actors 2: actors send their trajectories through Redis Streams; start one .* add --redis/);
     } finally {
       rmSync(store, { recursive: true, force: true });
     }

@@ -1,13 +1,14 @@
 /**
- * `tsrl train ppo --redis URL --name <run>` (the learner) and `tsrl actor --redis URL --run <run>`
- * (actors, on any number of hosts): PPO with acting and learning apart, over Redis Streams.
+ * `tsrl train ppo --actors N` (actor threads over shared memory), `tsrl train ppo --redis URL
+ * --name <run>` (the learner) and `tsrl actor --redis URL --run <run>` (actors, on any number of
+ * hosts): PPO with acting and learning apart.
  */
 import type { Command } from "commander";
 import { ConfigError, type TrainCallbacks, type TrainResult } from "../algos/common.js";
 import type { Trainer } from "../algos/index.js";
 import { PPO } from "../algos/ppo.js";
 import { runActor } from "../distributed/actor.js";
-import { startActorThreads } from "../distributed/actor-threads.js";
+import { learnOnThreads, startActorThreads } from "../distributed/actor-threads.js";
 import { learnDistributed } from "../distributed/learner.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { loadEnvArg } from "../node/env-module.js";
@@ -21,44 +22,44 @@ export const redactUrl = (url: string) => url.replace(/^(rediss?:\/\/[^:@/]*:)[^
 /** The `--redis`, `--actors`, `--sync`, `--max-policy-lag` options of `tsrl train ppo`. */
 export function addLearnerOptions(sub: Command): void {
   sub
+    .option("--actors <n>", "actor threads in this process, each stepping num-envs envs; without --redis they hand over segments and parameters through shared memory, with it they are actors on the run's Redis beside remote `tsrl actor`s (default 0)")
     .option("--redis <url>", "learn from actors over Redis Streams (redis://[:password@]host:port, rediss:// for TLS); needs --name, the run actors join")
-    .option("--actors <n>", "with --redis: actor threads in this process (each steps num-envs envs) besides remote `tsrl actor`s (default 0)")
-    .option("--sync", "with --redis: train only on segments of the current policy (actors wait for each version); one actor with --envs = num-envs gives the single-process run exactly")
-    .option("--max-policy-lag <n>", "with --redis: drop segments more than this many versions behind (default 8)");
+    .option("--sync", "with --actors or --redis: train only on segments of the current policy (actors wait for each version); one actor with --envs = num-envs gives the single-process run exactly")
+    .option("--max-policy-lag <n>", "with --actors or --redis: drop segments more than this many versions behind (default 8)");
 }
 
-/** The learner's side of `tsrl train ppo --redis`: tracked like any run (without checkpoints), reported as `train` does. */
+/**
+ * The learner's side of `tsrl train ppo --actors N` (threads over shared memory) or `--redis`
+ * (actors anywhere): tracked like any run (without checkpoints), reported as `train` does.
+ */
 export async function trainDistributed(algo: string, agent: Trainer, config: Record<string, unknown> & { envId: string; seed: number }, flags: TrainFlags, versions: Record<string, unknown>): Promise<void> {
-  if (!(agent instanceof PPO)) throw new ConfigError(`--redis: ${algo} does not learn from remote actors yet; PPO does`);
   const actors = integer("--actors", 0, 256)(String(flags.actors ?? 0));
-  if (typeof flags.redis !== "string") throw new ConfigError(`--actors ${actors}: actors send their trajectories through Redis Streams; start one (redis-server --port 6379) and add --redis redis://127.0.0.1:6379 (actors over shared memory alone are not available yet)`);
-  if (typeof flags.name !== "string") throw new ConfigError("--redis needs --name <run>: actors join the run by that name (tsrl actor --run <name>)");
+  if (!(agent instanceof PPO)) throw new ConfigError(`${typeof flags.redis === "string" ? "--redis" : `--actors ${actors}`}: ${algo} does not learn from separate actors yet; PPO does`);
+  const url = typeof flags.redis === "string" ? flags.redis : null;
+  if (url !== null && typeof flags.name !== "string") throw new ConfigError("--redis needs --name <run>: actors join the run by that name (tsrl actor --run <name>)");
   const maxPolicyLag = flags.maxPolicyLag === undefined ? undefined : integer("--max-policy-lag", 0)(String(flags.maxPolicyLag));
-  const url = String(flags.redis);
-  const run = flags.name;
-  const tracker = flags.track === false ? null : startRun({ store: flags.store, name: run, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery: 0, versions: { ...versions, redis: redactUrl(url) } });
-  if (!flags.quiet && !flags.json) console.error(`learner of run ${run} on ${redactUrl(url)}: start actors with  npx tsrl actor --redis <url> --run ${run}${flags.sync ? ` --envs ${String(config.numEnvs)}` : ""}`);
+  const sync = flags.sync === true;
+  const run = typeof flags.name === "string" ? flags.name : undefined;
+  const transport = url === null ? { transport: "threads" } : { redis: redactUrl(url) };
+  const tracker = flags.track === false ? null : startRun({ store: flags.store, name: run, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery: 0, versions: { ...versions, ...transport } });
+  const chatty = !flags.quiet && !flags.json;
+  if (chatty && url !== null) console.error(`learner of run ${run} on ${redactUrl(url)}: start actors with  npx tsrl actor --redis <url> --run ${run}${sync ? ` --envs ${String(config.numEnvs)}` : ""}`);
   let reported = 0;
   const progress: TrainCallbacks = {
     onProgress: (p) => {
       // a line per tenth of the run: the learner's output is usually a log
-      if (flags.quiet || flags.json || p.step < ((reported + 1) / 10) * p.totalSteps) return;
+      if (!chatty || p.step < ((reported + 1) / 10) * p.totalSteps) return;
       reported = Math.floor((10 * p.step) / p.totalSteps);
       console.error(`${p.step}/${p.totalSteps} steps | ${Math.round(p.sps)} steps/s | episodes ${p.episodes} | return (last 20) ${Number.isNaN(p.recentMeanReturn) ? "-" : p.recentMeanReturn.toFixed(1)}`);
     },
   };
-  const log = (m: string) => console.error(m);
-  const threads = actors > 0 ? startActorThreads(actors, { redis: url, run, envs: config.numEnvs as number, envId: config.envId, envModule: (versions.envModule as string | undefined) ?? null }, flags.quiet || flags.json ? () => {} : log) : null;
-  // an actor thread that fails (its env, its Redis) ends the run instead of leaving the learner waiting
-  const failed = new AbortController();
-  threads?.finished.catch((err: unknown) => failed.abort(err));
+  const callbacks = tracker ? tracker.callbacks(progress) : progress;
+  const log = chatty ? (m: string) => console.error(m) : () => {};
+  const envModule = (versions.envModule as string | undefined) ?? null;
   let result: TrainResult;
   try {
-    ({ result } = await learnDistributed(agent, { redis: url, run, sync: flags.sync === true, maxPolicyLag, log, signal: failed.signal }, tracker ? tracker.callbacks(progress) : progress));
-    // the threads stop when they see the learner's "done"
-    await threads?.finished;
+    result = url === null ? (await learnOnThreads(agent, { actors, sync, maxPolicyLag, envModule, log }, callbacks)).result : await learnOverRedis(agent, url, run!, actors, sync, maxPolicyLag, envModule, log, callbacks);
   } catch (err) {
-    await threads?.terminate();
     tracker?.fail(err);
     tracker?.store.close();
     throw err;
@@ -67,6 +68,24 @@ export async function trainDistributed(algo: string, agent: Trainer, config: Rec
   if (typeof flags.save === "string") writeFileAtomic(flags.save, agent.savePolicy());
   report(algo, result, flags, typeof flags.save === "string" ? flags.save : (policy?.path ?? null), tracker?.run ?? null);
   tracker?.store.close();
+}
+
+/** The Redis learner, with `actors` actor threads of its own on the same Redis. */
+async function learnOverRedis(agent: PPO, url: string, run: string, actors: number, sync: boolean, maxPolicyLag: number | undefined, envModule: string | null, log: (m: string) => void, callbacks: TrainCallbacks): Promise<TrainResult> {
+  const init = { redis: { url, run }, envs: agent.config.numEnvs, envId: agent.config.envId, envModule };
+  const threads = actors > 0 ? startActorThreads(Array.from({ length: actors }, () => init), log) : null;
+  // an actor thread that fails (its env, its Redis) ends the run instead of leaving the learner waiting
+  const failed = new AbortController();
+  threads?.finished.catch((err: unknown) => failed.abort(err));
+  try {
+    const { result } = await learnDistributed(agent, { redis: url, run, sync, maxPolicyLag, log: (m) => console.error(m), signal: failed.signal }, callbacks);
+    // the threads stop when they see the learner's "done"
+    await threads?.finished;
+    return result;
+  } catch (err) {
+    await threads?.terminate();
+    throw err;
+  }
 }
 
 export function registerActor(program: Command): void {

@@ -1,19 +1,28 @@
 /**
- * Actors in worker threads of the learner's process (`tsrl train ppo --redis URL --actors N`): N
- * cores of this host act, beside any remote actors. Each thread is an ordinary actor (`runActor`)
- * on the same Redis, so segments still go through the stream (serialized; ~1.5 µs per CartPole
- * step, bench/scale.ts) and the threads join, fail and stop as remote actors do.
+ * Actors in worker threads of the learner's process: N cores of this host act.
+ * - `learnOnThreads` (`tsrl train ppo --actors N`, no Redis): the threads hand segments and
+ *   parameters over shared memory (shared-memory.ts), nothing serialized.
+ * - With `--redis`, each thread is an ordinary actor (`runActor`) on the run's Redis, beside any
+ *   remote actors: its segments go through the stream (serialized; ~1.5 µs per CartPole step,
+ *   bench/scale.ts) and the threads join, fail and stop as remote actors do.
  */
 import { Worker } from "node:worker_threads";
+import type { TrainCallbacks, TrainResult } from "../algos/common.js";
+import type { PPO } from "../algos/ppo.js";
 import type { ActorSummary } from "./actor.js";
+import { type LearnerStats, assertDistributable, learnFromActors } from "./learner.js";
+import { type SharedActorInit, SharedMemoryTransport, requireSharedMemory } from "./shared-memory.js";
 
 export interface ActorThreadInit {
-  redis: string;
-  run: string;
-  envs: number;
   envId: string;
   /** the module that registers envId (null: built-in) */
   envModule: string | null;
+  /** envs stepped together (Redis actors; shared-memory ones take theirs from `shared`) */
+  envs: number;
+  /** an actor of the Redis run `run` */
+  redis?: { url: string; run: string };
+  /** an actor over the learner's shared memory */
+  shared?: SharedActorInit;
 }
 
 export interface ActorThreads {
@@ -23,8 +32,8 @@ export interface ActorThreads {
   terminate(): Promise<void>;
 }
 
-export function startActorThreads(count: number, init: ActorThreadInit, log: (message: string) => void): ActorThreads {
-  const workers = Array.from({ length: count }, () => startWorker(init));
+export function startActorThreads(inits: ActorThreadInit[], log: (message: string) => void): ActorThreads {
+  const workers = inits.map(startWorker);
   const finished = Promise.all(
     workers.map(
       (worker) =>
@@ -41,6 +50,52 @@ export function startActorThreads(count: number, init: ActorThreadInit, log: (me
   );
   finished.catch(() => {}); // observed by the caller; a learner that failed first terminates the threads
   return { finished, terminate: async () => void (await Promise.all(workers.map((w) => w.terminate()))) };
+}
+
+export interface ThreadsLearnerOptions {
+  /** actor threads */
+  actors: number;
+  /** envs each actor steps (default: the run's numEnvs) */
+  envs?: number;
+  sync?: boolean;
+  maxPolicyLag?: number;
+  /** segment slots per actor (default 2: one being read, one being filled); a full ring pauses its actor */
+  slots?: number;
+  /** the module that registers the run's env, imported by each thread (null: built-in) */
+  envModule?: string | null;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+}
+
+/**
+ * Trains `agent` on segments of `actors` actor threads over shared memory (actor k seeded as
+ * Redis actor k). A thread that fails ends the run with its error; `signal` ends it too.
+ */
+export async function learnOnThreads(agent: PPO, options: ThreadsLearnerOptions, callbacks: TrainCallbacks = {}): Promise<{ result: TrainResult; stats: LearnerStats; actors: ActorSummary[] }> {
+  requireSharedMemory();
+  assertDistributable(agent);
+  const sync = options.sync ?? false;
+  const envs = options.envs ?? agent.config.numEnvs;
+  const transport = new SharedMemoryTransport(agent, options.actors, envs, sync, options.slots);
+  const envModule = options.envModule ?? null;
+  const threads = startActorThreads(
+    Array.from({ length: options.actors }, (_, k) => ({ envId: agent.config.envId, envModule, envs, shared: transport.actorInit(k) })),
+    options.log ?? ((m) => console.error(m)),
+  );
+  const stop = new AbortController();
+  threads.finished.catch((err: unknown) => stop.abort(err));
+  const onAbort = () => stop.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const { result, stats } = await learnFromActors(agent, transport, { sync, maxPolicyLag: options.maxPolicyLag, signal: stop.signal }, callbacks);
+    return { result, stats, actors: await threads.finished };
+  } catch (err) {
+    transport.stop();
+    await threads.terminate();
+    throw err;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
 }
 
 /** From the built `.js`; under tsx (tsrl's own tests), the worker registers tsx's loader first. */

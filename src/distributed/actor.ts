@@ -11,7 +11,7 @@ import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import { ConfigError } from "../algos/common.js";
 import { allocateSegment } from "../algos/acting.js";
-import { type PPOConfig, ppoActorWorker, ppoModules, resolvePPOConfig } from "../algos/ppo.js";
+import { type PPOActorWorker, type PPOConfig, ppoActorWorker, ppoModules, resolvePPOConfig } from "../algos/ppo.js";
 import { trainingTarget } from "../algos/training-env.js";
 import { loadParameters } from "../nn/checkpoint.js";
 import { decodeTensorFile } from "../nn/serialize.js";
@@ -69,6 +69,16 @@ async function readRun(redis: Redis, key: string, run: string, log: (m: string) 
   }
 }
 
+/**
+ * Actor `index`'s worker, its envs reset: env i seeded with seed + index·2^20 + i, actions sampled
+ * from Random(seed + 1 + index·2^20), so actor 0 acts as the single-process run does.
+ */
+export function seededActorWorker(c: PPOConfig, index: number, numEnvs: number): PPOActorWorker {
+  const worker = ppoActorWorker(c, trainingTarget({ envId: c.envId }, "ppo"), numEnvs, c.seed + 1 + index * SEED_STRIDE);
+  worker.reset(c.seed + index * SEED_STRIDE);
+  return worker;
+}
+
 export async function runActor(options: ActorOptions): Promise<ActorSummary> {
   const log = options.log ?? ((m: string) => console.error(m));
   const keys = runKeys(options.run);
@@ -80,9 +90,7 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
     if (!Number.isSafeInteger(numEnvs) || numEnvs < 1 || numEnvs > 1 << 16) throw new ConfigError(`--envs: expected an integer in [1, 65536], got ${numEnvs}`);
     const index = (await redis.incr(keys.actors)) - 1;
     const name = `${index}@${hostname().replace(/[^\w.-]/g, "_").slice(0, 100)}`;
-    const target = trainingTarget({ envId: c.envId }, "ppo");
-    const worker = ppoActorWorker(c, target, numEnvs, c.seed + 1 + index * SEED_STRIDE);
-    worker.reset(c.seed + index * SEED_STRIDE);
+    const worker = seededActorWorker(c, index, numEnvs);
     const modules = ppoModules(worker.nets);
 
     // a publication wakes the actor; polling every second covers notices lost in a reconnection.

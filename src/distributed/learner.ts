@@ -1,8 +1,9 @@
 /**
- * The learner of a distributed PPO run (SRL's trainer; IMPALA's learner): reads trajectory
- * segments from the run's Redis Stream through a consumer group, trains on batches of `numEnvs`
- * env columns, and publishes each new parameter version (SET, then PUBLISH). Actors anywhere
- * (`runActor`) join and leave at will.
+ * The learner of a distributed PPO run (SRL's trainer; IMPALA's learner): `learnFromActors` trains
+ * on batches of `numEnvs` env columns from any transport's segments and publishes each new
+ * parameter version. `learnDistributed` runs it over Redis: segments read from the run's stream
+ * through a consumer group, parameters published with SET, then PUBLISH; actors anywhere
+ * (`runActor`) join and leave at will. (Threads over shared memory: actor-threads.ts.)
  *
  * - Delivery: a segment is acknowledged (XACK, then XDEL) after the update that trained on it, so segments
  *   a killed learner had read come back to the next one (XAUTOCLAIM after `claimIdleMs`); stream
@@ -16,7 +17,7 @@
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import { Box, type Discrete } from "../envs/spaces.js";
-import { type Segment, allocateSegment, copyColumns, sortEpisodes } from "../algos/acting.js";
+import { type Segment, type SegmentShape, allocateSegment, copyColumns, sortEpisodes } from "../algos/acting.js";
 import { ConfigError, type TrainCallbacks, type TrainResult, now, trainResult } from "../algos/common.js";
 import { type PPO, ppoModules } from "../algos/ppo.js";
 import { saveParameters } from "../nn/checkpoint.js";
@@ -69,10 +70,37 @@ export interface LearnerStats {
 }
 
 interface Held {
-  id: string;
-  segment: Segment;
+  item: Incoming;
   /** columns not yet put into a batch */
   next: number;
+}
+
+/** A segment a transport handed to the learner, held until `finish`. */
+export interface Incoming {
+  /** the transport's handle (a stream id, a ring slot) */
+  id: string;
+  segment: Segment;
+  /** taken over from a learner that died holding it */
+  reclaimed: boolean;
+}
+
+/**
+ * Where a learner's segments come from and its parameters go (Redis Streams, shared memory).
+ * Segments it hands over are checked and of the run's shape; ones it could not use it counts in
+ * `skipped`.
+ */
+export interface LearnerTransport {
+  readonly skipped: number;
+  /** makes the run known to actors (its description); called once, before the first `publish` */
+  start(agent: PPO): Promise<void>;
+  /** the policy version of `agent`, for actors to act with */
+  publish(agent: PPO): Promise<void>;
+  /** the next segment not yet handed over, acted at `version` or before; null after waiting about a second for one */
+  next(version: number, signal?: AbortSignal): Promise<Incoming | null>;
+  /** segments trained on (after their update) or dropped: the transport lets them go */
+  finish(items: Incoming[]): Promise<void>;
+  /** training is over: actors stop */
+  end(): Promise<void>;
 }
 
 /**
@@ -80,147 +108,220 @@ interface Held {
  * Fresh runs (version 0) clear the run's stream first.
  */
 export async function learnDistributed(agent: PPO, options: LearnerOptions, callbacks: TrainCallbacks = {}): Promise<{ result: TrainResult; stats: LearnerStats }> {
-  const c = agent.config;
-  if (agent.worker.obsRms) throw new ConfigError("distributed PPO: normalize (observation statistics) would differ per actor; pass --normalize false");
   const log = options.log ?? ((m: string) => console.error(m));
-  const keys = runKeys(options.run);
+  const transport = new RedisTransport(agent, options, log);
+  try {
+    return await learnFromActors(agent, transport, options, callbacks);
+  } finally {
+    transport.close();
+  }
+}
+
+/**
+ * The learner's loop over any transport: batches of `numEnvs` env columns, oldest segments first
+ * (an actor's segments need not be `numEnvs` wide: they are split across batches), one
+ * `agent.update` per batch, each new version published. `sync` trains only on segments of the
+ * current version; otherwise segments more than `maxPolicyLag` versions behind are dropped.
+ */
+export async function learnFromActors(
+  agent: PPO,
+  transport: LearnerTransport,
+  options: { sync?: boolean; maxPolicyLag?: number; signal?: AbortSignal },
+  callbacks: TrainCallbacks = {},
+): Promise<{ result: TrainResult; stats: LearnerStats }> {
+  const c = agent.config;
+  assertDistributable(agent);
   const sync = options.sync ?? false;
   const maxLag = options.maxPolicyLag ?? 8;
-  const claimIdleMs = options.claimIdleMs ?? 30_000;
-  const consumer = options.consumer ?? `${hostname()}-${process.pid}`;
-  const shape = { numSteps: c.numSteps, obsSize: agent.worker.obsSize, actionDim: agent.worker.actionDim };
-  const space = agent.target.actionSpace;
-  const numActions = space instanceof Box ? null : (space as Discrete).n;
-  const redis = connect(options.redis, log);
   const stats: LearnerStats = { segments: 0, skipped: 0, dropped: 0, reclaimed: 0, actors: new Map() };
-  try {
+  await transport.start(agent);
+  await transport.publish(agent);
+
+  const batch = allocateSegment({ numSteps: c.numSteps, obsSize: agent.worker.obsSize, actionDim: agent.worker.actionDim, numEnvs: c.numEnvs });
+  const queue: Held[] = [];
+  const start = now();
+  const tooOld = (segment: Segment) => {
+    const lag = agent.version - segment.versions[0]!;
+    return sync ? lag > 0 : lag > maxLag;
+  };
+  while (agent.version < agent.numIterations) {
+    let filled = 0;
+    const used: Incoming[] = [];
+    batch.episodes.length = 0;
+    let lagSum = 0, lagMax = 0;
+    while (filled < c.numEnvs) {
+      const head = queue[0];
+      if (head && head.next === 0 && tooOld(head.item.segment)) {
+        // it waited while the policy moved on
+        queue.shift();
+        stats.dropped++;
+        await transport.finish([head.item]);
+        continue;
+      }
+      if (head) {
+        const { segment } = head.item;
+        const count = Math.min(c.numEnvs - filled, segment.numEnvs - head.next);
+        copyColumns(segment, head.next, batch, filled, count);
+        const lag = agent.version - segment.versions[0]!;
+        lagSum += lag * count;
+        lagMax = Math.max(lagMax, lag);
+        const actor = stats.actors.get(segment.actor) ?? { steps: 0, since: now() };
+        actor.steps += count * c.numSteps;
+        stats.actors.set(segment.actor, actor);
+        filled += count;
+        head.next += count;
+        if (head.next === segment.numEnvs) {
+          queue.shift();
+          used.push(head.item);
+          stats.segments++;
+        }
+        continue;
+      }
+      options.signal?.throwIfAborted();
+      const item = await transport.next(agent.version, options.signal);
+      stats.skipped = transport.skipped;
+      if (!item) continue;
+      if (tooOld(item.segment)) {
+        stats.dropped++;
+        await transport.finish([item]);
+        continue;
+      }
+      if (item.reclaimed) stats.reclaimed++;
+      queue.push({ item, next: 0 });
+    }
+    sortEpisodes(batch);
+    const metrics: Record<string, number> = {
+      "distributed/policy_lag_mean": lagSum / c.numEnvs,
+      "distributed/policy_lag_max": lagMax,
+      "distributed/segments": stats.segments,
+      "distributed/skipped": stats.skipped,
+      "distributed/dropped": stats.dropped,
+      "distributed/reclaimed": stats.reclaimed,
+      "distributed/actors": stats.actors.size,
+    };
+    for (const [name, a] of stats.actors) metrics[`actors/${name}/samples_per_s`] = a.steps / Math.max(1e-9, now() - a.since);
+    agent.update(batch, callbacks, start, metrics);
+    await transport.finish(used);
+    // the last version is not published: synchronous actors would act once more, for nobody
+    if (agent.version < agent.numIterations) await transport.publish(agent);
+    callbacks.checkpoint?.(globalStep(agent), agent.version === agent.numIterations);
+    if (callbacks.shouldStop?.(globalStep(agent))) break;
+  }
+  await transport.end();
+  const wall = now() - start;
+  return { result: trainResult("ppo", c, globalStep(agent), wall, agent.episodes), stats };
+}
+
+/** What a distributed learner cannot do yet, refused before anything starts. */
+export function assertDistributable(agent: PPO): void {
+  if (agent.worker.obsRms) throw new ConfigError("distributed PPO: normalize (observation statistics) would differ per actor; pass --normalize false");
+}
+
+/** The learner's side of Redis Streams: a consumer group reads segments, XACK + XDEL lets them go. */
+class RedisTransport implements LearnerTransport {
+  skipped = 0;
+  private readonly redis: Redis;
+  private readonly keys: RunKeys;
+  private readonly consumer: string;
+  private readonly claimIdleMs: number;
+  private readonly shape: Omit<SegmentShape, "numEnvs">;
+  private readonly numActions: number | null;
+  /** read from the stream, not yet handed over */
+  private readonly pending: Incoming[] = [];
+  /** handed over and not finished: never taken twice */
+  private readonly held = new Set<string>();
+  private claimCursor = "0-0";
+  private lastClaim = 0;
+
+  constructor(agent: PPO, private readonly options: LearnerOptions, private readonly log: (m: string) => void) {
+    this.keys = runKeys(options.run);
+    this.consumer = options.consumer ?? `${hostname()}-${process.pid}`;
+    this.claimIdleMs = options.claimIdleMs ?? 30_000;
+    this.shape = { numSteps: agent.config.numSteps, obsSize: agent.worker.obsSize, actionDim: agent.worker.actionDim };
+    const space = agent.target.actionSpace;
+    this.numActions = space instanceof Box ? null : (space as Discrete).n;
+    this.redis = connect(options.redis, log);
+  }
+
+  async start(agent: PPO): Promise<void> {
+    const { redis, keys } = this;
     if (agent.version === 0) await redis.del(keys.segments, keys.params, keys.version, keys.done, keys.actors);
     await createGroup(redis, keys);
-    const description: RunDescription = { format: RUN_FORMAT, algo: "ppo", config: c, sync, maxStreamLength: options.maxStreamLength ?? 1000, maxQueued: options.maxQueued ?? 4 };
+    const description: RunDescription = { format: RUN_FORMAT, algo: "ppo", config: agent.config, sync: this.options.sync ?? false, maxStreamLength: this.options.maxStreamLength ?? 1000, maxQueued: this.options.maxQueued ?? 4 };
     await redis.set(keys.run, JSON.stringify(description));
-    await publish(redis, keys, agent);
+  }
 
-    const batch = allocateSegment({ ...shape, numEnvs: c.numEnvs });
-    const queue: Held[] = [];
-    const held = new Set<string>();
-    const start = now();
-    /** acknowledged segments leave the stream: its length is what actors' flow control reads */
-    const finish = async (ids: string[]) => {
-      if (!ids.length) return;
-      await redis.xack(keys.segments, GROUP, ...ids);
-      await redis.xdel(keys.segments, ...ids);
-    };
-    const tooOld = (segment: Segment) => {
-      const lag = agent.version - segment.versions[0]!;
-      return sync ? lag > 0 : lag > maxLag;
-    };
-    let claimCursor = "0-0";
-    let lastClaim = 0;
-    const take = async (entries: [Buffer, Buffer[] | null][], reclaimed: boolean) => {
-      for (const [rawId, fields] of entries) {
-        const id = rawId.toString("latin1");
-        if (held.has(id)) continue;
-        let segment: Segment;
-        try {
-          segment = decodeSegment(fields, shape, agent.version, numActions, options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES);
-        } catch (err) {
-          if (!(err instanceof SegmentError)) throw err;
-          log(`learner: skipped stream entry ${id}: ${err.message}`);
-          stats.skipped++;
-          await finish([id]);
-          continue;
-        }
-        if (tooOld(segment)) {
-          stats.dropped++;
-          await finish([id]);
-          continue;
-        }
-        if (reclaimed) stats.reclaimed++;
-        held.add(id);
-        queue.push({ id, segment, next: 0 });
-      }
-    };
+  /** the value first (SET of parameters and version together), then the notice */
+  async publish(agent: PPO): Promise<void> {
+    const bytes = saveParameters(ppoModules(agent.networks), undefined, { policyVersion: agent.version });
+    await this.redis.multi().set(this.keys.params, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).set(this.keys.version, String(agent.version)).exec();
+    await this.redis.publish(this.keys.channel, String(agent.version));
+  }
 
-    while (agent.version < agent.numIterations) {
-      // a batch: numEnvs columns, oldest segments first
-      let filled = 0;
-      const used: string[] = [];
-      batch.episodes.length = 0;
-      let lagSum = 0, lagMax = 0;
-      while (filled < c.numEnvs) {
-        const head = queue[0];
-        if (head && head.next === 0 && tooOld(head.segment)) {
-          // it waited while the policy moved on
-          queue.shift();
-          held.delete(head.id);
-          stats.dropped++;
-          await finish([head.id]);
-          continue;
-        }
-        if (head) {
-          const count = Math.min(c.numEnvs - filled, head.segment.numEnvs - head.next);
-          copyColumns(head.segment, head.next, batch, filled, count);
-          const lag = agent.version - head.segment.versions[0]!;
-          lagSum += lag * count;
-          lagMax = Math.max(lagMax, lag);
-          const actor = stats.actors.get(head.segment.actor) ?? { steps: 0, since: now() };
-          actor.steps += count * c.numSteps;
-          stats.actors.set(head.segment.actor, actor);
-          filled += count;
-          head.next += count;
-          if (head.next === head.segment.numEnvs) {
-            queue.shift();
-            used.push(head.id);
-            stats.segments++;
-          }
-          continue;
-        }
-        // reclaiming is checked at half the idle time, when nothing is queued
-        if (now() - lastClaim > claimIdleMs / 2000) {
-          lastClaim = now();
-          const [cursor, entries] = (await redis.callBuffer("XAUTOCLAIM", keys.segments, GROUP, consumer, claimIdleMs, claimCursor, "COUNT", 16)) as [Buffer, [Buffer, Buffer[] | null][]];
-          claimCursor = cursor.toString("latin1");
-          await take(entries, true);
-          if (queue.length) continue;
-        }
-        options.signal?.throwIfAborted();
-        let reply: [Buffer, [Buffer, Buffer[] | null][]][] | null;
-        try {
-          reply = (await redis.xreadgroupBuffer("GROUP", GROUP, consumer, "COUNT", 4, "BLOCK", 1000, "STREAMS", keys.segments, ">")) as typeof reply;
-        } catch (err) {
-          // a Redis restarted without its data (no AOF) lost the group: make it again
-          if (!/NOGROUP/.test((err as Error).message)) throw err;
-          log("learner: the consumer group is gone (Redis lost its data?); creating it again");
-          await createGroup(redis, keys);
-          continue;
-        }
-        if (reply) await take(reply[0]![1], false);
-      }
-      sortEpisodes(batch);
-      const metrics: Record<string, number> = {
-        "distributed/policy_lag_mean": lagSum / c.numEnvs,
-        "distributed/policy_lag_max": lagMax,
-        "distributed/segments": stats.segments,
-        "distributed/skipped": stats.skipped,
-        "distributed/dropped": stats.dropped,
-        "distributed/reclaimed": stats.reclaimed,
-        "distributed/actors": stats.actors.size,
-      };
-      for (const [name, a] of stats.actors) metrics[`actors/${name}/samples_per_s`] = a.steps / Math.max(1e-9, now() - a.since);
-      agent.update(batch, callbacks, start, metrics);
-      for (const id of used) held.delete(id);
-      await finish(used);
-      // the last version is not published: synchronous actors would act once more, for nobody
-      if (agent.version < agent.numIterations) await publish(redis, keys, agent);
-      callbacks.checkpoint?.(globalStep(agent), agent.version === agent.numIterations);
-      if (callbacks.shouldStop?.(globalStep(agent))) break;
+  async next(version: number): Promise<Incoming | null> {
+    const { redis, keys } = this;
+    if (this.pending.length) return this.pending.shift()!;
+    // reclaiming is checked at half the idle time, when nothing is queued
+    if (now() - this.lastClaim > this.claimIdleMs / 2000) {
+      this.lastClaim = now();
+      const [cursor, entries] = (await redis.callBuffer("XAUTOCLAIM", keys.segments, GROUP, this.consumer, this.claimIdleMs, this.claimCursor, "COUNT", 16)) as [Buffer, [Buffer, Buffer[] | null][]];
+      this.claimCursor = cursor.toString("latin1");
+      await this.take(entries, true, version);
+      if (this.pending.length) return this.pending.shift()!;
     }
-    await redis.set(keys.done, "1");
-    await redis.publish(keys.channel, "done");
-    const wall = now() - start;
-    return { result: trainResult("ppo", c, globalStep(agent), wall, agent.episodes), stats };
-  } finally {
-    redis.disconnect();
+    let reply: [Buffer, [Buffer, Buffer[] | null][]][] | null;
+    try {
+      reply = (await redis.xreadgroupBuffer("GROUP", GROUP, this.consumer, "COUNT", 4, "BLOCK", 1000, "STREAMS", keys.segments, ">")) as typeof reply;
+    } catch (err) {
+      // a Redis restarted without its data (no AOF) lost the group: make it again
+      if (!/NOGROUP/.test((err as Error).message)) throw err;
+      this.log("learner: the consumer group is gone (Redis lost its data?); creating it again");
+      await createGroup(redis, keys);
+      return null;
+    }
+    if (reply) await this.take(reply[0]![1], false, version);
+    return this.pending.shift() ?? null;
+  }
+
+  /** acknowledged segments leave the stream: its length is what actors' flow control reads */
+  async finish(items: Incoming[]): Promise<void> {
+    if (!items.length) return;
+    const ids = items.map((item) => item.id);
+    for (const id of ids) this.held.delete(id);
+    await this.ack(ids);
+  }
+
+  async end(): Promise<void> {
+    await this.redis.set(this.keys.done, "1");
+    await this.redis.publish(this.keys.channel, "done");
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+
+  private async ack(ids: string[]): Promise<void> {
+    await this.redis.xack(this.keys.segments, GROUP, ...ids);
+    await this.redis.xdel(this.keys.segments, ...ids);
+  }
+
+  private async take(entries: [Buffer, Buffer[] | null][], reclaimed: boolean, version: number): Promise<void> {
+    for (const [rawId, fields] of entries) {
+      const id = rawId.toString("latin1");
+      if (this.held.has(id)) continue;
+      let segment: Segment;
+      try {
+        segment = decodeSegment(fields, this.shape, version, this.numActions, this.options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES);
+      } catch (err) {
+        if (!(err instanceof SegmentError)) throw err;
+        this.log(`learner: skipped stream entry ${id}: ${err.message}`);
+        this.skipped++;
+        await this.ack([id]);
+        continue;
+      }
+      this.held.add(id);
+      this.pending.push({ id, segment, reclaimed });
+    }
   }
 }
 
@@ -232,11 +333,4 @@ async function createGroup(redis: Redis, keys: RunKeys): Promise<void> {
   } catch (err) {
     if (!/BUSYGROUP/.test((err as Error).message)) throw err;
   }
-}
-
-/** Publishes the agent's parameters as version `agent.version`: the value first, then the notice. */
-async function publish(redis: Redis, keys: RunKeys, agent: PPO): Promise<void> {
-  const bytes = saveParameters(ppoModules(agent.networks), undefined, { policyVersion: agent.version });
-  await redis.multi().set(keys.params, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).set(keys.version, String(agent.version)).exec();
-  await redis.publish(keys.channel, String(agent.version));
 }

@@ -14,3 +14,5 @@ export { learnDistributed, RUN_FORMAT } from "../distributed/learner.js";
 export type { LearnerOptions, LearnerStats, RunDescription } from "../distributed/learner.js";
 export { runActor } from "../distributed/actor.js";
 export type { ActorOptions, ActorSummary } from "../distributed/actor.js";
+export { learnOnThreads } from "../distributed/actor-threads.js";
+export type { ThreadsLearnerOptions } from "../distributed/actor-threads.js";
