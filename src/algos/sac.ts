@@ -22,6 +22,12 @@
  * λ·(log π(a|s) − log π_BC(a|s)), a one-sample KL(π‖π_BC), joins α·log π in the TD targets and in
  * the actor's loss (λ constant, or decaying linearly over `demoRegDecay` env steps).
  *
+ * Offline-to-online (`init`, src/algos/agent-init.ts): the run starts from the checkpoint of a sac,
+ * iql or bc run on the same env — its actor (IQL's and BC's tanh-bounded mean becomes the squashed
+ * Gaussian's mean; the log-std head keeps its initialization), and when their shapes match its
+ * critics (IQL's twin Q with its reward scale undone, a SAC run's ensemble, targets and α) — and
+ * acts with that actor from the first step (no uniform warm-up).
+ *
  * One deliberate difference: the warm-up's uniform actions and all noise come from tsrl's seeded
  * `Random` (saved in checkpoints), not from numpy/torch streams, so runs match CleanRL's in
  * distribution, not draw for draw.
@@ -59,6 +65,8 @@ import { linear, relu } from "../nn/layers.js";
 import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
 import { type ReplayBatch, ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 import { type EnvInput, type TrainingTarget, trainingTarget } from "./training-env.js";
+import { type InitCheckpoint, copyNetwork, initTensor, openInitCheckpoint } from "./agent-init.js";
+import type { ObsNormalization } from "./offline.js";
 import { BCPrior, type BCPriorState, DEMO_REG_DEFAULTS, demoKlTerm, demoRegCoefAt, demoRegFields } from "./demo-reg.js";
 
 export const sacConfigSchema = z
@@ -85,6 +93,7 @@ export const sacConfigSchema = z
     criticSubset: z.number().int().min(1, "must be ≥ 1").describe("target critics whose min makes each TD target, drawn at random from the ensemble per update"),
     utd: positiveInt("utd").describe("critic updates per env step (update-to-data ratio)"),
     criticLayerNorm: z.boolean().describe("LayerNorm after every hidden Linear of the critics"),
+    init: z.string().describe("start from a trained agent: a run of tsrl train sac|iql|bc on this env (id or name) or one of its checkpoint files; its actor, and its critics where their shapes match, and act with it from the first step; empty: from scratch"),
     demoSampling: z.boolean().describe("with demos: draw half of every minibatch from them (false: the demos only fit π_BC for --demo-reg-coef)"),
     ...demoRegFields,
   })
@@ -116,6 +125,7 @@ export const SAC_DEFAULTS: Omit<SACConfig, "envId"> = {
   criticSubset: 2,
   utd: 1,
   criticLayerNorm: false,
+  init: "",
   demoSampling: true,
   ...DEMO_REG_DEFAULTS,
 };
@@ -124,7 +134,7 @@ export const SAC_DEFAULTS: Omit<SACConfig, "envId"> = {
 export const RLPD_DEFAULTS = { numCritics: 10, criticSubset: 2, utd: 20, criticLayerNorm: true } as const;
 
 /** Fields the saved state is shaped by: a resume cannot change them. */
-export const SAC_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "bufferSize", "hiddenSizes", "autotune", "demos", "rlpd", "numCritics", "criticLayerNorm", "demoRegCoef", "demoRegBcSteps"] as const;
+export const SAC_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "bufferSize", "hiddenSizes", "autotune", "demos", "rlpd", "numCritics", "criticLayerNorm", "demoRegCoef", "demoRegBcSteps", "init"] as const;
 
 export function resolveSACConfig(overrides: Partial<SACConfig> & { envId: string }, target?: TrainingTarget): SACConfig {
   const c = parseConfig(sacConfigSchema, { ...SAC_DEFAULTS, ...(overrides.rlpd ? RLPD_DEFAULTS : {}), ...overrides }, "sac");
@@ -210,11 +220,13 @@ export class SAC {
   readonly prior: BCPrior | null;
   private readonly priorMeans: Float64Array;
   private readonly kl: Float64Array;
+  /** what `init` copied (null without init) */
+  readonly initSummary: string | null = null;
 
   /** `{ envId }` trains on a registered env, `{ env: () => new MyEnv() }` on a factory, `{ env: vectorEnv }` on a vector env (same-step autoreset). */
-  /** `demoData`: the demonstrations themselves (else `demos` is opened by name, in Node through tsrl/node). */
-  constructor(input: Partial<SACConfig> & EnvInput & { demoData?: DatasetSource }, options: { backend?: Backend } = {}) {
-    const { env: source, demoData, ...overrides } = input;
+  /** `demoData`: the demonstrations themselves (else `demos` is opened by name, in Node through tsrl/node); `initData`: the `init` checkpoint's bytes (else read in Node). */
+  constructor(input: Partial<SACConfig> & EnvInput & { demoData?: DatasetSource; initData?: Uint8Array }, options: { backend?: Backend } = {}) {
+    const { env: source, demoData, initData, ...overrides } = input;
     const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, "sac"));
     const c = (this.config = resolveSACConfig({ ...overrides, envId: target.envId }, target));
     const space = boundedBoxActions(target, "SAC");
@@ -262,6 +274,38 @@ export class SAC {
     this.prior = this.demoSource && c.demoRegCoef > 0 ? new BCPrior(this.demoSource, target, { hiddenSizes: c.hiddenSizes, seed: c.seed, steps: c.demoRegBcSteps, rows: B, backend }) : null;
     this.priorMeans = new Float64Array(this.prior ? B * d : 0);
     this.kl = new Float64Array(this.prior ? B : 0);
+    if (c.init) this.initSummary = this.initFrom(openInitCheckpoint(c.init, initData, "sac"));
+  }
+
+  /** Copies the actor (and the critics where they fit) of a sac, iql or bc checkpoint; returns what was copied. */
+  private initFrom(src: InitCheckpoint): string {
+    const c = this.config, sc = src.config;
+    if (!["sac", "iql", "bc"].includes(src.algo)) throw new ConfigError(`${src.label}: a ${src.algo} checkpoint; SAC starts from the actor (and critics) of a sac, iql or bc run`);
+    if (sc.envId !== c.envId) throw new ConfigError(`${src.label}: trained on ${String(sc.envId)}, this run is on ${c.envId}; init from a run of ${c.envId}`);
+    if (JSON.stringify(sc.hiddenSizes) !== JSON.stringify(c.hiddenSizes)) {
+      throw new ConfigError(`${src.label}: its networks have hidden sizes ${JSON.stringify(sc.hiddenSizes)}, this run's ${JSON.stringify(c.hiddenSizes)}; pass --hidden-sizes ${String(sc.hiddenSizes)}`);
+    }
+    const normalization = (src.state.normalization ?? null) as ObsNormalization | null;
+    if (src.algo === "sac") {
+      copyNetwork(this.actor, src, "actor", "actor");
+      if (sc.numCritics !== c.numCritics || sc.criticLayerNorm !== c.criticLayerNorm) return `actor of ${src.algo} (its ${String(sc.numCritics)} critics${sc.criticLayerNorm ? " with LayerNorm" : ""} do not fit this run's ${c.numCritics}${c.criticLayerNorm ? " with LayerNorm" : ""})`;
+      this.critics.forEach((q, k) => copyNetwork(q, src, `qf${k + 1}`, `critic ${k + 1}`));
+      this.criticTargets.forEach((q, k) => copyNetwork(q, src, `qf${k + 1}_target`, `target critic ${k + 1}`));
+      if (!c.autotune) return `actor, ${c.numCritics} critics and their targets of ${src.algo}`;
+      this.logAlpha.value.set(initTensor(src, "log_alpha.log_alpha", 1, "entropy coefficient"));
+      this.alpha = Math.exp(this.logAlpha.value[0]!);
+      return `actor, ${c.numCritics} critics and their targets, α ${this.alpha.toPrecision(3)} of ${src.algo}`;
+    }
+    // iql, bc: the deterministic tanh(o) becomes the mean of tanh(μ + σε)
+    copyNetwork(this.actor, src, "actor", "actor", { outputRows: this.actionDim, normalization });
+    if (src.algo === "bc") return "actor of bc (its mean; the log-std head starts fresh)";
+    if (c.numCritics !== 2 || c.criticLayerNorm) return `actor of iql (its mean; the log-std head starts fresh); not its twin critics: this run has ${c.numCritics} critics${c.criticLayerNorm ? " with LayerNorm" : ""}`;
+    const rewardScale = Number(src.state.rewardScale ?? 1);
+    for (const [k, q] of [this.qf1, this.qf2].entries()) {
+      copyNetwork(q, src, `qf${k + 1}`, `critic ${k + 1}`, { normalization, outputScale: 1 / rewardScale });
+      copyNetwork(this.criticTargets[k]!, src, `qf${k + 1}_target`, `target critic ${k + 1}`, { normalization, outputScale: 1 / rewardScale });
+    }
+    return `actor of iql (its mean; the log-std head starts fresh), its twin critics and their targets${rewardScale !== 1 ? ` (rewards unscaled by 1/${rewardScale.toPrecision(4)})` : ""}`;
   }
 
   /** Checks the demonstrations are the run's, reads them (once) into a buffer of their own for symmetric sampling, fits π_BC (once). */
@@ -317,7 +361,7 @@ export class SAC {
     this.ensureDemos(callbacks);
     if (this.iteration === 0) current.set(this.stats.reset({ seed: c.seed })[0]);
     for (let g = this.iteration; g < iterations; g++) {
-      if (g < c.learningStarts) {
+      if (g < c.learningStarts && !c.init) {
         for (let i = 0; i < N; i++) for (let k = 0; k < d; k++) actions[i * d + k] = this.low[k]! + (this.high[k]! - this.low[k]!) * this.rng.random();
       } else {
         this.actor.inputView(N).set(current);

@@ -11,6 +11,7 @@ import { assertWritableFile, readFileBounded, writeFileAtomic } from "../node/at
 import { registerTextTrainers } from "./train-text.js";
 import { loadEnvArg } from "../node/env-module.js";
 import { datasetPath } from "../node/datasets.js";
+import { initCheckpointPath } from "../node/agent-init.js";
 import { NotCheckpointableError } from "../envs/sync-vector.js";
 import { totalmem } from "node:os";
 import { addLearnerOptions, trainDistributed } from "./distributed.js";
@@ -131,6 +132,9 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
     const ref = flagConfig[key] ?? fileConfig[key];
     if (typeof ref === "string" && ref !== "") flagConfig[key] = datasetPath(ref, flags.store);
   }
+  // --init <run>: the run's final checkpoint file, recorded by its path
+  const initRef = flagConfig.init ?? fileConfig.init;
+  if ("init" in example && typeof initRef === "string" && initRef !== "") flagConfig.init = initCheckpointPath(initRef, algo, flags.store);
   // "./my-env.js:MyEnv-v0" imports the module that registers the id (recorded with the run)
   const envArg = flags.env ?? (fileConfig.envId as string | undefined);
   const { id: envId, module: envModule } = typeof envArg === "string" ? await loadEnvArg(envArg) : { id: envArg, module: null };
@@ -156,6 +160,8 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
   checkSizes(config, (backend ?? defaultBackend()).kind);
   checkSteps(config);
   const agent = entry.create(config, { backend });
+  const initSummary = (agent as { initSummary?: string | null }).initSummary;
+  if (initSummary && !flags.quiet) console.error(`--init: starts from the ${initSummary}`);
   if (typeof flags.redis === "string" || (flags.actors !== undefined && flags.actors !== "0")) return trainDistributed(algo, agent, config, flags, { backend: (backend ?? defaultBackend()).kind, ...(envModule ? { envModule } : {}) });
   if (flags.track === false) {
     const result = runWithProgress(agent, config.totalTimesteps as number, flags, {});
