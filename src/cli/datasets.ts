@@ -2,8 +2,11 @@
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import type { DatasetManifest, Summary } from "../data/format.js";
-import { loadEnvArg } from "../node/env-module.js";
-import { datasetPath, datasetsDirectory, listDatasets, mergeDatasets, openDatasetFile, recordDataset } from "../node/datasets.js";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadEnvArg, moduleUrl } from "../node/env-module.js";
+import { DatasetError } from "../data/format.js";
+import { type PolicyFunction, datasetPath, datasetsDirectory, listDatasets, mergeDatasets, openDatasetFile, recordDataset } from "../node/datasets.js";
 import { exportMinari, importMinari } from "../node/minari.js";
 import { integer } from "./options.js";
 
@@ -20,11 +23,37 @@ interface RecordFlags {
   json?: boolean;
 }
 
+/** `--policy`: a policy file, or "module:fn" — the function `fn` the module exports. */
+async function policyArg(arg: string): Promise<Uint8Array | PolicyFunction> {
+  const match = /^(.+):([A-Za-z_$][\w$]*)$/.exec(arg);
+  if (existsSync(arg) || !match) {
+    try {
+      return new Uint8Array(readFileSync(arg));
+    } catch (err) {
+      throw new DatasetError(`--policy ${arg}: cannot read it (${(err as Error).message}); pass a policy file, random, or ./module.js:functionName`);
+    }
+  }
+  const [, module, name] = match as unknown as [string, string, string];
+  if ((module.startsWith(".") || module.startsWith("/")) && !existsSync(module)) throw new DatasetError(`--policy ${arg}: no file ${resolve(module)}; pass a policy file, random, or ./module.js:functionName`);
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(moduleUrl(module))) as Record<string, unknown>;
+  } catch (err) {
+    throw new DatasetError(`--policy ${arg}: cannot import ${module}: ${(err as Error).message}`);
+  }
+  const fn = exports[name];
+  if (typeof fn !== "function") {
+    const functions = Object.keys(exports).filter((k) => typeof exports[k] === "function");
+    throw new DatasetError(`--policy ${arg}: ${module} exports no function ${name}${functions.length ? `; its functions: ${functions.join(", ")}` : " (it exports no functions)"}`);
+  }
+  return fn as PolicyFunction;
+}
+
 export function registerDatasets(program: Command): void {
   program
     .command("record")
     .description("Record episodes of a saved policy (or random actions) into a dataset in the run store")
-    .requiredOption("-p, --policy <file|random>", "a policy file (.tsrlpolicy, e.g. from tsrl train --save) or 'random' (uniform actions)")
+    .requiredOption("-p, --policy <file|random|module:fn>", "a policy file (.tsrlpolicy, e.g. from tsrl train --save), 'random' (uniform actions), or ./module.js:name, a function your module exports: (observation, {episode, step}) => action")
     .requiredOption("-e, --env <id>", "environment id (see `tsrl envs`), or ./module.js:Id for your own")
     .requiredOption("-n, --episodes <n>", "whole episodes to record", integer("--episodes", 1))
     .requiredOption("-o, --out <name>", "dataset name (written to <store>/datasets/<name>), or a directory path")
@@ -36,7 +65,7 @@ export function registerDatasets(program: Command): void {
     .option("-q, --quiet", "no per-episode lines")
     .action(async (flags: RecordFlags) => {
       const { id: envId } = await loadEnvArg(flags.env);
-      const policy = flags.policy === "random" ? "random" : new Uint8Array(readFileSync(flags.policy));
+      const policy = flags.policy === "random" ? "random" : await policyArg(flags.policy);
       const out = datasetPath(flags.out, flags.store);
       const manifest = recordDataset({
         envId,

@@ -286,10 +286,13 @@ export function listDatasets(store?: string): ({ name: string; manifest: Dataset
     });
 }
 
+/** A user's controller: the env's observation (and the episode and step) to an action of its action space. */
+export type PolicyFunction = (observation: unknown, at: { episode: number; step: number }) => unknown;
+
 export interface RecordOptions {
   envId: string;
-  /** a saved policy's bytes, or "random" (uniform actions from the action space, seeded) */
-  policy: Uint8Array | "random";
+  /** a saved policy's bytes, "random" (uniform actions from the action space, seeded), or a function */
+  policy: Uint8Array | "random" | PolicyFunction;
   episodes: number;
   out: string;
   seed?: number;
@@ -302,12 +305,25 @@ export interface RecordOptions {
   onEpisode?(episode: number, ret: number, length: number): void;
 }
 
+/** The function's action at (episode, step), refused unless it is one of the action space's. */
+function functionAction(fn: PolicyFunction, obs: unknown, episode: number, step: number, space: Space, name: string): unknown {
+  const action = fn(obs, { episode, step });
+  if (action instanceof Promise) throw new DatasetError(`${name} returned a Promise at episode ${episode + 1}, step ${step + 1}; return the action itself (the function is called synchronously)`);
+  if (!space.contains(action)) {
+    const shown = ArrayBuffer.isView(action) ? `[${Array.from(action as unknown as ArrayLike<number>).join(", ")}]` : JSON.stringify(action) ?? String(action);
+    throw new DatasetError(`${name} returned ${shown} at episode ${episode + 1}, step ${step + 1}, which is not in the action space ${String(space)}; return a value of that space (clip Box actions to its bounds); nothing was written`);
+  }
+  return action;
+}
+
 /** Runs `episodes` whole episodes of the policy in `make(envId)` and writes them as a dataset. */
 export function recordDataset(o: RecordOptions): DatasetManifest {
   if (!(Number.isSafeInteger(o.episodes) && o.episodes >= 1)) throw new DatasetError(`episodes must be an integer ≥ 1, got ${o.episodes}; an empty dataset is not written`);
   const seed = o.seed ?? 0;
   const env = make(o.envId);
-  const policy = o.policy === "random" ? null : new Policy(o.policy, { source: o.policyName ?? "policy" });
+  const fn = typeof o.policy === "function" ? o.policy : null;
+  if (fn && o.stochastic) throw new DatasetError("stochastic: a policy function chooses its own actions; drop --stochastic (draw random numbers in the function to sample)");
+  const policy = o.policy === "random" || fn ? null : new Policy(o.policy as Uint8Array, { source: o.policyName ?? "policy" });
   if (policy) {
     for (const [what, mine, its] of [["observation", env.observationSpace, policy.observationSpace], ["action", env.actionSpace, policy.actionSpace]] as const) {
       if (JSON.stringify(mine.toJSON()) !== JSON.stringify(its.toJSON())) {
@@ -322,7 +338,7 @@ export function recordDataset(o: RecordOptions): DatasetManifest {
     observationSpace: env.observationSpace,
     actionSpace: env.actionSpace,
     infos: o.infos,
-    source: { policy: o.policyName ?? (policy ? "policy" : "random"), seed, stochastic: o.stochastic ?? false },
+    source: { policy: o.policyName ?? (policy ? "policy" : fn ? "function" : "random"), seed, stochastic: o.stochastic ?? false },
   });
   try {
     env.actionSpace.seed(seed);
@@ -333,7 +349,7 @@ export function recordDataset(o: RecordOptions): DatasetManifest {
       writer.begin(flatten(env.observationSpace, obs, obsFlat));
       let ret = 0, length = 0;
       for (;;) {
-        const action = policy ? policy.predict(obs, { deterministic: !o.stochastic, rng }) : env.actionSpace.sample();
+        const action = fn ? functionAction(fn, obs, e, length, env.actionSpace, o.policyName ?? "the policy function") : policy ? policy.predict(obs, { deterministic: !o.stochastic, rng }) : env.actionSpace.sample();
         const [next, reward, terminated, truncated, info] = env.step(action as never);
         ret += reward;
         length++;
