@@ -1,14 +1,19 @@
 #!/bin/sh
 # Learning from data on Pendulum-v1, at small budgets (README: "Learning from data"):
 # an expert (SAC, 15k steps) and a medium policy (SAC, 4k steps); expert, medium, random datasets
-# and a mix; BC and IQL on them; SAC alone, SAC + demos and SAC + RLPD with 10 expert episodes.
+# and a mix; BC and IQL on them; SAC alone, SAC + demos and SAC + RLPD with 10 expert episodes;
+# demonstration-regularized SAC; SAC started from IQL agents (offline-to-online).
+# PART=prep|offline|online|demoreg runs one part (the later ones need prep's datasets); default all.
 # Summarize with: node --import tsx bench/learning-from-data.ts "$STORE"
 set -e
+PART=${PART:-all}
+part() { [ "$PART" = all ] || [ "$PART" = "$1" ]; }
 STORE=${STORE:-/tmp/tsrl-learning-from-data}
 TSRL=${TSRL:-"node --import tsx src/cli/main.ts"}
 S="--store $STORE"
 run() { nice -n 10 $TSRL "$@" $S --json 2>/dev/null | tail -1; }
 
+if part prep; then
 run train sac --env Pendulum-v1 --total-timesteps 15000 --learning-starts 2000 --seed 1 --name sac-expert --save "$STORE/sac-expert.tsrlpolicy"
 run train sac --env Pendulum-v1 --total-timesteps 4000 --learning-starts 2000 --seed 2 --name sac-medium --save "$STORE/sac-medium.tsrlpolicy"
 $TSRL record --policy "$STORE/sac-expert.tsrlpolicy" --env Pendulum-v1 --episodes 50 --out pendulum-expert --seed 100 $S -q
@@ -17,14 +22,18 @@ $TSRL record --policy "$STORE/sac-medium.tsrlpolicy" --stochastic --env Pendulum
 $TSRL record --policy "$STORE/sac-expert.tsrlpolicy" --env Pendulum-v1 --episodes 20 --out pendulum-expert20 --seed 400 $S -q
 $TSRL record --policy "$STORE/sac-expert.tsrlpolicy" --env Pendulum-v1 --episodes 10 --out pendulum-demos10 --seed 500 $S -q
 $TSRL datasets merge pendulum-random pendulum-medium pendulum-expert20 --out pendulum-mixed $S
+fi
 
+if part offline; then
 for ds in pendulum-expert pendulum-mixed; do for seed in 1 2 3; do
   run train bc --env Pendulum-v1 --dataset $ds --total-timesteps 20000 --eval-frequency 2000 --eval-episodes 10 --seed $seed --name bc-$ds-s$seed
 done; done
 for seed in 1 2 3; do
   run train iql --env Pendulum-v1 --dataset pendulum-mixed --total-timesteps 15000 --eval-frequency 1500 --eval-episodes 10 --seed $seed --name iql-pendulum-mixed-s$seed
 done
+fi
 
+if part online; then
 COMMON="--env Pendulum-v1 --hidden-sizes 64,64 --learning-starts 1000 --checkpoint-every 0"
 for seed in 1 2 3; do
   run train sac $COMMON --total-timesteps 5000 --demos pendulum-demos10 --rlpd true --utd 4 --seed $seed --name rlpd-s$seed
@@ -44,3 +53,22 @@ done
 for seed in 1 2 3; do
   run train sac $COMMON --total-timesteps 5000 --rlpd true --utd 4 --seed $seed --name ls200-rlpd-nodemos-s$seed
 done
+fi
+
+if part demoreg; then
+COMMON="--env Pendulum-v1 --hidden-sizes 64,64 --learning-starts 1000 --checkpoint-every 0"
+for seed in 1 2 3; do
+  run train sac $COMMON --total-timesteps 6000 --seed $seed --name dr-sac-s$seed
+  # demonstration-regularized SAC: the 10 expert episodes only through π_BC (no symmetric sampling)
+  for lam in 0.1 1; do
+    run train sac $COMMON --total-timesteps 6000 --demos pendulum-demos10 --demo-sampling false --demo-reg-coef $lam --seed $seed --name dr-kl$lam-s$seed
+  done
+  run train sac $COMMON --total-timesteps 6000 --demos pendulum-demos10 --demo-sampling false --demo-reg-coef 1 --demo-reg-decay 3000 --seed $seed --name dr-kl1decay-s$seed
+done
+# offline-to-online: IQL (64-64, as the online runs) on the mixed data, then SAC from it
+for seed in 1 2 3; do
+  run train iql --env Pendulum-v1 --dataset pendulum-mixed --hidden-sizes 64,64 --total-timesteps 15000 --eval-frequency 1500 --eval-episodes 10 --seed $seed --name iql64-pendulum-mixed-s$seed
+  run train sac $COMMON --total-timesteps 6000 --init iql64-pendulum-mixed-s$seed --seed $seed --name o2o-iql-s$seed
+  run train sac $COMMON --total-timesteps 6000 --init iql64-pendulum-mixed-s$seed --demos pendulum-mixed --seed $seed --name o2o-iql-mixed-s$seed
+done
+fi

@@ -5,6 +5,11 @@
  * one global gradient-norm clip over actor and critic, Adam with eps 1e-5. Episodes end on
  * termination or truncation without bootstrapping, and envs autoreset in the same step, as under
  * the gymnasium 0.29 that CleanRL pins.
+ *
+ * Demonstration regularization (Tiapkin et al. 2023, src/algos/demo-reg.ts): with `demoRegCoef`
+ * λ > 0 a BC policy π_BC (Gaussian, or categorical for Discrete actions) is fitted on `demos`
+ * before the first rollout, and λ·mean KL(π(·|s)‖π_BC(·|s)) over each minibatch's states (exact,
+ * in closed form) joins the loss. π_BC reads the raw observations, kept beside the normalized ones.
  */
 import { z } from "zod";
 import { Box, Discrete, type Space } from "../envs/spaces.js";
@@ -53,6 +58,9 @@ import {
 import { Policy, type SavedPolicy, encodePolicy, policyEnv } from "./policy.js";
 import { WASM_MAX_BYTES, checkConfigSizes, sizeFields } from "./memory.js";
 import { type Segment, allocateSegment, gaeColumn, vtraceColumn } from "./acting.js";
+import type { DatasetSource } from "../data/format.js";
+import { BCPrior, type BCPriorState, DEMO_REG_DEFAULTS, categoricalKlTerm, demoRegCoefAt, demoRegFields, gaussianKlTerm } from "./demo-reg.js";
+import { datasetFingerprint, openCheckedDataset } from "./offline.js";
 
 export const ppoConfigSchema = z
   .object({
@@ -76,6 +84,8 @@ export const ppoConfigSchema = z
     convKernel: positiveInt("convKernel").describe("kernel size of those convolutions"),
     /** continuous actions only: normalize observations and rewards as ppo_continuous_action.py does */
     normalize: z.boolean().describe("normalize observations and rewards (continuous actions, as ppo_continuous_action.py)"),
+    demos: z.string().describe("a dataset of demonstrations (name in the run store, or a directory) that π_BC of --demo-reg-coef is fitted on; empty: none"),
+    ...demoRegFields,
   })
   .strict()
   .refine((c) => (c.numEnvs * c.numSteps) % c.numMinibatches === 0 && c.numEnvs * c.numSteps >= c.numMinibatches, {
@@ -90,12 +100,12 @@ export const ppoConfigSchema = z
 export type PPOConfig = z.infer<typeof ppoConfigSchema>;
 
 /** Fields the saved state is shaped by (or that make it another run): never changed on resume. */
-export const PPO_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "hiddenSizes", "convChannels", "convKernel", "normalize"] as const;
+export const PPO_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "hiddenSizes", "convChannels", "convKernel", "normalize", "demos", "demoRegCoef", "demoRegBcSteps"] as const;
 
 /** CleanRL's defaults: `ppo.py` for discrete action spaces, `ppo_continuous_action.py` for Box ones. */
 export function ppoDefaults(env: string | Space): Omit<PPOConfig, "envId"> {
   const continuous = (typeof env === "string" ? trainingTarget({ envId: env }, "ppo").actionSpace : env) instanceof Box;
-  const shared = { seed: 1, annealLr: true, gamma: 0.99, gaeLambda: 0.95, normAdv: true, clipCoef: 0.2, clipVloss: true, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null, adamEps: 1e-5, hiddenSizes: [64, 64], convChannels: [], convKernel: 3 };
+  const shared = { seed: 1, annealLr: true, gamma: 0.99, gaeLambda: 0.95, normAdv: true, clipCoef: 0.2, clipVloss: true, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null, adamEps: 1e-5, hiddenSizes: [64, 64], convChannels: [], convKernel: 3, demos: "", ...DEMO_REG_DEFAULTS };
   return continuous
     ? { ...shared, totalTimesteps: 1_000_000, learningRate: 3e-4, numEnvs: 1, numSteps: 2048, numMinibatches: 32, updateEpochs: 10, entCoef: 0, normalize: true }
     : { ...shared, totalTimesteps: 500_000, learningRate: 2.5e-4, numEnvs: 4, numSteps: 128, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01, normalize: false };
@@ -109,6 +119,8 @@ export function resolvePPOConfig(overrides: Partial<PPOConfig> & { envId: string
   const c = parseConfig(ppoConfigSchema, input, "ppo");
   // said, not ignored: ppo.py (discrete actions) has no normalization to turn on
   if (c.normalize && !(space instanceof Box)) throw new ConfigError(`normalize: PPO normalizes observations and rewards for continuous (Box) actions only, as ppo_continuous_action.py; ${c.envId} has ${space} actions, so remove normalize (--normalize)`);
+  if (c.demoRegCoef > 0 && !c.demos) throw new ConfigError("invalid ppo config:\n  demoRegCoef: demonstration regularization fits π_BC on demonstrations: name them with --demos <dataset>");
+  if (c.demos && c.demoRegCoef === 0) throw new ConfigError("invalid ppo config:\n  demos: PPO uses demonstrations only through demonstration regularization: set --demo-reg-coef (e.g. 0.1), or drop --demos");
   return c;
 }
 
@@ -170,9 +182,11 @@ export class PPOActorWorker {
   private readonly envActions: Float64Array | Int32Array;
   private readonly stepLogProb: Float64Array;
   private readonly stepEntropy: Float64Array;
+  /** with `keepRaw` and normalized observations: `nextObs` before normalization */
+  readonly rawNextObs: Float32Array | null;
 
-  /** `base`: the vector env (same-step autoreset) to step; `policySeed` seeds action sampling */
-  constructor(c: PPOConfig, space: Space, base: BaseVectorEnv, readonly nets: PPONetworks, policySeed: number) {
+  /** `base`: the vector env (same-step autoreset) to step; `policySeed` seeds action sampling; `keepRaw`: keep raw observations for `collect` */
+  constructor(c: PPOConfig, space: Space, base: BaseVectorEnv, readonly nets: PPONetworks, policySeed: number, keepRaw = false) {
     const N = (this.numEnvs = base.numEnvs);
     this.continuous = space instanceof Box;
     this.actionDim = space instanceof Box ? space.size : 1;
@@ -197,6 +211,7 @@ export class PPOActorWorker {
     this.policyRng = new Random(policySeed);
     this.nextObs = new Float32Array(N * this.obsSize);
     this.nextDone = new Float64Array(N);
+    this.rawNextObs = keepRaw && this.obsRms ? new Float32Array(N * this.obsSize) : null;
     this.stepActions = this.continuous ? new Float64Array(N * this.actionDim) : new Int32Array(N);
     this.envActions = this.actionStart ? new Int32Array(N) : this.stepActions;
     this.stepLogProb = new Float64Array(N);
@@ -209,8 +224,8 @@ export class PPOActorWorker {
     this.normalizeObservations(obs, this.numEnvs, this.nextObs);
   }
 
-  /** Steps the envs `seg.numSteps` times into `seg`, stamping it with the parameters' `version`. */
-  collect(seg: Segment, version: number): void {
+  /** Steps the envs `seg.numSteps` times into `seg`, stamping it with the parameters' `version`; `rawObs` (rows as `seg.obs`) gets the observations before normalization. */
+  collect(seg: Segment, version: number, rawObs?: Float32Array): void {
     const N = this.numEnvs, T = seg.numSteps, d = this.obsSize, A = this.actionDim;
     const { actor, critic, logStd } = this.nets;
     const backend = actor.backend;
@@ -220,6 +235,7 @@ export class PPOActorWorker {
     for (let step = 0; step < T; step++) {
       const row = step * N;
       seg.obs.set(nextObs, row * d);
+      rawObs?.set(this.rawNextObs ?? nextObs, row * d);
       seg.dones.set(nextDone, row);
       actor.inputView(N).set(nextObs);
       const out = backend.view32(actor.forward(N), N * actor.outputSize);
@@ -259,6 +275,7 @@ export class PPOActorWorker {
   /** Normalizes (and clips) observations in place when the config asks for it, updating the statistics. */
   private normalizeObservations(obs: Float32Array, rows: number, out: Float32Array): void {
     const rms = this.obsRms;
+    this.rawNextObs?.set(obs.subarray(0, rows * this.obsSize));
     if (!rms) {
       out.set(obs.subarray(0, rows * this.obsSize));
       return;
@@ -329,13 +346,21 @@ export class PPO {
   private elapsedBefore = 0;
   private segment: Segment | null = null;
   private scratch: PPOScratch | null = null;
+  /** demonstration regularization: π_BC, the demos, the rollout's raw observations and π_BC's outputs on them */
+  readonly prior: BCPrior | null;
+  private readonly demoSource: DatasetSource | null;
+  private demoFingerprint: string | null = null;
+  private readonly rawObs: Float32Array | null;
+  private readonly priorOut: Float64Array;
+  private readonly mbPrior: Float64Array;
 
   /**
    * `{ envId: "CartPole-v1" }` trains on a registered env (built-in or yours); `{ env: () => new
    * MyEnv() }` on an env factory, `{ env: vectorEnv }` on a vector env you built (same-step autoreset).
    */
-  constructor(input: Partial<PPOConfig> & EnvInput, options: { backend?: Backend } = {}) {
-    const { env: source, ...overrides } = input;
+  /** `demoData`: the demonstrations themselves (else `demos` is opened by name, in Node through tsrl/node). */
+  constructor(input: Partial<PPOConfig> & EnvInput & { demoData?: DatasetSource }, options: { backend?: Backend } = {}) {
+    const { env: source, demoData, ...overrides } = input;
     const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, "ppo"));
     requireActionSpace(target, "PPO", { discrete: true, box: true }, "Wrap the env so that it takes one (e.g. a MultiDiscrete action as one Discrete index), or flatten a Dict/Tuple action into a Box.");
     const c = (this.config = resolvePPOConfig({ ...overrides, envId: target.envId }, target.actionSpace));
@@ -355,9 +380,27 @@ export class PPO {
     this.actor = nets.actor;
     this.critic = nets.critic;
     this.logStd = nets.logStd;
-    this.worker = new PPOActorWorker(c, space, base, nets, c.seed + 1);
+    this.demoSource = c.demoRegCoef > 0 ? openCheckedDataset(c.demos, demoData, target, "ppo --demos") : null;
+    this.worker = new PPOActorWorker(c, space, base, nets, c.seed + 1, this.demoSource !== null);
     this.optimizer = new Adam(this.parameterGroups, { lr: c.learningRate, eps: c.adamEps });
     this.shuffleRng = new Random(c.seed + 2);
+    const minibatchSize = batch / c.numMinibatches;
+    this.prior = this.demoSource ? new BCPrior(this.demoSource, target, { hiddenSizes: c.hiddenSizes, seed: c.seed, steps: c.demoRegBcSteps, rows: minibatchSize, backend }) : null;
+    const outputs = this.prior?.outputSize ?? 0;
+    this.rawObs = this.prior ? new Float32Array(batch * this.obsSize) : null;
+    this.priorOut = new Float64Array(this.prior ? batch * outputs : 0);
+    this.mbPrior = new Float64Array(this.prior ? minibatchSize * outputs : 0);
+  }
+
+  /** Checks the demos are the run's and fits π_BC on them (once). */
+  private ensurePrior(callbacks: TrainCallbacks): void {
+    if (!this.demoSource || !this.prior) return;
+    const fingerprint = datasetFingerprint(this.demoSource);
+    if (this.demoFingerprint !== null && this.demoFingerprint !== fingerprint) {
+      throw new ConfigError(`ppo: demos ${this.config.demos} are not the ones this run was trained with (their chunks' checksums differ); resume with the original dataset`);
+    }
+    this.demoFingerprint = fingerprint;
+    if (!this.prior.state) callbacks.onMetrics?.(this.globalStep, { "losses/demo_bc_loss": this.prior.fit() }, 0);
   }
 
   private get parameterGroups() {
@@ -384,10 +427,11 @@ export class PPO {
     const numIterations = this.numIterations;
     const segment = (this.segment ??= allocateSegment({ numEnvs: c.numEnvs, numSteps: c.numSteps, obsSize: this.obsSize, actionDim: this.actionDim }));
     const start = now() - this.elapsedBefore;
+    this.ensurePrior(callbacks);
     if (this.iteration === 0) this.worker.reset(c.seed);
     while (this.iteration < numIterations) {
-      this.worker.collect(segment, this.version);
-      this.update(segment, callbacks, start);
+      this.worker.collect(segment, this.version, this.rawObs ?? undefined);
+      this.update(segment, callbacks, start, {}, this.rawObs ?? undefined);
       callbacks.checkpoint?.(this.globalStep, this.iteration === numIterations);
       if (callbacks.shouldStop?.(this.globalStep)) break;
     }
@@ -402,9 +446,10 @@ export class PPO {
    * progress reported (`start`: the run's start on the `now()` clock). Columns acted by an older
    * policy version (remote actors) get V-trace targets and advantages under the current networks
    * (`vtraceColumn`, ρ̄ = c̄ = 1); the PPO ratio and its clip stay against the behaviour policy, as
-   * in APPO. `extraMetrics` are reported with the iteration's.
+   * in APPO. `extraMetrics` are reported with the iteration's. `rawObs`: the batch's observations
+   * before normalization (demonstration regularization's π_BC reads them).
    */
-  update(batch: Segment, callbacks: TrainCallbacks, start: number, extraMetrics: Record<string, number> = {}): void {
+  update(batch: Segment, callbacks: TrainCallbacks, start: number, extraMetrics: Record<string, number> = {}, rawObs?: Float32Array): void {
     const c = this.config;
     const N = c.numEnvs, T = c.numSteps, d = this.obsSize, A = this.actionDim;
     if (batch.numEnvs !== N || batch.numSteps !== T || batch.obsSize !== d || batch.actionDim !== A) {
@@ -440,6 +485,12 @@ export class PPO {
       for (let t = 0; t < T; t++) values[t * N + i] = s.currentValues[t * N + i]!;
       vtraceColumn(batch, i, { gamma: c.gamma, lambda: c.gaeLambda, rhoBar: VTRACE_RHO_BAR, cBar: VTRACE_C_BAR }, s.currentLogProbs, values, s.currentNextValues[i]!, advantages, returns);
     }
+
+    if (this.prior && !this.prior.state) this.ensurePrior(callbacks); // a learner fed by remote actors
+    const lambda = this.prior ? demoRegCoefAt(c, this.globalStep) : 0;
+    if (this.prior) this.priorOutputs(batch, rawObs, minibatchSize);
+    const outputs = this.prior?.outputSize ?? 0;
+    let demoKl = 0;
 
     let clipFractionSum = 0, minibatches = 0;
     let pgLoss = 0, vLoss = 0, entropyLoss = 0, oldApproxKl = 0, approxKl = 0;
@@ -477,7 +528,7 @@ export class PPO {
           mbReturns[b] = returns[idx]!;
         }
         const dValue = this.critic.outputGradView(minibatchSize);
-        const loss = ppoLoss(c, { newLogProb, oldLogProb: mbOldLogProb, advantages: mbAdv, entropy, newValue, oldValue: mbOldValue, returns: mbReturns }, gradLogProb, dValue, terms);
+        let loss = ppoLoss(c, { newLogProb, oldLogProb: mbOldLogProb, advantages: mbAdv, entropy, newValue, oldValue: mbOldValue, returns: mbReturns }, gradLogProb, dValue, terms);
         pgLoss = terms.policyLoss;
         vLoss = terms.valueLoss;
         entropyLoss = terms.entropy;
@@ -491,6 +542,18 @@ export class PPO {
           gaussianBackward(out, this.logStd.value, minibatchSize, A, mbActions, gradLogProb, gradEntropy, this.actor.outputGradView(minibatchSize), this.logStd.grad);
         } else {
           categoricalBackward(out, minibatchSize, this.numActions, mbActions, gradLogProb, gradEntropy, this.actor.outputGradView(minibatchSize));
+        }
+        if (this.prior && lambda > 0) {
+          // + λ·mean KL(π(·|s)‖π_BC(·|s)) over the minibatch's states, its gradients added to the loss's
+          for (let b = 0; b < minibatchSize; b++) {
+            const idx = indices[mbStart + b]!;
+            for (let k = 0; k < outputs; k++) this.mbPrior[b * outputs + k] = this.priorOut[idx * outputs + k]!;
+          }
+          demoKl = this.logStd
+            ? gaussianKlTerm(out, this.logStd.value, this.mbPrior, this.prior.logStd.value, minibatchSize, A, lambda, this.actor.outputGradView(minibatchSize), this.logStd.grad)
+            : categoricalKlTerm(out, this.mbPrior, minibatchSize, this.numActions, lambda, this.actor.outputGradView(minibatchSize));
+          loss += lambda * demoKl;
+          assertFinite(loss, "the PPO loss (with the KL to π_BC)", this.optimizer.step + 1, this.globalStep, () => describeNonFinite(this.namedGroups()));
         }
         this.actor.backward();
         this.critic.backward();
@@ -515,10 +578,19 @@ export class PPO {
       "losses/clipfrac": clipFractionSum / minibatches,
       "losses/explained_variance": explainedVariance(values, returns),
       "charts/SPS": sps,
+      ...(this.prior ? { "losses/demo_kl": demoKl, "losses/demo_reg_coef": lambda } : {}),
       ...extraMetrics,
     }, elapsed);
     callbacks.onProgress?.({ step: this.globalStep, totalSteps: numIterations * batchSize, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
     this.elapsedBefore = now() - start;
+  }
+
+  /** π_BC's outputs (Box: means; Discrete: logits) for every row of the batch, from its raw observations. */
+  private priorOutputs(batch: Segment, rawObs: Float32Array | undefined, chunk: number): void {
+    const obs = rawObs ?? (this.worker.obsRms ? null : batch.obs);
+    if (!obs) throw new ConfigError("ppo: demonstration regularization reads the raw observations of a rollout, which remote actors do not send with normalized ones; train without --actors/--redis, or with --normalize false");
+    const rows = batch.numEnvs * batch.numSteps, d = this.obsSize, k = this.prior!.outputSize;
+    for (let r0 = 0; r0 < rows; r0 += chunk) this.prior!.means(obs.subarray(r0 * d, (r0 + chunk) * d), chunk, this.priorOut.subarray(r0 * k, (r0 + chunk) * k));
   }
 
   /** The current networks' log-probabilities of the batch's actions and values of its observations (V-trace's π and V). */
@@ -595,6 +667,9 @@ export class PPO {
       rewardNormalization: this.worker.rewardNormalizer?.getState() ?? null,
       obsRms: this.worker.obsRms?.getState() ?? null,
       episodes: this.episodes.getState(),
+      ...(this.worker.rawNextObs ? { rawNextObs: Array.from(this.worker.rawNextObs) } : {}),
+      ...(this.demoFingerprint ? { demos: this.demoFingerprint } : {}),
+      ...(this.prior?.state ? { bcPrior: this.prior.state } : {}),
     };
     return saveParameters(this.modules(), this.optimizer, { kind: CHECKPOINT_KIND, algo: "ppo", config: this.config, state });
   }
@@ -615,10 +690,13 @@ export class PPO {
     if (this.worker.rewardNormalizer && state.rewardNormalization) this.worker.rewardNormalizer.setState(state.rewardNormalization);
     if (this.worker.obsRms && state.obsRms) this.worker.obsRms.setState(state.obsRms);
     this.episodes.setState(state.episodes);
+    if (this.worker.rawNextObs && state.rawNextObs) this.worker.rawNextObs.set(state.rawNextObs);
+    this.demoFingerprint = state.demos ?? null;
+    if (this.prior) this.prior.state = state.bcPrior ?? null;
   }
 
   private modules(): Record<string, Parameterized> {
-    return ppoModules(this.networks);
+    return { ...ppoModules(this.networks), ...this.prior?.modules() };
   }
 
   /**
@@ -664,6 +742,10 @@ interface PPOState {
   rewardNormalization: VectorNormalizeRewardState | null;
   obsRms: RunningMeanStdState | null;
   episodes: EpisodeLogState;
+  /** demonstration regularization: the raw next observations, the demos' checksums, π_BC's normalization and fit loss */
+  rawNextObs?: number[];
+  demos?: string;
+  bcPrior?: BCPriorState;
 }
 
 export interface PPOLossTerms {

@@ -20,7 +20,8 @@
  * Demonstration regularization (Tiapkin et al. 2023, src/algos/demo-reg.ts) is one more: with
  * `demoRegCoef` λ > 0, a Gaussian BC policy π_BC is fitted on the demos before the first step and
  * λ·(log π(a|s) − log π_BC(a|s)), a one-sample KL(π‖π_BC), joins α·log π in the TD targets and in
- * the actor's loss (λ constant, or decaying linearly over `demoRegDecay` env steps).
+ * the actor's loss (λ constant, or decaying linearly over `demoRegDecay` env steps); α's defaults
+ * become 0 and not autotuned (DEMO_REG_SAC_DEFAULTS).
  *
  * Offline-to-online (`init`, src/algos/agent-init.ts): the run starts from the checkpoint of a sac,
  * iql or bc run on the same env — its actor (IQL's and BC's tanh-bounded mean becomes the squashed
@@ -133,11 +134,18 @@ export const SAC_DEFAULTS: Omit<SACConfig, "envId"> = {
 /** RLPD's critic settings (Ball et al. 2023: E = 10, Z = 2, G = 20, LayerNorm), the defaults when `rlpd` is on. */
 export const RLPD_DEFAULTS = { numCritics: 10, criticSubset: 2, utd: 20, criticLayerNorm: true } as const;
 
+/**
+ * With demonstration regularization the KL to π_BC takes the entropy bonus's place, as in the
+ * paper's regularized MDP (KL(π‖π_BC) = −H(π) − E_π log π_BC holds an entropy term already); an
+ * autotuned α would fight the KL, which lowers the entropy towards π_BC's.
+ */
+export const DEMO_REG_SAC_DEFAULTS = { autotune: false, alpha: 0 } as const;
+
 /** Fields the saved state is shaped by: a resume cannot change them. */
 export const SAC_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "bufferSize", "hiddenSizes", "autotune", "demos", "rlpd", "numCritics", "criticLayerNorm", "demoRegCoef", "demoRegBcSteps", "init"] as const;
 
 export function resolveSACConfig(overrides: Partial<SACConfig> & { envId: string }, target?: TrainingTarget): SACConfig {
-  const c = parseConfig(sacConfigSchema, { ...SAC_DEFAULTS, ...(overrides.rlpd ? RLPD_DEFAULTS : {}), ...overrides }, "sac");
+  const c = parseConfig(sacConfigSchema, { ...SAC_DEFAULTS, ...(overrides.rlpd ? RLPD_DEFAULTS : {}), ...(overrides.demoRegCoef ? DEMO_REG_SAC_DEFAULTS : {}), ...overrides }, "sac");
   if (c.demoRegCoef > 0 && !c.demos) throw new ConfigError("invalid sac config:\n  demoRegCoef: demonstration regularization fits π_BC on demonstrations: name them with --demos <dataset>");
   if (c.demos && c.demoSampling && c.batchSize < 2) throw new ConfigError("invalid sac config:\n  batchSize: must be ≥ 2 with demos (half of each minibatch comes from them)");
   boundedBoxActions(target ?? trainingTarget({ envId: c.envId }, "sac"), "SAC");
