@@ -1,21 +1,30 @@
 /**
- * Vector envs over Env classes: env-steps/s of SyncVectorEnv and AsyncVectorEnv (2 worker threads)
- * over a plain-class CartPole and over Catch (examples/catch), at 1, 8 and 64 envs, beside the
- * kernel VectorEnv, and — when a Gymnasium source checkout is given — Gymnasium's own
- * SyncVectorEnv/AsyncVectorEnv over CartPole-v1 measured in the same run (Python from
- * $PYTHON or python3; GYMNASIUM_PATH=/path/to/Gymnasium, which needs numpy and cloudpickle).
- *   npm run bench:vector [-- --seconds 2]
+ * Vector envs, two tables (`--only class` or `--only kernel` runs one):
+ * - class: env-steps/s of SyncVectorEnv and AsyncVectorEnv (2 worker threads) over a plain-class
+ *   CartPole and over Catch (examples/catch), at 1, 8 and 64 envs, beside the kernel VectorEnv,
+ *   and Gymnasium's own SyncVectorEnv/AsyncVectorEnv over CartPole-v1;
+ * - kernel: CartPole-v1's kernel at 4096 envs (`--sizes`) on its plain JS loop, its WASM SIMD loop
+ *   and the WASM loop on two threads (makeThreadedVec), beside Gymnasium's numpy
+ *   CartPoleVectorEnv (`make_vec(..., vectorization_mode="vector_entry_point")`), all with the
+ *   same 16 batches of random actions cycled and autoreset inside the timed loop.
+ * Gymnasium runs in the same run when a source checkout is given: GYMNASIUM_PATH=/path/to/Gymnasium
+ * (needs numpy; cloudpickle for the async env), Python from $PYTHON or python3.
+ *   npm run bench:vector [-- --seconds 2 --only kernel --sizes 1024,4096]
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { makeVec } from "../src/index.js";
-import { makeAsyncVec } from "../src/node/index.js";
+import { kernelOf, makeVec } from "../src/index.js";
+import { makeAsyncVec, makeThreadedVec } from "../src/node/index.js";
+import { VectorEnv } from "../src/envs/vector.js";
 import "./envs/cartpole-class.js";
 import "../examples/catch/catch.js";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "1.5" } } });
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "1.5" }, only: { type: "string" }, sizes: { type: "string", default: "4096" } },
+});
 const seconds = Number(values.seconds);
+if (values.only !== undefined && values.only !== "class" && values.only !== "kernel") throw new Error(`--only takes class or kernel, got ${values.only}`);
 const SIZES = [1, 8, 64];
 
 interface Steppable {
@@ -64,23 +73,86 @@ print(steps / (time.perf_counter() - t)); env.close()`;
 }
 
 const fmt = (x: number | null) => (x === null ? "-" : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
-const rows: string[][] = [];
-for (const n of SIZES) {
-  const kernel = measure(makeVec("CartPole-v1", { numEnvs: n, vectorizationMode: "kernel" }), 2);
-  const syncClass = measure(makeVec("CartPoleClass-v1", { numEnvs: n }), 2);
-  const asyncClass = await makeAsyncVec("CartPoleClass-v1", { numEnvs: n, workers: Math.min(2, n), module: pathToFileURL("bench/envs/cartpole-class.ts").href });
-  const asyncClassSps = measure(asyncClass, 2);
-  asyncClass.close();
-  const syncCatch = measure(makeVec("Catch-v0", { numEnvs: n }), 3);
-  const asyncCatch = await makeAsyncVec("Catch-v0", { numEnvs: n, workers: Math.min(2, n), module: pathToFileURL("examples/catch/catch.js").href });
-  const asyncCatchSps = measure(asyncCatch, 3);
-  asyncCatch.close();
-  const gymSync = pythonGymnasium("sync", n);
-  const gymAsync = n > 1 ? pythonGymnasium("async", n) : null;
-  const ratio = gymSync ? `${(syncClass / gymSync).toFixed(1)}×` : "-";
-  rows.push([String(n), fmt(kernel), fmt(syncClass), fmt(asyncClassSps), fmt(syncCatch), fmt(asyncCatchSps), fmt(gymSync), fmt(gymAsync), ratio]);
+if (values.only !== "kernel") await classTable();
+if (values.only !== "class") await kernelTable();
+
+async function classTable(): Promise<void> {
+  const rows: string[][] = [];
+  for (const n of SIZES) {
+    const kernel = measure(makeVec("CartPole-v1", { numEnvs: n, vectorizationMode: "kernel" }), 2);
+    const syncClass = measure(makeVec("CartPoleClass-v1", { numEnvs: n }), 2);
+    const asyncClass = await makeAsyncVec("CartPoleClass-v1", { numEnvs: n, workers: Math.min(2, n), module: pathToFileURL("bench/envs/cartpole-class.ts").href });
+    const asyncClassSps = measure(asyncClass, 2);
+    asyncClass.close();
+    const syncCatch = measure(makeVec("Catch-v0", { numEnvs: n }), 3);
+    const asyncCatch = await makeAsyncVec("Catch-v0", { numEnvs: n, workers: Math.min(2, n), module: pathToFileURL("examples/catch/catch.js").href });
+    const asyncCatchSps = measure(asyncCatch, 3);
+    asyncCatch.close();
+    const gymSync = pythonGymnasium("sync", n);
+    const gymAsync = n > 1 ? pythonGymnasium("async", n) : null;
+    const ratio = gymSync ? `${(syncClass / gymSync).toFixed(1)}×` : "-";
+    rows.push([String(n), fmt(kernel), fmt(syncClass), fmt(asyncClassSps), fmt(syncCatch), fmt(asyncCatchSps), fmt(gymSync), fmt(gymAsync), ratio]);
+  }
+  const header = ["envs", "kernel CartPole", "Sync class-CartPole", "Async class-CartPole", "Sync Catch", "Async Catch", "Gymnasium Sync", "Gymnasium Async", "Sync class / Gymnasium Sync"];
+  console.log(`env-steps/s, ${seconds} s per cell, random actions, autoreset inside the timed loop`);
+  console.log(header.join(" | "));
+  for (const r of rows) console.log(r.join(" | "));
 }
-const header = ["envs", "kernel CartPole", "Sync class-CartPole", "Async class-CartPole", "Sync Catch", "Async Catch", "Gymnasium Sync", "Gymnasium Async", "Sync class / Gymnasium Sync"];
-console.log(`env-steps/s, ${seconds} s per cell, random actions, autoreset inside the timed loop`);
-console.log(header.join(" | "));
-for (const r of rows) console.log(r.join(" | "));
+
+/** Steps/s of `vec` over 16 batches of uniform random actions (drawn beforehand), cycled. */
+function measureBatches(vec: Steppable): number {
+  vec.reset({ seed: 0 });
+  const n = vec.numEnvs;
+  let x = 1;
+  const batches = Array.from({ length: 16 }, () => Int32Array.from({ length: n }, () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 31)));
+  for (let t = 0; t < 50; t++) vec.step(batches[t % 16]!);
+  let steps = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    for (let t = 0; t < 16; t++) vec.step(batches[t]!);
+    steps += 16 * n;
+  }
+  return steps / ((performance.now() - start) / 1000);
+}
+
+function gymnasiumNumpy(n: number): number | null {
+  if (!gymnasium) return null;
+  const script = `
+import sys, time
+sys.path.insert(0, ${JSON.stringify(gymnasium)})
+import gymnasium as gym
+env = gym.make_vec("CartPole-v1", num_envs=${n}, vectorization_mode="vector_entry_point")
+assert type(env).__name__ == "CartPoleVectorEnv", type(env)
+env.reset(seed=0)
+env.action_space.seed(0)
+batches = [env.action_space.sample() for _ in range(16)]
+for t in range(50): env.step(batches[t % 16])
+steps, t0 = 0, time.perf_counter()
+while time.perf_counter() - t0 < ${seconds}:
+    for a in batches: env.step(a)
+    steps += 16 * ${n}
+print(steps / (time.perf_counter() - t0)); env.close()`;
+  const r = spawnSync(process.env.PYTHON ?? "python3", ["-c", script], { encoding: "utf8" });
+  if (r.status !== 0) {
+    console.error(`Gymnasium CartPoleVectorEnv (${n}) failed: ${r.stderr.trim().split("\n").at(-1)}`);
+    return null;
+  }
+  return Number(r.stdout.trim());
+}
+
+async function kernelTable(): Promise<void> {
+  const ratio = (x: number, ref: number | null) => (ref ? `${(x / ref).toFixed(2)}×` : "-");
+  console.log(`\nCartPole-v1 kernel vs Gymnasium's numpy CartPoleVectorEnv: env-steps/s, ${seconds} s per cell, random actions, autoreset inside the timed loop`);
+  console.log(["envs", "tsrl JS loop", "tsrl WASM", "tsrl WASM 2 threads", "Gymnasium numpy", "JS / numpy", "WASM / numpy", "WASM 2T / numpy"].join(" | "));
+  for (const n of values.sizes!.split(",").map(Number)) {
+    const plain = measureBatches(new VectorEnv(kernelOf("CartPole-v1")!, { id: "CartPole-v1", numEnvs: n, maxEpisodeSteps: 500, wasm: false }));
+    const wasmVec = makeVec("CartPole-v1", { numEnvs: n, vectorizationMode: "kernel" });
+    if (!wasmVec.buffers.wasm) console.error("the WASM loop is not in use here (see wasmEnvStepsUsable)");
+    const wasm = measureBatches(wasmVec);
+    const threaded = await makeThreadedVec("CartPole-v1", { numEnvs: n, threads: 2 });
+    const wasm2 = measureBatches(threaded);
+    threaded.close();
+    const numpy = gymnasiumNumpy(n);
+    console.log([String(n), fmt(plain), fmt(wasm), fmt(wasm2), fmt(numpy), ratio(plain, numpy), ratio(wasm, numpy), ratio(wasm2, numpy)].join(" | "));
+  }
+}

@@ -1,23 +1,23 @@
 #!/usr/bin/env node
-// Compiles the AssemblyScript SIMD kernels (wasm/kernels.ts) and writes them, base64-encoded, to
-// src/nn/wasm/kernels-binary.ts (a generated file, not committed). Skips the build when the output
-// is newer than the source and this script, so `npm test` can run it every time.
+// Compiles the AssemblyScript SIMD kernels and writes them, base64-encoded, to generated files
+// (not committed): wasm/kernels.ts (nn) to src/nn/wasm/kernels-binary.ts, and wasm/envs.ts
+// (classic-control vector envs; also built for a shared memory, for threads) to
+// src/envs/wasm/envs-binary.ts. Skips a build when its output is newer than its source and this
+// script, so `npm test` can run it every time.
 //
 //   node scripts/build-wasm.mjs            build if stale
 //   node scripts/build-wasm.mjs --force    always build
-//   node scripts/build-wasm.mjs --wat F    also write the text format to F (to inspect the SIMD code)
+//   node scripts/build-wasm.mjs --wat DIR  also write the text formats to DIR (to inspect the SIMD code)
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const source = join(root, "wasm", "kernels.ts");
-const output = join(root, "src", "nn", "wasm", "kernels-binary.ts");
 const args = process.argv.slice(2);
 const force = args.includes("--force");
 const watIndex = args.indexOf("--wat");
-const watFile = watIndex >= 0 ? args[watIndex + 1] : undefined;
-if (watIndex >= 0 && !watFile) fail("--wat needs a file name");
+const watDir = watIndex >= 0 ? args[watIndex + 1] : undefined;
+if (watIndex >= 0 && !watDir) fail("--wat needs a directory");
 
 const mtime = (file) => {
   try {
@@ -27,74 +27,106 @@ const mtime = (file) => {
   }
 };
 
-const rel = relative(root, output);
-const inputsTime = Math.max(mtime(source), mtime(fileURLToPath(import.meta.url)));
-if (!force && !watFile && mtime(output) > inputsTime) {
-  console.log(`build:wasm: ${rel} is up to date`);
-  process.exit(0);
-}
+const MEMORY = { module: "env", name: "memory", kind: "memory" };
+const targets = [
+  {
+    source: "wasm/kernels.ts",
+    output: "src/nn/wasm/kernels-binary.ts",
+    variants: [{ name: "KERNELS_WASM_BASE64", flags: [] }],
+    imports: [MEMORY],
+  },
+  {
+    source: "wasm/envs.ts",
+    output: "src/envs/wasm/envs-binary.ts",
+    // the shared variant declares the memory shared (threads step disjoint envs over it); 65536 pages = 4 GiB
+    variants: [
+      { name: "ENVS_WASM_BASE64", flags: [] },
+      { name: "ENVS_SHARED_WASM_BASE64", flags: ["--enable", "threads", "--sharedMemory", "--maximumMemory", "65536"] },
+    ],
+    imports: [MEMORY, { module: "env", name: "sin", kind: "function" }, { module: "env", name: "cos", kind: "function" }],
+  },
+];
 
 const asc = (await import("assemblyscript/asc")).default;
-const started = performance.now();
-let binary = null;
-let text = null;
-const stderr = [];
-const { error } = await asc.main(
-  [
-    relative(root, source),
-    "--baseDir", root,
-    "--outFile", "kernels.wasm",
-    ...(watFile ? ["--textFile", "kernels.wat"] : []),
-    "-O3",
-    "--runtime", "stub",
-    "--enable", "simd",
-    "--importMemory",
-    "--noExportMemory",
-    "--noAssert",
-  ],
-  {
-    readFile: (name, baseDir) => {
-      try {
-        return readFileSync(join(baseDir, name), "utf8");
-      } catch {
-        return null;
-      }
-    },
-    writeFile: (name, contents) => {
-      if (name.endsWith(".wasm")) binary = contents;
-      else if (name.endsWith(".wat")) text = contents;
-    },
-    listFiles: () => [],
-    stdout: { write: (chunk) => process.stdout.write(chunk) },
-    stderr: {
-      write: (chunk) => {
-        stderr.push(String(chunk));
-        return true;
+for (const target of targets) await build(target);
+
+async function build({ source, output, variants, imports: expectedImports }) {
+  const inputsTime = Math.max(mtime(join(root, source)), mtime(fileURLToPath(import.meta.url)));
+  if (!force && !watDir && mtime(join(root, output)) > inputsTime) {
+    console.log(`build:wasm: ${output} is up to date`);
+    return;
+  }
+  const started = performance.now();
+  const lines = [];
+  let bytes = 0;
+  for (const variant of variants) {
+    const { binary, text } = await compile(source, variant.flags, Boolean(watDir));
+    // The modules share the host's memory: they must import it (and only the expected host
+    // functions) and must not carry data segments, which would be written over the host's data
+    // when the module is instantiated.
+    const module = new WebAssembly.Module(binary);
+    const imports = WebAssembly.Module.imports(module);
+    const key = (im) => `${im.module}.${im.name}:${im.kind}`;
+    const same = imports.map(key).sort().join() === expectedImports.map(key).sort().join();
+    if (!same) fail(`${source}: unexpected imports ${JSON.stringify(imports)}`);
+    if (sectionIds(binary).includes(11)) fail(`${source}: the module has a data segment (e.g. a lookup table of a std math function)`);
+    lines.push(`export const ${variant.name} =\n  "${Buffer.from(binary).toString("base64")}";\n`);
+    bytes += binary.length;
+    if (watDir) {
+      mkdirSync(watDir, { recursive: true });
+      writeFileSync(join(watDir, `${variant.name}.wat`), text ?? "");
+    }
+  }
+  const out = join(root, output);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `// Generated by scripts/build-wasm.mjs from ${source}: do not edit, do not commit.\n` + lines.join(""));
+  const ms = Math.round(performance.now() - started);
+  console.log(`build:wasm: wrote ${output} (${bytes} bytes of wasm) in ${ms} ms${watDir ? `, text in ${watDir}` : ""}`);
+}
+
+async function compile(source, flags, withText) {
+  let binary = null;
+  let text = null;
+  const stderr = [];
+  const { error } = await asc.main(
+    [
+      source,
+      "--baseDir", root,
+      "--outFile", "out.wasm",
+      ...(withText ? ["--textFile", "out.wat"] : []),
+      "-O3",
+      "--runtime", "stub",
+      "--enable", "simd",
+      "--importMemory",
+      "--noExportMemory",
+      "--noAssert",
+      ...flags,
+    ],
+    {
+      readFile: (name, baseDir) => {
+        try {
+          return readFileSync(join(baseDir, name), "utf8");
+        } catch {
+          return null;
+        }
+      },
+      writeFile: (name, contents) => {
+        if (name.endsWith(".wasm")) binary = contents;
+        else if (name.endsWith(".wat")) text = contents;
+      },
+      listFiles: () => [],
+      stdout: { write: (chunk) => process.stdout.write(chunk) },
+      stderr: {
+        write: (chunk) => {
+          stderr.push(String(chunk));
+          return true;
+        },
       },
     },
-  },
-);
-if (error || binary === null) fail(`asc failed: ${error?.message ?? "no binary"}\n${stderr.join("")}`);
-
-// The kernels share the host's memory: they must import it (nothing else) and must not carry data
-// segments, which would be written over the host's data when the module is instantiated.
-const module = new WebAssembly.Module(binary);
-const imports = WebAssembly.Module.imports(module);
-if (imports.length !== 1 || imports[0].module !== "env" || imports[0].name !== "memory" || imports[0].kind !== "memory") {
-  fail(`unexpected imports ${JSON.stringify(imports)}`);
+  );
+  if (error || binary === null) fail(`asc failed on ${source}: ${error?.message ?? "no binary"}\n${stderr.join("")}`);
+  return { binary, text };
 }
-if (sectionIds(binary).includes(11)) fail("the module has a data segment (e.g. a lookup table of a std math function)");
-
-mkdirSync(dirname(output), { recursive: true });
-const base64 = Buffer.from(binary).toString("base64");
-writeFileSync(
-  output,
-  "// Generated by scripts/build-wasm.mjs from wasm/kernels.ts: do not edit, do not commit.\n" +
-    `export const KERNELS_WASM_BASE64 =\n  "${base64}";\n`,
-);
-if (watFile) writeFileSync(watFile, text ?? "");
-const ms = Math.round(performance.now() - started);
-console.log(`build:wasm: wrote ${rel} (${binary.length} bytes of wasm) in ${ms} ms${watFile ? `, text in ${watFile}` : ""}`);
 
 /** The ids of a wasm binary's sections. */
 function sectionIds(bytes) {

@@ -6,6 +6,7 @@
 import { PCG64Bank } from "../rng/pcg64.js";
 import type { Seed } from "../rng/seed-sequence.js";
 import type { Box, Discrete } from "./spaces.js";
+import type { WasmNextStep } from "./wasm-step.js";
 
 /** Options Gymnasium's classic envs accept in `reset({ options })`. */
 export type ResetOptions = Record<string, unknown>;
@@ -84,6 +85,11 @@ export interface EnvKernel<R extends GeneratorBank = PCG64Bank> {
    * generic per-env calls (tests compare the two), with the kernel's math inlined.
    */
   stepBatchNextStep?(b: BatchBuffers<R>, actions: ArrayLike<number>, from: number, to: number): void;
+  /**
+   * Built-in kernels only: the bit-identical WASM SIMD version of `stepBatchNextStep` in tsrl's
+   * env module (wasm/envs.ts), which vector envs of 16 envs or more step through.
+   */
+  readonly wasmNextStep?: WasmNextStep;
 }
 
 /** The generator bank type of a kernel. */

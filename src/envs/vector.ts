@@ -12,6 +12,7 @@ import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
 import type { RgbFrame } from "./env.js";
 import { type BatchBuffers, type EnvKernel, type GeneratorBank, type ResetOptions, type StepArrays, type StepOutcome, bankTypeOf, checkResetArgs, parseKernelResetOptions } from "./kernel.js";
 import { type Box, Discrete } from "./spaces.js";
+import { WASM_MIN_ENVS, WASM_SCRATCH_BYTES, bindWasmNextStep, wasmEnvStepsUsable } from "./wasm-step.js";
 
 const EMPTY_INFO: VectorInfo = Object.freeze({});
 
@@ -41,23 +42,60 @@ export interface VectorResetArgs {
 
 /**
  * Every array a vector env reads or writes while stepping. Allocated on SharedArrayBuffers, the
- * same buffers let several threads step disjoint ranges of envs (see `tsrl/node`).
+ * same buffers let several threads step disjoint ranges of envs (see `tsrl/node`). For a kernel
+ * with a WASM loop (`EnvKernel.wasmNextStep`) they are views of one WebAssembly.Memory (shared
+ * for threads), which also holds the actions the module reads.
  */
 export interface VectorBuffers extends StepArrays {
   rngStorage: ArrayBufferLike;
   finalObs: Float32Array;
   finalObsMask: Uint8Array;
+  /** the module's memory, the actions it reads and its scratch bytes (`WASM_SCRATCH_BYTES`) */
+  wasm?: { memory: WebAssembly.Memory; actions: Float64Array; scratch: Uint8Array };
 }
 
-export function allocateVectorBuffers(kernel: EnvKernel<GeneratorBank>, numEnvs: number, shared = false): VectorBuffers {
+/**
+ * A vector env's arrays; in a WebAssembly.Memory when the kernel has a WASM loop, `wasm` is true,
+ * there are at least `WASM_MIN_ENVS` envs and the engine passes the module's check.
+ */
+export function allocateVectorBuffers(kernel: EnvKernel<GeneratorBank>, numEnvs: number, shared = false, wasm = true): VectorBuffers {
   const od = kernel.observationSpace.size;
+  const rngBytes = bankTypeOf(kernel).bytesFor(numEnvs);
+  const sizes = [kernel.stateFields.length * numEnvs * 8, numEnvs * 4, numEnvs, numEnvs * od * 4, numEnvs * 8, numEnvs, numEnvs, numEnvs * od * 4, numEnvs];
+  if (wasm && kernel.wasmNextStep && numEnvs >= WASM_MIN_ENVS && wasmEnvStepsUsable()) {
+    // one memory: the generator bank at 0 (banks view their storage from its start), then each
+    // array 16-byte aligned, then the actions and the module's scratch
+    const at: number[] = [];
+    let end = rngBytes;
+    for (const size of [...sizes, numEnvs * kernel.actionSize * 8, WASM_SCRATCH_BYTES]) {
+      end = Math.ceil(end / 16) * 16;
+      at.push(end);
+      end += size;
+    }
+    const pages = Math.ceil(end / 65536);
+    const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
+    const buffer = memory.buffer;
+    return {
+      rngStorage: buffer,
+      state: new Float64Array(buffer, at[0], kernel.stateFields.length * numEnvs),
+      elapsed: new Int32Array(buffer, at[1], numEnvs),
+      autoreset: new Uint8Array(buffer, at[2], numEnvs),
+      obs: new Float32Array(buffer, at[3], numEnvs * od),
+      rewards: new Float64Array(buffer, at[4], numEnvs),
+      terminations: new Uint8Array(buffer, at[5], numEnvs),
+      truncations: new Uint8Array(buffer, at[6], numEnvs),
+      finalObs: new Float32Array(buffer, at[7], numEnvs * od),
+      finalObsMask: new Uint8Array(buffer, at[8], numEnvs),
+      wasm: { memory, actions: new Float64Array(buffer, at[9], numEnvs * kernel.actionSize), scratch: new Uint8Array(buffer, at[10], WASM_SCRATCH_BYTES) },
+    };
+  }
   const Buffer = shared ? SharedArrayBuffer : ArrayBuffer;
   const f64 = (len: number) => new Float64Array(new Buffer(len * 8));
   const f32 = (len: number) => new Float32Array(new Buffer(len * 4));
   const u8 = (len: number) => new Uint8Array(new Buffer(len));
   return {
     state: f64(kernel.stateFields.length * numEnvs),
-    rngStorage: new Buffer(bankTypeOf(kernel).bytesFor(numEnvs)),
+    rngStorage: new Buffer(rngBytes),
     elapsed: new Int32Array(new Buffer(numEnvs * 4)),
     autoreset: u8(numEnvs),
     obs: f32(numEnvs * od),
@@ -75,6 +113,8 @@ export interface VectorEnvOptions {
   /** steps after which an episode is truncated; null for none */
   maxEpisodeSteps?: number | null;
   id?: string;
+  /** step through the kernel's WASM loop when it has one (default true; false: the JS loop) */
+  wasm?: boolean;
 }
 
 /** Serializable state of a vector env: enough to continue exactly. */
@@ -121,6 +161,8 @@ export class VectorEnv {
   private readonly batch: BatchBuffers<GeneratorBank>;
   /** Forces the generic per-env loop even where the kernel has a fused one (tests compare them). */
   slowPath = false;
+  /** the kernel's WASM loop over this env's buffers, when they are laid out for it */
+  private readonly wasmStep: ((actions: ArrayLike<number>, from: number, to: number) => void) | null;
 
   constructor(
     readonly kernel: EnvKernel<GeneratorBank>,
@@ -144,7 +186,7 @@ export class VectorEnv {
     this.obsSize = kernel.observationSpace.size;
     this.actionSize = kernel.actionSize;
     this.nActions = kernel.actionSpace instanceof Discrete ? kernel.actionSpace.n : 0;
-    this.buffers = buffers ?? allocateVectorBuffers(kernel, numEnvs);
+    this.buffers = buffers ?? allocateVectorBuffers(kernel, numEnvs, false, options.wasm ?? true);
     ({
       state: this.state,
       elapsed: this.elapsed,
@@ -158,8 +200,9 @@ export class VectorEnv {
     } = this.buffers);
     this.rngs = bankTypeOf(kernel).create(numEnvs, this.buffers.rngStorage);
     this.defaultReset = kernel.parseResetOptions(undefined);
-    const { rngStorage: _, finalObs: __, finalObsMask: ___, ...stepArrays } = this.buffers;
+    const { rngStorage: _, finalObs: __, finalObsMask: ___, wasm, ...stepArrays } = this.buffers;
     this.batch = { ...stepArrays, n: numEnvs, rng: this.rngs, resetParams: this.defaultReset, maxEpisodeSteps: this.maxEpisodeSteps };
+    this.wasmStep = wasm && kernel.wasmNextStep && options.wasm !== false ? bindWasmNextStep(kernel.wasmNextStep, wasm, this.batch, this.actionSize) : null;
   }
 
   /**
@@ -215,9 +258,15 @@ export class VectorEnv {
   /** Steps envs [from, to); returns whether any of them autoreset in same-step mode. */
   stepRange(actions: ArrayLike<number>, from: number, to: number): boolean {
     const k = this.kernel;
-    if (this.autoresetMode === "next-step" && k.stepBatchNextStep && !this.slowPath) {
-      k.stepBatchNextStep(this.batch, actions, from, to);
-      return false;
+    if (this.autoresetMode === "next-step" && !this.slowPath) {
+      if (this.wasmStep) {
+        this.wasmStep(actions, from, to);
+        return false;
+      }
+      if (k.stepBatchNextStep) {
+        k.stepBatchNextStep(this.batch, actions, from, to);
+        return false;
+      }
     }
     const n = this.numEnvs;
     const s = this.state;

@@ -16,6 +16,8 @@ export interface ThreadedVecOptions {
   threads?: number;
   autoresetMode?: AutoresetMode;
   maxEpisodeSteps?: number | null;
+  /** step through the kernel's WASM loop when it has one (default true; false: the JS loop) */
+  wasm?: boolean;
 }
 
 export class ThreadedVectorEnv extends VectorEnv {
@@ -35,7 +37,7 @@ export class ThreadedVectorEnv extends VectorEnv {
     }
     const kernel = kernelOf(id);
     if (!kernel) throw new Error(`makeThreadedVec(${id}): threads share a kernel's struct-of-arrays state, and ${id} is a plain Env; use makeAsyncVec for Env classes`);
-    const buffers = allocateVectorBuffers(kernel, options.numEnvs, true);
+    const buffers = allocateVectorBuffers(kernel, options.numEnvs, true, options.wasm ?? true);
     const maxEpisodeSteps = options.maxEpisodeSteps === undefined ? s.maxEpisodeSteps : options.maxEpisodeSteps;
     const vecOptions = { id, numEnvs: options.numEnvs, autoresetMode: options.autoresetMode ?? "next-step", maxEpisodeSteps };
     super(kernel, vecOptions, buffers);
@@ -43,7 +45,8 @@ export class ThreadedVectorEnv extends VectorEnv {
     const t = Math.min(threads, n);
     const bounds = Array.from({ length: t + 1 }, (_, k) => Math.round((k * n) / t));
     this.mainShare = bounds[1]!;
-    this.sharedActions = new Float64Array(new SharedArrayBuffer(n * this.actionSize * 8));
+    // the WASM loop reads its actions from its memory: writing them there spares each thread a copy
+    this.sharedActions = buffers.wasm?.actions ?? new Float64Array(new SharedArrayBuffer(n * this.actionSize * 8));
     for (let k = 1; k < t; k++) {
       const control = new Int32Array(new SharedArrayBuffer(4 * 4));
       const init: WorkerInit = { vecOptions, module: s.module, buffers, actions: this.sharedActions, control, from: bounds[k]!, to: bounds[k + 1]! };

@@ -19,16 +19,18 @@ const F32_MAX = 3.4028234663852886e38;
 /** CartPole with Gymnasium's constructor arguments: `sutton_barto_reward` (0 per step, −1 on failure). */
 export function makeCartPole(kwargs: Record<string, unknown> = {}): EnvKernel {
   const params = kernelParams("CartPole", { sutton_barto_reward: false }, kwargs);
-  const kernel = { ...cartPole, params };
-  if (params.sutton_barto_reward) {
-    delete kernel.stepBatchNextStep; // the fused loop pays 1 per step
-    kernel.step = (s, n, i, actions, a, _rng, out) => {
+  if (!params.sutton_barto_reward) return { ...cartPole, params };
+  // the fused loops (JS and WASM) pay 1 per step
+  const { stepBatchNextStep: _, wasmNextStep: __, ...generic } = cartPole;
+  return {
+    ...generic,
+    params,
+    step: (s, n, i, actions, a, _rng, out) => {
       cartPoleStep(s, n, i, actions[a]!);
       out.terminated = cartPoleTerminal(s[i]!, s[2 * n + i]!);
       out.reward = out.terminated ? -1.0 : 0.0;
-    };
-  }
-  return kernel;
+    },
+  };
 }
 
 export const cartPole: EnvKernel = {
@@ -66,6 +68,7 @@ export const cartPole: EnvKernel = {
   },
 
   stepBatchNextStep,
+  wasmNextStep: "cartPole",
 };
 
 /** The vector env's next-step loop with reset, step, time limit and observation inlined. */

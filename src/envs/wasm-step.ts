@@ -1,0 +1,115 @@
+/**
+ * WASM SIMD versions of built-in kernels' fused next-step loops (wasm/envs.ts), bit-identical to
+ * the JS loops (tests compare them over long random rollouts with resets). A vector env of a
+ * kernel naming one (`EnvKernel.wasmNextStep`) keeps its arrays in a WebAssembly.Memory — the
+ * observations it returns are views of that memory, not copies — and steps through the module.
+ * The JS loop stays the reference and the fallback: without WASM SIMD, or where the engine's
+ * Math.sin/Math.cos are not fdlibm's (the module computes fdlibm's), vector envs use it.
+ */
+import type { PCG64Bank } from "../rng/pcg64.js";
+import type { BatchBuffers, GeneratorBank } from "./kernel.js";
+import { ENVS_SHARED_WASM_BASE64, ENVS_WASM_BASE64 } from "./wasm/envs-binary.js";
+
+/** The fused loops the module has (its exports without the `NextStep` suffix). */
+export type WasmNextStep = "cartPole";
+
+/** Bytes of memory a vector env sets aside for the module (its loops' constant tables). */
+export const WASM_SCRATCH_BYTES = 256;
+
+/** Below this many envs a WASM call saves less than it costs to set up; the JS loop runs. */
+export const WASM_MIN_ENVS = 16;
+
+interface EnvExports {
+  cartPoleNextStep(
+    n: number, from: number, to: number, state: number, bank: number, elapsed: number, autoreset: number, actions: number,
+    obs: number, rewards: number, terms: number, truncs: number, maxSteps: number, low: number, high: number, table: number,
+  ): void;
+  cartPoleConstants(table: number): void;
+  sinCosBatch(count: number, x: number, s: number, c: number, table: number): void;
+  pcgRandomBatch(bank: number, g: number, count: number, out: number): void;
+}
+
+const modules: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** The module's exports over `memory` (shared memories need the module built for them). */
+export function instantiateEnvSteps(memory: WebAssembly.Memory): EnvExports {
+  const shared = memory.buffer instanceof ArrayBuffer ? "plain" : "shared";
+  const module = (modules[shared] ??= new WebAssembly.Module(decode(shared === "plain" ? ENVS_WASM_BASE64 : ENVS_SHARED_WASM_BASE64)));
+  return new WebAssembly.Instance(module, { env: { memory, sin: Math.sin, cos: Math.cos } }).exports as unknown as EnvExports;
+}
+
+let usable: boolean | undefined;
+
+/**
+ * Whether this engine runs the module and computes Math.sin/Math.cos as it does (checked once per
+ * thread on 2^16 inputs spread over the kernels' range, tiny ones included). An engine whose
+ * sin/cos differ (not fdlibm), or that refuses to compile the module synchronously (a browser's
+ * main thread may), gets the JS loops.
+ */
+export function wasmEnvStepsUsable(): boolean {
+  if (usable !== undefined) return usable;
+  try {
+    const count = 1 << 16;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((count * 24 + WASM_SCRATCH_BYTES) / 65536) });
+    const k = instantiateEnvSteps(memory);
+    const x = new Float64Array(memory.buffer, 0, count);
+    const s = new Float64Array(memory.buffer, count * 8, count);
+    const c = new Float64Array(memory.buffer, count * 16, count);
+    for (let i = 0; i < count; i++) {
+      const u = ((i * 0.6180339887498949) % 1) * 2 - 1; // golden-ratio sequence over (-1, 1)
+      x[i] = i % 8 === 0 ? u * 1e-6 * 2 ** -(i % 40) : u * 0.2999;
+    }
+    k.sinCosBatch(count, 0, count * 8, count * 16, count * 24);
+    usable = true;
+    for (let i = 0; i < count && usable; i++) usable = Object.is(s[i], Math.sin(x[i]!)) && Object.is(c[i], Math.cos(x[i]!));
+  } catch {
+    usable = false;
+  }
+  return usable;
+}
+
+/**
+ * The vector env's step over envs [from, to) through the module, for buffers laid out in its
+ * memory by `allocateVectorBuffers`; `actions` (numEnvs × actionSize numbers) is copied into the
+ * memory unless it is `wasm.actions` itself.
+ */
+export function bindWasmNextStep(
+  name: WasmNextStep,
+  wasm: { memory: WebAssembly.Memory; actions: Float64Array; scratch: Uint8Array },
+  b: BatchBuffers<GeneratorBank>,
+  actionSize: number,
+): (actions: ArrayLike<number>, from: number, to: number) => void {
+  const k = instantiateEnvSteps(wasm.memory);
+  const wasmActions = wasm.actions;
+  const table = wasm.scratch.byteOffset;
+  const n = b.n;
+  const bank = (b.rng as PCG64Bank).limbs.byteOffset;
+  const state = b.state.byteOffset, elapsed = b.elapsed.byteOffset, autoreset = b.autoreset.byteOffset;
+  const obs = b.obs.byteOffset, rewards = b.rewards.byteOffset, terms = b.terminations.byteOffset, truncs = b.truncations.byteOffset;
+  const acts = wasmActions.byteOffset;
+  const maxSteps = b.maxEpisodeSteps;
+  const copy = (actions: ArrayLike<number>, from: number, to: number) => {
+    if (actions === wasmActions) return;
+    const lo = from * actionSize, hi = to * actionSize;
+    if (ArrayBuffer.isView(actions)) wasmActions.set((actions as Float64Array).subarray(lo, hi), lo);
+    else for (let j = lo; j < hi; j++) wasmActions[j] = actions[j]!;
+  };
+  switch (name) {
+    case "cartPole": {
+      const { low, high } = b.resetParams as { low: number; high: number };
+      // every thread of a threaded env writes the same table before its first step
+      k.cartPoleConstants(table);
+      return (actions, from, to) => {
+        copy(actions, from, to);
+        k.cartPoleNextStep(n, from, to, state, bank, elapsed, autoreset, acts, obs, rewards, terms, truncs, maxSteps, low, high, table);
+      };
+    }
+  }
+}

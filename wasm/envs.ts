@@ -1,0 +1,342 @@
+// WASM SIMD (f64x2) versions of the classic-control kernels' fused next-step loops
+// (src/envs/classic/*.ts `stepBatchNextStep`), built by scripts/build-wasm.mjs into
+// src/envs/wasm/envs-binary.ts. They must give the plain JS kernels' results bit for bit:
+// - the same float64 operations in the same order (WASM neither fuses nor reorders them);
+// - sin/cos as V8's Math.sin/Math.cos compute them: fdlibm's __kernel_sin/__kernel_cos, which V8
+//   uses for |x| <= pi/4 (src/base/ieee754.cc); lanes outside |x| < 0.3 call the host's Math.sin /
+//   Math.cos, and the host checks the kernels against Math.sin/cos before using this module;
+// - the generators' draws as PCG64Bank (src/rng/pcg64.ts) makes them, on its own storage layout
+//   (per generator 6 state limbs then 6 increment limbs of 24 bits, stored as float64).
+//
+// Every pointer argument is a byte address into the imported memory; nothing here allocates.
+
+@external("env", "sin") declare function hostSin(x: f64): f64;
+@external("env", "cos") declare function hostCos(x: f64): f64;
+
+// ---------------------------------------------------------------------------------------------
+// fdlibm sin/cos for |x| < 0.3 (fdlibm's first branch of __kernel_cos), two lanes at once
+
+const S1 = -1.66666666666666324348e-01;
+const S2 = 8.33333333332248946124e-03;
+const S3 = -1.98412698298579493134e-04;
+const S4 = 2.75573137070700676789e-06;
+const S5 = -2.50507602534068634195e-08;
+const S6 = 1.58969099521155010221e-10;
+const C1 = 4.16666666666666019037e-02;
+const C2 = -1.38888888888741095749e-03;
+const C3 = 2.48015872894767294178e-05;
+const C4 = -2.75573143513906633035e-07;
+const C5 = 2.08757232129817482790e-09;
+const C6 = -1.13596475577881948265e-11;
+/** |x| below this (high word 0x3E400000, 2^-27): sin x = x, cos x = 1 */
+const TINY: f64 = 7.450580596923828e-9;
+/** high word 0x3FD33333: the bound of __kernel_cos's first branch */
+const COS_BRANCH = reinterpret<f64>(0x3fd3333300000000);
+
+// @ts-ignore: decorator
+@inline function v(x: f64): v128 {
+  return f64x2.splat(x);
+}
+
+/** Entry `idx` of a constant table, in both lanes. */
+// @ts-ignore: decorator
+@inline function kv(tb: usize, idx: usize): v128 {
+  return v128.load64_splat(tb + (idx << 3));
+}
+
+/** Whether both lanes lie where the SIMD sin/cos below are fdlibm's (|x| < 0.3, not NaN). */
+// @ts-ignore: decorator
+@inline function inKernelRange(x: v128, tb: usize): bool {
+  return i64x2.all_true(f64x2.lt(f64x2.abs(x), kv(tb, K_COS_BRANCH)));
+}
+
+// fdlibm's __kernel_sin(x, 0, 0) and __kernel_cos(x, 0) (its first branch), with sin x = x and
+// cos x = 1 below 2^-27 as fdlibm returns them
+// @ts-ignore: decorator
+@inline function sin2(x: v128, tb: usize): v128 {
+  const z = f64x2.mul(x, x);
+  const w = f64x2.mul(z, x);
+  // r = S2 + z*(S3 + z*(S4 + z*(S5 + z*S6)))
+  let r = f64x2.add(kv(tb, K_S5), f64x2.mul(z, kv(tb, K_S6)));
+  r = f64x2.add(kv(tb, K_S4), f64x2.mul(z, r));
+  r = f64x2.add(kv(tb, K_S3), f64x2.mul(z, r));
+  r = f64x2.add(kv(tb, K_S2), f64x2.mul(z, r));
+  // x + v*(S1 + z*r)
+  const s = f64x2.add(x, f64x2.mul(w, f64x2.add(kv(tb, K_S1), f64x2.mul(z, r))));
+  return v128.bitselect(x, s, f64x2.lt(f64x2.abs(x), kv(tb, K_TINY)));
+}
+
+// @ts-ignore: decorator
+@inline function cos2(x: v128, tb: usize): v128 {
+  const z = f64x2.mul(x, x);
+  // r = z*(C1 + z*(C2 + z*(C3 + z*(C4 + z*(C5 + z*C6)))))
+  let r = f64x2.add(kv(tb, K_C5), f64x2.mul(z, kv(tb, K_C6)));
+  r = f64x2.add(kv(tb, K_C4), f64x2.mul(z, r));
+  r = f64x2.add(kv(tb, K_C3), f64x2.mul(z, r));
+  r = f64x2.add(kv(tb, K_C2), f64x2.mul(z, r));
+  r = f64x2.mul(z, f64x2.add(kv(tb, K_C1), f64x2.mul(z, r)));
+  // one - (0.5*z - (z*r - x*y)) with y = 0
+  const one = kv(tb, K_ONE);
+  const c = f64x2.sub(one, f64x2.sub(f64x2.mul(kv(tb, K_HALF), z), f64x2.sub(f64x2.mul(z, r), f64x2.mul(x, kv(tb, K_ZERO)))));
+  return v128.bitselect(one, c, f64x2.lt(f64x2.abs(x), kv(tb, K_TINY)));
+}
+
+/** Writes sin and cos of `count` float64 at `x` to `s` and `c` (the host's self-check); `table`: 240 free bytes. */
+export function sinCosBatch(count: i32, x: usize, s: usize, c: usize, table: usize): void {
+  cartPoleConstants(table);
+  for (let i = 0; i < count; i++) {
+    const a = v128.load64_splat(x + ((<usize>i) << 3));
+    store<f64>(s + ((<usize>i) << 3), f64x2.extract_lane(sin2(a, table), 0));
+    store<f64>(c + ((<usize>i) << 3), f64x2.extract_lane(cos2(a, table), 0));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PCG64 (numpy's PCG XSL-RR 128/64) on PCG64Bank's limb layout
+
+const M0: i64 = 0xccf645, M1: i64 = 0xdf649f, M2: i64 = 0xa44385, M3: i64 = 0x1fc65d, M4: i64 = 0x60ed05, M5: i64 = 0x23;
+
+/** `Generator.random()` of generator `g` (bank at `bank`): advances it, returns 53 random bits / 2^53. */
+function pcgRandom(bank: usize, g: i32): f64 {
+  const p = bank + <usize>g * 96;
+  const a0 = <i64>load<f64>(p), a1 = <i64>load<f64>(p, 8), a2 = <i64>load<f64>(p, 16);
+  const a3 = <i64>load<f64>(p, 24), a4 = <i64>load<f64>(p, 32), a5 = <i64>load<f64>(p, 40);
+  // state * MULTIPLIER + inc, column by column in 24-bit limbs (sums < 2^51: exact in i64)
+  let c = a0 * M0 + <i64>load<f64>(p, 48);
+  const r0 = c & 0xffffff;
+  c = (c >> 24) + a0 * M1 + a1 * M0 + <i64>load<f64>(p, 56);
+  const r1 = c & 0xffffff;
+  c = (c >> 24) + a0 * M2 + a1 * M1 + a2 * M0 + <i64>load<f64>(p, 64);
+  const r2 = c & 0xffffff;
+  c = (c >> 24) + a0 * M3 + a1 * M2 + a2 * M1 + a3 * M0 + <i64>load<f64>(p, 72);
+  const r3 = c & 0xffffff;
+  c = (c >> 24) + a0 * M4 + a1 * M3 + a2 * M2 + a3 * M1 + a4 * M0 + <i64>load<f64>(p, 80);
+  const r4 = c & 0xffffff;
+  c = (c >> 24) + a0 * M5 + a1 * M4 + a2 * M3 + a3 * M2 + a4 * M1 + a5 * M0 + <i64>load<f64>(p, 88);
+  const r5 = c & 0xff;
+  store<f64>(p, <f64>r0);
+  store<f64>(p, <f64>r1, 8);
+  store<f64>(p, <f64>r2, 16);
+  store<f64>(p, <f64>r3, 24);
+  store<f64>(p, <f64>r4, 32);
+  store<f64>(p, <f64>r5, 40);
+  const lo = <u64>(r0 | (r1 << 24) | ((r2 & 0xffff) << 48));
+  const hi = <u64>((r2 >> 16) | (r3 << 8) | (r4 << 32) | (r5 << 56));
+  const out = rotr<u64>(hi ^ lo, hi >> 58);
+  return <f64>(out >> 11) * 1.1102230246251565e-16; // 2^-53
+}
+
+// @ts-ignore: decorator
+@inline function uniform(bank: usize, g: i32, low: f64, high: f64): f64 {
+  return low + (high - low) * pcgRandom(bank, g);
+}
+
+/** `count` draws of `Generator.random()` from generator `g` into `out` (tests compare with PCG64Bank). */
+export function pcgRandomBatch(bank: usize, g: i32, count: i32, out: usize): void {
+  for (let k = 0; k < count; k++) store<f64>(out + ((<usize>k) << 3), pcgRandom(bank, g));
+}
+
+// ---------------------------------------------------------------------------------------------
+// CartPole-v1 (src/envs/classic/cartpole.ts)
+
+const GRAVITY = 9.8;
+const MASSCART = 1.0;
+const MASSPOLE = 0.1;
+const TOTAL_MASS = MASSPOLE + MASSCART;
+const LENGTH = 0.5;
+const POLEMASS_LENGTH = MASSPOLE * LENGTH;
+const FORCE_MAG = 10.0;
+const TAU = 0.02;
+const THETA_THRESHOLD = (12 * 2 * Math.PI) / 360;
+const X_THRESHOLD = 2.4;
+
+// The loop reads its constant vectors from a table in memory (written once by
+// `cartPoleConstants`): V8 builds each v128 constant from integer registers, three instructions
+// per use, where a table entry is one load; the loop is bound by how many of its iterations the
+// CPU keeps in flight, so fewer instructions per iteration are faster.
+const K_S1 = 0, K_S2 = 1, K_S3 = 2, K_S4 = 3, K_S5 = 4, K_S6 = 5;
+const K_C1 = 6, K_C2 = 7, K_C3 = 8, K_C4 = 9, K_C5 = 10, K_C6 = 11;
+const K_TINY = 12, K_ONE = 13, K_HALF = 14, K_ZERO = 15, K_COS_BRANCH = 16, K_FORCE = 17, K_NFORCE = 18;
+const K_PML = 19, K_TOTAL_MASS = 20, K_GRAVITY = 21, K_LENGTH = 22, K_FOUR_THIRDS = 23, K_MASSPOLE = 24, K_TAU = 25;
+const K_X_LOW = 26, K_X_HIGH = 27, K_TH_LOW = 28, K_TH_HIGH = 29;
+/** bytes of the table */
+export const CARTPOLE_CONSTANTS_BYTES = 30 * 8;
+
+/** Writes the CartPole loop's constant table at `table`. */
+export function cartPoleConstants(table: usize): void {
+  // one store each: an array literal would be a data segment, which the host's memory cannot take
+  store<f64>(table + (K_S1 << 3), S1);
+  store<f64>(table + (K_S2 << 3), S2);
+  store<f64>(table + (K_S3 << 3), S3);
+  store<f64>(table + (K_S4 << 3), S4);
+  store<f64>(table + (K_S5 << 3), S5);
+  store<f64>(table + (K_S6 << 3), S6);
+  store<f64>(table + (K_C1 << 3), C1);
+  store<f64>(table + (K_C2 << 3), C2);
+  store<f64>(table + (K_C3 << 3), C3);
+  store<f64>(table + (K_C4 << 3), C4);
+  store<f64>(table + (K_C5 << 3), C5);
+  store<f64>(table + (K_C6 << 3), C6);
+  store<f64>(table + (K_TINY << 3), TINY);
+  store<f64>(table + (K_ONE << 3), 1.0);
+  store<f64>(table + (K_HALF << 3), 0.5);
+  store<f64>(table + (K_ZERO << 3), 0.0);
+  store<f64>(table + (K_COS_BRANCH << 3), COS_BRANCH);
+  store<f64>(table + (K_FORCE << 3), FORCE_MAG);
+  store<f64>(table + (K_NFORCE << 3), -FORCE_MAG);
+  store<f64>(table + (K_PML << 3), POLEMASS_LENGTH);
+  store<f64>(table + (K_TOTAL_MASS << 3), TOTAL_MASS);
+  store<f64>(table + (K_GRAVITY << 3), GRAVITY);
+  store<f64>(table + (K_LENGTH << 3), LENGTH);
+  store<f64>(table + (K_FOUR_THIRDS << 3), 4.0 / 3.0);
+  store<f64>(table + (K_MASSPOLE << 3), MASSPOLE);
+  store<f64>(table + (K_TAU << 3), TAU);
+  store<f64>(table + (K_X_LOW << 3), -X_THRESHOLD);
+  store<f64>(table + (K_X_HIGH << 3), X_THRESHOLD);
+  store<f64>(table + (K_TH_LOW << 3), -THETA_THRESHOLD);
+  store<f64>(table + (K_TH_HIGH << 3), THETA_THRESHOLD);
+}
+
+/**
+ * The CartPole vector env's next-step loop over envs [from, to): reset the envs flagged in
+ * `autoreset`, step the others, write state, observations (float32, 4 per env), rewards,
+ * terminations, truncations, elapsed steps and the new autoreset flags.
+ */
+export function cartPoleNextStep(
+  n: i32, from: i32, to: i32, state: usize, bank: usize, elapsed: usize, autoreset: usize, actions: usize,
+  obs: usize, rewards: usize, terms: usize, truncs: usize, maxSteps: f64, low: f64, high: f64, tb: usize,
+): void {
+  let i = from;
+  for (; i + 2 <= to; i += 2) cartPoleStep(true, n, i, state, bank, elapsed, autoreset, actions, obs, rewards, terms, truncs, maxSteps, low, high, tb);
+  if (i < to) cartPoleStep(false, n, i, state, bank, elapsed, autoreset, actions, obs, rewards, terms, truncs, maxSteps, low, high, tb);
+}
+
+/** Two bools (bits 0 and 1 of an i64x2 bitmask) as two bytes 0/1, lane 0 first. */
+// @ts-ignore: decorator
+@inline function bytes2(bits: i32): u16 {
+  return <u16>((bits & 1) | ((bits & 2) << 7));
+}
+
+/** Envs i and i + 1 (`pair`), or env i alone in lane 0 (lane 1 then computes a copy, discarded). */
+// @ts-ignore: decorator
+@inline function cartPoleStep(
+  pair: bool, n: i32, i: i32, state: usize, bank: usize, elapsed: usize, autoreset: usize, actions: usize,
+  obs: usize, rewards: usize, terms: usize, truncs: usize, maxSteps: f64, low: f64, high: f64, tb: usize,
+): void {
+  const nb = (<usize>n) << 3;
+  const pX = state + ((<usize>i) << 3), pXD = pX + nb, pTH = pXD + nb, pTHD = pTH + nb;
+  const pa = actions + ((<usize>i) << 3);
+  let x0: v128, xd0: v128, th0: v128, thd0: v128, act: v128;
+  if (pair) {
+    x0 = v128.load(pX);
+    xd0 = v128.load(pXD);
+    th0 = v128.load(pTH);
+    thd0 = v128.load(pTHD);
+    act = v128.load(pa);
+  } else {
+    x0 = v128.load64_splat(pX);
+    xd0 = v128.load64_splat(pXD);
+    th0 = v128.load64_splat(pTH);
+    thd0 = v128.load64_splat(pTHD);
+    act = v128.load64_splat(pa);
+  }
+  const force = v128.bitselect(kv(tb, K_FORCE), kv(tb, K_NFORCE), f64x2.eq(act, kv(tb, K_ONE)));
+  const pr = autoreset + <usize>i;
+  const resets: i32 = pair ? <i32>load<u16>(pr) : <i32>load<u8>(pr);
+  // an env about to reset steps from theta 0 (its result is discarded) to keep sin/cos in range
+  if (resets != 0) {
+    let m = i64x2.splat(0);
+    if (resets & 0xff) m = i64x2.replace_lane(m, 0, -1);
+    if (resets & 0xff00) m = i64x2.replace_lane(m, 1, -1);
+    th0 = v128.bitselect(kv(tb, K_ZERO), th0, m);
+  }
+  let sintheta: v128, costheta: v128;
+  if (inKernelRange(th0, tb)) {
+    sintheta = sin2(th0, tb);
+    costheta = cos2(th0, tb);
+  } else {
+    const t0 = f64x2.extract_lane(th0, 0), t1 = f64x2.extract_lane(th0, 1);
+    sintheta = f64x2.replace_lane(v(hostSin(t0)), 1, hostSin(t1));
+    costheta = f64x2.replace_lane(v(hostCos(t0)), 1, hostCos(t1));
+  }
+  const temp = f64x2.div(f64x2.add(force, f64x2.mul(f64x2.mul(kv(tb, K_PML), f64x2.mul(thd0, thd0)), sintheta)), kv(tb, K_TOTAL_MASS));
+  const thetaacc = f64x2.div(
+    f64x2.sub(f64x2.mul(kv(tb, K_GRAVITY), sintheta), f64x2.mul(costheta, temp)),
+    f64x2.mul(kv(tb, K_LENGTH), f64x2.sub(kv(tb, K_FOUR_THIRDS), f64x2.div(f64x2.mul(kv(tb, K_MASSPOLE), f64x2.mul(costheta, costheta)), kv(tb, K_TOTAL_MASS)))),
+  );
+  const xacc = f64x2.sub(temp, f64x2.div(f64x2.mul(f64x2.mul(kv(tb, K_PML), thetaacc), costheta), kv(tb, K_TOTAL_MASS)));
+  let x = f64x2.add(x0, f64x2.mul(kv(tb, K_TAU), xd0));
+  let xd = f64x2.add(xd0, f64x2.mul(kv(tb, K_TAU), xacc));
+  let th = f64x2.add(th0, f64x2.mul(kv(tb, K_TAU), thd0));
+  let thd = f64x2.add(thd0, f64x2.mul(kv(tb, K_TAU), thetaacc));
+  const terminal = v128.or(
+    v128.or(f64x2.lt(x, kv(tb, K_X_LOW)), f64x2.gt(x, kv(tb, K_X_HIGH))),
+    v128.or(f64x2.lt(th, kv(tb, K_TH_LOW)), f64x2.gt(th, kv(tb, K_TH_HIGH))),
+  );
+  // elapsed + 1, and truncation as JS's `++elapsed[i] >= max` on an Int32Array decides it: the
+  // unwrapped count compared, the wrapped one stored
+  const pe = elapsed + ((<usize>i) << 2);
+  const e = pair ? v128.load64_zero(pe) : v128.load32_zero(pe);
+  const truncated = f64x2.ge(f64x2.add(f64x2.convert_low_i32x4_s(e), kv(tb, K_ONE)), v(maxSteps));
+  const e1 = i32x4.add(e, i32x4.splat(1));
+  const termBits = i64x2.bitmask(terminal), truncBits = i64x2.bitmask(truncated);
+  if (pair) {
+    v128.store64_lane(pe, e1, 0);
+    v128.store(rewards + ((<usize>i) << 3), kv(tb, K_ONE));
+    store<u16>(terms + <usize>i, bytes2(termBits));
+    store<u16>(truncs + <usize>i, bytes2(truncBits));
+    store<u16>(pr, bytes2(termBits | truncBits));
+  } else {
+    v128.store32_lane(pe, e1, 0);
+    store<f64>(rewards + ((<usize>i) << 3), 1.0);
+    store<u8>(terms + <usize>i, <u8>(termBits & 1));
+    store<u8>(truncs + <usize>i, <u8>(truncBits & 1));
+    store<u8>(pr, <u8>((termBits | truncBits) & 1));
+  }
+  if (resets != 0) {
+    // the envs that ended last step start anew (4 draws: x, x_dot, theta, theta_dot) and report 0
+    const lanes = pair ? 2 : 1;
+    for (let l = 0; l < lanes; l++) {
+      if (((resets >> (l << 3)) & 0xff) == 0) continue;
+      const j = i + l;
+      const pj = <usize>j;
+      const rx = uniform(bank, j, low, high);
+      const rxd = uniform(bank, j, low, high);
+      const rth = uniform(bank, j, low, high);
+      const rthd = uniform(bank, j, low, high);
+      if (l == 0) {
+        x = f64x2.replace_lane(x, 0, rx);
+        xd = f64x2.replace_lane(xd, 0, rxd);
+        th = f64x2.replace_lane(th, 0, rth);
+        thd = f64x2.replace_lane(thd, 0, rthd);
+      } else {
+        x = f64x2.replace_lane(x, 1, rx);
+        xd = f64x2.replace_lane(xd, 1, rxd);
+        th = f64x2.replace_lane(th, 1, rth);
+        thd = f64x2.replace_lane(thd, 1, rthd);
+      }
+      store<i32>(elapsed + (pj << 2), 0);
+      store<u8>(autoreset + pj, 0);
+      store<f64>(rewards + (pj << 3), 0.0);
+      store<u8>(terms + pj, 0);
+      store<u8>(truncs + pj, 0);
+    }
+  }
+  // observations: float32 rows [x, x_dot, theta, theta_dot] of env i and env i + 1
+  const a = v128.shuffle<f32>(f32x4.demote_f64x2_zero(x), f32x4.demote_f64x2_zero(xd), 0, 4, 1, 5);
+  const b = v128.shuffle<f32>(f32x4.demote_f64x2_zero(th), f32x4.demote_f64x2_zero(thd), 0, 4, 1, 5);
+  const po = obs + ((<usize>i) << 4);
+  v128.store(po, v128.shuffle<f32>(a, b, 0, 1, 4, 5));
+  if (pair) {
+    v128.store(po, v128.shuffle<f32>(a, b, 2, 3, 6, 7), 16);
+    v128.store(pX, x);
+    v128.store(pXD, xd);
+    v128.store(pTH, th);
+    v128.store(pTHD, thd);
+  } else {
+    store<f64>(pX, f64x2.extract_lane(x, 0));
+    store<f64>(pXD, f64x2.extract_lane(xd, 0));
+    store<f64>(pTH, f64x2.extract_lane(th, 0));
+    store<f64>(pTHD, f64x2.extract_lane(thd, 0));
+  }
+}
