@@ -5,11 +5,14 @@
  * (~1 ms of waiting per step, no CPU: a remote simulator or service), beside the
  * single-process run; scaling efficiency = sps(2 actors) / (2 × sps(1 actor)); and Redis' cost
  * per segment (XADD + XREADGROUP + XACK/XDEL of one CartPole segment, measured alone).
- * Actors run as processes (`tsrl actor`) and as threads of the learner's process (`--actors N`).
- * Each actor steps 4 envs; the learner trains PPO's CartPole config (4 envs × 128 steps per batch).
+ * Actors run as processes (`tsrl actor`), as threads on the same Redis (`--redis … --actors N`) and
+ * as threads over shared memory, no Redis (`--actors N`). Each actor steps 4 envs; the learner
+ * trains PPO's CartPole config (4 envs × 128 steps per batch).
+ * `--shared [--repeats R]`: only the single process and 1 and 2 shared-memory threads, each the
+ * best of R runs (default 3) taken in turns (about a minute per repeat at 16 iterations).
  * `--returns`: instead, PPO CartPole-v1 (CleanRL's config, 500k steps) for seeds 1–5 in one process
  * and with 2 asynchronous actor processes of 2 envs each: the final mean returns side by side.
- * Run: nice -n 10 node --import tsx bench/scale.ts [--iterations N | --returns]
+ * Run: nice -n 10 node --import tsx bench/scale.ts [--iterations N] [--returns | --shared [--repeats R]]
  */
 import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
@@ -21,7 +24,7 @@ import { decodeSegment, encodeSegment } from "../src/distributed/codec.js";
 import { GROUP } from "../src/distributed/redis.js";
 import { Redis } from "ioredis";
 import { startRedis } from "../test/redis-server.js";
-import { startActorThreads } from "../src/distributed/actor-threads.js";
+import { learnOnThreads, startActorThreads } from "../src/distributed/actor-threads.js";
 import "./envs/slow-cartpole.js";
 
 const arg = process.argv.indexOf("--iterations");
@@ -50,6 +53,38 @@ async function distributed(envId: string, actors: number, iters: number, seed = 
   return { sps: (512 * (iters - 1)) / seconds, finalMeanReturn: result.final_mean_return };
 }
 
+function single(envId: string, iters: number): number {
+  const agent = new PPO({ envId, seed: 1, totalTimesteps: 512 * iters });
+  return agent.learn().sps;
+}
+
+/** steps/s over iterations 2..n with `actors` threads over shared memory */
+async function sharedThreads(envId: string, actors: number, iters: number): Promise<number> {
+  const agent = new PPO({ envId, seed: 1, totalTimesteps: 512 * iters });
+  let t1 = 0;
+  await learnOnThreads(agent, { actors, envModule: envId === "CartPole-v1" ? null : "./bench/envs/slow-cartpole.ts", log: () => {} }, { onMetrics: () => void (agent.version === 1 && (t1 = now())) });
+  return (512 * (iters - 1)) / (now() - t1);
+}
+
+const ENVS = [["CartPole-v1", iterations * 4], ["SlowCartPole-v0", iterations], ["WaitCartPole-v0", iterations]] as const;
+
+if (process.argv.includes("--shared")) {
+  // the best of `repeats` runs of each, taken in turns: on a shared machine the other loads only slow a run down
+  const r = process.argv.indexOf("--repeats");
+  const repeats = r > 0 ? Number(process.argv[r + 1]) : 3;
+  for (const [envId, iters] of ENVS) {
+    let sps1Process = 0, shared1 = 0, shared2 = 0;
+    for (let k = 0; k < repeats; k++) {
+      sps1Process = Math.max(sps1Process, single(envId, iters));
+      shared1 = Math.max(shared1, await sharedThreads(envId, 1, iters));
+      shared2 = Math.max(shared2, await sharedThreads(envId, 2, iters));
+    }
+    console.log(JSON.stringify({ env: envId, iterations: iters, single_process_sps: Math.round(sps1Process), shared1_sps: Math.round(shared1), shared2_sps: Math.round(shared2), shared_scaling_efficiency: +(shared2 / (2 * shared1)).toFixed(2), shared2_vs_single: +(shared2 / sps1Process).toFixed(2), repeats, load_average: +loadavg()[0]!.toFixed(1) }));
+  }
+  await redis.close();
+  process.exit(0);
+}
+
 if (process.argv.includes("--returns")) {
   const iters = Math.floor(500_000 / 512);
   for (let seed = 1; seed <= 5; seed++) {
@@ -61,17 +96,14 @@ if (process.argv.includes("--returns")) {
   process.exit(0);
 }
 
-function single(envId: string, iters: number): number {
-  const agent = new PPO({ envId, seed: 1, totalTimesteps: 512 * iters });
-  return agent.learn().sps;
-}
-
-for (const [envId, iters] of [["CartPole-v1", iterations * 4], ["SlowCartPole-v0", iterations], ["WaitCartPole-v0", iterations]] as const) {
+for (const [envId, iters] of ENVS) {
   const sps1Process = single(envId, iters);
   const sps1 = (await distributed(envId, 1, iters)).sps;
   const sps2 = (await distributed(envId, 2, iters)).sps;
   const threads1 = (await distributed(envId, 1, iters, 1, 4, true)).sps;
   const threads2 = (await distributed(envId, 2, iters, 1, 4, true)).sps;
+  const shared1 = await sharedThreads(envId, 1, iters);
+  const shared2 = await sharedThreads(envId, 2, iters);
   const row = {
     env: envId,
     iterations: iters,
@@ -82,6 +114,9 @@ for (const [envId, iters] of [["CartPole-v1", iterations * 4], ["SlowCartPole-v0
     threads1_sps: Math.round(threads1),
     threads2_sps: Math.round(threads2),
     threads_scaling_efficiency: +(threads2 / (2 * threads1)).toFixed(2),
+    shared1_sps: Math.round(shared1),
+    shared2_sps: Math.round(shared2),
+    shared_scaling_efficiency: +(shared2 / (2 * shared1)).toFixed(2),
     load_average: +loadavg()[0]!.toFixed(1),
   };
   rows.push(row);
