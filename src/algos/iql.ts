@@ -14,6 +14,13 @@
  * error instead. Observations are normalized by the dataset's statistics and, for locomotion-like
  * dense rewards, rewards scaled by maxEpisodeLength / (max return − min return) of the dataset
  * (CORL's `modify_reward`). The greedy policy is evaluated in the env every `evalFrequency` steps.
+ *
+ * Online fine-tuning (the IQL paper's, as CORL's finetune/iql.py runs it): `onlineSteps` more
+ * steps after the offline ones, each acting in a training env with an action sampled from the
+ * Gaussian actor (the deterministic actor: its action plus N(0, 0.1) noise clipped at 0.5, both in
+ * units of the action scale), clipped to the bounds, adding the transition (reward scaled as the
+ * dataset's) to the buffer that holds the dataset, then one IQL update; the actor's cosine
+ * schedule runs on over the total step count, as CORL's (it rises again after totalTimesteps).
  */
 import { z } from "zod";
 import type { DatasetSource } from "../data/format.js";
@@ -26,7 +33,8 @@ import { Adam } from "../nn/optim.js";
 import { Random } from "../rng/random.js";
 import { CHECKPOINT_KIND, ConfigError, type EpisodeLog, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, parseConfig, positiveInt, unitInterval } from "./common.js";
 import { actionScaling, assertFiniteValue, boundedBoxActions, mlp } from "./off-policy.js";
-import { OfflineLoop, type OfflineLoopState, openCheckedDataset, weightedGaussianNll } from "./offline.js";
+import { OFFLINE_LOG_STD_MAX, OFFLINE_LOG_STD_MIN, OfflineLoop, type OfflineLoopState, openCheckedDataset, weightedGaussianNll } from "./offline.js";
+import type { RandomState } from "../rng/random.js";
 import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
 import { type EnvInput, type TrainingTarget, trainingTarget } from "./training-env.js";
 
@@ -53,6 +61,7 @@ export const iqlConfigSchema = z
     normalizeReward: z.boolean().describe("scale rewards by maxEpisodeLength / (max − min episode return) of the dataset (the paper's locomotion setting)"),
     evalFrequency: positiveInt("evalFrequency").describe("gradient steps between evaluations in the env"),
     evalEpisodes: positiveInt("evalEpisodes").describe("greedy episodes per evaluation (they are the run's episodes)"),
+    onlineSteps: z.number().int().min(0, "must be ≥ 0").describe("online fine-tuning after the offline steps (the IQL paper's): env steps with actions sampled from the actor, each transition added to the dataset's buffer and followed by one update; 0: offline only"),
   })
   .strict();
 
@@ -77,9 +86,14 @@ export const IQL_DEFAULTS: Omit<IQLConfig, "envId" | "dataset"> = {
   normalizeReward: true,
   evalFrequency: 5000,
   evalEpisodes: 10,
+  onlineSteps: 0,
 };
 
-export const IQL_FIXED_ON_RESUME = ["envId", "seed", "dataset", "hiddenSizes", "deterministic", "normalizeObservations", "normalizeReward", "totalTimesteps"] as const;
+export const IQL_FIXED_ON_RESUME = ["envId", "seed", "dataset", "hiddenSizes", "deterministic", "normalizeObservations", "normalizeReward", "totalTimesteps", "onlineSteps"] as const;
+
+/** CORL finetune/iql.py's exploration noise of the deterministic actor (std, clip), in units of the action scale. */
+const EXPL_NOISE = 0.1;
+const NOISE_CLIP = 0.5;
 
 export function resolveIQLConfig(overrides: Partial<IQLConfig> & { envId: string }, target?: TrainingTarget): IQLConfig {
   const c = parseConfig(iqlConfigSchema, { ...IQL_DEFAULTS, dataset: "", ...overrides }, "iql");
@@ -89,6 +103,7 @@ export function resolveIQLConfig(overrides: Partial<IQLConfig> & { envId: string
 
 interface IQLState extends OfflineLoopState {
   rewardScale: number;
+  noiseRng: RandomState;
 }
 
 export class IQL {
@@ -108,6 +123,8 @@ export class IQL {
   private readonly source: DatasetSource;
   private readonly loop: OfflineLoop;
   private rewardScale = 1;
+  /** the online phase's action noise */
+  private readonly noiseRng: Random;
   private readonly actionDim: number;
   private readonly scale: Float32Array;
   private readonly bias: Float32Array;
@@ -150,6 +167,7 @@ export class IQL {
     this.advantage = new Float64Array(B);
     this.weights = new Float64Array(B);
     this.targets = new Float64Array(B);
+    this.noiseRng = new Random(c.seed + 2);
   }
 
   /** CORL's modify_reward for locomotion: rewards × maxEpisodeLength / (max − min episode return). */
@@ -165,7 +183,8 @@ export class IQL {
 
   learn(callbacks: TrainCallbacks = {}): TrainResult {
     const actions = new Float32Array(this.actionDim);
-    return this.loop.learn(callbacks, this.config.gamma, (g) => this.update(g), (obs, out) => this.act(obs, out as Float32Array), actions, (data) => this.scaleRewards(data));
+    const online = { sample: (obs: Float32Array, out: Float32Array) => this.sample(obs, out), rewardScale: () => this.rewardScale };
+    return this.loop.learn(callbacks, this.config.gamma, (g) => this.update(g), (obs, out) => this.act(obs, out as Float32Array), actions, (data) => this.scaleRewards(data), online);
   }
 
   private update(g: number): Record<string, number> {
@@ -266,6 +285,16 @@ export class IQL {
     for (let j = 0; j < this.actionDim; j++) out[j] = o[j]! * this.scale[j]! + this.bias[j]!;
   }
 
+  /** An exploring action for the online phase: the Gaussian's sample (or the mean plus clipped noise), clipped to the bounds. */
+  private sample(obs: Float32Array, out: Float32Array): void {
+    this.act(obs, out);
+    for (let j = 0; j < this.actionDim; j++) {
+      const s = this.scale[j]!, e = this.noiseRng.normal();
+      const noise = this.config.deterministic ? Math.min(NOISE_CLIP, Math.max(-NOISE_CLIP, EXPL_NOISE * e)) * s : Math.exp(Math.min(OFFLINE_LOG_STD_MAX, Math.max(OFFLINE_LOG_STD_MIN, this.logStd.value[j]!))) * e;
+      out[j] = Math.min(this.bias[j]! + s, Math.max(this.bias[j]! - s, out[j]! + noise));
+    }
+  }
+
   private modules(): Record<string, Parameterized> {
     return { actor: this.actor, log_std: this.logStd, qf1: this.qf1, qf2: this.qf2, qf1_target: this.qf1Target, qf2_target: this.qf2Target, vf: this.vf };
   }
@@ -275,15 +304,16 @@ export class IQL {
   }
 
   saveCheckpoint(): Uint8Array {
-    const state: IQLState = { ...this.loop.getState(), rewardScale: this.rewardScale };
-    return saveParameters(this.modules(), this.optimizers(), { kind: CHECKPOINT_KIND, algo: "iql", config: this.config, state });
+    const state: IQLState = { ...this.loop.getState(), rewardScale: this.rewardScale, noiseRng: this.noiseRng.getState() };
+    return saveParameters(this.modules(), this.optimizers(), { kind: CHECKPOINT_KIND, algo: "iql", config: this.config, state }, this.loop.tensors());
   }
 
   loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
-    const { meta } = loadParameters(bytes, this.modules(), this.optimizers(), source);
+    const { meta, extra } = loadParameters(bytes, this.modules(), this.optimizers(), source);
     const state = checkCheckpointMeta(meta, "iql", madeWith, source) as IQLState;
-    this.loop.setState(state);
+    this.loop.setState(state, extra);
     this.rewardScale = state.rewardScale;
+    if (state.noiseRng) this.noiseRng.setState(state.noiseRng);
   }
 
   /** The actor's mean tanh(o)·scale + bias (CORL evaluates the Gaussian's mean too). */

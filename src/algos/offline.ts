@@ -10,7 +10,8 @@ import { Discrete } from "../envs/spaces.js";
 import type { BaseVectorEnv } from "../envs/wrappers/vector-wrapper.js";
 import { Random, type RandomState } from "../rng/random.js";
 import { ConfigError, EpisodeLog, type EpisodeLogState, type TrainCallbacks, type TrainResult, now, trainResult } from "./common.js";
-import type { ReplayBatch } from "./replay-buffer.js";
+import type { ReplayBatch, ReplayBufferState } from "./replay-buffer.js";
+import type { NamedTensor } from "../nn/network.js";
 import type { TrainingTarget } from "./training-env.js";
 
 /** Normalized observations are clipped to ±this (far outside the data the policy has not seen anyway). */
@@ -37,9 +38,9 @@ export interface ObsNormalization {
   clip: number;
 }
 
-/** Loads the transitions, normalizing observations in place (when `normalize`) by the dataset's own statistics. */
-export function loadOfflineData(source: DatasetSource, target: TrainingTarget, normalize: boolean): { data: OfflineData; normalization: ObsNormalization | null } {
-  const data = loadTransitions(source, { discrete: target.actionSpace instanceof Discrete });
+/** Loads the transitions (into a buffer with room for `extraCapacity` more), normalizing observations in place (when `normalize`) by the dataset's own statistics. */
+export function loadOfflineData(source: DatasetSource, target: TrainingTarget, normalize: boolean, extraCapacity = 0): { data: OfflineData; normalization: ObsNormalization | null } {
+  const data = loadTransitions(source, { discrete: target.actionSpace instanceof Discrete, extraCapacity });
   if (!normalize) return { data, normalization: null };
   const normalization: ObsNormalization = { mean: Array.from(data.obsMean), var: Array.from(data.obsVar), epsilon: OBS_EPSILON, clip: OBS_CLIP };
   normalizeRows(data.buffer.obs, normalization);
@@ -143,6 +144,28 @@ export interface OfflineLoopConfig {
   normalizeObservations: boolean;
   evalFrequency: number;
   evalEpisodes: number;
+  /** env steps of online fine-tuning after the offline steps (IQL's); absent or 0: none */
+  onlineSteps?: number;
+}
+
+/**
+ * The online phase of an offline run (CORL's finetune/iql.py): each step acts in a training env
+ * with `sample` (a sampled action for a raw observation row), adds the transition — observations
+ * normalized as the dataset's, the reward times `rewardScale()` — to the buffer that holds the
+ * dataset, then makes one update on a minibatch of it.
+ */
+export interface OnlinePhase {
+  sample(obs: Float32Array, out: Float32Array): void;
+  rewardScale(): number;
+}
+
+/** The online phase's place in a checkpoint: its env, current observation and episode so far, and the buffer (dataset and online transitions). */
+interface OnlineState {
+  env: unknown;
+  current: number[];
+  episodeReturn: number;
+  episodeLength: number;
+  buffer: ReplayBufferState;
 }
 
 /** What a checkpoint keeps of an offline run's loop. */
@@ -158,6 +181,7 @@ export interface OfflineLoopState {
   /** the dataset's fingerprint ("" before it was loaded) */
   dataset: string;
   started: boolean;
+  online?: OnlineState;
 }
 
 /**
@@ -179,6 +203,14 @@ export class OfflineLoop {
   private fingerprint: string | null = null;
   private elapsedBefore = 0;
   private started = false;
+  // the online phase: its env (built when it starts), raw observation, episode so far, and a restored buffer to apply on load
+  private trainEnv: BaseVectorEnv | null = null;
+  private trainCurrent: Float32Array;
+  private readonly onlineObs: Float32Array;
+  private readonly onlineNextObs: Float32Array;
+  private episodeReturn = 0;
+  private episodeLength = 0;
+  private pendingOnline: { state: OnlineState; tensors: ReadonlyMap<string, NamedTensor> } | null = null;
 
   constructor(
     private readonly algo: string,
@@ -190,6 +222,13 @@ export class OfflineLoop {
     this.evalEnv = target.build(1, "same-step");
     this.current = new Float32Array(source.manifest.obsSize);
     this.observation = new Float32Array(source.manifest.obsSize);
+    this.trainCurrent = new Float32Array(source.manifest.obsSize);
+    this.onlineObs = new Float32Array(source.manifest.obsSize);
+    this.onlineNextObs = new Float32Array(source.manifest.obsSize);
+  }
+
+  private get onlineSteps(): number {
+    return this.config.onlineSteps ?? 0;
   }
 
   /** The minibatch the last draw filled (after `load`). */
@@ -204,8 +243,10 @@ export class OfflineLoop {
     if (this.fingerprint !== null && this.fingerprint !== fingerprint) {
       throw new ConfigError(`${this.algo}: dataset ${this.config.dataset} is not the one this run was trained on (its chunks' checksums differ); resume with the original dataset`);
     }
-    const { data, normalization } = loadOfflineData(this.source, this.target, this.config.normalizeObservations);
+    const { data, normalization } = loadOfflineData(this.source, this.target, this.config.normalizeObservations, this.onlineSteps);
     prepare?.(data);
+    if (this.pendingOnline) data.buffer.setState(this.pendingOnline.state.buffer, this.pendingOnline.tensors);
+    this.pendingOnline = null;
     this.data = data;
     this.normalization = normalization;
     this.fingerprint = fingerprint;
@@ -221,9 +262,11 @@ export class OfflineLoop {
   }
 
   /**
-   * Gradient steps up to `totalTimesteps`: a minibatch drawn (n-step `discount`), `update(g)` on
-   * it (its losses logged every 100 steps), the greedy policy `act` evaluated every
-   * `evalFrequency` steps, progress, checkpoints and early stops as the callbacks ask.
+   * Gradient steps up to `totalTimesteps` (then `onlineSteps` more, each after an env step of
+   * `online`): a minibatch drawn (n-step `discount`), `update(g)` on it (its losses logged every
+   * 100 steps), the greedy policy `act` evaluated every `evalFrequency` steps, progress,
+   * checkpoints and early stops as the callbacks ask. The online phase's training episodes are
+   * logged as the metric `charts/episodic_return` (the run's episodes stay the evaluations').
    */
   learn(
     callbacks: TrainCallbacks,
@@ -232,6 +275,7 @@ export class OfflineLoop {
     act: (obs: Float32Array, out: Float32Array | Int32Array) => void,
     actions: Float32Array | Int32Array,
     prepare?: (data: OfflineData) => void,
+    online?: OnlinePhase,
   ): TrainResult {
     const c = this.config;
     const data = this.load(prepare);
@@ -240,17 +284,20 @@ export class OfflineLoop {
       this.current.set(this.evalEnv.reset({ seed: c.seed })[0]);
       this.started = true;
     }
-    for (let g = this.step; g < c.totalTimesteps; g++) {
+    const total = c.totalTimesteps + (online ? this.onlineSteps : 0);
+    for (let g = this.step; g < total; g++) {
+      const episode = g >= c.totalTimesteps ? this.onlineStep(data, online!, actions as Float32Array) : null;
       data.buffer.sample(this.rng, this.minibatch!, discount);
       const metrics = update(g);
+      if (episode) callbacks.onMetrics?.(g + 1, { "charts/episodic_return": episode.return, "charts/episodic_length": episode.length }, now() - start);
       this.step = g + 1;
-      const last = this.step === c.totalTimesteps;
+      const last = this.step === total;
       if (this.step % c.evalFrequency === 0 || last) {
         const mean = evaluateOnline(this.evalEnv, this.current, c.evalEpisodes, act, actions, this.episodes, this.step, callbacks, start);
         callbacks.onMetrics?.(this.step, { ...metrics, "eval/mean_return": mean }, now() - start);
       } else if (this.step % 100 === 0) callbacks.onMetrics?.(this.step, metrics, now() - start);
       if (this.step % 500 === 0 || last) {
-        callbacks.onProgress?.({ step: this.step, totalSteps: c.totalTimesteps, sps: this.step / (now() - start), episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(c.evalEpisodes) });
+        callbacks.onProgress?.({ step: this.step, totalSteps: total, sps: this.step / (now() - start), episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(c.evalEpisodes) });
       }
       if (callbacks.checkpoint) {
         this.elapsedBefore = now() - start;
@@ -261,6 +308,38 @@ export class OfflineLoop {
     const wall = now() - start;
     this.elapsedBefore = wall;
     return trainResult(this.algo, c, this.step, wall, this.episodes);
+  }
+
+  /** One env step of the online phase, its transition added to the buffer; returns the episode it ended, if any. */
+  private onlineStep(data: OfflineData, online: OnlinePhase, action: Float32Array): { return: number; length: number } | null {
+    if (!this.trainEnv) {
+      this.trainEnv = this.target.build(1, "same-step");
+      this.trainCurrent.set(this.trainEnv.reset({ seed: this.config.seed + 1 })[0]);
+    }
+    online.sample(this.trainCurrent, action);
+    const [next, rewards, terminations, truncations] = this.trainEnv.step(action);
+    const ended = terminations[0]! | truncations[0]!;
+    const obs = this.onlineObs, nextObs = this.onlineNextObs;
+    obs.set(this.trainCurrent);
+    nextObs.set(ended ? this.trainEnv.finalObs : next);
+    if (this.normalization) {
+      normalizeRows(obs, this.normalization);
+      normalizeRows(nextObs, this.normalization);
+    }
+    data.buffer.add(obs, nextObs, action, rewards[0]! * online.rewardScale(), terminations[0]!, truncations[0]!);
+    this.episodeReturn += rewards[0]!;
+    this.episodeLength++;
+    this.trainCurrent.set(next);
+    if (!ended) return null;
+    const episode = { return: this.episodeReturn, length: this.episodeLength };
+    this.episodeReturn = 0;
+    this.episodeLength = 0;
+    return episode;
+  }
+
+  /** The buffer's tensors once the online phase has added to it (a resume restores them), else none (the dataset is read again). */
+  tensors(): NamedTensor[] {
+    return this.trainEnv && this.data ? this.data.buffer.tensors() : [];
   }
 
   getState(): OfflineLoopState {
@@ -274,11 +353,14 @@ export class OfflineLoop {
       normalization: this.normalization,
       dataset: this.fingerprint ?? "",
       started: this.started,
+      ...(this.trainEnv && this.data
+        ? { online: { env: this.trainEnv.getState(), current: Array.from(this.trainCurrent), episodeReturn: this.episodeReturn, episodeLength: this.episodeLength, buffer: this.data.buffer.getState() } }
+        : {}),
     };
   }
 
-  /** Continues from `state`; the dataset is read again (and checked against the fingerprint) on the next `learn`. */
-  setState(state: OfflineLoopState): void {
+  /** Continues from `state`; the dataset is read again (and checked against the fingerprint) on the next `learn`, then the online phase's buffer restored from `tensors`. */
+  setState(state: OfflineLoopState, tensors: ReadonlyMap<string, NamedTensor> = new Map()): void {
     this.step = state.globalStep;
     this.elapsedBefore = state.elapsed;
     this.rng.setState(state.rng);
@@ -289,5 +371,15 @@ export class OfflineLoop {
     this.fingerprint = state.dataset || null;
     this.started = state.started;
     this.data = null;
+    this.trainEnv = null;
+    this.pendingOnline = null;
+    if (state.online) {
+      this.trainEnv = this.target.build(1, "same-step");
+      this.trainEnv.setState(state.online.env);
+      this.trainCurrent.set(state.online.current);
+      this.episodeReturn = state.online.episodeReturn;
+      this.episodeLength = state.online.episodeLength;
+      this.pendingOnline = { state: state.online, tensors };
+    }
   }
 }

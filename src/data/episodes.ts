@@ -113,12 +113,13 @@ export interface OfflineData {
 }
 
 /**
- * Reads every chunk of `source` (one at a time) into a replay buffer of exactly its steps.
- * `discrete`: the action space is Discrete, stored one-hot; the buffer keeps the index.
+ * Reads every chunk of `source` (one at a time) into a replay buffer of exactly its steps (plus
+ * `extraCapacity` rows for transitions added later). `discrete`: the action space is Discrete,
+ * stored one-hot; the buffer keeps the index.
  */
-export function loadTransitions(source: DatasetSource, options: { discrete?: boolean } = {}): OfflineData {
+export function loadTransitions(source: DatasetSource, options: { discrete?: boolean; extraCapacity?: number } = {}): OfflineData {
   const m = source.manifest;
-  const buffer = new ReplayBuffer({ capacity: m.steps, obsSize: m.obsSize, actions: options.discrete ? "discrete" : m.actionSize });
+  const buffer = new ReplayBuffer({ capacity: m.steps + (options.extraCapacity ?? 0), obsSize: m.obsSize, actions: options.discrete ? "discrete" : m.actionSize });
   const returns: number[] = [];
   const d = m.obsSize, a = m.actionSize;
   const sum = new Float64Array(d), sumSq = new Float64Array(d);
