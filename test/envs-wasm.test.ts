@@ -134,6 +134,25 @@ describe("CartPole's WASM loop", () => {
     assert.equal(env.reset({ seed: 3 })[0].length, 4);
   });
 
+  it("refuses bad actions as the JS loop does, naming the first", () => {
+    const vec = makeVec("CartPole-v1", { numEnvs: 64, vectorizationMode: "kernel" });
+    assert.ok(vec.buffers.wasm);
+    vec.reset({ seed: 0 });
+    const before = Buffer.from(bytesOf(vec.state));
+    for (const [bad, at] of [[2, 37], [0.5, 63], [NaN, 0], [-1, 12]] as const) {
+      const actions = new Float64Array(64);
+      actions[at] = bad;
+      assert.throws(() => vec.step(actions), new RegExp(`action ${bad} for env ${at} is outside Discrete\\(2\\)`));
+      if (Number.isInteger(bad)) assert.throws(() => vec.step(Int32Array.from(actions)), /outside Discrete\(2\)/);
+    }
+    // a plain array holding strings or booleans is refused, not converted
+    assert.throws(() => vec.step(Array.from({ length: 64 }, () => "1") as never), /action 1 for env 0/);
+    assert.throws(() => vec.step(Array.from({ length: 64 }, () => true) as never), /action true for env 0/);
+    assert.throws(() => vec.step(new Int32Array(63)), /expected 64 actions/);
+    assert.ok(bytesOf(vec.state).equals(before), "no env stepped");
+    vec.step(Array.from({ length: 64 }, (_, i) => i % 2));
+  });
+
   it("gives the same results on two threads as on one", async () => {
     const n = 1001;
     const threaded = await makeThreadedVec("CartPole-v1", { numEnvs: n, threads: 2 });

@@ -33,10 +33,6 @@ const TINY: f64 = 7.450580596923828e-9;
 /** high word 0x3FD33333: the bound of __kernel_cos's first branch */
 const COS_BRANCH = reinterpret<f64>(0x3fd3333300000000);
 
-// @ts-ignore: decorator
-@inline function v(x: f64): v128 {
-  return f64x2.splat(x);
-}
 
 /** Entry `idx` of a constant table, in both lanes. */
 // @ts-ignore: decorator
@@ -92,48 +88,76 @@ export function sinCosBatch(count: i32, x: usize, s: usize, c: usize, table: usi
 }
 
 // ---------------------------------------------------------------------------------------------
+// actions
+
+/** The index of the first of `count` float64 actions at `actions` that is not an integer in [0, n), or -1. */
+export function invalidDiscrete(actions: usize, count: i32, n: f64): i32 {
+  const zero = f64x2.splat(0), nv = f64x2.splat(n);
+  let i = 0;
+  for (; i + 2 <= count; i += 2) {
+    const a = v128.load(actions + ((<usize>i) << 3));
+    const ok = v128.and(v128.and(f64x2.ge(a, zero), f64x2.lt(a, nv)), f64x2.eq(f64x2.floor(a), a));
+    if (!i64x2.all_true(ok)) break;
+  }
+  for (; i < count; i++) {
+    const a = load<f64>(actions + ((<usize>i) << 3));
+    if (!(a >= 0 && a < n && Math.floor(a) == a)) return i;
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
 // PCG64 (numpy's PCG XSL-RR 128/64) on PCG64Bank's limb layout
 
 const M0: i64 = 0xccf645, M1: i64 = 0xdf649f, M2: i64 = 0xa44385, M3: i64 = 0x1fc65d, M4: i64 = 0x60ed05, M5: i64 = 0x23;
 
-/** `Generator.random()` of generator `g` (bank at `bank`): advances it, returns 53 random bits / 2^53. */
-function pcgRandom(bank: usize, g: i32): f64 {
+/**
+ * `count` draws of `Generator.uniform(low, high)` (`low + (high - low) * random()`) from generator
+ * `g`, written to `out`, `out + stride`, …; the state stays in registers between draws.
+ */
+function pcgUniforms(bank: usize, g: i32, count: i32, low: f64, high: f64, out: usize, stride: usize): void {
   const p = bank + <usize>g * 96;
-  const a0 = <i64>load<f64>(p), a1 = <i64>load<f64>(p, 8), a2 = <i64>load<f64>(p, 16);
-  const a3 = <i64>load<f64>(p, 24), a4 = <i64>load<f64>(p, 32), a5 = <i64>load<f64>(p, 40);
-  // state * MULTIPLIER + inc, column by column in 24-bit limbs (sums < 2^51: exact in i64)
-  let c = a0 * M0 + <i64>load<f64>(p, 48);
-  const r0 = c & 0xffffff;
-  c = (c >> 24) + a0 * M1 + a1 * M0 + <i64>load<f64>(p, 56);
-  const r1 = c & 0xffffff;
-  c = (c >> 24) + a0 * M2 + a1 * M1 + a2 * M0 + <i64>load<f64>(p, 64);
-  const r2 = c & 0xffffff;
-  c = (c >> 24) + a0 * M3 + a1 * M2 + a2 * M1 + a3 * M0 + <i64>load<f64>(p, 72);
-  const r3 = c & 0xffffff;
-  c = (c >> 24) + a0 * M4 + a1 * M3 + a2 * M2 + a3 * M1 + a4 * M0 + <i64>load<f64>(p, 80);
-  const r4 = c & 0xffffff;
-  c = (c >> 24) + a0 * M5 + a1 * M4 + a2 * M3 + a3 * M2 + a4 * M1 + a5 * M0 + <i64>load<f64>(p, 88);
-  const r5 = c & 0xff;
-  store<f64>(p, <f64>r0);
-  store<f64>(p, <f64>r1, 8);
-  store<f64>(p, <f64>r2, 16);
-  store<f64>(p, <f64>r3, 24);
-  store<f64>(p, <f64>r4, 32);
-  store<f64>(p, <f64>r5, 40);
-  const lo = <u64>(r0 | (r1 << 24) | ((r2 & 0xffff) << 48));
-  const hi = <u64>((r2 >> 16) | (r3 << 8) | (r4 << 32) | (r5 << 56));
-  const out = rotr<u64>(hi ^ lo, hi >> 58);
-  return <f64>(out >> 11) * 1.1102230246251565e-16; // 2^-53
-}
-
-// @ts-ignore: decorator
-@inline function uniform(bank: usize, g: i32, low: f64, high: f64): f64 {
-  return low + (high - low) * pcgRandom(bank, g);
+  let a0 = <i64>load<f64>(p), a1 = <i64>load<f64>(p, 8), a2 = <i64>load<f64>(p, 16);
+  let a3 = <i64>load<f64>(p, 24), a4 = <i64>load<f64>(p, 32), a5 = <i64>load<f64>(p, 40);
+  const i0 = <i64>load<f64>(p, 48), i1 = <i64>load<f64>(p, 56), i2 = <i64>load<f64>(p, 64);
+  const i3 = <i64>load<f64>(p, 72), i4 = <i64>load<f64>(p, 80), i5 = <i64>load<f64>(p, 88);
+  const span = high - low;
+  for (let k = 0; k < count; k++) {
+    // state * MULTIPLIER + inc, column by column in 24-bit limbs (sums < 2^51: exact in i64)
+    let c = a0 * M0 + i0;
+    const r0 = c & 0xffffff;
+    c = (c >> 24) + a0 * M1 + a1 * M0 + i1;
+    const r1 = c & 0xffffff;
+    c = (c >> 24) + a0 * M2 + a1 * M1 + a2 * M0 + i2;
+    const r2 = c & 0xffffff;
+    c = (c >> 24) + a0 * M3 + a1 * M2 + a2 * M1 + a3 * M0 + i3;
+    const r3 = c & 0xffffff;
+    c = (c >> 24) + a0 * M4 + a1 * M3 + a2 * M2 + a3 * M1 + a4 * M0 + i4;
+    const r4 = c & 0xffffff;
+    c = (c >> 24) + a0 * M5 + a1 * M4 + a2 * M3 + a3 * M2 + a4 * M1 + a5 * M0 + i5;
+    a5 = c & 0xff;
+    a0 = r0;
+    a1 = r1;
+    a2 = r2;
+    a3 = r3;
+    a4 = r4;
+    // XSL-RR output; random() keeps its top 53 bits
+    const lo = <u64>(a0 | (a1 << 24) | ((a2 & 0xffff) << 48));
+    const hi = <u64>((a2 >> 16) | (a3 << 8) | (a4 << 32) | (a5 << 56));
+    const bits = rotr<u64>(hi ^ lo, hi >> 58);
+    store<f64>(out + <usize>k * stride, low + span * (<f64>(bits >> 11) * 1.1102230246251565e-16)); // 2^-53
+  }
+  store<f64>(p, <f64>a0);
+  store<f64>(p, <f64>a1, 8);
+  store<f64>(p, <f64>a2, 16);
+  store<f64>(p, <f64>a3, 24);
+  store<f64>(p, <f64>a4, 32);
+  store<f64>(p, <f64>a5, 40);
 }
 
 /** `count` draws of `Generator.random()` from generator `g` into `out` (tests compare with PCG64Bank). */
 export function pcgRandomBatch(bank: usize, g: i32, count: i32, out: usize): void {
-  for (let k = 0; k < count; k++) store<f64>(out + ((<usize>k) << 3), pcgRandom(bank, g));
+  pcgUniforms(bank, g, count, 0.0, 1.0, out, 8);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,8 +183,6 @@ const K_C1 = 6, K_C2 = 7, K_C3 = 8, K_C4 = 9, K_C5 = 10, K_C6 = 11;
 const K_TINY = 12, K_ONE = 13, K_HALF = 14, K_ZERO = 15, K_COS_BRANCH = 16, K_FORCE = 17, K_NFORCE = 18;
 const K_PML = 19, K_TOTAL_MASS = 20, K_GRAVITY = 21, K_LENGTH = 22, K_FOUR_THIRDS = 23, K_MASSPOLE = 24, K_TAU = 25;
 const K_X_LOW = 26, K_X_HIGH = 27, K_TH_LOW = 28, K_TH_HIGH = 29;
-/** bytes of the table */
-export const CARTPOLE_CONSTANTS_BYTES = 30 * 8;
 
 /** Writes the CartPole loop's constant table at `table`. */
 export function cartPoleConstants(table: usize): void {
@@ -256,8 +278,8 @@ export function cartPoleNextStep(
     costheta = cos2(th0, tb);
   } else {
     const t0 = f64x2.extract_lane(th0, 0), t1 = f64x2.extract_lane(th0, 1);
-    sintheta = f64x2.replace_lane(v(hostSin(t0)), 1, hostSin(t1));
-    costheta = f64x2.replace_lane(v(hostCos(t0)), 1, hostCos(t1));
+    sintheta = f64x2.replace_lane(f64x2.splat(hostSin(t0)), 1, hostSin(t1));
+    costheta = f64x2.replace_lane(f64x2.splat(hostCos(t0)), 1, hostCos(t1));
   }
   const temp = f64x2.div(f64x2.add(force, f64x2.mul(f64x2.mul(kv(tb, K_PML), f64x2.mul(thd0, thd0)), sintheta)), kv(tb, K_TOTAL_MASS));
   const thetaacc = f64x2.div(
@@ -277,7 +299,7 @@ export function cartPoleNextStep(
   // unwrapped count compared, the wrapped one stored
   const pe = elapsed + ((<usize>i) << 2);
   const e = pair ? v128.load64_zero(pe) : v128.load32_zero(pe);
-  const truncated = f64x2.ge(f64x2.add(f64x2.convert_low_i32x4_s(e), kv(tb, K_ONE)), v(maxSteps));
+  const truncated = f64x2.ge(f64x2.add(f64x2.convert_low_i32x4_s(e), kv(tb, K_ONE)), f64x2.splat(maxSteps));
   const e1 = i32x4.add(e, i32x4.splat(1));
   const termBits = i64x2.bitmask(terminal), truncBits = i64x2.bitmask(truncated);
   if (pair) {
@@ -300,20 +322,19 @@ export function cartPoleNextStep(
       if (((resets >> (l << 3)) & 0xff) == 0) continue;
       const j = i + l;
       const pj = <usize>j;
-      const rx = uniform(bank, j, low, high);
-      const rxd = uniform(bank, j, low, high);
-      const rth = uniform(bank, j, low, high);
-      const rthd = uniform(bank, j, low, high);
+      // straight into the state, then into the lanes
+      const px = pX + (<usize>l << 3);
+      pcgUniforms(bank, j, 4, low, high, px, nb);
       if (l == 0) {
-        x = f64x2.replace_lane(x, 0, rx);
-        xd = f64x2.replace_lane(xd, 0, rxd);
-        th = f64x2.replace_lane(th, 0, rth);
-        thd = f64x2.replace_lane(thd, 0, rthd);
+        x = f64x2.replace_lane(x, 0, load<f64>(px));
+        xd = f64x2.replace_lane(xd, 0, load<f64>(px + nb));
+        th = f64x2.replace_lane(th, 0, load<f64>(px + 2 * nb));
+        thd = f64x2.replace_lane(thd, 0, load<f64>(px + 3 * nb));
       } else {
-        x = f64x2.replace_lane(x, 1, rx);
-        xd = f64x2.replace_lane(xd, 1, rxd);
-        th = f64x2.replace_lane(th, 1, rth);
-        thd = f64x2.replace_lane(thd, 1, rthd);
+        x = f64x2.replace_lane(x, 1, load<f64>(px));
+        xd = f64x2.replace_lane(xd, 1, load<f64>(px + nb));
+        th = f64x2.replace_lane(th, 1, load<f64>(px + 2 * nb));
+        thd = f64x2.replace_lane(thd, 1, load<f64>(px + 3 * nb));
       }
       store<i32>(elapsed + (pj << 2), 0);
       store<u8>(autoreset + pj, 0);

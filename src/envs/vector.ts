@@ -12,7 +12,7 @@ import { type Seed, assertValidSeed } from "../rng/seed-sequence.js";
 import type { RgbFrame } from "./env.js";
 import { type BatchBuffers, type EnvKernel, type GeneratorBank, type ResetOptions, type StepArrays, type StepOutcome, bankTypeOf, checkResetArgs, parseKernelResetOptions } from "./kernel.js";
 import { type Box, Discrete } from "./spaces.js";
-import { WASM_MIN_ENVS, WASM_SCRATCH_BYTES, bindWasmNextStep, wasmEnvStepsUsable } from "./wasm-step.js";
+import { WASM_MIN_ENVS, WASM_SCRATCH_BYTES, type WasmLoop, bindWasmLoop, wasmEnvStepsUsable } from "./wasm-step.js";
 
 const EMPTY_INFO: VectorInfo = Object.freeze({});
 
@@ -162,7 +162,7 @@ export class VectorEnv {
   /** Forces the generic per-env loop even where the kernel has a fused one (tests compare them). */
   slowPath = false;
   /** the kernel's WASM loop over this env's buffers, when they are laid out for it */
-  private readonly wasmStep: ((actions: ArrayLike<number>, from: number, to: number) => void) | null;
+  private readonly wasmLoop: WasmLoop | null;
 
   constructor(
     readonly kernel: EnvKernel<GeneratorBank>,
@@ -202,7 +202,7 @@ export class VectorEnv {
     this.defaultReset = kernel.parseResetOptions(undefined);
     const { rngStorage: _, finalObs: __, finalObsMask: ___, wasm, ...stepArrays } = this.buffers;
     this.batch = { ...stepArrays, n: numEnvs, rng: this.rngs, resetParams: this.defaultReset, maxEpisodeSteps: this.maxEpisodeSteps };
-    this.wasmStep = wasm && kernel.wasmNextStep && options.wasm !== false ? bindWasmNextStep(kernel.wasmNextStep, wasm, this.batch, this.actionSize) : null;
+    this.wasmLoop = wasm && kernel.wasmNextStep && options.wasm !== false ? bindWasmLoop(kernel.wasmNextStep, wasm, this.batch, this.actionSize) : null;
   }
 
   /**
@@ -234,20 +234,21 @@ export class VectorEnv {
    * Returned arrays are this env's buffers, overwritten by the next call.
    */
   step(actions: ArrayLike<number>): VectorStepResult {
-    this.checkStep(actions);
-    const anyFinal = this.stepRange(actions, 0, this.numEnvs);
+    const anyFinal = this.stepRange(this.checkStep(actions), 0, this.numEnvs);
     return this.result(anyFinal);
   }
 
-  protected checkStep(actions: ArrayLike<number>): void {
+  /** Checks a step's input; returns the actions to step with (the WASM loop's copy of them, where it runs). */
+  protected checkStep(actions: ArrayLike<number>): ArrayLike<number> {
     if (!this.started) throw new Error(`${this.id}: step() called before reset(); call reset() first`);
-    this.checkActions(actions);
+    const staged = this.checkActions(actions);
     if (this.autoresetMode === "disabled") {
       const i = this.autoreset.indexOf(1);
       if (i >= 0) {
         throw new Error(`${this.id}: env ${i} ended its episode and autoreset is disabled; reset it with reset({options: {reset_mask}})`);
       }
     }
+    return staged;
   }
 
   protected result(anyFinal: boolean): VectorStepResult {
@@ -259,8 +260,8 @@ export class VectorEnv {
   stepRange(actions: ArrayLike<number>, from: number, to: number): boolean {
     const k = this.kernel;
     if (this.autoresetMode === "next-step" && !this.slowPath) {
-      if (this.wasmStep) {
-        this.wasmStep(actions, from, to);
+      if (this.wasmLoop) {
+        this.wasmLoop.step(actions, from, to);
         return false;
       }
       if (k.stepBatchNextStep) {
@@ -315,7 +316,7 @@ export class VectorEnv {
     return anyFinal;
   }
 
-  private checkActions(actions: ArrayLike<number>): void {
+  private checkActions(actions: ArrayLike<number>): ArrayLike<number> {
     const expected = this.numEnvs * this.actionSize;
     if (actions == null || typeof actions.length !== "number" || actions.length !== expected) {
       throw new RangeError(
@@ -323,6 +324,7 @@ export class VectorEnv {
       );
     }
     const nA = this.nActions;
+    if (this.wasmLoop && nA > 0 && this.wasmLoop.stage(actions, nA)) return this.wasmLoop.actions;
     if (nA > 0) {
       for (let j = 0; j < expected; j++) {
         const a = actions[j]!;
@@ -338,6 +340,7 @@ export class VectorEnv {
         }
       }
     }
+    return actions;
   }
 
   render(index = 0): RgbFrame {

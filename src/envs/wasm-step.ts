@@ -25,6 +25,7 @@ interface EnvExports {
     obs: number, rewards: number, terms: number, truncs: number, maxSteps: number, low: number, high: number, table: number,
   ): void;
   cartPoleConstants(table: number): void;
+  invalidDiscrete(actions: number, count: number, n: number): number;
   sinCosBatch(count: number, x: number, s: number, c: number, table: number): void;
   pcgRandomBatch(bank: number, g: number, count: number, out: number): void;
 }
@@ -75,17 +76,27 @@ export function wasmEnvStepsUsable(): boolean {
   return usable;
 }
 
-/**
- * The vector env's step over envs [from, to) through the module, for buffers laid out in its
- * memory by `allocateVectorBuffers`; `actions` (numEnvs × actionSize numbers) is copied into the
- * memory unless it is `wasm.actions` itself.
- */
-export function bindWasmNextStep(
+/** A kernel's WASM loop bound to a vector env's buffers. */
+export interface WasmLoop {
+  /** the actions the module reads, in its memory */
+  readonly actions: Float64Array;
+  /**
+   * Copies a whole step's actions (a typed array) into `actions`; false when one of them is not an
+   * integer in [0, n) or they are not in a typed array (the caller then checks them in JS and
+   * reports the first bad one) — checked in the module, faster than in JS.
+   */
+  stage(actions: ArrayLike<number>, n: number): boolean;
+  /** Steps envs [from, to), copying their actions into `actions` first unless they are `actions`. */
+  step(actions: ArrayLike<number>, from: number, to: number): void;
+}
+
+/** The kernel's loop `name` over the buffers `allocateVectorBuffers` laid out in the module's memory. */
+export function bindWasmLoop(
   name: WasmNextStep,
   wasm: { memory: WebAssembly.Memory; actions: Float64Array; scratch: Uint8Array },
   b: BatchBuffers<GeneratorBank>,
   actionSize: number,
-): (actions: ArrayLike<number>, from: number, to: number) => void {
+): WasmLoop {
   const k = instantiateEnvSteps(wasm.memory);
   const wasmActions = wasm.actions;
   const table = wasm.scratch.byteOffset;
@@ -96,19 +107,29 @@ export function bindWasmNextStep(
   const acts = wasmActions.byteOffset;
   const maxSteps = b.maxEpisodeSteps;
   const copy = (actions: ArrayLike<number>, from: number, to: number) => {
-    if (actions === wasmActions) return;
     const lo = from * actionSize, hi = to * actionSize;
     if (ArrayBuffer.isView(actions)) wasmActions.set((actions as Float64Array).subarray(lo, hi), lo);
     else for (let j = lo; j < hi; j++) wasmActions[j] = actions[j]!;
+  };
+  const stage = (actions: ArrayLike<number>, numActions: number) => {
+    // typed arrays only: they hold numbers, where a plain array may hold "1" or true, which the
+    // copy would turn into valid actions
+    if (!ArrayBuffer.isView(actions) || actions instanceof BigInt64Array || actions instanceof BigUint64Array) return false;
+    copy(actions, 0, n);
+    return k.invalidDiscrete(acts, wasmActions.length, numActions) < 0;
   };
   switch (name) {
     case "cartPole": {
       const { low, high } = b.resetParams as { low: number; high: number };
       // every thread of a threaded env writes the same table before its first step
       k.cartPoleConstants(table);
-      return (actions, from, to) => {
-        copy(actions, from, to);
-        k.cartPoleNextStep(n, from, to, state, bank, elapsed, autoreset, acts, obs, rewards, terms, truncs, maxSteps, low, high, table);
+      return {
+        actions: wasmActions,
+        stage,
+        step: (actions, from, to) => {
+          if (actions !== wasmActions) copy(actions, from, to);
+          k.cartPoleNextStep(n, from, to, state, bank, elapsed, autoreset, acts, obs, rewards, terms, truncs, maxSteps, low, high, table);
+        },
       };
     }
   }

@@ -1,13 +1,20 @@
-/** The per-worker control block shared by `ThreadedVectorEnv` and its workers. */
+/**
+ * The control block `ThreadedVectorEnv` and its workers share. A step is cut into chunks of envs
+ * that the threads claim one at a time (main thread included), so a thread the OS has not
+ * scheduled yet delays only the chunk it holds, not a fixed share of the envs.
+ */
 import type { VectorBuffers, VectorEnvOptions } from "../envs/vector.js";
 
 /** incremented by the main thread for every command */
 export const CTRL_SEQ = 0;
-/** set by the worker to the sequence number it finished */
-export const CTRL_DONE = 1;
-export const CTRL_CMD = 2;
-/** 1 when the worker's envs autoreset in same-step mode this step */
-export const CTRL_FINAL = 3;
+export const CTRL_CMD = 1;
+/** the next chunk to claim (Atomics.add) */
+export const CTRL_NEXT = 2;
+/** chunks finished this step */
+export const CTRL_DONE = 3;
+/** 1 when envs autoreset in same-step mode this step */
+export const CTRL_FINAL = 4;
+export const CTRL_WORDS = 5;
 export const CMD_STEP = 1;
 export const CMD_EXIT = 2;
 
@@ -18,8 +25,19 @@ export interface WorkerInit {
   buffers: VectorBuffers;
   actions: Float64Array;
   control: Int32Array;
-  from: number;
-  to: number;
+  /** envs per chunk (even, so that WASM loops keep env pairs together) and the number of chunks */
+  chunkSize: number;
+  chunks: number;
+}
+
+/** Claims and steps chunks of the current step until none is left. */
+export function stepChunks(control: Int32Array, chunkSize: number, chunks: number, numEnvs: number, step: (from: number, to: number) => boolean): void {
+  for (;;) {
+    const c = Atomics.add(control, CTRL_NEXT, 1);
+    if (c >= chunks) return;
+    if (step(c * chunkSize, Math.min(numEnvs, (c + 1) * chunkSize))) Atomics.store(control, CTRL_FINAL, 1);
+    Atomics.add(control, CTRL_DONE, 1);
+  }
 }
 
 /**

@@ -1,14 +1,14 @@
 /**
- * A vector env whose envs are stepped by several threads: the main thread steps the first
- * share, worker threads the rest, all over the same SharedArrayBuffers (struct-of-arrays state,
- * generators, outputs), synchronized per step with Atomics. Results are identical to the
+ * A vector env whose envs are stepped by several threads: each step's envs are cut into chunks
+ * that the main thread and the workers claim, all over the same shared memory (struct-of-arrays
+ * state, generators, outputs), synchronized with Atomics. Results are identical to the
  * single-threaded VectorEnv: each env is stepped by exactly one thread with its own generator.
  * Node-only (worker_threads), hence outside the browser-safe core.
  */
 import { Worker } from "node:worker_threads";
 import { kernelOf, spec } from "../envs/registry.js";
 import { type AutoresetMode, type VectorBuffers, VectorEnv, type VectorStepResult, allocateVectorBuffers } from "../envs/vector.js";
-import { CMD_EXIT, CMD_STEP, CTRL_CMD, CTRL_DONE, CTRL_FINAL, CTRL_SEQ, type WorkerInit, waitUntil } from "./sync.js";
+import { CMD_EXIT, CMD_STEP, CTRL_CMD, CTRL_DONE, CTRL_FINAL, CTRL_NEXT, CTRL_SEQ, CTRL_WORDS, type WorkerInit, stepChunks, waitUntil } from "./sync.js";
 
 export interface ThreadedVecOptions {
   numEnvs: number;
@@ -22,9 +22,10 @@ export interface ThreadedVecOptions {
 
 export class ThreadedVectorEnv extends VectorEnv {
   private readonly workers: Worker[] = [];
-  private readonly controls: Int32Array[] = [];
+  private readonly control = new Int32Array(new SharedArrayBuffer(CTRL_WORDS * 4));
   private readonly sharedActions: Float64Array;
-  private readonly mainShare: number;
+  private readonly chunkSize: number;
+  private readonly chunks: number;
   private closed = false;
 
   /** Use `makeThreadedVec`, which waits until every worker is ready. */
@@ -43,17 +44,16 @@ export class ThreadedVectorEnv extends VectorEnv {
     super(kernel, vecOptions, buffers);
     const n = this.numEnvs;
     const t = Math.min(threads, n);
-    const bounds = Array.from({ length: t + 1 }, (_, k) => Math.round((k * n) / t));
-    this.mainShare = bounds[1]!;
+    // about 16 chunks per thread: small enough to even out threads the OS runs late
+    this.chunkSize = 2 * Math.ceil(n / (32 * t));
+    this.chunks = Math.ceil(n / this.chunkSize);
     // the WASM loop reads its actions from its memory: writing them there spares each thread a copy
     this.sharedActions = buffers.wasm?.actions ?? new Float64Array(new SharedArrayBuffer(n * this.actionSize * 8));
     for (let k = 1; k < t; k++) {
-      const control = new Int32Array(new SharedArrayBuffer(4 * 4));
-      const init: WorkerInit = { vecOptions, module: s.module, buffers, actions: this.sharedActions, control, from: bounds[k]!, to: bounds[k + 1]! };
+      const init: WorkerInit = { vecOptions, module: s.module, buffers, actions: this.sharedActions, control: this.control, chunkSize: this.chunkSize, chunks: this.chunks };
       const worker = startWorker(init);
       worker.unref();
       this.workers.push(worker);
-      this.controls.push(control);
     }
   }
 
@@ -77,30 +77,30 @@ export class ThreadedVectorEnv extends VectorEnv {
 
   override step(actions: ArrayLike<number>): VectorStepResult {
     if (this.closed) throw new Error(`${this.id}: step() called after close()`);
-    this.checkStep(actions);
+    const staged = this.checkStep(actions);
     const shared = this.sharedActions;
-    for (let j = 0; j < shared.length; j++) shared[j] = actions[j]!;
-    for (const control of this.controls) {
+    if (staged !== shared) for (let j = 0; j < shared.length; j++) shared[j] = staged[j]!;
+    const control = this.control;
+    // the actions are written before the chunks open (Atomics are ordered)
+    Atomics.store(control, CTRL_DONE, 0);
+    Atomics.store(control, CTRL_FINAL, 0);
+    Atomics.store(control, CTRL_NEXT, 0);
+    if (this.workers.length) {
       control[CTRL_CMD] = CMD_STEP;
       Atomics.add(control, CTRL_SEQ, 1);
       Atomics.notify(control, CTRL_SEQ);
     }
-    let anyFinal = this.stepRange(shared, 0, this.mainShare);
-    for (const control of this.controls) {
-      waitUntil(control, CTRL_DONE, Atomics.load(control, CTRL_SEQ));
-      if (control[CTRL_FINAL]) anyFinal = true;
-    }
-    return this.result(anyFinal);
+    stepChunks(control, this.chunkSize, this.chunks, this.numEnvs, (from, to) => this.stepRange(shared, from, to));
+    waitUntil(control, CTRL_DONE, this.chunks);
+    return this.result(Atomics.load(control, CTRL_FINAL) === 1);
   }
 
   override close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const control of this.controls) {
-      control[CTRL_CMD] = CMD_EXIT;
-      Atomics.add(control, CTRL_SEQ, 1);
-      Atomics.notify(control, CTRL_SEQ);
-    }
+    this.control[CTRL_CMD] = CMD_EXIT;
+    Atomics.add(this.control, CTRL_SEQ, 1);
+    Atomics.notify(this.control, CTRL_SEQ);
     for (const worker of this.workers) void worker.terminate();
   }
 }
