@@ -63,12 +63,16 @@ for seed in 1 2 3; do
   for lam in 0.1 1; do
     run train sac $COMMON --total-timesteps 6000 --demos pendulum-demos10 --demo-sampling false --demo-reg-coef $lam --seed $seed --name dr-kl$lam-s$seed
   done
+  # a decaying λ leaves no regularization at its end: with α 0 (demo regularization's default) the policy collapses; give α back
   run train sac $COMMON --total-timesteps 6000 --demos pendulum-demos10 --demo-sampling false --demo-reg-coef 1 --demo-reg-decay 3000 --seed $seed --name dr-kl1decay-s$seed
+  run train sac $COMMON --total-timesteps 6000 --demos pendulum-demos10 --demo-sampling false --demo-reg-coef 1 --demo-reg-decay 3000 --autotune true --seed $seed --name dr-kl1decay-autotune-s$seed
 done
 # offline-to-online: IQL (64-64, as the online runs) on the mixed data, then SAC from it
 for seed in 1 2 3; do
   run train iql --env Pendulum-v1 --dataset pendulum-mixed --hidden-sizes 64,64 --total-timesteps 15000 --eval-frequency 1500 --eval-episodes 10 --seed $seed --name iql64-pendulum-mixed-s$seed
   run train sac $COMMON --total-timesteps 6000 --init iql64-pendulum-mixed-s$seed --seed $seed --name o2o-iql-s$seed
   run train sac $COMMON --total-timesteps 6000 --init iql64-pendulum-mixed-s$seed --demos pendulum-mixed --seed $seed --name o2o-iql-mixed-s$seed
+  # IQL itself fine-tuned online for the same 6000 env steps
+  run train iql --env Pendulum-v1 --dataset pendulum-mixed --hidden-sizes 64,64 --total-timesteps 15000 --online-steps 6000 --eval-frequency 3000 --eval-episodes 10 --checkpoint-every 0 --seed $seed --name iql64-online-s$seed
 done
 fi

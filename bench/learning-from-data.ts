@@ -1,8 +1,11 @@
 /**
  * Summarizes the runs of bench/learning-from-data.sh (learning from data on Pendulum-v1):
  *   BC and IQL: the mean return of the last evaluation (10 greedy episodes) and of the best one;
- *   SAC, SAC + demos, SAC + RLPD: the env step at which the mean return of the last 5 training
- *   episodes first reaches the threshold (default −200, the expert's level), per seed and mean.
+ *   SAC, SAC + demos, SAC + RLPD, demonstration-regularized SAC, SAC from IQL, IQL fine-tuned
+ *   online: the env step at which the mean return of the last 5 training episodes first reaches
+ *   the threshold (default −200, the expert's level), per seed and mean, and the mean return of
+ *   the first 5 training episodes (where a run starts). IQL's online episodes are its
+ *   `charts/episodic_return` metric, counted from the end of its offline steps.
  *
  *   node --import tsx bench/learning-from-data.ts <store> [threshold]
  */
@@ -17,7 +20,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
 
 console.log("offline (greedy evaluation, 10 episodes each): last / best evaluation");
-for (const prefix of ["bc-pendulum-expert-", "bc-pendulum-mixed-", "iql-pendulum-expert-", "iql-pendulum-mixed-"]) {
+for (const prefix of ["bc-pendulum-expert-", "bc-pendulum-mixed-", "iql-pendulum-expert-", "iql-pendulum-mixed-", "iql64-pendulum-mixed-"]) {
   const rows = byPrefix(prefix).map((r) => {
     const evals = new Map<number, number[]>();
     for (const e of store.episodes(r.id)) evals.set(e.step, [...(evals.get(e.step) ?? []), e.return]);
@@ -29,9 +32,14 @@ for (const prefix of ["bc-pendulum-expert-", "bc-pendulum-mixed-", "iql-pendulum
 }
 
 console.log(`online: env steps until the mean of the last 5 training episodes ≥ ${threshold}`);
-for (const prefix of ["sac-s", "sac-demos-s", "rlpd-nodemos-s", "rlpd-s", "ls200-sac-s", "ls200-rlpd-nodemos-s", "ls200-rlpd-s"]) {
+const online = ["sac-s", "sac-demos-s", "rlpd-nodemos-s", "rlpd-s", "ls200-sac-s", "ls200-rlpd-nodemos-s", "ls200-rlpd-s"];
+const demoReg = ["dr-sac-s", "dr-kl0.1-s", "dr-kl1-s", "dr-kl1decay-s", "dr-kl1decay-autotune-s", "o2o-iql-s", "o2o-iql-mixed-s", "iql64-online-s"];
+for (const prefix of [...online, ...demoReg]) {
   const rows = byPrefix(prefix).map((r) => {
-    const episodes = store.episodes(r.id);
+    const offline = r.algo === "iql" ? (r.config.totalTimesteps as number) : 0;
+    const episodes = offline
+      ? store.metrics(r.id, "charts/episodic_return").map((m) => ({ step: m.step - offline, return: m.value as number }))
+      : store.episodes(r.id);
     let reached = NaN;
     for (let i = 4; i < episodes.length; i++) {
       if (mean(episodes.slice(i - 4, i + 1).map((e) => e.return)) >= threshold) {
@@ -39,12 +47,13 @@ for (const prefix of ["sac-s", "sac-demos-s", "rlpd-nodemos-s", "rlpd-s", "ls200
         break;
       }
     }
-    return { seed: r.seed, reached, steps: r.summary?.total_timesteps as number, wall: r.summary?.wall_s as number };
+    const first = mean(episodes.slice(0, 5).map((e) => e.return));
+    return { seed: r.seed, reached, first, steps: (r.summary?.total_timesteps as number) - offline, wall: r.summary?.wall_s as number };
   });
   if (!rows.length) continue;
   const all = rows.every((x) => Number.isFinite(x.reached));
   console.log(
-    `  ${prefix.padEnd(12)} ${rows.map((x) => `s${x.seed} ${Number.isFinite(x.reached) ? x.reached : `> ${x.steps}`}`).join("   ")}   mean ${all ? mean(rows.map((x) => x.reached)).toFixed(0) : "—"}   (wall ${rows.map((x) => `${x.wall?.toFixed(0)} s`).join(", ")})`,
+    `  ${prefix.padEnd(12)} ${rows.map((x) => `s${x.seed} ${Number.isFinite(x.reached) ? x.reached : `> ${x.steps}`}`).join("   ")}   mean ${all ? mean(rows.map((x) => x.reached)).toFixed(0) : "—"}   first 5 episodes ${fmt(mean(rows.map((x) => x.first)))}   (wall ${rows.map((x) => `${x.wall?.toFixed(0)} s`).join(", ")})`,
   );
 }
 store.close();

@@ -5,7 +5,7 @@
  * ((obs − mean)/√(var + ε), from the dataset) is folded into the first Linear layer, so the copied
  * networks take raw observations as SAC does (exact, except the ±10 clip of normalized inputs,
  * which only acts far outside the dataset). In Node `init` is a checkpoint file, opened through the
- * reader src/node/datasets.ts sets; elsewhere pass the bytes (`initData`).
+ * reader src/node/agent-init.ts sets (importing tsrl/node); elsewhere pass the bytes (`initData`).
  */
 import type { NamedTensor, Network } from "../nn/network.js";
 import { decodeTensorFile } from "../nn/serialize.js";
@@ -24,7 +24,7 @@ export interface InitCheckpoint {
 
 let reader: ((ref: string) => Uint8Array) | null = null;
 
-/** How `init` references are read in Node (set by src/node/datasets.ts). */
+/** How `init` references are read in Node (set by src/node/agent-init.ts). */
 export function setInitReader(read: (ref: string) => Uint8Array): void {
   reader = read;
 }
