@@ -32,7 +32,11 @@ const targets = [
   {
     source: "wasm/kernels.ts",
     output: "src/nn/wasm/kernels-binary.ts",
-    variants: [{ name: "KERNELS_WASM_BASE64", flags: [] }],
+    // the shared variant runs the same code on a shared memory, where a helper thread splits the matrix products
+    variants: [
+      { name: "KERNELS_WASM_BASE64", flags: [] },
+      { name: "KERNELS_SHARED_WASM_BASE64", flags: ["--enable", "threads", "--sharedMemory", "--maximumMemory", "65536"] },
+    ],
     imports: [MEMORY],
   },
   {

@@ -210,6 +210,13 @@ export function linearForward(m: i32, k: i32, n: i32, x: i32, w: i32, b: i32, y:
 // offsets 0, 4, 8, 12 off one pointer that steps one A row per p).
 
 export function matmulTN(m: i32, k: i32, n: i32, a: i32, b: i32, c: i32, accumulate: i32): void {
+  matmulTNRows(m, k, n, a, b, c, accumulate, 0, m);
+}
+
+// Rows i0 … i1−1 of C only (A keeps its row stride m), for splitting the product across threads:
+// with i0 a multiple of 4 and i1 a multiple of 4 or m, every element of C takes the same
+// instructions as in the whole product.
+export function matmulTNRows(m: i32, k: i32, n: i32, a: i32, b: i32, c: i32, accumulate: i32, i0: i32, i1: i32): void {
   const nb = (<usize>n) << 2;
   const nb2 = nb << 1, nb3 = nb2 + nb, nb4 = nb << 2;
   const mb = (<usize>m) << 2;
@@ -219,8 +226,8 @@ export function matmulTN(m: i32, k: i32, n: i32, a: i32, b: i32, c: i32, accumul
   const pc = addr(c);
   const acc = accumulate != 0;
   const zero = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
     const aCol = pa + ((<usize>i) << 2);
     const cRow = pc + <usize>i * nb;
     let j = 0;
@@ -306,7 +313,7 @@ export function matmulTN(m: i32, k: i32, n: i32, a: i32, b: i32, c: i32, accumul
       }
     }
   }
-  for (; i < m; i++) {
+  for (; i < i1; i++) {
     const aCol = pa + ((<usize>i) << 2);
     const cRow = pc + <usize>i * nb;
     let j = 0;

@@ -21,6 +21,7 @@ import { registerServe } from "./serve.js";
 import { registerExport } from "./export.js";
 import { registerActor } from "./distributed.js";
 import { registerDatasets } from "./datasets.js";
+import { threadsSetting, useKernelThreads } from "../node/kernel-threads.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -29,6 +30,9 @@ const program = new Command()
   .description("Reinforcement learning in TypeScript: Gymnasium-identical environments, PPO and DQN with CleanRL's defaults, fast CPU training.")
   .version(pkg.version)
   .showHelpAfterError("(run with --help for usage)");
+
+// before any network exists: --threads (train) or TSRL_THREADS splits the nn kernels' matrix products across threads
+program.hook("preAction", (_program, action) => useKernelThreads(threadsSetting(action.opts().threads)));
 
 program
   .command("envs")

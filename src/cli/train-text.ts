@@ -16,6 +16,7 @@ import { writeFileAtomic } from "../node/atomic-write.js";
 import { type RunRecord, RunStore, StoreError, storeDirectory } from "../track/store.js";
 import { type TrackedAgent, Tracker, startRun } from "../track/tracker.js";
 import { collectVersions } from "../track/versions.js";
+import { THREADS_HELP } from "../node/kernel-threads.js";
 
 interface TextFlags {
   init?: string;
@@ -74,7 +75,8 @@ function addCommonOptions(cmd: Command, jsonKeys: readonly string[]): void {
     .option("--save <file>", "also write the trained model to this file (it is always saved in the store)")
     .option("--checkpoint-every <steps>", "steps between checkpoints (tsrl resume continues from the newest), 0 for none (default: a tenth of the run)")
     .option("--json", `end stdout with one JSON line: {${jsonKeys.join(", ")}}`)
-    .option("-q, --quiet", "no progress bar");
+    .option("-q, --quiet", "no progress bar")
+    .option("--threads <n>", THREADS_HELP);
 }
 
 /** Flag strings parsed like each field's default. */

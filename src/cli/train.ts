@@ -15,6 +15,7 @@ import { initCheckpointPath } from "../node/agent-init.js";
 import { NotCheckpointableError } from "../envs/sync-vector.js";
 import { totalmem } from "node:os";
 import { addLearnerOptions, trainDistributed } from "./distributed.js";
+import { THREADS_HELP } from "../node/kernel-threads.js";
 import { WASM_MAX_BYTES, checkConfigSizes, sizeFields } from "../algos/memory.js";
 
 /** A config file is a page of fields; anything near this is a mistake (a wrong path, /dev/zero), refused before it is parsed. */
@@ -82,7 +83,8 @@ export function registerTrain(program: Command): void {
       .option("--save <file>", "also write the trained policy to this file (it is always saved in the store)")
       .option("--json", "end stdout with one JSON line: {algo, env, seed, total_timesteps, wall_s, sps, final_mean_return, episodes}")
       .option("-q, --quiet", "no progress bar")
-      .addOption(new Option("--backend <kind>", "nn kernels: wasm (SIMD) or js (reference)").choices(["wasm", "js"]));
+      .addOption(new Option("--backend <kind>", "nn kernels: wasm (SIMD) or js (reference)").choices(["wasm", "js"]))
+      .option("--threads <n>", THREADS_HELP);
     // Flags for every config field; defaults shown are for discrete-action envs where they differ.
     const example = entry.defaults("CartPole-v1");
     for (const [key, value] of Object.entries(example)) {

@@ -4,6 +4,8 @@ export type { BackendKind } from "./backend.js";
 export type { Kernels } from "./kernels.js";
 export { createJsKernels } from "./js-kernels.js";
 export { compileWasmKernels, createWasmKernels, wasmSimdAvailable } from "./wasm-kernels.js";
+export { ProductSplitter, setKernelThreads, kernelThreads, serveKernelHelper, sharedMemoryAvailable } from "./parallel.js";
+export type { KernelThreads, KernelHelper, KernelHelperInit } from "./parallel.js";
 export { linear, conv2d, tanh, relu, layerFromDescription } from "./layers.js";
 export type { Init, LayerSpec, LayerDescription, Param, Conv2dOptions } from "./layers.js";
 export { Network, ParameterTensor } from "./network.js";

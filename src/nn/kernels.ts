@@ -6,10 +6,14 @@
  * matrix is row-major float32. Two implementations exist: `jsKernels` (plain loops, the
  * reference that tests compare against) and the WASM SIMD build (`wasm-kernels.ts`).
  */
+import type { ProductSplitter } from "./parallel.js";
+
 export interface Kernels {
   readonly name: "js" | "wasm";
   /** The memory every pointer indexes into. */
   readonly memory: WebAssembly.Memory;
+  /** Present when the matrix products are split across threads (a WASM build on a shared memory). */
+  readonly parallel?: ProductSplitter;
   /** Y[m×n] = X[m×k]·W[k×n] + b[n] (b = -1: no bias). */
   linearForward(m: number, k: number, n: number, x: number, w: number, b: number, y: number): void;
   /** C[m×n] = A[m×k]·B[n×k]ᵀ, or C += … when accumulate. */

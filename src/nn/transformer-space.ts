@@ -8,8 +8,8 @@
  * browser's main thread, call `compileWasmKernels()` first: the module is compiled synchronously).
  */
 import type { Kernels } from "./kernels.js";
-import { wasmSimdAvailable } from "./wasm-kernels.js";
-import { KERNELS_WASM_BASE64 } from "./wasm/kernels-binary.js";
+import { type KernelThreads, type ProductSplitter, kernelThreads } from "./parallel.js";
+import { instantiateKernels, kernelMemory, wasmSimdAvailable } from "./wasm-kernels.js";
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -35,6 +35,8 @@ export interface Space {
   /** the whole backing array (replaced when the space grows) */
   readonly array: FloatArray;
   readonly ops: TransformerKernels;
+  /** present when the matrix products are split across threads */
+  readonly parallel?: ProductSplitter;
   /** reserves n elements (zeroed) and returns their offset */
   alloc(n: number): number;
 }
@@ -42,25 +44,28 @@ export interface Space {
 export type SpaceKind = "wasm" | "js" | "js-float64";
 
 const PAGE_FLOATS = 65536 / 4;
-let compiled: WebAssembly.Module | null = null;
 
-function kernelsModule(): WebAssembly.Module {
-  if (!compiled) {
-    const text = atob(KERNELS_WASM_BASE64);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    compiled = new WebAssembly.Module(bytes);
-  }
-  return compiled;
-}
-
-export function wasmSpace(): Space {
-  const memory = new WebAssembly.Memory({ initial: 16 });
-  const ops = new WebAssembly.Instance(kernelsModule(), { env: { memory } }).exports as unknown as TransformerKernels;
+/**
+ * A space in a WebAssembly memory with the SIMD kernels. With `threads` (default: the
+ * `setKernelThreads` setting) of more than one, the memory is shared and the matrix products are
+ * split across helper threads (`parallel`), with results identical to one thread's.
+ */
+export function wasmSpace(threads: KernelThreads | null = kernelThreads()): Space {
+  const memory = kernelMemory(threads);
+  const { exports, splitter } = instantiateKernels<TransformerKernels & Pick<ProductSplitter, "matmulTN">>(memory, threads);
+  const ops: TransformerKernels = splitter
+    ? {
+        ...exports,
+        linearForward: (m, k, n, x, w, b, y) => splitter.linearForward(m, k, n, x, w, b, y),
+        matmulNT: (m, k, n, a, b, c, accumulate) => splitter.matmulNT(m, k, n, a, b, c, accumulate),
+        matmulTN: (m, k, n, a, b, c, accumulate) => splitter.matmulTN(m, k, n, a, b, c, accumulate),
+      }
+    : exports;
   let top = 0;
   let array = new Float32Array(memory.buffer);
   return {
     kind: "wasm",
+    ...(splitter ? { parallel: splitter } : {}),
     get array() {
       if (array.buffer !== memory.buffer) array = new Float32Array(memory.buffer);
       return array;

@@ -133,8 +133,8 @@ interface Activations {
 
 export interface TransformerOptions {
   seed?: Seed;
-  /** where the numbers live and which kernels multiply them (default: wasm when available) */
-  space?: SpaceKind;
+  /** where the numbers live and which kernels multiply them (default: wasm when available), or a space made for it (e.g. `wasmSpace(threads)`) */
+  space?: SpaceKind | Space;
 }
 
 /** Per-sequence state for incremental decoding: keys and values of every layer, and step scratch (offsets). */
@@ -180,7 +180,7 @@ export class Transformer {
   constructor(config: TransformerConfig, options: TransformerOptions = {}) {
     checkTransformerConfig(config);
     this.config = { ...config };
-    this.space = createSpace(options.space);
+    this.space = typeof options.space === "object" ? options.space : createSpace(options.space);
     this.layout = parameterLayout(config);
     const last = this.layout[this.layout.length - 1]!;
     this.numParameters = last.offset + last.length;

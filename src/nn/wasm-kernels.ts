@@ -1,11 +1,13 @@
 import type { Kernels } from "./kernels.js";
-import { KERNELS_WASM_BASE64 } from "./wasm/kernels-binary.js";
+import { type KernelThreads, ProductSplitter, kernelThreads, sharedMemoryAvailable } from "./parallel.js";
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from "./wasm/kernels-binary.js";
 
 /** The raw exports of wasm/kernels.ts (booleans as 0/1; Adam gets its float64 constants precomputed). */
 interface KernelExports {
   linearForward(m: number, k: number, n: number, x: number, w: number, b: number, y: number): void;
   matmulNT(m: number, k: number, n: number, a: number, b: number, c: number, accumulate: number): void;
   matmulTN(m: number, k: number, n: number, a: number, b: number, c: number, accumulate: number): void;
+  matmulTNRows(m: number, k: number, n: number, a: number, b: number, c: number, accumulate: number, i0: number, i1: number): void;
   columnSums(m: number, n: number, a: number, out: number, accumulate: number): void;
   tanhForward(length: number, x: number, y: number): void;
   tanhBackward(length: number, y: number, dy: number, dx: number): void;
@@ -20,17 +22,46 @@ interface KernelExports {
 }
 
 let compiled: WebAssembly.Module | null = null;
+let compiledShared: WebAssembly.Module | null = null;
 
-function kernelsBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(KERNELS_WASM_BASE64);
+function kernelsBytes(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
 }
 
-function kernelsModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(kernelsBytes());
-  return compiled;
+/**
+ * The compiled kernels: the same code built twice, importing a plain memory or a shared one
+ * (WebAssembly requires the import to say which).
+ */
+export function kernelsModule(shared = false): WebAssembly.Module {
+  if (shared) return (compiledShared ??= new WebAssembly.Module(kernelsBytes(KERNELS_SHARED_WASM_BASE64)));
+  return (compiled ??= new WebAssembly.Module(kernelsBytes(KERNELS_WASM_BASE64)));
+}
+
+/** wasm32's largest memory, in 64 KiB pages: a shared memory must declare its maximum. */
+const MAX_PAGES = 65536;
+
+/**
+ * A memory for kernels on `threads` threads: shared when more than one thread is asked for and
+ * the runtime can share memory (else a plain one, and the products stay on one thread).
+ */
+export function kernelMemory(threads: KernelThreads | null, initialPages = 16): WebAssembly.Memory {
+  if (threads && threads.threads > 1 && sharedMemoryAvailable()) return new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+  return new WebAssembly.Memory({ initial: initialPages });
+}
+
+/**
+ * Instantiates the kernels on `memory`; on a shared memory with `threads` of more than one, the
+ * matrix products are split across helper threads (`splitter`), else it is null.
+ */
+export function instantiateKernels<T>(memory: WebAssembly.Memory, threads: KernelThreads | null): { exports: T; splitter: ProductSplitter | null } {
+  const shared = typeof SharedArrayBuffer === "function" && memory.buffer instanceof SharedArrayBuffer;
+  const module = kernelsModule(shared);
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const splitter = shared && threads && threads.threads > 1 ? new ProductSplitter(exports as unknown as ConstructorParameters<typeof ProductSplitter>[0], module, memory, threads) : null;
+  return { exports: exports as unknown as T, splitter };
 }
 
 /**
@@ -39,22 +70,31 @@ function kernelsModule(): WebAssembly.Module {
  * in workers it is optional.
  */
 export async function compileWasmKernels(): Promise<void> {
-  compiled ??= await WebAssembly.compile(kernelsBytes());
+  compiled ??= await WebAssembly.compile(kernelsBytes(KERNELS_WASM_BASE64));
+  if (kernelThreads()) compiledShared ??= await WebAssembly.compile(kernelsBytes(KERNELS_SHARED_WASM_BASE64));
 }
 
 /**
  * The WASM SIMD kernels (built from wasm/kernels.ts), working in place on `memory`, which the
  * caller may grow at any time. Synchronous: the module is compiled once per process on first use.
+ * With `threads` (default: the `setKernelThreads` setting) of more than one and no memory given,
+ * the memory is shared and the matrix products are split across helper threads, with results
+ * identical to one thread's; a given memory that is not shared keeps them on one thread.
  */
-export function createWasmKernels(memory: WebAssembly.Memory = new WebAssembly.Memory({ initial: 16 })): Kernels {
-  const instance = new WebAssembly.Instance(kernelsModule(), { env: { memory } });
-  const k = instance.exports as unknown as KernelExports;
+export function createWasmKernels(memory?: WebAssembly.Memory, threads: KernelThreads | null = kernelThreads()): Kernels {
+  const mem = memory ?? kernelMemory(threads);
+  const { exports: k, splitter } = instantiateKernels<KernelExports>(mem, threads);
   return {
     name: "wasm",
-    memory,
-    linearForward: k.linearForward,
-    matmulNT: (m, kk, n, a, b, c, accumulate) => k.matmulNT(m, kk, n, a, b, c, accumulate ? 1 : 0),
-    matmulTN: (m, kk, n, a, b, c, accumulate) => k.matmulTN(m, kk, n, a, b, c, accumulate ? 1 : 0),
+    memory: mem,
+    ...(splitter ? { parallel: splitter } : {}),
+    linearForward: splitter ? (m, kk, n, x, w, b, y) => splitter.linearForward(m, kk, n, x, w, b, y) : k.linearForward,
+    matmulNT: splitter
+      ? (m, kk, n, a, b, c, accumulate) => splitter.matmulNT(m, kk, n, a, b, c, accumulate)
+      : (m, kk, n, a, b, c, accumulate) => k.matmulNT(m, kk, n, a, b, c, accumulate ? 1 : 0),
+    matmulTN: splitter
+      ? (m, kk, n, a, b, c, accumulate) => splitter.matmulTN(m, kk, n, a, b, c, accumulate)
+      : (m, kk, n, a, b, c, accumulate) => k.matmulTN(m, kk, n, a, b, c, accumulate ? 1 : 0),
     columnSums: (m, n, a, out, accumulate) => k.columnSums(m, n, a, out, accumulate ? 1 : 0),
     tanhForward: k.tanhForward,
     tanhBackward: k.tanhBackward,
