@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunStore } from "../src/track/store.js";
 import { type TestRedis, skipRedis, startRedis } from "./redis-server.js";
+import { killAfterCheckpoints, tsrl } from "./cli-run.js";
 
 const config = { envId: "CartPole-v1", seed: 4, totalTimesteps: 4 * 128 * 6 };
 const quiet = () => {};
@@ -140,6 +141,53 @@ describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
     assert.equal(agent.version, 8);
     assert.equal(result.total_timesteps, 4 * 128 * 8);
     assert.ok(summary.segments >= 8);
+  });
+
+  it("a learner killed with kill -9 is continued by tsrl resume from its checkpoint while its remote actor keeps running and takes the resumed parameters", async () => {
+    const store = mkdtempSync(join(tmpdir(), "tsrl-dist-resume-"));
+    try {
+      const actor = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "actor", "--redis", redis.url, "--run", "again", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+      let actorOut = "", actorErr = "";
+      actor.stdout.on("data", (d: Buffer) => (actorOut += d.toString()));
+      actor.stderr.on("data", (d: Buffer) => (actorErr += d.toString()));
+      const actorExit = new Promise<number | null>((resolve) => actor.once("exit", (code) => resolve(code)));
+      const total = 4 * 128 * 16;
+      await killAfterCheckpoints(["train", "ppo", "--env", "CartPole-v1", "--seed", "4", "--total-timesteps", String(total), "--redis", redis.url, "--name", "again", "--store", store, "--checkpoint-every", "1024", "--quiet"], store, "again", 2);
+      assert.equal(actor.exitCode, null, `the actor outlives its learner: ${actorErr}`);
+      const runs = new RunStore(store, { create: false });
+      const run = runs.getRun("again");
+      const killedAt = runs.artifacts(run.id, "checkpoint").at(-1)!.step;
+      runs.close();
+      const noPassword = tsrl("resume", "again", "--store", store);
+      assert.equal(noPassword.code, 1);
+      assert.match(noPassword.stderr, /over Redis \(redis:\/\/:\*\*\*@127\.0\.0\.1:\d+, run again\); its password is not recorded: pass --redis/);
+      const resumed = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "resume", "again", "--store", store, "--redis", redis.url, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "", stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.once("exit", (code) => resolve({ code, stdout, stderr }));
+      });
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(JSON.parse(resumed.stdout.trim().split("\n").at(-1)!).total_timesteps, total);
+      // the same actor process, never restarted, acted for the resumed learner and stopped with it
+      assert.equal(await actorExit, 0, actorErr);
+      assert.equal(JSON.parse(actorOut).index, 0);
+      const client = new Redis(redis.url);
+      assert.equal(await client.get(runKeys("again").actors), "1");
+      client.disconnect();
+      const after = new RunStore(store, { create: false });
+      const done = after.getRun("again");
+      assert.equal(done.status, "finished");
+      const key = after.metricKeys(done.id).find((k) => /^actors\/0@.+\/samples_per_s$/.test(k))!;
+      assert.ok(after.metrics(done.id, key).some((m) => m.step > killedAt), "segments of actor 0 trained on after the resume");
+      const lags = after.metrics(done.id, "distributed/policy_lag_max").filter((m) => m.step > killedAt);
+      assert.equal(lags.length, (total - killedAt) / 512);
+      assert.ok(lags.every((m) => m.value! >= 0 && m.value! <= 8));
+      after.close();
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
   });
 
   it("tsrl train ppo --redis … --actors 0 --sync and tsrl actor: the run is recorded with its policy lag and samples/s per actor, and equals the single-process one; --actors 2 acts in threads", async () => {

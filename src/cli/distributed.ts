@@ -12,7 +12,8 @@ import { learnOnThreads, startActorThreads } from "../distributed/actor-threads.
 import { learnDistributed } from "../distributed/learner.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { loadEnvArg } from "../node/env-module.js";
-import { startRun } from "../track/tracker.js";
+import { type Tracker, startRun } from "../track/tracker.js";
+import { NotCheckpointableError } from "../envs/sync-vector.js";
 import { integer } from "./options.js";
 import { type TrainFlags, report } from "./train.js";
 
@@ -28,22 +29,76 @@ export function addLearnerOptions(sub: Command): void {
     .option("--max-policy-lag <n>", "with --actors or --redis: drop segments more than this many versions behind (default 8)");
 }
 
+/** How a distributed learner gets its segments, as recorded with the run (`versions.distributed`) for `tsrl resume`. */
+export interface LearnerSetup {
+  transport: "threads" | "redis";
+  /** actor threads in the learner's process */
+  actors: number;
+  sync: boolean;
+  maxPolicyLag: number | null;
+  /** redis: the URL as recorded (its password hidden) and the run's name there */
+  redis?: string;
+  run?: string;
+}
+
 /**
  * The learner's side of `tsrl train ppo --actors N` (threads over shared memory) or `--redis`
- * (actors anywhere): tracked like any run (without checkpoints), reported as `train` does.
+ * (actors anywhere): tracked like any run, with checkpoints that `tsrl resume` continues from.
  */
 export async function trainDistributed(algo: string, agent: Trainer, config: Record<string, unknown> & { envId: string; seed: number }, flags: TrainFlags, versions: Record<string, unknown>): Promise<void> {
   const actors = integer("--actors", 0, 256)(String(flags.actors ?? 0));
   if (!(agent instanceof PPO)) throw new ConfigError(`${typeof flags.redis === "string" ? "--redis" : `--actors ${actors}`}: ${algo} does not learn from separate actors yet; PPO does`);
   const url = typeof flags.redis === "string" ? flags.redis : null;
   if (url !== null && typeof flags.name !== "string") throw new ConfigError("--redis needs --name <run>: actors join the run by that name (tsrl actor --run <name>)");
-  const maxPolicyLag = flags.maxPolicyLag === undefined ? undefined : integer("--max-policy-lag", 0)(String(flags.maxPolicyLag));
-  const sync = flags.sync === true;
-  const run = typeof flags.name === "string" ? flags.name : undefined;
-  const transport = url === null ? { transport: "threads" } : { redis: redactUrl(url) };
-  const tracker = flags.track === false ? null : startRun({ store: flags.store, name: run, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery: 0, versions: { ...versions, ...transport } });
+  const maxPolicyLag = flags.maxPolicyLag === undefined ? null : integer("--max-policy-lag", 0)(String(flags.maxPolicyLag));
+  const setup: LearnerSetup = url === null ? { transport: "threads", actors, sync: flags.sync === true, maxPolicyLag } : { transport: "redis", actors, sync: flags.sync === true, maxPolicyLag, redis: redactUrl(url), run: flags.name as string };
+  const total = config.totalTimesteps as number;
+  const checkpointEvery = flags.checkpointEvery === undefined ? Math.max(1, Math.round(total / 10)) : Number(flags.checkpointEvery);
+  if (!(Number.isSafeInteger(checkpointEvery) && checkpointEvery >= 0)) throw new ConfigError(`--checkpoint-every: expected an integer ≥ 0, got "${String(flags.checkpointEvery)}"`);
+  if (checkpointEvery > 0 && flags.track !== false) {
+    // the learner's checkpoint holds its (unstepped) envs too: an env that cannot save its state is found now
+    try {
+      agent.saveCheckpoint();
+    } catch (err) {
+      if (err instanceof NotCheckpointableError) throw new ConfigError(`${err.message.replace(/, or train without.*$/, "")}; or pass --checkpoint-every 0 to train without checkpoints (no resume)`);
+      throw err;
+    }
+  }
+  const envModule = (versions.envModule as string | undefined) ?? null;
+  const tracker = flags.track === false ? null : startRun({ store: flags.store, name: flags.name, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery, versions: { ...versions, distributed: setup } });
+  if (!flags.quiet && !flags.json && url !== null) console.error(`learner of run ${setup.run} on ${setup.redis}: start actors with  npx tsrl actor --redis <url> --run ${setup.run}${setup.sync ? ` --envs ${String(config.numEnvs)}` : ""}`);
+  await learnTracked(algo, agent, setup, url, envModule, tracker, flags);
+}
+
+/**
+ * What `tsrl resume` of a distributed run learns with, checked before anything is resumed: null
+ * for a run that is not distributed. The password of a Redis URL is not recorded, so such a run
+ * needs `--redis` again.
+ */
+export function resumedSetup(runId: string, versions: { distributed?: LearnerSetup }, redisFlag: string | undefined): { setup: LearnerSetup; url: string | null } | null {
+  const setup = versions.distributed;
+  if (!setup) {
+    if (redisFlag !== undefined) throw new ConfigError(`--redis: run ${runId} did not learn from actors over Redis; resume it without --redis`);
+    return null;
+  }
+  if (setup.transport === "threads") {
+    if (redisFlag !== undefined) throw new ConfigError(`--redis: run ${runId} learned from ${setup.actors} actor threads over shared memory; resume it without --redis`);
+    return { setup, url: null };
+  }
+  const url = redisFlag ?? (setup.redis!.includes("***@") ? null : setup.redis!);
+  if (url === null) throw new ConfigError(`run ${runId} learned from actors over Redis (${setup.redis}, run ${setup.run}); its password is not recorded: pass --redis with it, e.g. --redis ${setup.redis!.replace("***", "PASSWORD")}`);
+  return { setup, url };
+}
+
+/** A resumed distributed learner: the same transport and run name; remote actors still running take its parameters. */
+export async function resumeDistributed(algo: string, agent: Trainer, resumed: { setup: LearnerSetup; url: string | null }, envModule: string | null, tracker: Tracker, flags: { json?: boolean; quiet?: boolean; store?: string }): Promise<void> {
+  if (!(agent instanceof PPO)) throw new ConfigError(`run of ${algo}: only PPO learns from separate actors`);
+  await learnTracked(algo, agent, resumed.setup, resumed.url, envModule, tracker, flags);
+}
+
+/** Runs the learner under `tracker` (or none) and reports as `train` does. */
+async function learnTracked(algo: string, agent: PPO, setup: LearnerSetup, url: string | null, envModule: string | null, tracker: Tracker | null, flags: { json?: boolean; quiet?: boolean; store?: string; save?: unknown }): Promise<void> {
   const chatty = !flags.quiet && !flags.json;
-  if (chatty && url !== null) console.error(`learner of run ${run} on ${redactUrl(url)}: start actors with  npx tsrl actor --redis <url> --run ${run}${sync ? ` --envs ${String(config.numEnvs)}` : ""}`);
   let reported = 0;
   const progress: TrainCallbacks = {
     onProgress: (p) => {
@@ -55,10 +110,11 @@ export async function trainDistributed(algo: string, agent: Trainer, config: Rec
   };
   const callbacks = tracker ? tracker.callbacks(progress) : progress;
   const log = chatty ? (m: string) => console.error(m) : () => {};
-  const envModule = (versions.envModule as string | undefined) ?? null;
+  const { actors, sync } = setup;
+  const maxPolicyLag = setup.maxPolicyLag ?? undefined;
   let result: TrainResult;
   try {
-    result = url === null ? (await learnOnThreads(agent, { actors, sync, maxPolicyLag, envModule, log }, callbacks)).result : await learnOverRedis(agent, url, run!, actors, sync, maxPolicyLag, envModule, log, callbacks);
+    result = url === null ? (await learnOnThreads(agent, { actors, sync, maxPolicyLag, envModule, log }, callbacks)).result : await learnOverRedis(agent, url, setup.run!, actors, sync, maxPolicyLag, envModule, log, callbacks);
   } catch (err) {
     tracker?.fail(err);
     tracker?.store.close();
@@ -66,11 +122,11 @@ export async function trainDistributed(algo: string, agent: Trainer, config: Rec
   }
   const policy = tracker?.finish({ ...result }) ?? null;
   if (typeof flags.save === "string") writeFileAtomic(flags.save, agent.savePolicy());
-  report(algo, result, flags, typeof flags.save === "string" ? flags.save : (policy?.path ?? null), tracker?.run ?? null);
+  report(algo, result, flags, typeof flags.save === "string" ? flags.save : (policy?.path ?? null), tracker ? tracker.store.getRun(tracker.runId) : null);
   tracker?.store.close();
 }
 
-/** The Redis learner, with `actors` actor threads of its own on the same Redis. */
+/** The Redis learner, with `actors` actor threads of its own on the same Redis; one past version 0 was resumed by `tsrl resume`. */
 async function learnOverRedis(agent: PPO, url: string, run: string, actors: number, sync: boolean, maxPolicyLag: number | undefined, envModule: string | null, log: (m: string) => void, callbacks: TrainCallbacks): Promise<TrainResult> {
   const init = { redis: { url, run }, envs: agent.config.numEnvs, envId: agent.config.envId, envModule };
   const threads = actors > 0 ? startActorThreads(Array.from({ length: actors }, () => init), log) : null;
@@ -78,7 +134,7 @@ async function learnOverRedis(agent: PPO, url: string, run: string, actors: numb
   const failed = new AbortController();
   threads?.finished.catch((err: unknown) => failed.abort(err));
   try {
-    const { result } = await learnDistributed(agent, { redis: url, run, sync, maxPolicyLag, log: (m) => console.error(m), signal: failed.signal }, callbacks);
+    const { result } = await learnDistributed(agent, { redis: url, run, sync, maxPolicyLag, resumed: agent.version > 0, log: (m) => console.error(m), signal: failed.signal }, callbacks);
     // the threads stop when they see the learner's "done"
     await threads?.finished;
     return result;

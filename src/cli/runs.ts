@@ -16,6 +16,7 @@ import { collectVersions, tsrlVersion } from "../track/versions.js";
 import { parseFlag, report, runWithProgress, trackedTraining } from "./train.js";
 import { formatRunSummary } from "./run-summary.js";
 import { isTextRun, resumeTextRun } from "./train-text.js";
+import { type LearnerSetup, resumeDistributed, resumedSetup } from "./distributed.js";
 
 function openStore(dir: string | undefined): RunStore {
   return new RunStore(storeDirectory(dir), { create: false });
@@ -140,16 +141,19 @@ export function registerRuns(program: Command): void {
     .option("--force", "resume although the result will differ from an uninterrupted run: another tsrl version, a config that differs from the checkpoint's (the checkpoint's is used), or --set")
     .option("--set <key=value>", "change a config field from here on, e.g. totalTimesteps=1000000 (repeatable; needs --force)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--takeover", "resume although the run's process looks alive (its pid is another process now, or it ran on another host and is gone)")
+    .option("--redis <url>", "a learner of actors over Redis: the run's Redis URL with its password (not recorded with the run)")
     .option("--json", "end stdout with the result as one JSON line")
     .option("-q, --quiet", "no progress bar")
-    .action(async (idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; set: string[]; takeover?: boolean; json?: boolean; quiet?: boolean }) => {
+    .action(async (idOrName: string, opts: { store?: string; checkpoint?: string; force?: boolean; set: string[]; takeover?: boolean; redis?: string; json?: boolean; quiet?: boolean }) => {
       const store = openStore(opts.store);
       const run = store.getRun(idOrName);
       // a finished run whose policy is missing or damaged (a crash, or an older tsrl's order of writes) is repaired from its last checkpoint
       const repair = run.status === "finished";
       if (repair && store.hasIntactPolicy(run.id)) throw new StoreError(`run ${run.id} (${run.name}) already finished; start a new one with tsrl train`);
       if (!opts.takeover) store.refuseIfRunning(run.id, TAKEOVER_ADVICE); // again, atomically, when the run is taken over
-      const versions = run.versions as { tsrl?: string; backend?: BackendKind; envModule?: string; resumes?: { config_changes?: Record<string, [unknown, unknown]> }[] };
+      const versions = run.versions as { tsrl?: string; backend?: BackendKind; envModule?: string; distributed?: LearnerSetup; resumes?: { config_changes?: Record<string, [unknown, unknown]> }[] };
+      // a learner of separate actors learns with them again (checked before anything is resumed)
+      const distributed = resumedSetup(run.id, versions, opts.redis);
       // an sft/grpo run trains on a text task, not an env: its checkpoints hold the whole run
       if (!isTextRun(run)) await ensureEnvRegistered(run.env, versions.envModule); // a user env: import the module that registered it
       if (versions.tsrl !== tsrlVersion() && !opts.force) {
@@ -213,10 +217,11 @@ export function registerRuns(program: Command): void {
       // What the run ran with before is kept, one entry per resume.
       const { resumes = [], ...before } = versions;
       const resume = { ...before, from_step: step, ...(Object.keys(changes).length ? { config_changes: changes } : {}) };
-      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, ...(versions.envModule ? { envModule: versions.envModule } : {}), resumes: [...resumes, resume], pid: process.pid, host: hostname() }, { takeover: opts.takeover, config });
+      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, ...(versions.envModule ? { envModule: versions.envModule } : {}), ...(distributed ? { distributed: distributed.setup } : {}), resumes: [...resumes, resume], pid: process.pid, host: hostname() }, { takeover: opts.takeover, config });
       store.removeLeftovers(run.id);
       const total = config.totalTimesteps as number;
       const tracker = new Tracker(store, run.id, { agent, checkpointEvery: run.checkpoint_every, startStep: step });
+      if (distributed) return resumeDistributed(run.algo, agent, distributed, versions.envModule ?? null, tracker, opts);
       const { result, policy } = trackedTraining(tracker, (callbacks) => runWithProgress(agent, total, opts, callbacks));
       report(run.algo, result, opts, policy.path, run);
       store.close();

@@ -105,17 +105,20 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
     const waitNotice = (seen: number) => (notices > seen ? Promise.resolve() : Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(1000)]));
 
     let version = -1;
-    /** takes the newest parameters if they are newer than the ones in use; false if there are none yet */
+    /**
+     * takes the published parameters if they are another version than the ones in use (a newer
+     * one, or an older one from a learner resumed from its checkpoint); false if there are none yet
+     */
     const refresh = async (): Promise<boolean> => {
       const latest = await redis.get(keys.version);
       if (latest === null) return false;
-      if (Number(latest) <= version) return true;
+      if (Number(latest) === version) return true;
       const bytes = await redis.getBuffer(keys.params);
       if (!bytes) return false;
       if (bytes.length > MAX_PARAMS_BYTES) throw new Error(`${keys.params} holds ${bytes.length} bytes; not this run's parameters`);
       const published = decodeTensorFile(bytes, keys.params).meta.policyVersion;
       if (!Number.isSafeInteger(published) || (published as number) < 0) throw new Error(`${keys.params} has no policyVersion; not this run's parameters`);
-      if ((published as number) <= version) return true;
+      if (published === version) return true;
       loadParameters(bytes, modules, undefined, keys.params);
       version = published as number;
       return true;

@@ -54,6 +54,8 @@ export interface LearnerOptions {
   maxSegmentBytes?: number;
   /** this learner's consumer name in the group (default host-pid) */
   consumer?: string;
+  /** a learner resumed by `tsrl resume` (which checked that the one before is gone): it takes that one's pending segments at once, not after `claimIdleMs` */
+  resumed?: boolean;
   /** aborting it ends the run with its reason (checked at least every second while waiting for segments) */
   signal?: AbortSignal;
   log?: (message: string) => void;
@@ -140,9 +142,10 @@ export async function learnFromActors(
   const batch = allocateSegment({ numSteps: c.numSteps, obsSize: agent.worker.obsSize, actionDim: agent.worker.actionDim, numEnvs: c.numEnvs });
   const queue: Held[] = [];
   const start = now();
+  /** too stale, or acted by a version this learner never made (a learner resumed from an earlier checkpoint rolled back past it) */
   const tooOld = (segment: Segment) => {
     const lag = agent.version - segment.versions[0]!;
-    return sync ? lag > 0 : lag > maxLag;
+    return lag < 0 || (sync ? lag > 0 : lag > maxLag);
   };
   while (agent.version < agent.numIterations) {
     let filled = 0;
@@ -232,11 +235,16 @@ class RedisTransport implements LearnerTransport {
   private readonly held = new Set<string>();
   private claimCursor = "0-0";
   private lastClaim = 0;
+  /** the version a previous learner of the run published last: its actors' segments may carry up to it */
+  private previousVersion = 0;
+  /** a resumed learner takes every pending segment at once: tsrl resume has checked that the learner before it is gone */
+  private claimIdle: number;
 
   constructor(agent: PPO, private readonly options: LearnerOptions, private readonly log: (m: string) => void) {
     this.keys = runKeys(options.run);
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}`;
     this.claimIdleMs = options.claimIdleMs ?? 30_000;
+    this.claimIdle = this.claimIdleMs;
     this.shape = { numSteps: agent.config.numSteps, obsSize: agent.worker.obsSize, actionDim: agent.worker.actionDim };
     const space = agent.target.actionSpace;
     this.numActions = space instanceof Box ? null : (space as Discrete).n;
@@ -246,6 +254,10 @@ class RedisTransport implements LearnerTransport {
   async start(agent: PPO): Promise<void> {
     const { redis, keys } = this;
     if (agent.version === 0) await redis.del(keys.segments, keys.params, keys.version, keys.done, keys.actors);
+    else {
+      this.previousVersion = Number((await redis.get(keys.version)) ?? 0) || 0;
+      if (this.options.resumed) this.claimIdle = 0;
+    }
     await createGroup(redis, keys);
     const description: RunDescription = { format: RUN_FORMAT, algo: "ppo", config: agent.config, sync: this.options.sync ?? false, maxStreamLength: this.options.maxStreamLength ?? 1000, maxQueued: this.options.maxQueued ?? 4 };
     await redis.set(keys.run, JSON.stringify(description));
@@ -264,8 +276,10 @@ class RedisTransport implements LearnerTransport {
     // reclaiming is checked at half the idle time, when nothing is queued
     if (now() - this.lastClaim > this.claimIdleMs / 2000) {
       this.lastClaim = now();
-      const [cursor, entries] = (await redis.callBuffer("XAUTOCLAIM", keys.segments, GROUP, this.consumer, this.claimIdleMs, this.claimCursor, "COUNT", 16)) as [Buffer, [Buffer, Buffer[] | null][]];
+      const [cursor, entries] = (await redis.callBuffer("XAUTOCLAIM", keys.segments, GROUP, this.consumer, this.claimIdle, this.claimCursor, "COUNT", 16)) as [Buffer, [Buffer, Buffer[] | null][]];
       this.claimCursor = cursor.toString("latin1");
+      // all of them taken (the cursor wrapped): later claims wait for the idle time again
+      if (this.claimCursor === "0-0") this.claimIdle = this.claimIdleMs;
       await this.take(entries, true, version);
       if (this.pending.length) return this.pending.shift()!;
     }
@@ -311,7 +325,7 @@ class RedisTransport implements LearnerTransport {
       if (this.held.has(id)) continue;
       let segment: Segment;
       try {
-        segment = decodeSegment(fields, this.shape, version, this.numActions, this.options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES);
+        segment = decodeSegment(fields, this.shape, Math.max(version, this.previousVersion), this.numActions, this.options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES);
       } catch (err) {
         if (!(err instanceof SegmentError)) throw err;
         this.log(`learner: skipped stream entry ${id}: ${err.message}`);

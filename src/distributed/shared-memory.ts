@@ -4,9 +4,9 @@
  * nothing is serialized or copied on the way, only `copyColumns` into the learner's batch.
  *
  * - Segments: each actor owns a ring of `slots` segment slots (single producer, single consumer).
- *   A slot's state word says EMPTY (the actor may fill it) or FULL (the learner may read it); the
- *   actor fills slots in ring order, the learner reads them in the same order and empties a slot
- *   after the update that trained on it. A full ring pauses its actor: flow control that bounds
+ *   A slot's state word says EMPTY (the actor may fill it), FULL (the learner may take it) or HELD
+ *   (taken); the actor fills slots in ring order, the learner takes them in the same order and
+ *   empties a slot after the update that trained on it. A full ring pauses its actor: flow control that bounds
  *   the policy lag, as the Redis path's `maxQueued`.
  * - Parameters: the learner writes each version's tensor file into one shared buffer under a
  *   sequence lock (odd while writing); an actor copies it out and retries if the lock moved.
@@ -22,6 +22,8 @@ import { type ActorSummary, seededActorWorker } from "./actor.js";
 
 const EMPTY = 0;
 const FULL = 1;
+/** handed to the learner, not yet finished with */
+const HELD = 2;
 /** per slot, in the ring's header: its state, the segment's sequence number, its episode count */
 const SLOT_STATE = 0, SLOT_SEQ = 1, SLOT_EPISODES = 2, SLOT_WORDS = 3;
 /** the control words: parameters' sequence lock, version and byte length; the learner done; segments filled (all actors) */
@@ -157,6 +159,7 @@ export class SharedMemoryTransport implements LearnerTransport {
       const ring = this.rings[a]!;
       const slot = ring.read;
       if (Atomics.load(ring.state, slot * SLOT_WORDS + SLOT_STATE) !== FULL) continue;
+      Atomics.store(ring.state, slot * SLOT_WORDS + SLOT_STATE, HELD);
       ring.read = (slot + 1) % this.slots;
       this.turn = (a + 1) % this.actors;
       const { segment, episodes } = ring.views[slot]!;
@@ -242,9 +245,10 @@ export function runSharedActor(init: SharedActorInit, maxSegments = Infinity): A
       continue;
     }
     const at = slot * SLOT_WORDS;
-    if (Atomics.load(state, at + SLOT_STATE) !== EMPTY) {
+    const slotState = Atomics.load(state, at + SLOT_STATE);
+    if (slotState !== EMPTY) {
       // the learner is behind: acting now would only make stale data
-      Atomics.wait(state, at + SLOT_STATE, FULL, 1000);
+      Atomics.wait(state, at + SLOT_STATE, slotState, 1000);
       continue;
     }
     const { segment, episodes } = views[slot]!;
