@@ -1188,3 +1188,169 @@ export function attentionDecode(rows: i32, ctx: i32, pos: i32, c: i32, nh: i32, 
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// decodeStep: one decoding position of a transformer for n rows in one call — the sampler's fast
+// path (src/nn/transformer-decode.ts). Transformer.step calls the kernels above one by one over
+// every row; this calls the same kernels in the same order per row, on tiles of rows whose
+// activations stay in the L1 cache, with the residual adds and the embedding done here. Every
+// product computes each output element the same way whatever the row count, so the logits are
+// bit-identical to the plain path's. Compact row i (from ≤ i < to) reads its token from tokens[i]
+// and its cache from cache row rows[i], so the caller computes only the rows it needs (one per
+// distinct prefix); its logits go to logits + i·V.
+// full = 0: only the keys and values are needed (a prompt position before the last), so the last
+// layer stops after its k, v and no logits are made. `plan` holds the shapes and offsets (i32):
+// C, NH, H, V, ctx, layers, tile, wte, wpe, lnfw, lnfb, tokens, rows, logits, and the tile's
+// scratch x, ln, qkv, y, h, tmp, stats (2·tile), scores (ctx + 4); then per layer ln1w, ln1b,
+// qkvw, qkvb, projw, projb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb, keys, values. C, H and C/NH
+// must be multiples of 4.
+
+// @ts-ignore: decorator
+@inline function planAt(plan: i32, i: i32): i32 {
+  return load<i32>(addr(plan + i));
+}
+
+export function decodeStep(plan: i32, from: i32, to: i32, pos: i32, full: i32): void {
+  const c = planAt(plan, 0), nh = planAt(plan, 1), hid = planAt(plan, 2), vocab = planAt(plan, 3);
+  const ctx = planAt(plan, 4), layers = planAt(plan, 5), tile = planAt(plan, 6);
+  const wte = planAt(plan, 7), wpe = planAt(plan, 8), lnfw = planAt(plan, 9), lnfb = planAt(plan, 10);
+  const tokens = planAt(plan, 11), rows = planAt(plan, 12), logits = planAt(plan, 13);
+  const x = planAt(plan, 14), ln = planAt(plan, 15), qkv = planAt(plan, 16), y = planAt(plan, 17);
+  const h = planAt(plan, 18), tmp = planAt(plan, 19), mean = planAt(plan, 20), scores = planAt(plan, 21);
+  const rstd = mean + tile;
+  const cb = (<usize>c) << 2;
+  const pe = addr(wpe + pos * c);
+  for (let t0 = from; t0 < to; t0 += tile) {
+    const m = min(tile, to - t0);
+    for (let i = 0; i < m; i++) {
+      const te = addr(wte + load<i32>(addr(tokens + t0 + i)) * c);
+      const px = addr(x + i * c);
+      for (let o: usize = 0; o < cb; o += 16) v128.store(px + o, f32x4.add(v128.load(te + o), v128.load(pe + o)));
+    }
+    for (let l = 0; l < layers; l++) {
+      const p = plan + 22 + l * 14;
+      layerNormForward(m, c, x, planAt(p, 0), planAt(p, 1), ln, mean, rstd);
+      linearForward(m, c, 3 * c, ln, planAt(p, 2), planAt(p, 3), qkv);
+      const kvOnly = full == 0 && l == layers - 1;
+      decodeAttention(m, c, nh, ctx, pos, qkv, y, rows + t0, planAt(p, 12), planAt(p, 13), scores, kvOnly);
+      if (kvOnly) break;
+      linearForward(m, c, c, y, planAt(p, 4), planAt(p, 5), tmp);
+      addRows(m * c, x, tmp);
+      layerNormForward(m, c, x, planAt(p, 6), planAt(p, 7), ln, mean, rstd);
+      linearForward(m, c, hid, ln, planAt(p, 8), planAt(p, 9), h);
+      geluForward(m * hid, h, h, -1);
+      linearForward(m, hid, c, h, planAt(p, 10), planAt(p, 11), tmp);
+      addRows(m * c, x, tmp);
+    }
+    if (full != 0) {
+      layerNormForward(m, c, x, lnfw, lnfb, ln, mean, rstd);
+      matmulNT(m, c, vocab, ln, wte, logits + t0 * vocab, 0);
+    }
+  }
+}
+
+/** x += d over `length` floats (a multiple of 4). */
+// @ts-ignore: decorator
+@inline function addRows(length: i32, x: i32, d: i32): void {
+  const px = addr(x), pd = addr(d);
+  const nb = (<usize>length) << 2;
+  for (let o: usize = 0; o < nb; o += 16) v128.store(px + o, f32x4.add(v128.load(px + o), v128.load(pd + o)));
+}
+
+// attentionDecode's arithmetic, per lane in the same order, with the scores of four positions
+// at a time (reduce4 of four dot products is their four hsums) and each head's output held in
+// registers across positions; compact row i appends to and reads cache row rows[i].
+function decodeAttention(m: i32, c: i32, nh: i32, ctx: i32, pos: i32, qkv: i32, y: i32, rows: i32, keys: i32, values: i32, scores: i32, kvOnly: bool): void {
+  const hs = c / nh;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>hs);
+  const scaleV = f32x4.splat(scale);
+  const ps = addr(scores);
+  const cb = (<usize>c) << 2;
+  const hsb = (<usize>hs) << 2;
+  const zero = f32x4.splat(0);
+  const count = pos + 1;
+  for (let i = 0; i < m; i++) {
+    const r = load<i32>(addr(rows + i));
+    const q0 = addr(qkv + i * 3 * c);
+    const rowK = addr(keys + r * ctx * c);
+    const rowV = addr(values + r * ctx * c);
+    memory.copy(rowK + <usize>pos * cb, q0 + cb, cb);
+    memory.copy(rowV + <usize>pos * cb, q0 + 2 * cb, cb);
+    if (kvOnly) continue;
+    for (let hd = 0; hd < nh; hd++) {
+      const hOff = <usize>hd * hsb;
+      const q = q0 + hOff;
+      let max: f32 = -Infinity;
+      let t2 = 0;
+      for (; t2 + 4 <= count; t2 += 4) {
+        const k0 = rowK + <usize>t2 * cb + hOff;
+        const k1 = k0 + cb, k2 = k1 + cb, k3 = k2 + cb;
+        let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (let o: usize = 0; o < hsb; o += 16) {
+          const qv = v128.load(q + o);
+          a0 = mac(a0, qv, v128.load(k0 + o));
+          a1 = mac(a1, qv, v128.load(k1 + o));
+          a2 = mac(a2, qv, v128.load(k2 + o));
+          a3 = mac(a3, qv, v128.load(k3 + o));
+        }
+        const s = f32x4.mul(reduce4(a0, a1, a2, a3), scaleV);
+        v128.store(ps + ((<usize>t2) << 2), s);
+        const s0 = f32x4.extract_lane(s, 0), s1 = f32x4.extract_lane(s, 1), s2 = f32x4.extract_lane(s, 2), s3 = f32x4.extract_lane(s, 3);
+        if (s0 > max) max = s0;
+        if (s1 > max) max = s1;
+        if (s2 > max) max = s2;
+        if (s3 > max) max = s3;
+      }
+      for (; t2 < count; t2++) {
+        const s = dotRow(q, rowK + <usize>t2 * cb + hOff, hs) * scale;
+        store<f32>(ps + ((<usize>t2) << 2), s);
+        if (s > max) max = s;
+      }
+      let sum: f32 = 0;
+      const maxV = f32x4.splat(max);
+      t2 = 0;
+      for (; t2 + 4 <= count; t2 += 4) {
+        const e = exp4(f32x4.sub(v128.load(ps + ((<usize>t2) << 2)), maxV));
+        v128.store(ps + ((<usize>t2) << 2), e);
+        sum += f32x4.extract_lane(e, 0);
+        sum += f32x4.extract_lane(e, 1);
+        sum += f32x4.extract_lane(e, 2);
+        sum += f32x4.extract_lane(e, 3);
+      }
+      for (; t2 < count; t2++) {
+        const e = expNeg(load<f32>(ps + ((<usize>t2) << 2)) - max);
+        store<f32>(ps + ((<usize>t2) << 2), e);
+        sum += e;
+      }
+      const inv: f32 = 1 / sum;
+      const out = addr(y + i * c) + hOff;
+      // four vectors of the head's output at a time stay in registers over all positions
+      let o: usize = 0;
+      for (; o + 64 <= hsb; o += 64) {
+        let o0 = zero, o1 = zero, o2 = zero, o3 = zero;
+        let v = rowV + hOff + o;
+        for (let t = 0; t < count; t++) {
+          const w = f32x4.splat(load<f32>(ps + ((<usize>t) << 2)) * inv);
+          o0 = mac(o0, w, v128.load(v));
+          o1 = mac(o1, w, v128.load(v, 16));
+          o2 = mac(o2, w, v128.load(v, 32));
+          o3 = mac(o3, w, v128.load(v, 48));
+          v += cb;
+        }
+        v128.store(out + o, o0);
+        v128.store(out + o, o1, 16);
+        v128.store(out + o, o2, 32);
+        v128.store(out + o, o3, 48);
+      }
+      for (; o < hsb; o += 16) {
+        let o0 = zero;
+        let v = rowV + hOff + o;
+        for (let t = 0; t < count; t++) {
+          o0 = mac(o0, f32x4.splat(load<f32>(ps + ((<usize>t) << 2)) * inv), v128.load(v));
+          v += cb;
+        }
+        v128.store(out + o, o0);
+      }
+    }
+  }
+}

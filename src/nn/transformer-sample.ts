@@ -3,9 +3,16 @@
  * a row still inside its prompt is fed its next prompt token, a row past it gets a sampled token,
  * until every row has produced its stop token or `maxNewTokens`, or the context is full.
  * Temperature, top-k and top-p (nucleus) filtering, seeded; temperature 0 is greedy.
+ *
+ * On a WASM space the fused path runs (transformer-decode.ts): one kernel call per position,
+ * only for rows that still need it, and once per distinct prefix — the rows of a GRPO group share
+ * their prompt, so it is computed once and its keys and values copied — with prompt positions
+ * before the last making keys and values only. It draws the same tokens with the same
+ * log-probabilities as the plain path (every row stepped through `Transformer.step`), bit for bit.
  */
 import type { Random } from "../rng/random.js";
-import type { Transformer } from "./transformer.js";
+import type { FloatArray, Transformer } from "./transformer.js";
+import { FusedDecoder } from "./transformer-decode.js";
 
 export interface SampleOptions {
   maxNewTokens: number;
@@ -19,6 +26,8 @@ export interface SampleOptions {
   stopToken?: number;
   /** the random stream for sampling (not needed when greedy) */
   random?: Random;
+  /** step every row through `Transformer.step` (the reference the fused path is tested against) */
+  plain?: boolean;
 }
 
 export interface SampleResult {
@@ -45,7 +54,13 @@ export function sampleCompletions(model: Transformer, prompts: readonly ArrayLik
     if (p.length === 0) throw new RangeError(`prompt ${r} is empty`);
     if (p.length >= model.config.contextLength) throw new RangeError(`prompt ${r} has ${p.length} tokens; the model's context is ${model.config.contextLength} (prompts must be shorter to leave room for an answer)`);
     longest = Math.max(longest, p.length);
+    for (let i = 0; i < p.length; i++) {
+      const token = p[i]!;
+      if (!(Number.isInteger(token) && token >= 0 && token < model.config.vocabSize)) throw new RangeError(`prompt ${r} has token ${token} at position ${i}, outside the model's vocabulary 0..${model.config.vocabSize - 1}`);
+    }
   }
+  const fused = options.plain ? null : FusedDecoder.for(model, rows);
+  if (fused) return sampleFused(model, fused, prompts, options.maxNewTokens, longest, temperature, topK, topP, options);
   const kv = model.cacheFor(rows);
   const completions: number[][] = prompts.map(() => []);
   const logProbs: number[][] = prompts.map(() => []);
@@ -87,6 +102,97 @@ export function sampleCompletions(model: Transformer, prompts: readonly ArrayLik
     completions: completions.map((c) => Int32Array.from(c)),
     logProbs: logProbs.map((l) => Float64Array.from(l)),
     truncated: completions.map((_, r) => done[r] === 0),
+  };
+}
+
+/** The fused path: the plain path's row loop and draws, computing only distinct live prefixes. */
+function sampleFused(model: Transformer, decoder: FusedDecoder, prompts: readonly ArrayLike<number>[], maxNew: number, longest: number, temperature: number, topK: number, topP: number, options: SampleOptions): SampleResult {
+  const rows = prompts.length;
+  const { vocabSize: V, contextLength, layers, dModel: C } = model.config;
+  const kv = decoder.begin(rows);
+  const out = new Int32Array(rows * maxNew);
+  const outLogProbs = new Float64Array(rows * maxNew);
+  const length = new Int32Array(rows);
+  const done = new Uint8Array(rows);
+  const probs = new Float64Array(V);
+  const order = Int32Array.from({ length: V }, (_, i) => i);
+  // prefix classes: rows with equal prefixes share a representative row; a class at the next
+  // position is keyed by (representative at this one, token)
+  const rep = new Int32Array(rows);
+  const classOf = new Int32Array(rows * V).fill(-1);
+  const keys = new Int32Array(rows);
+  const full = new Uint8Array(rows);
+  const slot = new Int32Array(rows);
+  const live = new Uint8Array(rows);
+  const lastPosition = Math.min(contextLength, longest + maxNew);
+  for (let pos = 0; pos < lastPosition; pos++) {
+    let nKeys = 0;
+    for (let r = 0; r < rows; r++) {
+      const prompt = prompts[r]!;
+      live[r] = pos < prompt.length || (done[r] === 0 && length[r]! < maxNew) ? 1 : 0;
+      if (!live[r]) continue;
+      const token = pos < prompt.length ? prompt[pos]! : out[r * maxNew + length[r]! - 1]!;
+      const key = rep[r]! * V + token;
+      let first = classOf[key]!;
+      if (first < 0) {
+        first = classOf[key] = r;
+        keys[nKeys++] = key;
+        full[r] = 0;
+      }
+      rep[r] = first;
+      // the class needs logits if any of its rows samples after this position
+      if (pos + 1 >= prompt.length) full[first] = 1;
+    }
+    // compact rows: the classes that only make keys and values first, then those that need logits
+    const tokens = decoder.tokens;
+    const cacheRows = decoder.rows;
+    let n = 0;
+    let kvOnly = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let r = 0; r < rows; r++) {
+        if (!live[r] || rep[r] !== r || full[r] !== pass) continue;
+        const prompt = prompts[r]!;
+        tokens[n] = pos < prompt.length ? prompt[pos]! : out[r * maxNew + length[r]! - 1]!;
+        cacheRows[n] = r;
+        slot[r] = n++;
+      }
+      if (pass === 0) kvOnly = n;
+    }
+    for (let k = 0; k < nKeys; k++) classOf[keys[k]!] = -1;
+    decoder.run(0, kvOnly, pos, false);
+    decoder.run(kvOnly, n, pos, true);
+    const M: FloatArray = model.space.array;
+    for (let r = 0; r < rows; r++) {
+      const from = rep[r]!;
+      if (!live[r] || from === r) continue;
+      for (let l = 0; l < layers; l++) {
+        const at = (from * contextLength + pos) * C;
+        const to = (r * contextLength + pos) * C;
+        M.copyWithin(kv.keys[l]! + to, kv.keys[l]! + at, kv.keys[l]! + at + C);
+        M.copyWithin(kv.values[l]! + to, kv.values[l]! + at, kv.values[l]! + at + C);
+      }
+    }
+    let active = 0;
+    for (let r = 0; r < rows; r++) {
+      const prompt = prompts[r]!;
+      if (pos + 1 < prompt.length) {
+        active++;
+        continue;
+      }
+      if (done[r] || length[r]! >= maxNew) continue;
+      const [token, logProb] = pick(M, kv.logits + slot[rep[r]!]! * V, V, temperature, topK, topP, probs, order, options.random);
+      out[r * maxNew + length[r]!] = token;
+      outLogProbs[r * maxNew + length[r]!] = logProb;
+      length[r] = length[r]! + 1;
+      if (token === options.stopToken) done[r] = 1;
+      else if (length[r]! < maxNew) active++;
+    }
+    if (active === 0) break;
+  }
+  return {
+    completions: prompts.map((_, r) => out.slice(r * maxNew, r * maxNew + length[r]!)),
+    logProbs: prompts.map((_, r) => outLogProbs.slice(r * maxNew, r * maxNew + length[r]!)),
+    truncated: prompts.map((_, r) => done[r] === 0),
   };
 }
 
