@@ -109,50 +109,46 @@ export function invalidDiscrete(actions: usize, count: i32, n: f64): i32 {
 // ---------------------------------------------------------------------------------------------
 // PCG64 (numpy's PCG XSL-RR 128/64) on PCG64Bank's limb layout
 
-const M0: i64 = 0xccf645, M1: i64 = 0xdf649f, M2: i64 = 0xa44385, M3: i64 = 0x1fc65d, M4: i64 = 0x60ed05, M5: i64 = 0x23;
+/** PCG_DEFAULT_MULTIPLIER_128, high and low 64 bits */
+const MUL_HI: u64 = 0x2360ed051fc65da4, MUL_LO: u64 = 0x4385df649fccf645;
+
+/** The high 64 bits of the 128-bit product a * b. */
+// @ts-ignore: decorator
+@inline function mulHigh64(a: u64, b: u64): u64 {
+  const a0 = a & 0xffffffff, a1 = a >> 32, b0 = b & 0xffffffff, b1 = b >> 32;
+  const p01 = a0 * b1, p10 = a1 * b0;
+  const mid = ((a0 * b0) >> 32) + (p01 & 0xffffffff) + (p10 & 0xffffffff);
+  return a1 * b1 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
 
 /**
  * `count` draws of `Generator.uniform(low, high)` (`low + (high - low) * random()`) from generator
- * `g`, written to `out`, `out + stride`, …; the state stays in registers between draws.
+ * `g`, written to `out`, `out + stride`, …: the state read from the bank's limbs into two 64-bit
+ * words once, advanced in registers, written back once.
  */
 function pcgUniforms(bank: usize, g: i32, count: i32, low: f64, high: f64, out: usize, stride: usize): void {
   const p = bank + <usize>g * 96;
-  let a0 = <i64>load<f64>(p), a1 = <i64>load<f64>(p, 8), a2 = <i64>load<f64>(p, 16);
-  let a3 = <i64>load<f64>(p, 24), a4 = <i64>load<f64>(p, 32), a5 = <i64>load<f64>(p, 40);
-  const i0 = <i64>load<f64>(p, 48), i1 = <i64>load<f64>(p, 56), i2 = <i64>load<f64>(p, 64);
-  const i3 = <i64>load<f64>(p, 72), i4 = <i64>load<f64>(p, 80), i5 = <i64>load<f64>(p, 88);
+  let lo = <u64>load<f64>(p) | (<u64>load<f64>(p, 8) << 24) | (<u64>load<f64>(p, 16) << 48);
+  let hi = (<u64>load<f64>(p, 16) >> 16) | (<u64>load<f64>(p, 24) << 8) | (<u64>load<f64>(p, 32) << 32) | (<u64>load<f64>(p, 40) << 56);
+  const incLo = <u64>load<f64>(p, 48) | (<u64>load<f64>(p, 56) << 24) | (<u64>load<f64>(p, 64) << 48);
+  const incHi = (<u64>load<f64>(p, 64) >> 16) | (<u64>load<f64>(p, 72) << 8) | (<u64>load<f64>(p, 80) << 32) | (<u64>load<f64>(p, 88) << 56);
   const span = high - low;
   for (let k = 0; k < count; k++) {
-    // state * MULTIPLIER + inc, column by column in 24-bit limbs (sums < 2^51: exact in i64)
-    let c = a0 * M0 + i0;
-    const r0 = c & 0xffffff;
-    c = (c >> 24) + a0 * M1 + a1 * M0 + i1;
-    const r1 = c & 0xffffff;
-    c = (c >> 24) + a0 * M2 + a1 * M1 + a2 * M0 + i2;
-    const r2 = c & 0xffffff;
-    c = (c >> 24) + a0 * M3 + a1 * M2 + a2 * M1 + a3 * M0 + i3;
-    const r3 = c & 0xffffff;
-    c = (c >> 24) + a0 * M4 + a1 * M3 + a2 * M2 + a3 * M1 + a4 * M0 + i4;
-    const r4 = c & 0xffffff;
-    c = (c >> 24) + a0 * M5 + a1 * M4 + a2 * M3 + a3 * M2 + a4 * M1 + a5 * M0 + i5;
-    a5 = c & 0xff;
-    a0 = r0;
-    a1 = r1;
-    a2 = r2;
-    a3 = r3;
-    a4 = r4;
+    // state = state * MULTIPLIER + inc (mod 2^128)
+    const prodLo = lo * MUL_LO;
+    const newLo = prodLo + incLo;
+    hi = mulHigh64(lo, MUL_LO) + lo * MUL_HI + hi * MUL_LO + incHi + <u64>(newLo < prodLo);
+    lo = newLo;
     // XSL-RR output; random() keeps its top 53 bits
-    const lo = <u64>(a0 | (a1 << 24) | ((a2 & 0xffff) << 48));
-    const hi = <u64>((a2 >> 16) | (a3 << 8) | (a4 << 32) | (a5 << 56));
     const bits = rotr<u64>(hi ^ lo, hi >> 58);
     store<f64>(out + <usize>k * stride, low + span * (<f64>(bits >> 11) * 1.1102230246251565e-16)); // 2^-53
   }
-  store<f64>(p, <f64>a0);
-  store<f64>(p, <f64>a1, 8);
-  store<f64>(p, <f64>a2, 16);
-  store<f64>(p, <f64>a3, 24);
-  store<f64>(p, <f64>a4, 32);
-  store<f64>(p, <f64>a5, 40);
+  store<f64>(p, <f64>(lo & 0xffffff));
+  store<f64>(p, <f64>((lo >> 24) & 0xffffff), 8);
+  store<f64>(p, <f64>((lo >> 48) | ((hi & 0xff) << 16)), 16);
+  store<f64>(p, <f64>((hi >> 8) & 0xffffff), 24);
+  store<f64>(p, <f64>((hi >> 32) & 0xffffff), 32);
+  store<f64>(p, <f64>(hi >> 56), 40);
 }
 
 /** `count` draws of `Generator.random()` from generator `g` into `out` (tests compare with PCG64Bank). */
@@ -219,18 +215,89 @@ export function cartPoleConstants(table: usize): void {
   store<f64>(table + (K_TH_HIGH << 3), THETA_THRESHOLD);
 }
 
+/** Envs per block: the loop runs its passes over a block at a time, so the block stays in L1. */
+const BLOCK = 256;
+
 /**
  * The CartPole vector env's next-step loop over envs [from, to): reset the envs flagged in
  * `autoreset`, step the others, write state, observations (float32, 4 per env), rewards,
- * terminations, truncations, elapsed steps and the new autoreset flags.
+ * terminations, truncations, elapsed steps and the new autoreset flags. Envs i and i + 1 go
+ * through the lanes of one vector; the last env of an odd range goes alone (lane 1 computes a
+ * copy of it, discarded). Three passes per block, with `work` (3 float64 per env) between them:
+ * sin and cos of every angle, and the list of envs to reset; a step of every env; the resets,
+ * written over the step of those envs. Short dependency chains and no branch on resets in the
+ * step let the CPU overlap many envs.
  */
 export function cartPoleNextStep(
   n: i32, from: i32, to: i32, state: usize, bank: usize, elapsed: usize, autoreset: usize, actions: usize,
-  obs: usize, rewards: usize, terms: usize, truncs: usize, maxSteps: f64, low: f64, high: f64, tb: usize,
+  obs: usize, rewards: usize, terms: usize, truncs: usize, maxSteps: f64, low: f64, high: f64, tb: usize, work: usize,
 ): void {
-  let i = from;
-  for (; i + 2 <= to; i += 2) cartPoleStep(true, n, i, state, bank, elapsed, autoreset, actions, obs, rewards, terms, truncs, maxSteps, low, high, tb);
-  if (i < to) cartPoleStep(false, n, i, state, bank, elapsed, autoreset, actions, obs, rewards, terms, truncs, maxSteps, low, high, tb);
+  const nb = (<usize>n) << 3;
+  for (let b = from; b < to; b += BLOCK) {
+    const e = min(to, b + BLOCK);
+    const list = work + 2 * nb + ((<usize>b) << 2);
+    let resets = 0;
+    let i = b;
+    for (; i + 2 <= e; i += 2) resets = cartPoleSinCos(true, n, i, state, autoreset, tb, work, list, resets);
+    if (i < e) resets = cartPoleSinCos(false, n, i, state, autoreset, tb, work, list, resets);
+    i = b;
+    for (; i + 2 <= e; i += 2) cartPoleStep(true, n, i, state, elapsed, autoreset, actions, obs, rewards, terms, truncs, maxSteps, tb, work);
+    if (i < e) cartPoleStep(false, n, i, state, elapsed, autoreset, actions, obs, rewards, terms, truncs, maxSteps, tb, work);
+    for (let k = 0; k < resets; k++) {
+      // the envs that ended last step start anew (4 draws: x, x_dot, theta, theta_dot) and report 0
+      const j = <usize>load<i32>(list + (<usize>k << 2));
+      const px = state + (j << 3);
+      pcgUniforms(bank, <i32>j, 4, low, high, px, nb);
+      const po = obs + (j << 4);
+      store<f32>(po, <f32>load<f64>(px));
+      store<f32>(po, <f32>load<f64>(px + nb), 4);
+      store<f32>(po, <f32>load<f64>(px + 2 * nb), 8);
+      store<f32>(po, <f32>load<f64>(px + 3 * nb), 12);
+      store<i32>(elapsed + (j << 2), 0);
+      store<u8>(autoreset + j, 0);
+      store<f64>(rewards + (j << 3), 0.0);
+      store<u8>(terms + j, 0);
+      store<u8>(truncs + j, 0);
+    }
+  }
+}
+
+/**
+ * The first pass: sin and cos of env i's (and i + 1's) angle into `work` (sines, then n cosines);
+ * appends the envs flagged for reset to `list` (without a branch: the slot is written either way)
+ * and returns the list's new length.
+ */
+// @ts-ignore: decorator
+@inline function cartPoleSinCos(pair: bool, n: i32, i: i32, state: usize, autoreset: usize, tb: usize, work: usize, list: usize, count: i32): i32 {
+  const nb = (<usize>n) << 3;
+  const pTH = state + ((<usize>i) << 3) + 2 * nb;
+  // an env flagged for reset gets the sin and cos of its last angle too, unused
+  const th0 = pair ? v128.load(pTH) : v128.load64_splat(pTH);
+  let sintheta: v128, costheta: v128;
+  if (inKernelRange(th0, tb)) {
+    sintheta = sin2(th0, tb);
+    costheta = cos2(th0, tb);
+  } else {
+    const t0 = f64x2.extract_lane(th0, 0), t1 = f64x2.extract_lane(th0, 1);
+    sintheta = f64x2.replace_lane(f64x2.splat(hostSin(t0)), 1, hostSin(t1));
+    costheta = f64x2.replace_lane(f64x2.splat(hostCos(t0)), 1, hostCos(t1));
+  }
+  const ps = work + ((<usize>i) << 3);
+  const pr = autoreset + <usize>i;
+  store<i32>(list + (<usize>count << 2), i);
+  if (pair) {
+    v128.store(ps, sintheta);
+    v128.store(ps + nb, costheta);
+    const flags = <i32>load<u16>(pr);
+    count += <i32>((flags & 0xff) != 0);
+    store<i32>(list + (<usize>count << 2), i + 1);
+    count += <i32>(flags > 0xff);
+  } else {
+    v128.store64_lane(ps, sintheta, 0);
+    v128.store64_lane(ps + nb, costheta, 0);
+    count += <i32>(load<u8>(pr) != 0);
+  }
+  return count;
 }
 
 /** Two bools (bits 0 and 1 of an i64x2 bitmask) as two bytes 0/1, lane 0 first. */
@@ -239,11 +306,11 @@ export function cartPoleNextStep(
   return <u16>((bits & 1) | ((bits & 2) << 7));
 }
 
-/** Envs i and i + 1 (`pair`), or env i alone in lane 0 (lane 1 then computes a copy, discarded). */
+
 // @ts-ignore: decorator
 @inline function cartPoleStep(
-  pair: bool, n: i32, i: i32, state: usize, bank: usize, elapsed: usize, autoreset: usize, actions: usize,
-  obs: usize, rewards: usize, terms: usize, truncs: usize, maxSteps: f64, low: f64, high: f64, tb: usize,
+  pair: bool, n: i32, i: i32, state: usize, elapsed: usize, autoreset: usize, actions: usize,
+  obs: usize, rewards: usize, terms: usize, truncs: usize, maxSteps: f64, tb: usize, work: usize,
 ): void {
   const nb = (<usize>n) << 3;
   const pX = state + ((<usize>i) << 3), pXD = pX + nb, pTH = pXD + nb, pTHD = pTH + nb;
@@ -264,33 +331,19 @@ export function cartPoleNextStep(
   }
   const force = v128.bitselect(kv(tb, K_FORCE), kv(tb, K_NFORCE), f64x2.eq(act, kv(tb, K_ONE)));
   const pr = autoreset + <usize>i;
-  const resets: i32 = pair ? <i32>load<u16>(pr) : <i32>load<u8>(pr);
-  // an env about to reset steps from theta 0 (its result is discarded) to keep sin/cos in range
-  if (resets != 0) {
-    let m = i64x2.splat(0);
-    if (resets & 0xff) m = i64x2.replace_lane(m, 0, -1);
-    if (resets & 0xff00) m = i64x2.replace_lane(m, 1, -1);
-    th0 = v128.bitselect(kv(tb, K_ZERO), th0, m);
-  }
-  let sintheta: v128, costheta: v128;
-  if (inKernelRange(th0, tb)) {
-    sintheta = sin2(th0, tb);
-    costheta = cos2(th0, tb);
-  } else {
-    const t0 = f64x2.extract_lane(th0, 0), t1 = f64x2.extract_lane(th0, 1);
-    sintheta = f64x2.replace_lane(f64x2.splat(hostSin(t0)), 1, hostSin(t1));
-    costheta = f64x2.replace_lane(f64x2.splat(hostCos(t0)), 1, hostCos(t1));
-  }
+  const ps = work + ((<usize>i) << 3);
+  const sintheta = pair ? v128.load(ps) : v128.load64_splat(ps);
+  const costheta = pair ? v128.load(ps + nb) : v128.load64_splat(ps + nb);
   const temp = f64x2.div(f64x2.add(force, f64x2.mul(f64x2.mul(kv(tb, K_PML), f64x2.mul(thd0, thd0)), sintheta)), kv(tb, K_TOTAL_MASS));
   const thetaacc = f64x2.div(
     f64x2.sub(f64x2.mul(kv(tb, K_GRAVITY), sintheta), f64x2.mul(costheta, temp)),
     f64x2.mul(kv(tb, K_LENGTH), f64x2.sub(kv(tb, K_FOUR_THIRDS), f64x2.div(f64x2.mul(kv(tb, K_MASSPOLE), f64x2.mul(costheta, costheta)), kv(tb, K_TOTAL_MASS)))),
   );
   const xacc = f64x2.sub(temp, f64x2.div(f64x2.mul(f64x2.mul(kv(tb, K_PML), thetaacc), costheta), kv(tb, K_TOTAL_MASS)));
-  let x = f64x2.add(x0, f64x2.mul(kv(tb, K_TAU), xd0));
-  let xd = f64x2.add(xd0, f64x2.mul(kv(tb, K_TAU), xacc));
-  let th = f64x2.add(th0, f64x2.mul(kv(tb, K_TAU), thd0));
-  let thd = f64x2.add(thd0, f64x2.mul(kv(tb, K_TAU), thetaacc));
+  const x = f64x2.add(x0, f64x2.mul(kv(tb, K_TAU), xd0));
+  const xd = f64x2.add(xd0, f64x2.mul(kv(tb, K_TAU), xacc));
+  const th = f64x2.add(th0, f64x2.mul(kv(tb, K_TAU), thd0));
+  const thd = f64x2.add(thd0, f64x2.mul(kv(tb, K_TAU), thetaacc));
   const terminal = v128.or(
     v128.or(f64x2.lt(x, kv(tb, K_X_LOW)), f64x2.gt(x, kv(tb, K_X_HIGH))),
     v128.or(f64x2.lt(th, kv(tb, K_TH_LOW)), f64x2.gt(th, kv(tb, K_TH_HIGH))),
@@ -314,34 +367,6 @@ export function cartPoleNextStep(
     store<u8>(terms + <usize>i, <u8>(termBits & 1));
     store<u8>(truncs + <usize>i, <u8>(truncBits & 1));
     store<u8>(pr, <u8>((termBits | truncBits) & 1));
-  }
-  if (resets != 0) {
-    // the envs that ended last step start anew (4 draws: x, x_dot, theta, theta_dot) and report 0
-    const lanes = pair ? 2 : 1;
-    for (let l = 0; l < lanes; l++) {
-      if (((resets >> (l << 3)) & 0xff) == 0) continue;
-      const j = i + l;
-      const pj = <usize>j;
-      // straight into the state, then into the lanes
-      const px = pX + (<usize>l << 3);
-      pcgUniforms(bank, j, 4, low, high, px, nb);
-      if (l == 0) {
-        x = f64x2.replace_lane(x, 0, load<f64>(px));
-        xd = f64x2.replace_lane(xd, 0, load<f64>(px + nb));
-        th = f64x2.replace_lane(th, 0, load<f64>(px + 2 * nb));
-        thd = f64x2.replace_lane(thd, 0, load<f64>(px + 3 * nb));
-      } else {
-        x = f64x2.replace_lane(x, 1, load<f64>(px));
-        xd = f64x2.replace_lane(xd, 1, load<f64>(px + nb));
-        th = f64x2.replace_lane(th, 1, load<f64>(px + 2 * nb));
-        thd = f64x2.replace_lane(thd, 1, load<f64>(px + 3 * nb));
-      }
-      store<i32>(elapsed + (pj << 2), 0);
-      store<u8>(autoreset + pj, 0);
-      store<f64>(rewards + (pj << 3), 0.0);
-      store<u8>(terms + pj, 0);
-      store<u8>(truncs + pj, 0);
-    }
   }
   // observations: float32 rows [x, x_dot, theta, theta_dot] of env i and env i + 1
   const a = v128.shuffle<f32>(f32x4.demote_f64x2_zero(x), f32x4.demote_f64x2_zero(xd), 0, 4, 1, 5);

@@ -50,8 +50,8 @@ export interface VectorBuffers extends StepArrays {
   rngStorage: ArrayBufferLike;
   finalObs: Float32Array;
   finalObsMask: Uint8Array;
-  /** the module's memory, the actions it reads and its scratch bytes (`WASM_SCRATCH_BYTES`) */
-  wasm?: { memory: WebAssembly.Memory; actions: Float64Array; scratch: Uint8Array };
+  /** the module's memory, the actions it reads, its scratch bytes (`WASM_SCRATCH_BYTES`) and 3 float64 of working space per env */
+  wasm?: { memory: WebAssembly.Memory; actions: Float64Array; scratch: Uint8Array; work: Float64Array };
 }
 
 /**
@@ -64,10 +64,10 @@ export function allocateVectorBuffers(kernel: EnvKernel<GeneratorBank>, numEnvs:
   const sizes = [kernel.stateFields.length * numEnvs * 8, numEnvs * 4, numEnvs, numEnvs * od * 4, numEnvs * 8, numEnvs, numEnvs, numEnvs * od * 4, numEnvs];
   if (wasm && kernel.wasmNextStep && numEnvs >= WASM_MIN_ENVS && wasmEnvStepsUsable()) {
     // one memory: the generator bank at 0 (banks view their storage from its start), then each
-    // array 16-byte aligned, then the actions and the module's scratch
+    // array 16-byte aligned, then the actions and the module's scratch and working space
     const at: number[] = [];
     let end = rngBytes;
-    for (const size of [...sizes, numEnvs * kernel.actionSize * 8, WASM_SCRATCH_BYTES]) {
+    for (const size of [...sizes, numEnvs * kernel.actionSize * 8, WASM_SCRATCH_BYTES, numEnvs * 24]) {
       end = Math.ceil(end / 16) * 16;
       at.push(end);
       end += size;
@@ -86,7 +86,12 @@ export function allocateVectorBuffers(kernel: EnvKernel<GeneratorBank>, numEnvs:
       truncations: new Uint8Array(buffer, at[6], numEnvs),
       finalObs: new Float32Array(buffer, at[7], numEnvs * od),
       finalObsMask: new Uint8Array(buffer, at[8], numEnvs),
-      wasm: { memory, actions: new Float64Array(buffer, at[9], numEnvs * kernel.actionSize), scratch: new Uint8Array(buffer, at[10], WASM_SCRATCH_BYTES) },
+      wasm: {
+        memory,
+        actions: new Float64Array(buffer, at[9], numEnvs * kernel.actionSize),
+        scratch: new Uint8Array(buffer, at[10], WASM_SCRATCH_BYTES),
+        work: new Float64Array(buffer, at[11], numEnvs * 3),
+      },
     };
   }
   const Buffer = shared ? SharedArrayBuffer : ArrayBuffer;

@@ -22,7 +22,7 @@ export const WASM_MIN_ENVS = 16;
 interface EnvExports {
   cartPoleNextStep(
     n: number, from: number, to: number, state: number, bank: number, elapsed: number, autoreset: number, actions: number,
-    obs: number, rewards: number, terms: number, truncs: number, maxSteps: number, low: number, high: number, table: number,
+    obs: number, rewards: number, terms: number, truncs: number, maxSteps: number, low: number, high: number, table: number, work: number,
   ): void;
   cartPoleConstants(table: number): void;
   invalidDiscrete(actions: number, count: number, n: number): number;
@@ -93,13 +93,13 @@ export interface WasmLoop {
 /** The kernel's loop `name` over the buffers `allocateVectorBuffers` laid out in the module's memory. */
 export function bindWasmLoop(
   name: WasmNextStep,
-  wasm: { memory: WebAssembly.Memory; actions: Float64Array; scratch: Uint8Array },
+  wasm: { memory: WebAssembly.Memory; actions: Float64Array; scratch: Uint8Array; work: Float64Array },
   b: BatchBuffers<GeneratorBank>,
   actionSize: number,
 ): WasmLoop {
   const k = instantiateEnvSteps(wasm.memory);
   const wasmActions = wasm.actions;
-  const table = wasm.scratch.byteOffset;
+  const table = wasm.scratch.byteOffset, work = wasm.work.byteOffset;
   const n = b.n;
   const bank = (b.rng as PCG64Bank).limbs.byteOffset;
   const state = b.state.byteOffset, elapsed = b.elapsed.byteOffset, autoreset = b.autoreset.byteOffset;
@@ -128,7 +128,7 @@ export function bindWasmLoop(
         stage,
         step: (actions, from, to) => {
           if (actions !== wasmActions) copy(actions, from, to);
-          k.cartPoleNextStep(n, from, to, state, bank, elapsed, autoreset, acts, obs, rewards, terms, truncs, maxSteps, low, high, table);
+          k.cartPoleNextStep(n, from, to, state, bank, elapsed, autoreset, acts, obs, rewards, terms, truncs, maxSteps, low, high, table, work);
         },
       };
     }
