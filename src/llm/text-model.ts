@@ -33,7 +33,7 @@ export interface TaskSetup {
 
 export function setupTask(id: string, options: Record<string, unknown> = {}): TaskSetup {
   const resolved = { ...TASK_TRAINING_DEFAULTS[id], ...options };
-  return { id, options: resolved, task: makeTextTask(id, resolved), tokenizer: CharTokenizer.forTask(id) };
+  return { id, options: resolved, task: makeTextTask(id, resolved), tokenizer: CharTokenizer.forTask(id, resolved) };
 }
 
 export function problemsOf(setup: TaskSetup, split: TextSplit, count: number, seed: number): TextProblem[] {

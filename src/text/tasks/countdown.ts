@@ -1,7 +1,10 @@
 /**
  * `countdown` (TinyZero, `Jiayi-Pan/TinyZero@f36b1b8`): reach the target with the given numbers,
  * each used exactly once, and + − × ÷ and parentheses. Prompt: TinyZero's "base" template (or
- * its "qwen-instruct" one); reward: TinyZero's `compute_score` on prompt + response, which
+ * its "qwen-instruct" one, or "compact" for models trained from scratch: `3 7 25 50=24\nAssistant:
+ * <answer>` answered by `25-7+(50/3)…</answer>` — no reasoning, the same verifier on prompt +
+ * response, 10–30 tokens with the compact template's number tokens instead of ~640 characters);
+ * reward: TinyZero's `compute_score` on prompt + response, which
  *   - finds the text after "Assistant:" (or "<|im_start|>assistant"; neither: 0), keeps its last
  *     line and takes the last `<answer>…</answer>` on it, stripped (none: 0);
  *   - 0.1 unless the numbers in it (Python `re.findall(r"\d+")`, Unicode digits included) are
@@ -294,7 +297,7 @@ function countdownTask(options: Record<string, number | boolean | string>): Text
   const maxCount = options.maxCount as number;
   const maxNumber = options.maxNumber as number;
   const maxTarget = options.maxTarget as number;
-  const template = TEMPLATES[options.template as keyof typeof TEMPLATES];
+  const template = options.template === "compact" ? null : TEMPLATES[options.template as keyof typeof TEMPLATES];
   if (minCount > maxCount) throw new RangeError(`text task countdown: minCount (${minCount}) must not exceed maxCount (${maxCount})`);
   return {
     id: "countdown",
@@ -304,6 +307,10 @@ function countdownTask(options: Record<string, number | boolean | string>): Text
         const numbers = Array.from({ length: count }, () => 1 + random.integer(maxNumber));
         const solved = buildSolvable(random, numbers, maxTarget);
         if (!solved) continue;
+        if (!template) {
+          // compact: the verifier's markers only, the expression without spaces
+          return { prompt: `${numbers.join(" ")}=${solved.value}\nAssistant: <answer>`, answer: `${solved.expr.replaceAll(" ", "")}</answer>`, data: { target: solved.value, numbers } };
+        }
         const shown = `[${numbers.join(", ")}]`;
         return {
           prompt: template(shown, solved.value),
@@ -329,7 +336,7 @@ export const countdownSpec: TextTaskSpec = {
     maxCount: { type: "integer", default: 4, min: 2, max: 6, help: "most numbers in a problem" },
     maxNumber: { type: "integer", default: 99, min: 2, max: 1000, help: "numbers are drawn from [1, maxNumber]" },
     maxTarget: { type: "integer", default: 100, min: 1, max: 100000, help: "targets are integers in [1, maxTarget], reachable by construction" },
-    template: { type: "string", default: "base", choices: ["base", "qwen-instruct"], help: "TinyZero's prompt template" },
+    template: { type: "string", default: "base", choices: ["base", "qwen-instruct", "compact"], help: "TinyZero's prompt template, or compact (numbers=target, the answer tags only; number tokens for models trained here)" },
   },
   create: countdownTask,
 };
