@@ -1,67 +1,123 @@
 /**
- * SAC on Pendulum-v1 with the nn kernels' products on 1 and 2 threads, beside the PyTorch
- * reference of CleanRL's sac_continuous_action.py (bench/sac_reference.py) in the same run:
- * 1000 random steps, then 500 updates (batch 256, 256-256 networks), each run a fresh process,
- * alternated for `--rounds` rounds (the machine is shared). Prints each run's wall-clock seconds
- * and the best-of-rounds ratios. PyTorch runs at 1 thread unless `--torch-threads 1,2`: on a
- * loaded machine its OpenMP threads spin against each other (a 2-thread run took 300 s instead
- * of 7 here), so a run over `--timeout` seconds is stopped and reported as such.
+ * The nn kernels' products on 1 and 2 threads beside PyTorch, in the same run; each run a fresh
+ * process, alternated for `--rounds` rounds (the machine is shared), best of the rounds reported.
  *
- *   node --import tsx bench/nn-threads.ts [--rounds 3] [--updates 500] [--torch-threads 1] [--timeout 120] [--python /usr/bin/python3]
+ * - sac: SAC on Pendulum-v1, 1000 random steps then 500 updates (batch 256, 256-256 networks),
+ *   beside the PyTorch reference of CleanRL's sac_continuous_action.py (bench/sac_reference.py);
+ *   wall-clock seconds.
+ * - grpo: the GRPO benchmark's transformer (bench/grpo-speed.ts) trained at batch 64 × 16
+ *   (forward, backward, AdamW), beside bench/grpo-speed.py; tokens/s.
+ *
+ * PyTorch runs at 1 thread unless `--torch-threads 1,2`: on a loaded machine its OpenMP threads
+ * spin against each other (a 2-thread SAC run took 300 s instead of 7 here), so a run over
+ * `--timeout` seconds is stopped and reported as such.
+ *
+ *   node --import tsx bench/nn-threads.ts [--bench sac,grpo] [--rounds 3] [--updates 500] [--torch-threads 1] [--timeout 120] [--python /usr/bin/python3]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { SAC } from "../src/algos/sac.js";
+import { AdamW, clipGlobalNorm } from "../src/nn/adamw.js";
+import { Transformer } from "../src/nn/transformer.js";
 import { useKernelThreads } from "../src/node/kernel-threads.js";
+import { Random } from "../src/rng/random.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const WARMUP = 1000;
 
+const GRPO_MODEL = { vocabSize: 14, contextLength: 16, layers: 4, dModel: 64, heads: 4, mlpHidden: 256 };
+
 if (argv[0] === "--child") {
-  const [threads, updates] = argv.slice(1).map(Number) as [number, number];
-  useKernelThreads(threads);
-  const agent = new SAC({ envId: "Pendulum-v1", seed: 1, totalTimesteps: WARMUP + updates, learningStarts: WARMUP });
-  const result = agent.learn();
-  console.log(JSON.stringify({ wall_s: result.wall_s }));
+  const [bench, threadsText, updatesText] = argv.slice(1);
+  useKernelThreads(Number(threadsText));
+  const cpu = process.cpuUsage();
+  let value: number;
+  if (bench === "sac") {
+    const updates = Number(updatesText);
+    const agent = new SAC({ envId: "Pendulum-v1", seed: 1, totalTimesteps: WARMUP + updates, learningStarts: WARMUP });
+    value = agent.learn().wall_s;
+  } else value = grpoTokensPerSecond();
+  const used = process.cpuUsage(cpu);
+  // CPU seconds of all threads: beside the wall-clock, what the split costs in work (spinning included)
+  console.error(`  (${bench} ${threadsText} thread(s): ${((used.user + used.system) / 1e6).toFixed(2)} CPU-s)`);
+  console.log(JSON.stringify({ value }));
 } else {
+  const benches = (flag("--bench") ?? "sac,grpo").split(",");
   const rounds = Number(flag("--rounds") ?? 3);
   const timeout = Number(flag("--timeout") ?? 120) * 1000;
   const updates = Number(flag("--updates") ?? 500);
   const python = flag("--python") ?? "/usr/bin/python3";
+  const torchThreads = (flag("--torch-threads") ?? "1").split(",").map(Number);
   const here = fileURLToPath(import.meta.url);
   const withTorch = existsSync(python) && spawnSync(python, ["-c", "import torch"]).status === 0;
-  const runs: [string, () => number][] = [
-    ["tsrl 1 thread", () => child(process.execPath, ["--import", "tsx", here, "--child", "1", String(updates)], {}, timeout)],
-    ["tsrl 2 threads", () => child(process.execPath, ["--import", "tsx", here, "--child", "2", String(updates)], {}, timeout)],
-  ];
-  if (withTorch) {
-    const reference = new URL("./sac_reference.py", import.meta.url).pathname;
-    const args = [reference, "--seed", "1", "--total-timesteps", String(WARMUP + updates), "--learning-starts", String(WARMUP)];
-    for (const t of (flag("--torch-threads") ?? "1").split(",").map(Number)) runs.push([`PyTorch ${t} thread${t > 1 ? "s" : ""}`, () => child(python, args, { OMP_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t), OPENBLAS_NUM_THREADS: String(t) }, timeout)]);
-  } else console.log(`PyTorch not measured (${python} lacks torch)`);
-  const times = new Map<string, number[]>(runs.map(([name]) => [name, []]));
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, run] of runs) {
-      const s = run();
-      times.get(name)!.push(s);
-      console.log(`round ${r + 1}: ${name.padEnd(17)} ${Number.isFinite(s) ? `${s.toFixed(2)} s` : "stopped after the timeout"}`);
+  if (!withTorch) console.log(`PyTorch not measured (${python} lacks torch)`);
+  const torchEnv = (t: number) => ({ OMP_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t), OPENBLAS_NUM_THREADS: String(t) });
+  for (const bench of benches) {
+    const runs: [string, () => number][] = [1, 2].map((t) => [`tsrl ${t} thread${t > 1 ? "s" : ""}`, () => child(process.execPath, ["--import", "tsx", here, "--child", bench, String(t), String(updates)], {}, timeout)]);
+    if (withTorch && bench === "sac") {
+      const args = [new URL("./sac_reference.py", import.meta.url).pathname, "--seed", "1", "--total-timesteps", String(WARMUP + updates), "--learning-starts", String(WARMUP)];
+      for (const t of torchThreads) runs.push([`PyTorch ${t} thread${t > 1 ? "s" : ""}`, () => child(python, args, torchEnv(t), timeout, "wall_s")]);
     }
-  }
-  const best = (name: string) => Math.min(...times.get(name)!);
-  const ratio = (slow: string, fast: string) => (best(slow) / best(fast)).toFixed(2);
-  console.log(`\nbest of ${rounds} (wall-clock s for ${WARMUP} random steps + ${updates} updates):`);
-  for (const [name] of runs) console.log(`  ${name.padEnd(17)} ${best(name).toFixed(2)}`);
-  console.log(`tsrl 2 threads / 1 thread: ${ratio("tsrl 1 thread", "tsrl 2 threads")}× faster`);
-  for (const [torch] of runs.filter(([name]) => name.startsWith("PyTorch"))) {
-    console.log(`vs ${torch}: tsrl 1 thread ${ratio(torch, "tsrl 1 thread")}×, 2 threads ${ratio(torch, "tsrl 2 threads")}×`);
+    if (withTorch && bench === "grpo") {
+      for (const t of torchThreads) runs.push([`PyTorch ${t} thread${t > 1 ? "s" : ""}`, () => child(python, [new URL("./grpo-speed.py", import.meta.url).pathname, String(t)], torchEnv(t), timeout, "train_tokens_per_s")]);
+    }
+    // SAC: seconds (lower is better); GRPO: tokens/s (higher is better)
+    const seconds = bench === "sac";
+    const unit = seconds ? `s for ${WARMUP} random steps + ${updates} updates` : "training tokens/s, batch 64 × 16 with AdamW";
+    const results = new Map<string, number[]>(runs.map(([name]) => [name, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, run] of runs) {
+        const v = run();
+        results.get(name)!.push(v);
+        console.log(`${bench} round ${r + 1}: ${name.padEnd(17)} ${Number.isFinite(v) ? v.toFixed(seconds ? 2 : 0) : "stopped after the timeout"}`);
+      }
+    }
+    const best = (name: string) => {
+      const finished = results.get(name)!.filter(Number.isFinite);
+      return finished.length === 0 ? NaN : seconds ? Math.min(...finished) : Math.max(...finished);
+    };
+    const speedup = (fast: string, slow: string) => (seconds ? best(slow) / best(fast) : best(fast) / best(slow)).toFixed(2);
+    console.log(`${bench}, best of ${rounds} (${unit}):`);
+    for (const [name] of runs) console.log(`  ${name.padEnd(17)} ${best(name).toFixed(seconds ? 2 : 0)}`);
+    console.log(`  tsrl 2 threads vs 1 thread: ${speedup("tsrl 2 threads", "tsrl 1 thread")}×`);
+    for (const [torch] of runs.filter(([name]) => name.startsWith("PyTorch"))) {
+      console.log(`  vs ${torch}: tsrl 1 thread ${speedup("tsrl 1 thread", torch)}×, 2 threads ${speedup("tsrl 2 threads", torch)}×`);
+    }
   }
 }
 
-function child(cmd: string, args: string[], env: Record<string, string>, timeout: number): number {
-  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env }, timeout });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT") return Infinity;
+/** Training tokens/s of the GRPO benchmark's model (forward, backward, clipping, AdamW), best of 3 rounds of 10 steps. */
+function grpoTokensPerSecond(): number {
+  const model = new Transformer(GRPO_MODEL, { seed: 0 });
+  const optimizer = new AdamW(model.numParameters, model.layout, { lr: 1e-3 });
+  const random = new Random(0);
+  const [B, T] = [64, 16];
+  const tokens = Int32Array.from({ length: B * T }, () => random.integer(14));
+  const targets = Int32Array.from({ length: B * T }, () => random.integer(14));
+  const grad = new Float64Array(B * T).fill(-1 / (B * T));
+  const step = () => {
+    model.forward(tokens, B, T);
+    model.zeroGrad();
+    model.backward(targets, grad);
+    clipGlobalNorm(model.grads, 1);
+    optimizer.update(model.params, model.grads);
+  };
+  for (let i = 0; i < 5; i++) step();
+  let best = 0;
+  for (let round = 0; round < 3; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 10; i++) step();
+    best = Math.max(best, (10 * B * T) / ((performance.now() - t0) / 1000));
+  }
+  return best;
+}
+
+/** Runs a child that prints one JSON line; returns its `key` (NaN when the timeout stopped it). */
+function child(cmd: string, args: string[], env: Record<string, string>, timeout: number, key = "value"): number {
+  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env }, timeout, stdio: ["ignore", "pipe", "inherit"] });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT") return NaN;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
-  return (JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { wall_s: number }).wall_s;
+  return (JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, number>)[key]!;
 }

@@ -147,6 +147,23 @@ test("a transformer training step is bit-identical on 1 and 2 threads", async ()
   assert.deepEqual(await run(2), await run(1));
 });
 
+test("a helper that never starts: the calling thread computes every chunk, and splitting backs off", () => {
+  const kernels = createWasmKernels(undefined, { threads: 2, launch: () => ({ terminate() {} }) });
+  const reference = new Backend(oneThread());
+  const outputs = [new Backend(kernels), reference].map((b) => {
+    const [m, k, n] = [64, 128, 256];
+    const x = b.alloc(m * k), w = b.alloc(k * n), y = b.alloc(m * n);
+    fillRandom(b.view32(x, m * k), 1);
+    fillRandom(b.view32(w, k * n), 2);
+    for (let i = 0; i < 300; i++) b.kernels.linearForward(m, k, n, x, w, -1, y);
+    return bytes(b.view32(y, m * n));
+  });
+  assert.equal(outputs[0], outputs[1]);
+  assert.equal(kernels.parallel!.helperChunks, 0);
+  // a split that never pays (the calling thread did all of it) stops being tried for a while
+  assert.ok(kernels.parallel!.backedOff > 0);
+});
+
 test("a memory that is not shared keeps the products on one thread; TSRL_THREADS is checked", () => {
   const kernels = createWasmKernels(new WebAssembly.Memory({ initial: 16 }), nodeKernelThreads(2));
   assert.equal(kernels.parallel, undefined);

@@ -7,7 +7,8 @@
  * chunks the helpers took. Chunks start at multiples of 4 rows (the kernels' register blocks) and
  * the last one ends at the product's last row, so every output element runs exactly the
  * instructions of the single-threaded kernel: results are bit-identical whatever the threads do.
- * A helper that is slow to wake (a loaded machine) only means the main thread takes more chunks.
+ * A helper that is slow to wake (a loaded machine) only means the main thread takes more chunks;
+ * when products stop being faster than on one thread, splitting backs off for a while.
  *
  * Browser-safe: starting a thread is left to an injected `launch` (src/node/kernel-threads.ts
  * starts a worker_threads Worker; a crossOriginIsolated page can start a Web Worker that calls
@@ -78,6 +79,12 @@ const CHUNK_MACS = 1 << 19;
 /** A helper that just finished a chunk keeps polling this long before it sleeps: products come back to back within a training step. */
 const HELPER_SPIN_MS = 0.2;
 
+/** Splitting backs off when products take more than this share of their one-thread time (averaged)… */
+const BACKOFF_RATIO = 0.9;
+/** …for this many products (a few training steps), then is tried again from this average. */
+const BACKOFF_PRODUCTS = 256;
+const FRESH_RATIO = 0.6;
+
 let defaultThreads: KernelThreads | null = null;
 
 /** Makes new WASM backends and transformer spaces split their products over `threads` (null: one thread, the default). */
@@ -110,6 +117,11 @@ export class ProductSplitter {
   private readonly args = new Int32Array(7);
   private seq = 0;
   private closed = false;
+  /** moving average of a split product's time over its one-thread estimate */
+  private ratio = FRESH_RATIO;
+  /** products left to run unsplit */
+  private backoff = 0;
+  private backedOffCount = 0;
 
   constructor(private readonly k: ProductExports, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: KernelThreads) {
     this.threads = threads.threads;
@@ -142,6 +154,11 @@ export class ProductSplitter {
     return Atomics.load(this.control, READY);
   }
 
+  /** Products that ran unsplit because splitting was backing off (for tests and benchmarks). */
+  get backedOff(): number {
+    return this.backedOffCount;
+  }
+
   /** Chunks computed by the helpers so far. */
   get helperChunks(): number {
     return Atomics.load(this.control, HELPER_CHUNKS);
@@ -165,7 +182,11 @@ export class ProductSplitter {
   }
 
   private worthSplitting(m: number, k: number, n: number): boolean {
-    return !this.closed && this.threads > 1 && m >= 8 && m * k * n >= MIN_SPLIT_MACS;
+    if (this.closed || this.threads === 1 || m < 8 || m * k * n < MIN_SPLIT_MACS) return false;
+    if (this.backoff === 0) return true;
+    this.backoff--;
+    this.backedOffCount++;
+    return false;
   }
 
   /** Publishes a product and wakes the helpers; returns its seq. */
@@ -198,14 +219,31 @@ export class ProductSplitter {
     args[4] = b;
     args[5] = c;
     args[6] = extra;
+    const started = performance.now();
     const seq = this.publish(op, chunks, chunkRows, args);
-    runChunks(this.k, ctl, seq);
+    const mine = runChunks(this.k, ctl, seq);
+    const ownDone = performance.now();
     // the helpers hold at most one chunk each by now: poll, then sleep until the last one says it is done
     for (let spins = 0; ; spins++) {
       const done = Atomics.load(ctl, DONE);
-      if (done >= chunks) return;
+      if (done >= chunks) break;
       if (spins > 2000) Atomics.wait(ctl, DONE, done, 1);
     }
+    // the time this product took against what it would have taken on this thread alone (its own chunks' pace)
+    if (mine > 0) this.track((performance.now() - started) / (((ownDone - started) * chunks) / mine));
+  }
+
+  /**
+   * Backs off to one thread when splitting stops paying: on a machine whose other core is busy,
+   * the helper runs late or is descheduled holding a chunk, and the products would take longer
+   * than on one thread. Then the next BACKOFF_PRODUCTS products run unsplit and splitting is tried
+   * again. (Which thread computes what never changes the result.)
+   */
+  private track(ratio: number): void {
+    this.ratio = 0.9 * this.ratio + 0.1 * ratio;
+    if (this.ratio <= BACKOFF_RATIO) return;
+    this.backoff = BACKOFF_PRODUCTS;
+    this.ratio = FRESH_RATIO;
   }
 }
 
