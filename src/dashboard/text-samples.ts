@@ -1,7 +1,8 @@
 /**
  * Sample completions of a `tsrl train sft|grpo` run for its dashboard page: the run's model (its
  * saved one, or its newest checkpoint while it trains) decodes a few of the task's held-out
- * problems greedily. A tiny model answers in milliseconds, so nothing is cached.
+ * problems greedily (a tiny model answers in milliseconds, so nothing is cached); a GRPO run's
+ * model file also holds the rollouts its trainer kept every evaluation.
  */
 import { decodeLanguageModel } from "../llm/model-file.js";
 import { evaluateGreedy, problemsOf, setupTask } from "../llm/text-model.js";
@@ -11,6 +12,8 @@ import { PolicyUnavailableError } from "./policies.js";
 import type { StoreReader } from "./store-reader.js";
 
 const SAMPLES = 4;
+/** the newest rollouts shown: three evaluation steps' worth */
+const ROLLOUTS = 12;
 
 export function textSamples(reader: StoreReader, runId: string): TextSamplesResponse {
   const run = reader.runRecord(runId);
@@ -23,5 +26,7 @@ export function textSamples(reader: StoreReader, runId: string): TextSamplesResp
   // the task's test split, drawn as the trainers draw it, so these are problems the run is scored on
   const problems = problemsOf(setup, "test", SAMPLES, run.seed + 2000);
   const { samples } = evaluateGreedy(lm.model, setup, problems);
-  return { source: `${artifact.kind} at step ${artifact.step}`, samples };
+  // the rollouts the trainer kept up to this artifact's step
+  const rollouts = (lm.rolloutSamples ?? []).slice(-ROLLOUTS).reverse();
+  return { source: `${artifact.kind} at step ${artifact.step}`, samples, rollouts };
 }

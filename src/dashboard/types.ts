@@ -110,9 +110,11 @@ export interface ScoresResponse {
   comparisons: ComparisonSummary[];
 }
 
-/** GET /api/runs/:id/samples: greedy completions of a few held-out problems by an sft/grpo run's model. */
+/** GET /api/runs/:id/samples: greedy completions of a few held-out problems by an sft/grpo run's model, and a GRPO run's rollouts. */
 export interface TextSamplesResponse {
   /** which artifact answered, e.g. "policy at step 300" */
   source: string;
   samples: { prompt: string; completion: string; reward: number }[];
+  /** a GRPO run's training rollouts (temperature sampling) kept at its evaluation steps, newest first */
+  rollouts: { step: number; prompt: string; completion: string; reward: number }[];
 }

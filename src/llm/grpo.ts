@@ -16,7 +16,7 @@ import { dapoOverlongPenalty } from "../text/rewards.js";
 import { TextEnv } from "../text/env.js";
 import { type GrpoLossType, type ScaleRewards, grpoAdvantages, grpoLoss } from "./grpo-loss.js";
 import { type DecodedTextCheckpoint, encodeTextCheckpoint, modelTensors, restoreModelTensors, restoreOptimizer } from "./checkpoint.js";
-import type { LanguageModel } from "./model-file.js";
+import type { LanguageModel, RolloutSample } from "./model-file.js";
 import { EOS_TOKEN, PAD_TOKEN } from "./tokenizer.js";
 import type { TextTrainCallbacks } from "./sft.js";
 import { type TaskSetup, checkModelFitsTask, evaluateGreedy, findNonFiniteParameter, nonFiniteSource, problemsOf, setupTask } from "./text-model.js";
@@ -162,6 +162,8 @@ export class GrpoTrainer {
   trainTokens = 0;
   sampleSeconds = 0;
   sampleTokens = 0;
+  /** the first completion of the first groups at every evaluation step, newest last (at most MAX_ROLLOUT_SAMPLES) */
+  rolloutSamples: RolloutSample[] = [];
   /** held-out accuracy of the start model, and the latest (NaN before the first evaluation) */
   private accuracyStart = NaN;
   private accuracy = NaN;
@@ -251,11 +253,21 @@ export class GrpoTrainer {
     return { batch: kept, zeroStdFraction: zeroStd / P, drawnGroups: drawn };
   }
 
+  /** A few rollouts of this step as text, for the run store and the dashboard (steps on the run's axis, after an SFT stage's). */
+  private keepRolloutSamples(batch: Rollout): void {
+    const G = this.config.groupSize;
+    for (let k = 0; k < Math.min(ROLLOUT_SAMPLES_PER_STEP, batch.problems.length); k++) {
+      this.rolloutSamples.push({ step: this.sftSteps + this.step + 1, prompt: batch.problems[k]!.prompt, completion: this.setup.tokenizer.decode(batch.completions[k * G]!), reward: batch.rewards[k * G]! });
+    }
+    this.rolloutSamples.splice(0, Math.max(0, this.rolloutSamples.length - MAX_ROLLOUT_SAMPLES));
+  }
+
   /** One GRPO step: sample, score, numIterations gradient steps. Returns the step's metrics. */
   trainStep(): Record<string, number> {
     const c = this.config;
     const G = c.groupSize;
     const { batch, zeroStdFraction, drawnGroups } = this.collect();
+    if ((this.step + 1) % c.evalEvery === 0 || this.step + 1 === c.steps) this.keepRolloutSamples(batch);
     const metrics: Record<string, number> = {};
     const all = drawnGroups * G;
     metrics["rollout/accuracy"] = batch.correct / all;
@@ -404,7 +416,7 @@ export class GrpoTrainer {
   }
 
   languageModel(): LanguageModel {
-    return { model: this.model, tokenizer: this.setup.tokenizer, task: this.setup.id, taskOptions: this.setup.options };
+    return { model: this.model, tokenizer: this.setup.tokenizer, task: this.setup.id, taskOptions: this.setup.options, rolloutSamples: this.rolloutSamples };
   }
 
   /** The whole training state (model, AdamW, reference model, both RNGs, counters) with `run` (what the caller needs to go on). */
@@ -445,8 +457,12 @@ export class GrpoTrainer {
     this.sampleSeconds = s.sampleSeconds;
     this.sampleTokens = s.sampleTokens;
     this.elapsedBefore = this.elapsedNow = s.elapsed;
+    this.rolloutSamples = checkpoint.lm.rolloutSamples ?? [];
   }
 }
+
+const ROLLOUT_SAMPLES_PER_STEP = 4;
+const MAX_ROLLOUT_SAMPLES = 200;
 
 function countZeroStdGroups(rewards: Float64Array, G: number): number {
   let n = 0;

@@ -17,6 +17,16 @@ export interface LanguageModel {
   /** the task (and its options) the model was trained on */
   task: string;
   taskOptions: Record<string, unknown>;
+  /** GRPO: a few of the training rollouts every evaluation (the run store keeps them with each checkpoint and the final model) */
+  rolloutSamples?: RolloutSample[];
+}
+
+/** One sampled completion of a GRPO step, as text, with its reward. */
+export interface RolloutSample {
+  step: number;
+  prompt: string;
+  completion: string;
+  reward: number;
 }
 
 /** `extra` joins the metadata and `extraTensors` the parameters (a checkpoint's optimizer moments); a checkpoint therefore loads as its model too. */
@@ -24,7 +34,8 @@ export function encodeLanguageModel(lm: LanguageModel, extra: Record<string, unk
   const { model } = lm;
   const params = model.params;
   const tensors = model.layout.map((e) => ({ name: e.name, shape: e.shape, data: Float32Array.from(params.subarray(e.offset, e.offset + e.length)) }));
-  return encodeTensorFile({ ...extra, format: LM_FORMAT, formatVersion: LM_FORMAT_VERSION, config: model.config, vocabulary: lm.tokenizer.vocabulary, task: lm.task, taskOptions: lm.taskOptions }, [...tensors, ...extraTensors]);
+  const rollouts = lm.rolloutSamples?.length ? { rolloutSamples: lm.rolloutSamples } : {};
+  return encodeTensorFile({ ...extra, ...rollouts, format: LM_FORMAT, formatVersion: LM_FORMAT_VERSION, config: model.config, vocabulary: lm.tokenizer.vocabulary, task: lm.task, taskOptions: lm.taskOptions }, [...tensors, ...extraTensors]);
 }
 
 export function decodeLanguageModel(bytes: Uint8Array, source = "model file"): LanguageModel {
@@ -45,5 +56,6 @@ export function decodeLanguageModel(bytes: Uint8Array, source = "model file"): L
     if (bad >= 0) throw new Error(`${source}: parameter ${e.name}[${bad}] is ${t.data[bad]}; the model diverged (train it again with a lower --lr)`);
     params.set(t.data, e.offset);
   }
-  return { model, tokenizer, task: meta.task as string, taskOptions: (meta.taskOptions ?? {}) as Record<string, unknown> };
+  const rollouts = Array.isArray(meta.rolloutSamples) ? { rolloutSamples: meta.rolloutSamples as RolloutSample[] } : {};
+  return { model, tokenizer, task: meta.task as string, taskOptions: (meta.taskOptions ?? {}) as Record<string, unknown>, ...rollouts };
 }

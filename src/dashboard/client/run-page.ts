@@ -198,11 +198,15 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
     if (from === samplesFrom) return;
     samplesFrom = from;
     try {
-      const { source, samples } = await api.samples(run.id);
+      const { source, samples, rollouts } = await api.samples(run.id);
       replaceChildren(samplesCard, h("h2", null, `Sample completions (greedy, held-out problems, ${source})`),
         h("div", { class: "card-table" }, h("table", { "data-role": "samples" },
           h("thead", null, h("tr", null, h("th", null, "Prompt"), h("th", null, "Completion"), h("th", { class: "num" }, "Reward"))),
-          h("tbody", null, samples.map((x) => h("tr", null, h("td", { class: "mono" }, x.prompt), h("td", { class: "mono" }, x.completion), h("td", { class: "num" }, x.reward.toFixed(2))))))));
+          h("tbody", null, samples.map((x) => h("tr", null, h("td", { class: "mono" }, escapeControls(x.prompt)), h("td", { class: "mono" }, escapeControls(x.completion)), h("td", { class: "num" }, x.reward.toFixed(2))))))),
+        rollouts.length ? h("h2", null, "Training rollouts (sampled, newest first)") : null,
+        rollouts.length ? h("div", { class: "card-table" }, h("table", { "data-role": "rollouts" },
+          h("thead", null, h("tr", null, h("th", { class: "num" }, "Step"), h("th", null, "Prompt"), h("th", null, "Completion"), h("th", { class: "num" }, "Reward"))),
+          h("tbody", null, rollouts.map((x) => h("tr", null, h("td", { class: "num" }, String(x.step)), h("td", { class: "mono" }, escapeControls(x.prompt)), h("td", { class: "mono" }, escapeControls(x.completion)), h("td", { class: "num" }, x.reward.toFixed(2))))))) : null);
     } catch (err) {
       replaceChildren(samplesCard, h("h2", null, "Sample completions"), h("p", { class: "muted" }, (err as Error).message));
     }
@@ -253,4 +257,9 @@ export function runPage(root: HTMLElement, ctx: AppContext, id: string): Page {
       }
     },
   };
+}
+
+/** Control characters as escapes (\n, \t, \xNN): a completion's line breaks are shown, not applied. */
+function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
 }
