@@ -9,15 +9,17 @@
  * as threads over shared memory, no Redis (`--actors N`). Each actor steps 4 envs; the learner
  * trains PPO's CartPole config (4 envs × 128 steps per batch).
  * `--shared [--repeats R]`: only the single process and 1 and 2 shared-memory threads, each the
- * best of R runs (default 3) taken in turns (about a minute per repeat at 16 iterations).
+ * best of R runs (default 3) taken in turns (about a minute per repeat at 16 iterations), then
+ * the shared-memory transport's own cost per segment (`--overhead-only`: that alone).
  * `--returns`: instead, PPO CartPole-v1 (CleanRL's config, 500k steps) for seeds 1–5 in one process
  * and with 2 asynchronous actor processes of 2 envs each: the final mean returns side by side.
- * Run: nice -n 10 node --import tsx bench/scale.ts [--iterations N] [--returns | --shared [--repeats R]]
+ * Run: nice -n 10 node --import tsx bench/scale.ts [--iterations N] [--returns | --shared [--repeats R] [--overhead-only]]
  */
 import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
-import { PPO } from "../src/algos/ppo.js";
-import { allocateSegment } from "../src/algos/acting.js";
+import { PPO, ppoActorWorker, ppoModules } from "../src/algos/ppo.js";
+import { allocateSegment, copyColumns } from "../src/algos/acting.js";
+import { SharedMemoryTransport, takeParameters } from "../src/distributed/shared-memory.js";
 import { now } from "../src/algos/common.js";
 import { learnDistributed } from "../src/distributed/learner.js";
 import { decodeSegment, encodeSegment } from "../src/distributed/codec.js";
@@ -66,7 +68,7 @@ async function sharedThreads(envId: string, actors: number, iters: number): Prom
   return (512 * (iters - 1)) / (now() - t1);
 }
 
-const ENVS = [["CartPole-v1", iterations * 4], ["SlowCartPole-v0", iterations], ["WaitCartPole-v0", iterations]] as const;
+const ENVS = process.argv.includes("--overhead-only") ? [] : [["CartPole-v1", iterations * 4], ["SlowCartPole-v0", iterations], ["WaitCartPole-v0", iterations]] as const;
 
 if (process.argv.includes("--shared")) {
   // the best of `repeats` runs of each, taken in turns: on a shared machine the other loads only slow a run down
@@ -80,6 +82,28 @@ if (process.argv.includes("--shared")) {
       shared2 = Math.max(shared2, await sharedThreads(envId, 2, iters));
     }
     console.log(JSON.stringify({ env: envId, iterations: iters, single_process_sps: Math.round(sps1Process), shared1_sps: Math.round(shared1), shared2_sps: Math.round(shared2), shared_scaling_efficiency: +(shared2 / (2 * shared1)).toFixed(2), shared2_vs_single: +(shared2 / sps1Process).toFixed(2), repeats, load_average: +loadavg()[0]!.toFixed(1) }));
+  }
+  // the shared-memory transport's own cost per CartPole segment, alone: the learner publishes a
+  // version (float32 parameters into the shared buffer), an actor copies them in, a full slot is
+  // taken, its columns copied into the batch, the slot released
+  {
+    const agent = new PPO({ envId: "CartPole-v1", seed: 1 });
+    const transport = new SharedMemoryTransport(agent, 1, 4, false);
+    const init = transport.actorInit(0);
+    const ring = new Int32Array(init.ring, 0, 2 * 3);
+    const actorNets = ppoModules(ppoActorWorker(agent.config, agent.target, 4, 1).nets);
+    const batch = allocateSegment({ numEnvs: 4, numSteps: 128, obsSize: 4, actionDim: 1 });
+    const n = 2000;
+    const start = now();
+    for (let k = 0; k < n; k++) {
+      await transport.publish(agent);
+      takeParameters(init, actorNets, -1); // an actor behind by a version: it copies them all
+      Atomics.store(ring, (k % 2) * 3, 1); // the actor marks its slot full (the slot's first word)
+      const item = (await transport.next(0))!;
+      copyColumns(item.segment, 0, batch, 0, 4);
+      await transport.finish([item]);
+    }
+    console.log(JSON.stringify({ shared_memory_ms_per_segment: +(((now() - start) * 1000) / n).toFixed(4), parameter_bytes: init.parameters.byteLength, steps_per_segment: 512, load_average: +loadavg()[0]!.toFixed(1) }));
   }
   await redis.close();
   process.exit(0);

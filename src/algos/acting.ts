@@ -99,6 +99,13 @@ export function copyColumns(src: Segment, from: number, dst: Segment, to: number
     throw new Error(`copyColumns: segments of different shapes (T ${src.numSteps}/${dst.numSteps}, obs ${src.obsSize}/${dst.obsSize}, action ${src.actionDim}/${dst.actionDim})`);
   }
   const sN = src.numEnvs, dN = dst.numEnvs;
+  if (from === 0 && to === 0 && count === sN && sN === dN) {
+    // the whole segment: one copy per array (the usual case: actors of the learner's numEnvs)
+    rowArrays(src).forEach(([a], k) => rowArrays(dst)[k]![0].set(a));
+    columnArrays(src).forEach(([a], k) => columnArrays(dst)[k]![0].set(a));
+    for (const e of src.episodes) dst.episodes.push({ ...e });
+    return;
+  }
   const rowPairs = rowArrays(src).map(([a, w], k) => [a, rowArrays(dst)[k]![0], w] as const);
   for (let t = 0; t < src.numSteps; t++) {
     for (const [s, d, w] of rowPairs) d.set(s.subarray((t * sN + from) * w, (t * sN + from + count) * w), (t * dN + to) * w);

@@ -8,15 +8,16 @@
  *   (taken); the actor fills slots in ring order, the learner takes them in the same order and
  *   empties a slot after the update that trained on it. A full ring pauses its actor: flow control that bounds
  *   the policy lag, as the Redis path's `maxQueued`.
- * - Parameters: the learner writes each version's tensor file into one shared buffer under a
- *   sequence lock (odd while writing); an actor copies it out and retries if the lock moved.
+ * - Parameters: the learner writes each version's float32 parameters into one shared buffer under
+ *   a sequence lock (odd while writing); an actor copies them into its networks and copies again
+ *   if the lock moved meanwhile.
  * - Waiting: actors block on Atomics.wait (worker threads may); the learner, on the main thread,
  *   on Atomics.waitAsync, so the process' event loop (thread errors, signals) keeps running.
  */
 import type { Segment, SegmentShape } from "../algos/acting.js";
 import { ConfigError } from "../algos/common.js";
 import { type PPO, type PPOConfig, ppoModules, resolvePPOConfig } from "../algos/ppo.js";
-import { loadParameters, saveParameters } from "../nn/checkpoint.js";
+import type { Parameterized } from "../nn/network.js";
 import type { Incoming, LearnerTransport } from "./learner.js";
 import { type ActorSummary, seededActorWorker } from "./actor.js";
 
@@ -26,8 +27,8 @@ const FULL = 1;
 const HELD = 2;
 /** per slot, in the ring's header: its state, the segment's sequence number, its episode count */
 const SLOT_STATE = 0, SLOT_SEQ = 1, SLOT_EPISODES = 2, SLOT_WORDS = 3;
-/** the control words: parameters' sequence lock, version and byte length; the learner done; segments filled (all actors) */
-const CTRL_LOCK = 0, CTRL_VERSION = 1, CTRL_LENGTH = 2, CTRL_DONE = 3, CTRL_FILLED = 4, CTRL_WORDS = 5;
+/** the control words: parameters' sequence lock and version; the learner done; segments filled (all actors) */
+const CTRL_LOCK = 0, CTRL_VERSION = 1, CTRL_DONE = 2, CTRL_FILLED = 3, CTRL_WORDS = 4;
 
 /** Atomics.waitAsync (ES2024; Node ≥ 16), absent from this project's ES2022 lib types. */
 type WaitAsync = (typed: Int32Array, index: number, value: number, timeoutMs: number) => { async: false; value: "not-equal" | "timed-out" } | { async: true; value: Promise<"ok" | "timed-out"> };
@@ -40,7 +41,8 @@ export interface SharedActorInit {
   numEnvs: number;
   sync: boolean;
   control: Int32Array;
-  parameters: Uint8Array;
+  /** every network parameter, float32, in `ppoModules` order (the actor's networks are the learner's shapes) */
+  parameters: Float32Array;
   ring: SharedArrayBuffer;
   slots: number;
 }
@@ -100,6 +102,11 @@ function ringBytes(shape: SegmentShape, slots: number): number {
   return Math.ceil((slots * SLOT_WORDS * 4) / 8) * 8 + slots * slotBytes(shape);
 }
 
+/** The networks' parameter values as float32 views, in a fixed order (views of wasm memory are taken afresh: it may grow). */
+function parameterViews(modules: Record<string, Parameterized>): Float32Array[] {
+  return Object.values(modules).flatMap((m) => m.params.map((p) => m.backend.view32(p.value, p.size)));
+}
+
 export const threadActorName = (index: number) => `${index}@thread`;
 
 /**
@@ -109,7 +116,7 @@ export const threadActorName = (index: number) => `${index}@thread`;
 export class SharedMemoryTransport implements LearnerTransport {
   readonly skipped = 0;
   readonly control: Int32Array;
-  readonly parameters: Uint8Array;
+  readonly parameters: Float32Array;
   private readonly rings: { buffer: SharedArrayBuffer; state: Int32Array; views: { segment: Segment; episodes: Float64Array }[]; read: number }[] = [];
   /** the ring read next: actors take turns */
   private turn = 0;
@@ -124,8 +131,8 @@ export class SharedMemoryTransport implements LearnerTransport {
     requireSharedMemory();
     const shape: SegmentShape = { numEnvs, numSteps: agent.config.numSteps, obsSize: agent.worker.obsSize, actionDim: agent.worker.actionDim };
     this.control = new Int32Array(new SharedArrayBuffer(CTRL_WORDS * 4));
-    // a tensor file without meta: the same length for every version
-    this.parameters = new Uint8Array(new SharedArrayBuffer(saveParameters(ppoModules(agent.networks)).byteLength));
+    const size = parameterViews(ppoModules(agent.networks)).reduce((n, v) => n + v.length, 0);
+    this.parameters = new Float32Array(new SharedArrayBuffer(size * 4));
     for (let a = 0; a < actors; a++) {
       const buffer = new SharedArrayBuffer(ringBytes(shape, slots));
       const views = Array.from({ length: slots }, (_, k) => slotViews(buffer, slots, k, shape, threadActorName(a)));
@@ -140,11 +147,13 @@ export class SharedMemoryTransport implements LearnerTransport {
   async start(): Promise<void> {}
 
   async publish(agent: PPO): Promise<void> {
-    const bytes = saveParameters(ppoModules(agent.networks));
     const c = this.control;
     Atomics.add(c, CTRL_LOCK, 1);
-    this.parameters.set(bytes);
-    Atomics.store(c, CTRL_LENGTH, bytes.byteLength);
+    let at = 0;
+    for (const view of parameterViews(ppoModules(agent.networks))) {
+      this.parameters.set(view, at);
+      at += view.length;
+    }
     Atomics.store(c, CTRL_VERSION, agent.version);
     Atomics.add(c, CTRL_LOCK, 1);
     Atomics.notify(c, CTRL_VERSION);
@@ -201,6 +210,28 @@ export class SharedMemoryTransport implements LearnerTransport {
 }
 
 /**
+ * Copies the newest published parameters into `modules` if their version is newer than `version`
+ * (the one in use); returns the version the networks now hold, −1 if none is published yet.
+ */
+export function takeParameters(init: Pick<SharedActorInit, "control" | "parameters">, modules: Record<string, Parameterized>, version: number): number {
+  const { control, parameters } = init;
+  for (;;) {
+    const lock = Atomics.load(control, CTRL_LOCK);
+    if (lock === 0) return -1;
+    if (lock % 2 === 1) continue; // being written: a few microseconds
+    const latest = Atomics.load(control, CTRL_VERSION);
+    if (latest <= version) return version;
+    // straight into the networks: a copy torn by a write in between is redone
+    let at = 0;
+    for (const view of parameterViews(modules)) {
+      view.set(parameters.subarray(at, at + view.length));
+      at += view.length;
+    }
+    if (Atomics.load(control, CTRL_LOCK) === lock) return latest;
+  }
+}
+
+/**
  * An actor thread's loop (blocking: run it in a worker thread): actor `index` seeded as a Redis
  * actor of that index is, acting with the newest parameters before each segment (`sync`: once per
  * version), until the learner is done or after `maxSegments`.
@@ -214,23 +245,10 @@ export function runSharedActor(init: SharedActorInit, maxSegments = Infinity): A
   const name = threadActorName(init.index);
   const state = new Int32Array(init.ring, 0, slots * SLOT_WORDS);
   const views = Array.from({ length: slots }, (_, k) => slotViews(init.ring, slots, k, shape, name));
-  const local = new Uint8Array(init.parameters.byteLength);
   let version = -1;
-  /** copies the newest parameters if they are newer than the ones in use; false if none are published yet */
   const refresh = (): boolean => {
-    for (;;) {
-      const lock = Atomics.load(control, CTRL_LOCK);
-      if (lock === 0) return false;
-      if (lock % 2 === 1) continue; // being written: a few microseconds
-      const latest = Atomics.load(control, CTRL_VERSION);
-      if (latest <= version) return true;
-      const length = Atomics.load(control, CTRL_LENGTH);
-      local.set(init.parameters.subarray(0, length));
-      if (Atomics.load(control, CTRL_LOCK) !== lock) continue;
-      loadParameters(local.subarray(0, length), modules, undefined, "the learner's parameters");
-      version = latest;
-      return true;
-    }
+    version = takeParameters(init, modules, version);
+    return version >= 0;
   };
   let segments = 0, slot = 0;
   while (segments < maxSegments && Atomics.load(control, CTRL_DONE) === 0) {
