@@ -63,6 +63,8 @@ for seed in 1 2 3; do
   for lam in 0.1 1; do
     run train sac $COMMON --total-timesteps 6000 --demos pendulum-demos10 --demo-sampling false --demo-reg-coef $lam --seed $seed --name dr-kl$lam-s$seed
   done
+  # both uses of the demos: π_BC and half of every minibatch
+  run train sac $COMMON --total-timesteps 6000 --demos pendulum-demos10 --demo-reg-coef 1 --seed $seed --name dr-kl1-sampling-s$seed
   # a decaying λ leaves no regularization at its end: with α 0 (demo regularization's default) the policy collapses; give α back
   run train sac $COMMON --total-timesteps 6000 --demos pendulum-demos10 --demo-sampling false --demo-reg-coef 1 --demo-reg-decay 3000 --seed $seed --name dr-kl1decay-s$seed
   run train sac $COMMON --total-timesteps 6000 --demos pendulum-demos10 --demo-sampling false --demo-reg-coef 1 --demo-reg-decay 3000 --autotune true --seed $seed --name dr-kl1decay-autotune-s$seed

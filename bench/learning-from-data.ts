@@ -15,7 +15,8 @@ const [storeDir = "tsrl-runs", thresholdArg = "-200"] = process.argv.slice(2);
 const threshold = Number(thresholdArg);
 const store = new RunStore(storeDir);
 const runs = store.listRuns().filter((r) => r.status === "finished");
-const byPrefix = (prefix: string) => runs.filter((r) => r.name.startsWith(prefix)).sort((a, b) => a.seed - b.seed);
+// a group is its prefix and a seed number: "dr-kl1-s" is not "dr-kl1-sampling-s"
+const byPrefix = (prefix: string) => runs.filter((r) => r.name.startsWith(prefix) && /^s?\d+$/.test(r.name.slice(prefix.length))).sort((a, b) => a.seed - b.seed);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
 
@@ -33,7 +34,7 @@ for (const prefix of ["bc-pendulum-expert-", "bc-pendulum-mixed-", "iql-pendulum
 
 console.log(`online: env steps until the mean of the last 5 training episodes ≥ ${threshold}`);
 const online = ["sac-s", "sac-demos-s", "rlpd-nodemos-s", "rlpd-s", "ls200-sac-s", "ls200-rlpd-nodemos-s", "ls200-rlpd-s"];
-const demoReg = ["dr-sac-s", "dr-kl0.1-s", "dr-kl1-s", "dr-kl1decay-s", "dr-kl1decay-autotune-s", "o2o-iql-s", "o2o-iql-mixed-s", "iql64-online-s"];
+const demoReg = ["dr-sac-s", "dr-kl0.1-s", "dr-kl1-s", "dr-kl1-sampling-s", "dr-kl1decay-s", "dr-kl1decay-autotune-s", "o2o-iql-s", "o2o-iql-mixed-s", "iql64-online-s"];
 for (const prefix of [...online, ...demoReg]) {
   const rows = byPrefix(prefix).map((r) => {
     const offline = r.algo === "iql" ? (r.config.totalTimesteps as number) : 0;
