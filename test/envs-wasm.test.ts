@@ -63,25 +63,35 @@ describe("WASM env module", () => {
   });
 });
 
+/** CartPole: keeps some poles up long enough to truncate; MountainCar: pushes along the velocity, reaching the goal. */
+const POLICIES: Record<string, (obs: Float32Array, i: number) => number> = {
+  CartPoleEnv: (obs, i) => (obs[4 * i + 2]! + 0.3 * obs[4 * i + 3]! > 0 ? 1 : 0),
+  MountainCarEnv: (obs, i) => (obs[2 * i + 1]! > 0 ? 2 : 0),
+};
+
 /** Steps `vecs` side by side with the same random actions; asserts identical outputs every step. */
-function lockstep(vecs: VectorEnv[], steps: number, seed: number, bias = false): { resets: number; truncations: number } {
+function lockstep(vecs: VectorEnv[], steps: number, seed: number, bias = false): { resets: number; truncations: number; terminations: number } {
   const [first] = vecs;
   const n = first!.numEnvs;
+  const numActions = (first!.singleActionSpace as { n: number }).n;
+  const policy = POLICIES[first!.kernel.name]!;
   const rand = uniforms(seed);
   const actions = new Int32Array(n);
-  let resets = 0, truncations = 0;
+  let resets = 0, truncations = 0, terminations = 0;
   for (let t = 0; t < steps; t++) {
-    // a biased policy keeps some poles up long enough to truncate
-    for (let i = 0; i < n; i++) actions[i] = bias && rand() < 0.9 ? (first!.obs[4 * i + 2]! + 0.3 * first!.obs[4 * i + 3]! > 0 ? 1 : 0) : rand() < 0.5 ? 0 : 1;
+    for (let i = 0; i < n; i++) actions[i] = bias && rand() < 0.9 ? policy(first!.obs, i) : Math.floor(rand() * numActions);
     for (let i = 0; i < n; i++) resets += first!.autoreset[i]!;
     const results = vecs.map((v) => v.step(actions));
     for (let k = 1; k < vecs.length; k++) {
       for (let f = 0; f < 4; f++) assert.ok(bytesOf(results[0]![f] as ArrayBufferView).equals(bytesOf(results[k]![f] as ArrayBufferView)), `output ${f} of env set ${k} differs at step ${t}`);
     }
-    for (let i = 0; i < n; i++) truncations += results[0]![3][i]!;
+    for (let i = 0; i < n; i++) {
+      terminations += results[0]![2][i]!;
+      truncations += results[0]![3][i]!;
+    }
   }
   for (let k = 1; k < vecs.length; k++) assert.ok(bytesOf(vecs[0]!.state).equals(bytesOf(vecs[k]!.state)), `state of env set ${k}`);
-  return { resets, truncations };
+  return { resets, truncations, terminations };
 }
 
 describe("CartPole's WASM loop", () => {
@@ -129,6 +139,7 @@ describe("CartPole's WASM loop", () => {
     assert.equal(makeVec("CartPole-v1", { numEnvs: WASM_MIN_ENVS - 1, vectorizationMode: "kernel" }).buffers.wasm, undefined);
     assert.equal(makeVec("CartPole-v1", { numEnvs: 64, vectorizationMode: "kernel", sutton_barto_reward: true }).buffers.wasm, undefined);
     assert.equal(makeVec("Acrobot-v1", { numEnvs: 64, vectorizationMode: "kernel" }).buffers.wasm, undefined);
+    assert.ok(makeVec("MountainCar-v0", { numEnvs: 64, vectorizationMode: "kernel" }).buffers.wasm);
     // a single env is unchanged
     const env = make("CartPole-v1");
     assert.equal(env.reset({ seed: 3 })[0].length, 4);
@@ -166,4 +177,43 @@ describe("CartPole's WASM loop", () => {
       threaded.close();
     }
   });
+});
+
+describe("MountainCar's WASM loop", () => {
+  it("computes cos as V8's Math.cos on 8M inputs over (-3.9, 3.9), reduction boundaries included", () => {
+    const count = 1 << 20;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((count * 16) / 65536) });
+    const k = instantiateEnvSteps(memory);
+    const x = new Float64Array(memory.buffer, 0, count);
+    const c = new Float64Array(memory.buffer, count * 8, count);
+    const rand = uniforms(6);
+    // pi/4, 3pi/4, pi/2, pi, 5pi/4, 0.3, 0.78125: fdlibm changes branch at or near them
+    const edges = [Math.PI / 4, (3 * Math.PI) / 4, Math.PI / 2, Math.PI, (5 * Math.PI) / 4, 0.3, 0.78125];
+    let mismatches = 0;
+    for (let round = 0; round < 8; round++) {
+      for (let i = 0; i < count; i++) {
+        const u = rand();
+        x[i] = i % 3 === 0 ? (u * 2 - 1) * 3.6 : i % 3 === 1 ? (u * 2 - 1) * 3.9 : edges[i % edges.length]! * (1 + (u - 0.5) * 1e-12) * (rand() < 0.5 ? -1 : 1);
+      }
+      k.cosBatch(count, 0, count * 8);
+      for (let i = 0; i < count; i++) if (!Object.is(c[i], Math.cos(x[i]!))) mismatches++;
+    }
+    assert.equal(mismatches, 0);
+  });
+
+  for (const kwargs of [{}, { goal_velocity: 0.01 }]) {
+    it(`equals the generic JS loop bit for bit: 1001 envs × 1500 steps with goals and truncations${"goal_velocity" in kwargs ? ", goal_velocity 0.01" : ""}`, () => {
+      const kernel = kernelOf("MountainCar-v0", kwargs)!;
+      const n = 1001;
+      const wasm = new VectorEnv(kernel, { numEnvs: n, maxEpisodeSteps: 200 });
+      const js = new VectorEnv(kernel, { numEnvs: n, maxEpisodeSteps: 200, wasm: false });
+      assert.ok(wasm.buffers.wasm && !js.buffers.wasm);
+      wasm.reset({ seed: 12 });
+      js.reset({ seed: 12 });
+      // pushing along the velocity reaches the goal; random actions run into the time limit
+      const { terminations } = lockstep([wasm, js], 750, 13, true);
+      const { truncations } = lockstep([wasm, js], 750, 14);
+      assert.ok(terminations > 1000 && truncations > 1000, `goals (${terminations}) and time limits (${truncations}) exercised`);
+    });
+  }
 });

@@ -88,6 +88,96 @@ export function sinCosBatch(count: i32, x: usize, s: usize, c: usize, table: usi
 }
 
 // ---------------------------------------------------------------------------------------------
+// fdlibm cos for |x| < 5pi/4 (V8's Math.cos there: __ieee754_rem_pio2's first two cases with
+// n <= 2, then __kernel_cos or __kernel_sin with the reduced argument's tail), two lanes at once.
+// cos(-x) and cos(x) come out identical in fdlibm (every step is symmetric), so lanes work on |x|.
+
+const INVPIO2 = 6.36619772367581382433e-01;
+const PIO2_1 = 1.57079632673412561417e+00;
+const PIO2_1T = 6.07710050650619224932e-11;
+
+/** Whether every lane is one the SIMD cos below computes as fdlibm: finite, |x| < 5pi/4, and not at fdlibm's special cases. */
+// @ts-ignore: decorator
+@inline function cosInRange(ax: v128, hi: v128): bool {
+  // n from the medium case must be 2 where that case applies; high words 0x3FF921FB and
+  // 0x400921FB take fdlibm's more precise reductions
+  const medium = i64x2.ge_s(hi, i64x2.splat(0x4002d97c));
+  const v = f64x2.add(f64x2.mul(ax, f64x2.splat(INVPIO2)), f64x2.splat(0.5));
+  const n2 = v128.and(f64x2.ge(v, f64x2.splat(2.0)), f64x2.lt(v, f64x2.splat(3.0)));
+  const ok = v128.and(v128.or(v128.not(medium), n2), v128.and(i64x2.ne(hi, i64x2.splat(0x3ff921fb)), i64x2.ne(hi, i64x2.splat(0x400921fb))));
+  return i64x2.all_true(ok);
+}
+
+/** fdlibm's __kernel_cos(x, y), all branches, lane-wise. */
+// @ts-ignore: decorator
+@inline function kernelCos2(x: v128, y: v128): v128 {
+  const hi = i64x2.shr_u(v128.and(x, i64x2.splat(0x7fffffffffffffff)), 32);
+  const z = f64x2.mul(x, x);
+  let r = f64x2.add(f64x2.splat(C5), f64x2.mul(z, f64x2.splat(C6)));
+  r = f64x2.add(f64x2.splat(C4), f64x2.mul(z, r));
+  r = f64x2.add(f64x2.splat(C3), f64x2.mul(z, r));
+  r = f64x2.add(f64x2.splat(C2), f64x2.mul(z, r));
+  r = f64x2.mul(z, f64x2.add(f64x2.splat(C1), f64x2.mul(z, r)));
+  const tail = f64x2.sub(f64x2.mul(z, r), f64x2.mul(x, y));
+  const one = f64x2.splat(1.0), half = f64x2.splat(0.5);
+  // |x| < 0.3: one - (0.5*z - (z*r - x*y))
+  const near = f64x2.sub(one, f64x2.sub(f64x2.mul(half, z), tail));
+  // else qx = 0.28125 above 0.78125, |x|/4 with its low word cleared below
+  const quarter = i64x2.shl(i64x2.sub(hi, i64x2.splat(0x00200000)), 32);
+  const qx = v128.bitselect(f64x2.splat(0.28125), quarter, i64x2.gt_s(hi, i64x2.splat(0x3fe90000)));
+  const far = f64x2.sub(f64x2.sub(one, qx), f64x2.sub(f64x2.sub(f64x2.mul(half, z), qx), tail));
+  const c = v128.bitselect(near, far, i64x2.lt_s(hi, i64x2.splat(0x3fd33333)));
+  return v128.bitselect(one, c, i64x2.lt_s(hi, i64x2.splat(0x3e400000)));
+}
+
+/** fdlibm's __kernel_sin(x, y, 1), lane-wise. */
+// @ts-ignore: decorator
+@inline function kernelSinTail2(x: v128, y: v128): v128 {
+  const hi = i64x2.shr_u(v128.and(x, i64x2.splat(0x7fffffffffffffff)), 32);
+  const z = f64x2.mul(x, x);
+  const w = f64x2.mul(z, x);
+  let r = f64x2.add(f64x2.splat(S5), f64x2.mul(z, f64x2.splat(S6)));
+  r = f64x2.add(f64x2.splat(S4), f64x2.mul(z, r));
+  r = f64x2.add(f64x2.splat(S3), f64x2.mul(z, r));
+  r = f64x2.add(f64x2.splat(S2), f64x2.mul(z, r));
+  // x - ((z*(half*y - v*r) - y) - v*S1)
+  const s = f64x2.sub(x, f64x2.sub(f64x2.sub(f64x2.mul(z, f64x2.sub(f64x2.mul(f64x2.splat(0.5), y), f64x2.mul(w, r))), y), f64x2.mul(w, f64x2.splat(S1))));
+  return v128.bitselect(x, s, i64x2.lt_s(hi, i64x2.splat(0x3e400000)));
+}
+
+/** cos of both lanes as V8's Math.cos: the SIMD fdlibm where `cosInRange`, the host's otherwise. */
+// @ts-ignore: decorator
+@inline function cos2Wide(x: v128): v128 {
+  const ax = f64x2.abs(x);
+  const hi = i64x2.shr_u(ax, 32);
+  if (!cosInRange(ax, hi)) {
+    return f64x2.replace_lane(f64x2.splat(hostCos(f64x2.extract_lane(x, 0))), 1, hostCos(f64x2.extract_lane(x, 1)));
+  }
+  // n = 0 up to pi/4, 1 below 3pi/4, 2 beyond; y = |x| - n*pio2_1 - n*pio2_1t in two parts
+  const n1 = i64x2.gt_s(hi, i64x2.splat(0x3fe921fb));
+  const n2 = i64x2.ge_s(hi, i64x2.splat(0x4002d97c));
+  const fn = v128.bitselect(f64x2.splat(2.0), v128.and(f64x2.splat(1.0), n1), n2);
+  const r = f64x2.sub(ax, f64x2.mul(fn, f64x2.splat(PIO2_1)));
+  const w = f64x2.mul(fn, f64x2.splat(PIO2_1T));
+  const y0 = f64x2.sub(r, w);
+  const y1 = f64x2.sub(f64x2.sub(r, y0), w);
+  // n = 0: kernel_cos; 1: -kernel_sin; 2: -kernel_cos
+  const kc = kernelCos2(y0, y1);
+  const odd = v128.andnot(n1, n2);
+  const v = v128.bitselect(f64x2.neg(kernelSinTail2(y0, y1)), kc, odd);
+  return v128.bitselect(f64x2.neg(kc), v, n2);
+}
+
+/** Math.cos as the module computes it, for `count` float64 at `x` into `c` (the host's self-check). */
+export function cosBatch(count: i32, x: usize, c: usize): void {
+  for (let i = 0; i + 2 <= count; i += 2) v128.store(c + ((<usize>i) << 3), cos2Wide(v128.load(x + ((<usize>i) << 3))));
+  if (count & 1) {
+    const j = <usize>(count - 1) << 3;
+    store<f64>(c + j, f64x2.extract_lane(cos2Wide(v128.load64_splat(x + j)), 0));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // actions
 
 /** The index of the first of `count` float64 actions at `actions` that is not an integer in [0, n), or -1. */
@@ -384,5 +474,115 @@ export function cartPoleNextStep(
     store<f64>(pXD, f64x2.extract_lane(xd, 0));
     store<f64>(pTH, f64x2.extract_lane(th, 0));
     store<f64>(pTHD, f64x2.extract_lane(thd, 0));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// MountainCar-v0 (src/envs/classic/mountain-car.ts, stepped by the vector env's generic loop)
+
+const MC_MIN_POSITION = -1.2;
+const MC_MAX_POSITION = 0.6;
+const MC_MAX_SPEED = 0.07;
+const MC_GOAL_POSITION = 0.5;
+const MC_FORCE = 0.001;
+const MC_GRAVITY = 0.0025;
+
+/**
+ * The MountainCar vector env's next-step loop over envs [from, to), as the generic loop runs the
+ * kernel: reset the envs flagged in `autoreset` (position from uniform(low, high), velocity 0),
+ * step the others. Envs i and i + 1 go through the lanes of one vector. Two passes per block: the
+ * cosines into `work` (n float64), then the rest.
+ */
+export function mountainCarNextStep(
+  n: i32, from: i32, to: i32, state: usize, bank: usize, elapsed: usize, autoreset: usize, actions: usize,
+  obs: usize, rewards: usize, terms: usize, truncs: usize, maxSteps: f64, low: f64, high: f64, goalVelocity: f64, work: usize,
+): void {
+  for (let b = from; b < to; b += BLOCK) {
+    const end = min(to, b + BLOCK);
+    for (let i = b; i < end; i += 2) {
+      const p = state + ((<usize>i) << 3);
+      const w = work + ((<usize>i) << 3);
+      if (i + 1 < end) v128.store(w, cos2Wide(f64x2.mul(f64x2.splat(3.0), v128.load(p))));
+      else store<f64>(w, f64x2.extract_lane(cos2Wide(f64x2.mul(f64x2.splat(3.0), v128.load64_splat(p))), 0));
+    }
+    mountainCarBlock(n, b, end, state, bank, elapsed, autoreset, actions, obs, rewards, terms, truncs, maxSteps, low, high, goalVelocity, work);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function mountainCarBlock(
+  n: i32, from: i32, to: i32, state: usize, bank: usize, elapsed: usize, autoreset: usize, actions: usize,
+  obs: usize, rewards: usize, terms: usize, truncs: usize, maxSteps: f64, low: f64, high: f64, goalVelocity: f64, work: usize,
+): void {
+  for (let i = from; i < to; i += 2) {
+    const pair = i + 1 < to;
+    const pw = work + ((<usize>i) << 3);
+    const cosine = pair ? v128.load(pw) : v128.load64_splat(pw);
+    const pP = state + ((<usize>i) << 3), pV = pP + ((<usize>n) << 3);
+    const pa = actions + ((<usize>i) << 3);
+    const position0 = pair ? v128.load(pP) : v128.load64_splat(pP);
+    const velocity0 = pair ? v128.load(pV) : v128.load64_splat(pV);
+    const act = pair ? v128.load(pa) : v128.load64_splat(pa);
+    // Python evaluates the whole right-hand side of `velocity += ...` first
+    const push = f64x2.add(
+      f64x2.mul(f64x2.sub(act, f64x2.splat(1.0)), f64x2.splat(MC_FORCE)),
+      f64x2.mul(cosine, f64x2.splat(-MC_GRAVITY)),
+    );
+    let velocity = f64x2.min(f64x2.max(f64x2.add(velocity0, push), f64x2.splat(-MC_MAX_SPEED)), f64x2.splat(MC_MAX_SPEED));
+    let position = f64x2.min(f64x2.max(f64x2.add(position0, velocity), f64x2.splat(MC_MIN_POSITION)), f64x2.splat(MC_MAX_POSITION));
+    velocity = v128.bitselect(f64x2.splat(0.0), velocity, v128.and(f64x2.eq(position, f64x2.splat(MC_MIN_POSITION)), f64x2.lt(velocity, f64x2.splat(0.0))));
+    const terminal = v128.and(f64x2.ge(position, f64x2.splat(MC_GOAL_POSITION)), f64x2.ge(velocity, f64x2.splat(goalVelocity)));
+    const pe = elapsed + ((<usize>i) << 2);
+    const e = pair ? v128.load64_zero(pe) : v128.load32_zero(pe);
+    const truncated = f64x2.ge(f64x2.add(f64x2.convert_low_i32x4_s(e), f64x2.splat(1.0)), f64x2.splat(maxSteps));
+    const e1 = i32x4.add(e, i32x4.splat(1));
+    const termBits = i64x2.bitmask(terminal), truncBits = i64x2.bitmask(truncated);
+    const pr = autoreset + <usize>i;
+    const resets: i32 = pair ? <i32>load<u16>(pr) : <i32>load<u8>(pr);
+    if (pair) {
+      v128.store64_lane(pe, e1, 0);
+      v128.store(rewards + ((<usize>i) << 3), f64x2.splat(-1.0));
+      store<u16>(terms + <usize>i, bytes2(termBits));
+      store<u16>(truncs + <usize>i, bytes2(truncBits));
+      store<u16>(pr, bytes2(termBits | truncBits));
+    } else {
+      v128.store32_lane(pe, e1, 0);
+      store<f64>(rewards + ((<usize>i) << 3), -1.0);
+      store<u8>(terms + <usize>i, <u8>(termBits & 1));
+      store<u8>(truncs + <usize>i, <u8>(truncBits & 1));
+      store<u8>(pr, <u8>((termBits | truncBits) & 1));
+    }
+    if (resets != 0) {
+      // the envs that ended last step start anew (one draw: the position) and report 0
+      for (let l = 0; l < 2; l++) {
+        if (((resets >> (l << 3)) & 0xff) == 0) continue;
+        const j = <usize>(i + l);
+        pcgUniforms(bank, <i32>j, 1, low, high, state + (j << 3), 8);
+        if (l == 0) {
+          position = f64x2.replace_lane(position, 0, load<f64>(state + (j << 3)));
+          velocity = f64x2.replace_lane(velocity, 0, 0.0);
+        } else {
+          position = f64x2.replace_lane(position, 1, load<f64>(state + (j << 3)));
+          velocity = f64x2.replace_lane(velocity, 1, 0.0);
+        }
+        store<i32>(elapsed + (j << 2), 0);
+        store<u8>(autoreset + j, 0);
+        store<f64>(rewards + (j << 3), 0.0);
+        store<u8>(terms + j, 0);
+        store<u8>(truncs + j, 0);
+      }
+    }
+    // observations: float32 rows [position, velocity] of env i and env i + 1
+    const row = v128.shuffle<f32>(f32x4.demote_f64x2_zero(position), f32x4.demote_f64x2_zero(velocity), 0, 4, 1, 5);
+    const po = obs + ((<usize>i) << 3);
+    if (pair) {
+      v128.store(po, row);
+      v128.store(pP, position);
+      v128.store(pV, velocity);
+    } else {
+      v128.store64_lane(po, row, 0);
+      store<f64>(pP, f64x2.extract_lane(position, 0));
+      store<f64>(pV, f64x2.extract_lane(velocity, 0));
+    }
   }
 }

@@ -86,8 +86,9 @@ export interface EnvKernel<R extends GeneratorBank = PCG64Bank> {
    */
   stepBatchNextStep?(b: BatchBuffers<R>, actions: ArrayLike<number>, from: number, to: number): void;
   /**
-   * Built-in kernels only: the bit-identical WASM SIMD version of `stepBatchNextStep` in tsrl's
-   * env module (wasm/envs.ts), which vector envs of 2 envs or more step through.
+   * Built-in kernels only: a bit-identical WASM SIMD version of the vector env's next-step loop
+   * over this kernel, in tsrl's env module (wasm/envs.ts), which vector envs of 2 envs or more
+   * step through.
    */
   readonly wasmNextStep?: WasmNextStep;
 }

@@ -207,7 +207,7 @@ export class VectorEnv {
     this.defaultReset = kernel.parseResetOptions(undefined);
     const { rngStorage: _, finalObs: __, finalObsMask: ___, wasm, ...stepArrays } = this.buffers;
     this.batch = { ...stepArrays, n: numEnvs, rng: this.rngs, resetParams: this.defaultReset, maxEpisodeSteps: this.maxEpisodeSteps };
-    this.wasmLoop = wasm && kernel.wasmNextStep && options.wasm !== false ? bindWasmLoop(kernel.wasmNextStep, wasm, this.batch, this.actionSize) : null;
+    this.wasmLoop = wasm && kernel.wasmNextStep && options.wasm !== false ? bindWasmLoop(kernel.wasmNextStep, wasm, this.batch, this.actionSize, kernel.params) : null;
   }
 
   /**

@@ -7,11 +7,11 @@
  * Math.sin/Math.cos are not fdlibm's (the module computes fdlibm's), vector envs use it.
  */
 import type { PCG64Bank } from "../rng/pcg64.js";
-import type { BatchBuffers, GeneratorBank } from "./kernel.js";
+import type { BatchBuffers, GeneratorBank, KernelParams } from "./kernel.js";
 import { ENVS_SHARED_WASM_BASE64, ENVS_WASM_BASE64 } from "./wasm/envs-binary.js";
 
 /** The fused loops the module has (its exports without the `NextStep` suffix). */
-export type WasmNextStep = "cartPole";
+export type WasmNextStep = "cartPole" | "mountainCar";
 
 /** Bytes of memory a vector env sets aside for the module (its loops' constant tables). */
 export const WASM_SCRATCH_BYTES = 256;
@@ -24,7 +24,12 @@ interface EnvExports {
     n: number, from: number, to: number, state: number, bank: number, elapsed: number, autoreset: number, actions: number,
     obs: number, rewards: number, terms: number, truncs: number, maxSteps: number, low: number, high: number, table: number, work: number,
   ): void;
+  mountainCarNextStep(
+    n: number, from: number, to: number, state: number, bank: number, elapsed: number, autoreset: number, actions: number,
+    obs: number, rewards: number, terms: number, truncs: number, maxSteps: number, low: number, high: number, goalVelocity: number, work: number,
+  ): void;
   cartPoleConstants(table: number): void;
+  cosBatch(count: number, x: number, c: number): void;
   invalidDiscrete(actions: number, count: number, n: number): number;
   sinCosBatch(count: number, x: number, s: number, c: number, table: number): void;
   pcgRandomBatch(bank: number, g: number, count: number, out: number): void;
@@ -50,7 +55,8 @@ let usable: boolean | undefined;
 
 /**
  * Whether this engine runs the module and computes Math.sin/Math.cos as it does (checked once per
- * thread on 2^16 inputs spread over the kernels' range, tiny ones included). An engine whose
+ * thread on 2^16 inputs spread over the CartPole kernels' range, tiny ones included, and 2^16 over
+ * MountainCar's). An engine whose
  * sin/cos differ (not fdlibm), or that refuses to compile the module synchronously (a browser's
  * main thread may), gets the JS loops.
  */
@@ -70,6 +76,10 @@ export function wasmEnvStepsUsable(): boolean {
     k.sinCosBatch(count, 0, count * 8, count * 16, count * 24);
     usable = true;
     for (let i = 0; i < count && usable; i++) usable = Object.is(s[i], Math.sin(x[i]!)) && Object.is(c[i], Math.cos(x[i]!));
+    // the wide cos (MountainCar's angles) over (-3.9, 3.9)
+    for (let i = 0; i < count; i++) x[i] = (((i * 0.6180339887498949) % 1) * 2 - 1) * 3.9;
+    k.cosBatch(count, 0, count * 16);
+    for (let i = 0; i < count && usable; i++) usable = Object.is(c[i], Math.cos(x[i]!));
   } catch {
     usable = false;
   }
@@ -96,6 +106,7 @@ export function bindWasmLoop(
   wasm: { memory: WebAssembly.Memory; actions: Float64Array; scratch: Uint8Array; work: Float64Array },
   b: BatchBuffers<GeneratorBank>,
   actionSize: number,
+  params: KernelParams,
 ): WasmLoop {
   const k = instantiateEnvSteps(wasm.memory);
   const wasmActions = wasm.actions;
@@ -129,6 +140,18 @@ export function bindWasmLoop(
         step: (actions, from, to) => {
           if (actions !== wasmActions) copy(actions, from, to);
           k.cartPoleNextStep(n, from, to, state, bank, elapsed, autoreset, acts, obs, rewards, terms, truncs, maxSteps, low, high, table, work);
+        },
+      };
+    }
+    case "mountainCar": {
+      const { low, high } = b.resetParams as { low: number; high: number };
+      const goalVelocity = params.goal_velocity as number;
+      return {
+        actions: wasmActions,
+        stage,
+        step: (actions, from, to) => {
+          if (actions !== wasmActions) copy(actions, from, to);
+          k.mountainCarNextStep(n, from, to, state, bank, elapsed, autoreset, acts, obs, rewards, terms, truncs, maxSteps, low, high, goalVelocity, work);
         },
       };
     }

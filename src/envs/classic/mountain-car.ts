@@ -65,4 +65,6 @@ export const mountainCar: EnvKernel = {
   render(s: Float64Array, _n: number, i: number, target: RenderTarget): void {
     drawMountainCar(target, s[i]!, GOAL_POSITION);
   },
+
+  wasmNextStep: "mountainCar",
 };
