@@ -67,19 +67,21 @@ describe("WASM env module", () => {
 const POLICIES: Record<string, (obs: Float32Array, i: number) => number> = {
   CartPoleEnv: (obs, i) => (obs[4 * i + 2]! + 0.3 * obs[4 * i + 3]! > 0 ? 1 : 0),
   MountainCarEnv: (obs, i) => (obs[2 * i + 1]! > 0 ? 2 : 0),
+  Continuous_MountainCarEnv: (obs, i) => (obs[2 * i + 1]! > 0 ? 1 : -1),
 };
 
 /** Steps `vecs` side by side with the same random actions; asserts identical outputs every step. */
 function lockstep(vecs: VectorEnv[], steps: number, seed: number, bias = false): { resets: number; truncations: number; terminations: number } {
   const [first] = vecs;
   const n = first!.numEnvs;
-  const numActions = (first!.singleActionSpace as { n: number }).n;
+  // Discrete spaces: uniform integers; MountainCarContinuous's Box: uniform in (-1.2, 1.2), clipped to ±1 by the env
+  const numActions = (first!.singleActionSpace as { n?: number }).n;
   const policy = POLICIES[first!.kernel.name]!;
   const rand = uniforms(seed);
-  const actions = new Int32Array(n);
+  const actions = numActions ? new Int32Array(n) : new Float64Array(n);
   let resets = 0, truncations = 0, terminations = 0;
   for (let t = 0; t < steps; t++) {
-    for (let i = 0; i < n; i++) actions[i] = bias && rand() < 0.9 ? policy(first!.obs, i) : Math.floor(rand() * numActions);
+    for (let i = 0; i < n; i++) actions[i] = bias && rand() < 0.9 ? policy(first!.obs, i) : numActions ? Math.floor(rand() * numActions) : (rand() * 2 - 1) * 1.2;
     for (let i = 0; i < n; i++) resets += first!.autoreset[i]!;
     const results = vecs.map((v) => v.step(actions));
     for (let k = 1; k < vecs.length; k++) {
@@ -179,7 +181,7 @@ describe("CartPole's WASM loop", () => {
   });
 });
 
-describe("MountainCar's WASM loop", () => {
+describe("MountainCar's and MountainCarContinuous's WASM loops", () => {
   it("computes cos as V8's Math.cos on 8M inputs over (-3.9, 3.9), reduction boundaries included", () => {
     const count = 1 << 20;
     const memory = new WebAssembly.Memory({ initial: Math.ceil((count * 16) / 65536) });
@@ -201,9 +203,9 @@ describe("MountainCar's WASM loop", () => {
     assert.equal(mismatches, 0);
   });
 
-  for (const kwargs of [{}, { goal_velocity: 0.01 }]) {
-    it(`equals the generic JS loop bit for bit: 1001 envs × 1500 steps with goals and truncations${"goal_velocity" in kwargs ? ", goal_velocity 0.01" : ""}`, () => {
-      const kernel = kernelOf("MountainCar-v0", kwargs)!;
+  for (const [id, kwargs] of [["MountainCar-v0", {}], ["MountainCar-v0", { goal_velocity: 0.01 }], ["MountainCarContinuous-v0", {}], ["MountainCarContinuous-v0", { goal_velocity: 0.01 }]] as const) {
+    it(`${id} equals the generic JS loop bit for bit: 1001 envs × 1500 steps with goals and truncations${"goal_velocity" in kwargs ? ", goal_velocity 0.01" : ""}`, () => {
+      const kernel = kernelOf(id, kwargs)!;
       const n = 1001;
       const wasm = new VectorEnv(kernel, { numEnvs: n, maxEpisodeSteps: 200 });
       const js = new VectorEnv(kernel, { numEnvs: n, maxEpisodeSteps: 200, wasm: false });

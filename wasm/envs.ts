@@ -586,3 +586,111 @@ export function mountainCarNextStep(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// MountainCarContinuous-v0 (src/envs/classic/mountain-car-continuous.ts): float64 arithmetic,
+// the state stored as float32 after each step, termination decided before that store
+
+const MCC_GOAL_POSITION = 0.45;
+const MCC_POWER = 0.0015;
+
+/**
+ * The MountainCarContinuous vector env's next-step loop over envs [from, to), as the generic loop
+ * runs the kernel (state: position, velocity, terminated word). Two passes per block: the cosines
+ * into `work` (n float64), then the rest.
+ */
+export function mountainCarContinuousNextStep(
+  n: i32, from: i32, to: i32, state: usize, bank: usize, elapsed: usize, autoreset: usize, actions: usize,
+  obs: usize, rewards: usize, terms: usize, truncs: usize, maxSteps: f64, low: f64, high: f64, goalVelocity: f64, work: usize,
+): void {
+  const nb = (<usize>n) << 3;
+  for (let b = from; b < to; b += BLOCK) {
+    const end = min(to, b + BLOCK);
+    for (let i = b; i < end; i += 2) {
+      const p = state + ((<usize>i) << 3);
+      const w = work + ((<usize>i) << 3);
+      if (i + 1 < end) v128.store(w, cos2Wide(f64x2.mul(f64x2.splat(3.0), v128.load(p))));
+      else store<f64>(w, f64x2.extract_lane(cos2Wide(f64x2.mul(f64x2.splat(3.0), v128.load64_splat(p))), 0));
+    }
+    for (let i = b; i < end; i += 2) {
+      const pair = i + 1 < end;
+      const pP = state + ((<usize>i) << 3), pV = pP + nb, pT = pV + nb;
+      const pw = work + ((<usize>i) << 3);
+      const pa = actions + ((<usize>i) << 3);
+      const cosine = pair ? v128.load(pw) : v128.load64_splat(pw);
+      const position0 = pair ? v128.load(pP) : v128.load64_splat(pP);
+      const velocity0 = pair ? v128.load(pV) : v128.load64_splat(pV);
+      const action = pair ? v128.load(pa) : v128.load64_splat(pa);
+      const force = f64x2.min(f64x2.max(action, f64x2.splat(-1.0)), f64x2.splat(1.0));
+      let velocity = f64x2.add(velocity0, f64x2.sub(f64x2.mul(force, f64x2.splat(MCC_POWER)), f64x2.mul(f64x2.splat(MC_GRAVITY), cosine)));
+      // the kernel's comparisons, not min/max, as it writes them
+      velocity = v128.bitselect(f64x2.splat(MC_MAX_SPEED), velocity, f64x2.gt(velocity, f64x2.splat(MC_MAX_SPEED)));
+      velocity = v128.bitselect(f64x2.splat(-MC_MAX_SPEED), velocity, f64x2.lt(velocity, f64x2.splat(-MC_MAX_SPEED)));
+      let position = f64x2.add(position0, velocity);
+      position = v128.bitselect(f64x2.splat(MC_MAX_POSITION), position, f64x2.gt(position, f64x2.splat(MC_MAX_POSITION)));
+      position = v128.bitselect(f64x2.splat(MC_MIN_POSITION), position, f64x2.lt(position, f64x2.splat(MC_MIN_POSITION)));
+      velocity = v128.bitselect(f64x2.splat(0.0), velocity, v128.and(f64x2.eq(position, f64x2.splat(MC_MIN_POSITION)), f64x2.lt(velocity, f64x2.splat(0.0))));
+      const terminal = v128.and(f64x2.ge(position, f64x2.splat(MCC_GOAL_POSITION)), f64x2.ge(velocity, f64x2.splat(goalVelocity)));
+      position = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(position));
+      velocity = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(velocity));
+      let word = v128.and(terminal, f64x2.splat(1.0));
+      // (terminated ? 100 : 0) - action * action * 0.1
+      const reward = f64x2.sub(v128.and(terminal, f64x2.splat(100.0)), f64x2.mul(f64x2.mul(action, action), f64x2.splat(0.1)));
+      const pe = elapsed + ((<usize>i) << 2);
+      const e = pair ? v128.load64_zero(pe) : v128.load32_zero(pe);
+      const truncated = f64x2.ge(f64x2.add(f64x2.convert_low_i32x4_s(e), f64x2.splat(1.0)), f64x2.splat(maxSteps));
+      const e1 = i32x4.add(e, i32x4.splat(1));
+      const termBits = i64x2.bitmask(terminal), truncBits = i64x2.bitmask(truncated);
+      const pr = autoreset + <usize>i;
+      const resets: i32 = pair ? <i32>load<u16>(pr) : <i32>load<u8>(pr);
+      if (pair) {
+        v128.store64_lane(pe, e1, 0);
+        v128.store(rewards + ((<usize>i) << 3), reward);
+        store<u16>(terms + <usize>i, bytes2(termBits));
+        store<u16>(truncs + <usize>i, bytes2(truncBits));
+        store<u16>(pr, bytes2(termBits | truncBits));
+      } else {
+        v128.store32_lane(pe, e1, 0);
+        store<f64>(rewards + ((<usize>i) << 3), f64x2.extract_lane(reward, 0));
+        store<u8>(terms + <usize>i, <u8>(termBits & 1));
+        store<u8>(truncs + <usize>i, <u8>(truncBits & 1));
+        store<u8>(pr, <u8>((termBits | truncBits) & 1));
+      }
+      if (resets != 0) {
+        // the envs that ended last step start anew (one draw: the position) and report 0
+        for (let l = 0; l < 2; l++) {
+          if (((resets >> (l << 3)) & 0xff) == 0) continue;
+          const j = <usize>(i + l);
+          pcgUniforms(bank, <i32>j, 1, low, high, state + (j << 3), 8);
+          if (l == 0) {
+            position = f64x2.replace_lane(position, 0, load<f64>(state + (j << 3)));
+            velocity = f64x2.replace_lane(velocity, 0, 0.0);
+            word = f64x2.replace_lane(word, 0, 0.0);
+          } else {
+            position = f64x2.replace_lane(position, 1, load<f64>(state + (j << 3)));
+            velocity = f64x2.replace_lane(velocity, 1, 0.0);
+            word = f64x2.replace_lane(word, 1, 0.0);
+          }
+          store<i32>(elapsed + (j << 2), 0);
+          store<u8>(autoreset + j, 0);
+          store<f64>(rewards + (j << 3), 0.0);
+          store<u8>(terms + j, 0);
+          store<u8>(truncs + j, 0);
+        }
+      }
+      const row = v128.shuffle<f32>(f32x4.demote_f64x2_zero(position), f32x4.demote_f64x2_zero(velocity), 0, 4, 1, 5);
+      const po = obs + ((<usize>i) << 3);
+      if (pair) {
+        v128.store(po, row);
+        v128.store(pP, position);
+        v128.store(pV, velocity);
+        v128.store(pT, word);
+      } else {
+        v128.store64_lane(po, row, 0);
+        store<f64>(pP, f64x2.extract_lane(position, 0));
+        store<f64>(pV, f64x2.extract_lane(velocity, 0));
+        store<f64>(pT, f64x2.extract_lane(word, 0));
+      }
+    }
+  }
+}

@@ -11,7 +11,7 @@ import type { BatchBuffers, GeneratorBank, KernelParams } from "./kernel.js";
 import { ENVS_SHARED_WASM_BASE64, ENVS_WASM_BASE64 } from "./wasm/envs-binary.js";
 
 /** The fused loops the module has (its exports without the `NextStep` suffix). */
-export type WasmNextStep = "cartPole" | "mountainCar";
+export type WasmNextStep = "cartPole" | "mountainCar" | "mountainCarContinuous";
 
 /** Bytes of memory a vector env sets aside for the module (its loops' constant tables). */
 export const WASM_SCRATCH_BYTES = 256;
@@ -25,6 +25,10 @@ interface EnvExports {
     obs: number, rewards: number, terms: number, truncs: number, maxSteps: number, low: number, high: number, table: number, work: number,
   ): void;
   mountainCarNextStep(
+    n: number, from: number, to: number, state: number, bank: number, elapsed: number, autoreset: number, actions: number,
+    obs: number, rewards: number, terms: number, truncs: number, maxSteps: number, low: number, high: number, goalVelocity: number, work: number,
+  ): void;
+  mountainCarContinuousNextStep(
     n: number, from: number, to: number, state: number, bank: number, elapsed: number, autoreset: number, actions: number,
     obs: number, rewards: number, terms: number, truncs: number, maxSteps: number, low: number, high: number, goalVelocity: number, work: number,
   ): void;
@@ -143,15 +147,17 @@ export function bindWasmLoop(
         },
       };
     }
-    case "mountainCar": {
+    case "mountainCar":
+    case "mountainCarContinuous": {
       const { low, high } = b.resetParams as { low: number; high: number };
       const goalVelocity = params.goal_velocity as number;
+      const loop = name === "mountainCar" ? k.mountainCarNextStep : k.mountainCarContinuousNextStep;
       return {
         actions: wasmActions,
         stage,
         step: (actions, from, to) => {
           if (actions !== wasmActions) copy(actions, from, to);
-          k.mountainCarNextStep(n, from, to, state, bank, elapsed, autoreset, acts, obs, rewards, terms, truncs, maxSteps, low, high, goalVelocity, work);
+          loop(n, from, to, state, bank, elapsed, autoreset, acts, obs, rewards, terms, truncs, maxSteps, low, high, goalVelocity, work);
         },
       };
     }

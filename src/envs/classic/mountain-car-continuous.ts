@@ -54,6 +54,8 @@ export const mountainCarContinuous: EnvKernel = {
   render(s: Float64Array, _n: number, i: number, target: RenderTarget): void {
     drawMountainCar(target, s[i]!, GOAL_POSITION);
   },
+
+  wasmNextStep: "mountainCarContinuous",
 };
 
 /** One step of env i: `continuous_mountain_car.py`'s step, operation for operation. */
