@@ -3,7 +3,8 @@
 # an expert (SAC, 15k steps) and a medium policy (SAC, 4k steps); expert, medium, random datasets
 # and a mix; BC and IQL on them; SAC alone, SAC + demos and SAC + RLPD with 10 expert episodes;
 # demonstration-regularized SAC; SAC started from IQL agents (offline-to-online).
-# PART=prep|offline|online|demoreg runs one part (the later ones need prep's datasets); default all.
+# PPO on CartPole-v1 with demonstration regularization (its own expert and demos).
+# PART=prep|offline|online|demoreg|ppo runs one part (the later ones need prep's datasets); default all.
 # Summarize with: node --import tsx bench/learning-from-data.ts "$STORE"
 set -e
 PART=${PART:-all}
@@ -76,5 +77,16 @@ for seed in 1 2 3; do
   run train sac $COMMON --total-timesteps 6000 --init iql64-pendulum-mixed-s$seed --demos pendulum-mixed --seed $seed --name o2o-iql-mixed-s$seed
   # IQL itself fine-tuned online for the same 6000 env steps
   run train iql --env Pendulum-v1 --dataset pendulum-mixed --hidden-sizes 64,64 --total-timesteps 15000 --online-steps 6000 --eval-frequency 3000 --eval-episodes 10 --checkpoint-every 0 --seed $seed --name iql64-online-s$seed
+done
+fi
+
+if part ppo; then
+run train ppo --env CartPole-v1 --total-timesteps 300000 --seed 1 --name cp-expert --save "$STORE/cp-expert.tsrlpolicy"
+$TSRL record --policy "$STORE/cp-expert.tsrlpolicy" --env CartPole-v1 --episodes 10 --out cartpole-demos10 --seed 500 $S -q
+for seed in 1 2 3; do
+  run train ppo --env CartPole-v1 --total-timesteps 300000 --checkpoint-every 0 --seed $seed --name cp-ppo-s$seed
+  for lam in 0.1 1; do
+    run train ppo --env CartPole-v1 --total-timesteps 300000 --checkpoint-every 0 --demos cartpole-demos10 --demo-reg-coef $lam --seed $seed --name cp-ppo-kl$lam-s$seed
+  done
 done
 fi

@@ -5,7 +5,8 @@
  *   online: the env step at which the mean return of the last 5 training episodes first reaches
  *   the threshold (default −200, the expert's level), per seed and mean, and the mean return of
  *   the first 5 training episodes (where a run starts). IQL's online episodes are its
- *   `charts/episodic_return` metric, counted from the end of its offline steps.
+ *   `charts/episodic_return` metric, counted from the end of its offline steps. PPO on
+ *   CartPole-v1 (with and without demonstration regularization): the same, to 475.
  *
  *   node --import tsx bench/learning-from-data.ts <store> [threshold]
  */
@@ -32,10 +33,13 @@ for (const prefix of ["bc-pendulum-expert-", "bc-pendulum-mixed-", "iql-pendulum
   console.log(`  ${prefix.padEnd(22)} ${rows.map((x) => `s${x.seed} ${fmt(x.last)} / ${fmt(x.best)}`).join("   ")}   mean ${fmt(mean(rows.map((x) => x.last)))} / ${fmt(mean(rows.map((x) => x.best)))}`);
 }
 
-console.log(`online: env steps until the mean of the last 5 training episodes ≥ ${threshold}`);
 const online = ["sac-s", "sac-demos-s", "rlpd-nodemos-s", "rlpd-s", "ls200-sac-s", "ls200-rlpd-nodemos-s", "ls200-rlpd-s"];
 const demoReg = ["dr-sac-s", "dr-kl0.1-s", "dr-kl1-s", "dr-kl1-sampling-s", "dr-kl1decay-s", "dr-kl1decay-autotune-s", "o2o-iql-s", "o2o-iql-mixed-s", "iql64-online-s"];
-for (const prefix of [...online, ...demoReg]) {
+// PPO on CartPole-v1, with and without demonstration regularization: to 475 (CartPole's solved level)
+const cartpole = ["cp-ppo-s", "cp-ppo-kl0.1-s", "cp-ppo-kl1-s"];
+for (const [prefix, i] of [...online, ...demoReg, ...cartpole].map((p, k) => [p, k] as const)) {
+  if (i === 0 || prefix === cartpole[0]) console.log(`online: env steps until the mean of the last 5 training episodes ≥ ${prefix === cartpole[0] ? 475 : threshold}`);
+  const target = cartpole.includes(prefix) ? 475 : threshold;
   const rows = byPrefix(prefix).map((r) => {
     const offline = r.algo === "iql" ? (r.config.totalTimesteps as number) : 0;
     const episodes = offline
@@ -43,7 +47,7 @@ for (const prefix of [...online, ...demoReg]) {
       : store.episodes(r.id);
     let reached = NaN;
     for (let i = 4; i < episodes.length; i++) {
-      if (mean(episodes.slice(i - 4, i + 1).map((e) => e.return)) >= threshold) {
+      if (mean(episodes.slice(i - 4, i + 1).map((e) => e.return)) >= target) {
         reached = episodes[i]!.step;
         break;
       }
