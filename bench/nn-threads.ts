@@ -8,19 +8,25 @@
  * - grpo: the GRPO benchmark's transformer (bench/grpo-speed.ts) trained at batch 64 × 16
  *   (forward, backward, AdamW), beside bench/grpo-speed.py; tokens/s.
  *
+ * - cores: what the machine gives two threads right now: one process timing 256×256×256 products
+ *   alone, then two such processes at once; 2 × alone / together is ≈ 2 on two free cores, and a
+ *   split cannot beat one thread where it is ≈ 1.
+ *
  * PyTorch runs at 1 thread unless `--torch-threads 1,2`: on a loaded machine its OpenMP threads
  * spin against each other (a 2-thread SAC run took 300 s instead of 7 here), so a run over
  * `--timeout` seconds is stopped and reported as such.
  *
- *   node --import tsx bench/nn-threads.ts [--bench sac,grpo] [--rounds 3] [--updates 500] [--torch-threads 1] [--timeout 120] [--python /usr/bin/python3]
+ *   node --import tsx bench/nn-threads.ts [--bench cores,sac,grpo] [--rounds 3] [--updates 500] [--torch-threads 1] [--timeout 120] [--python /usr/bin/python3]
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { SAC } from "../src/algos/sac.js";
 import { AdamW, clipGlobalNorm } from "../src/nn/adamw.js";
 import { Transformer } from "../src/nn/transformer.js";
 import { useKernelThreads } from "../src/node/kernel-threads.js";
+import { Backend } from "../src/nn/backend.js";
+import { createWasmKernels } from "../src/nn/wasm-kernels.js";
 import { Random } from "../src/rng/random.js";
 
 const argv = process.argv.slice(2);
@@ -34,7 +40,8 @@ if (argv[0] === "--child") {
   useKernelThreads(Number(threadsText));
   const cpu = process.cpuUsage();
   let value: number;
-  if (bench === "sac") {
+  if (bench === "cores") value = productSeconds();
+  else if (bench === "sac") {
     const updates = Number(updatesText);
     const agent = new SAC({ envId: "Pendulum-v1", seed: 1, totalTimesteps: WARMUP + updates, learningStarts: WARMUP });
     value = agent.learn().wall_s;
@@ -44,7 +51,7 @@ if (argv[0] === "--child") {
   console.error(`  (${bench} ${threadsText} thread(s): ${((used.user + used.system) / 1e6).toFixed(2)} CPU-s)`);
   console.log(JSON.stringify({ value }));
 } else {
-  const benches = (flag("--bench") ?? "sac,grpo").split(",");
+  const benches = (flag("--bench") ?? "cores,sac,grpo").split(",");
   const rounds = Number(flag("--rounds") ?? 3);
   const timeout = Number(flag("--timeout") ?? 120) * 1000;
   const updates = Number(flag("--updates") ?? 500);
@@ -55,6 +62,19 @@ if (argv[0] === "--child") {
   if (!withTorch) console.log(`PyTorch not measured (${python} lacks torch)`);
   const torchEnv = (t: number) => ({ OMP_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t), OPENBLAS_NUM_THREADS: String(t) });
   for (const bench of benches) {
+    if (bench === "cores") {
+      const once = () => new Promise<number>((resolve, reject) => {
+        const p = spawn(process.execPath, ["--import", "tsx", here, "--child", "cores", "1"], { stdio: ["ignore", "pipe", "ignore"] });
+        let out = "";
+        p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        p.on("exit", (code) => (code === 0 ? resolve((JSON.parse(out.trim()) as { value: number }).value) : reject(new Error(`cores child exited with ${code}`))));
+      });
+      const alone = await once();
+      const together = await Promise.all([once(), once()]);
+      const mean = (together[0]! + together[1]!) / 2;
+      console.log(`cores: 256³ products take ${(alone * 1e6).toFixed(0)} µs in one process alone, ${(mean * 1e6).toFixed(0)} µs each in two at once: the machine gives two threads ${((2 * alone) / mean).toFixed(2)} cores`);
+      continue;
+    }
     const runs: [string, () => number][] = [1, 2].map((t) => [`tsrl ${t} thread${t > 1 ? "s" : ""}`, () => child(process.execPath, ["--import", "tsx", here, "--child", bench, String(t), String(updates)], {}, timeout)]);
     if (withTorch && bench === "sac") {
       const args = [new URL("./sac_reference.py", import.meta.url).pathname, "--seed", "1", "--total-timesteps", String(WARMUP + updates), "--learning-starts", String(WARMUP)];
@@ -86,6 +106,20 @@ if (argv[0] === "--child") {
       console.log(`  vs ${torch}: tsrl 1 thread ${speedup("tsrl 1 thread", torch)}×, 2 threads ${speedup("tsrl 2 threads", torch)}×`);
     }
   }
+}
+
+/** Seconds per 256×256×256 product on one thread, best of 10 rounds of 100. */
+function productSeconds(): number {
+  const b = new Backend(createWasmKernels(undefined, null));
+  const n = 256;
+  const x = b.alloc(n * n), w = b.alloc(n * n), y = b.alloc(n * n);
+  let best = Infinity;
+  for (let round = 0; round < 10; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) b.kernels.linearForward(n, n, n, x, w, -1, y);
+    best = Math.min(best, (performance.now() - t0) / 100 / 1000);
+  }
+  return best;
 }
 
 /** Training tokens/s of the GRPO benchmark's model (forward, backward, clipping, AdamW), best of 3 rounds of 10 steps. */
