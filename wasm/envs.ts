@@ -1,10 +1,12 @@
-// WASM SIMD (f64x2) versions of the classic-control kernels' fused next-step loops
-// (src/envs/classic/*.ts `stepBatchNextStep`), built by scripts/build-wasm.mjs into
-// src/envs/wasm/envs-binary.ts. They must give the plain JS kernels' results bit for bit:
+// WASM SIMD (f64x2) versions of classic-control vector envs' next-step loops (CartPole's fused
+// `stepBatchNextStep`, the generic loop over MountainCar and MountainCarContinuous in
+// src/envs/vector.ts), built by scripts/build-wasm.mjs into src/envs/wasm/envs-binary.ts. They
+// must give the JS loops' results bit for bit:
 // - the same float64 operations in the same order (WASM neither fuses nor reorders them);
-// - sin/cos as V8's Math.sin/Math.cos compute them: fdlibm's __kernel_sin/__kernel_cos, which V8
-//   uses for |x| <= pi/4 (src/base/ieee754.cc); lanes outside |x| < 0.3 call the host's Math.sin /
-//   Math.cos, and the host checks the kernels against Math.sin/cos before using this module;
+// - sin/cos as V8's Math.sin/Math.cos compute them: fdlibm (src/base/ieee754.cc) — its kernels
+//   for CartPole's |x| < 0.3, its argument reduction and kernels for MountainCar's |x| < 5pi/4;
+//   lanes outside call the host's Math.sin / Math.cos, and the host checks the module against
+//   Math.sin/cos before using it;
 // - the generators' draws as PCG64Bank (src/rng/pcg64.ts) makes them, on its own storage layout
 //   (per generator 6 state limbs then 6 increment limbs of 24 bits, stored as float64).
 //
@@ -32,7 +34,6 @@ const C6 = -1.13596475577881948265e-11;
 const TINY: f64 = 7.450580596923828e-9;
 /** high word 0x3FD33333: the bound of __kernel_cos's first branch */
 const COS_BRANCH = reinterpret<f64>(0x3fd3333300000000);
-
 
 /** Entry `idx` of a constant table, in both lanes. */
 // @ts-ignore: decorator
