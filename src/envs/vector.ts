@@ -62,19 +62,9 @@ export function allocateVectorBuffers(kernel: EnvKernel<GeneratorBank>, numEnvs:
   const od = kernel.observationSpace.size;
   const rngBytes = bankTypeOf(kernel).bytesFor(numEnvs);
   const sizes = [kernel.stateFields.length * numEnvs * 8, numEnvs * 4, numEnvs, numEnvs * od * 4, numEnvs * 8, numEnvs, numEnvs, numEnvs * od * 4, numEnvs];
-  if (wasm && kernel.wasmNextStep && numEnvs >= WASM_MIN_ENVS && wasmEnvStepsUsable()) {
-    // one memory: the generator bank at 0 (banks view their storage from its start), then each
-    // array 16-byte aligned, then the actions and the module's scratch and working space
-    const at: number[] = [];
-    let end = rngBytes;
-    for (const size of [...sizes, numEnvs * kernel.actionSize * 8, WASM_SCRATCH_BYTES, numEnvs * 24]) {
-      end = Math.ceil(end / 16) * 16;
-      at.push(end);
-      end += size;
-    }
-    const pages = Math.ceil(end / 65536);
-    const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
-    const buffer = memory.buffer;
+  const memory = wasm && kernel.wasmNextStep && numEnvs >= WASM_MIN_ENVS && wasmEnvStepsUsable() ? wasmLayout(kernel, numEnvs, rngBytes, sizes, shared) : null;
+  if (memory) {
+    const { buffer, at } = memory;
     return {
       rngStorage: buffer,
       state: new Float64Array(buffer, at[0], kernel.stateFields.length * numEnvs),
@@ -87,7 +77,7 @@ export function allocateVectorBuffers(kernel: EnvKernel<GeneratorBank>, numEnvs:
       finalObs: new Float32Array(buffer, at[7], numEnvs * od),
       finalObsMask: new Uint8Array(buffer, at[8], numEnvs),
       wasm: {
-        memory,
+        memory: memory.memory,
         actions: new Float64Array(buffer, at[9], numEnvs * kernel.actionSize),
         scratch: new Uint8Array(buffer, at[10], WASM_SCRATCH_BYTES),
         work: new Float64Array(buffer, at[11], numEnvs * 3),
@@ -110,6 +100,30 @@ export function allocateVectorBuffers(kernel: EnvKernel<GeneratorBank>, numEnvs:
     finalObs: f32(numEnvs * od),
     finalObsMask: u8(numEnvs),
   };
+}
+
+/**
+ * One WebAssembly.Memory for a vector env's arrays: the generator bank at 0 (banks view their
+ * storage from its start), then each array 16-byte aligned, then the actions and the module's
+ * scratch and working space. Null past WebAssembly's 4 GiB or when the memory cannot be had (the
+ * env then keeps plain buffers and the JS loop).
+ */
+function wasmLayout(kernel: EnvKernel<GeneratorBank>, numEnvs: number, rngBytes: number, sizes: number[], shared: boolean) {
+  const at: number[] = [];
+  let end = rngBytes;
+  for (const size of [...sizes, numEnvs * kernel.actionSize * 8, WASM_SCRATCH_BYTES, numEnvs * 24]) {
+    end = Math.ceil(end / 16) * 16;
+    at.push(end);
+    end += size;
+  }
+  const pages = Math.ceil(end / 65536);
+  if (pages > 65536) return null;
+  try {
+    const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
+    return { memory, buffer: memory.buffer, at };
+  } catch {
+    return null;
+  }
 }
 
 export interface VectorEnvOptions {
