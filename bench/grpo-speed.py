@@ -5,9 +5,10 @@ context 16. Prints one JSON line: training tokens/s (forward+backward, and with 
 batch 64 x 16, and KV-cache sampling tokens/s for 256 prompts x 6 new tokens (10-token prompts;
 and 32 prompts x groups of 8).
 Benchmark only: run by bench/grpo-speed.ts when python3 has torch; never in tests.
-Usage: python3 bench/grpo-speed.py [threads]
+Usage: python3 bench/grpo-speed.py [threads] [wall|cpu]   (cpu: process CPU time instead of wall time)
 """
 import json, math, sys, time
+clock = time.process_time if len(sys.argv) > 2 and sys.argv[2] == "cpu" else time.perf_counter
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -71,10 +72,10 @@ def train_speed(model, steps=30, B=64, T=16):
         step(True)
     out = {}
     for name, with_opt in (("train_fwd_bwd_tokens_per_s", False), ("train_tokens_per_s", True)):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(steps):
             step(with_opt)
-        out[name] = steps * B * T / (time.perf_counter() - t0)
+        out[name] = steps * B * T / (clock() - t0)
     return out
 
 
@@ -92,10 +93,10 @@ def sample_speed(model, rows=256, prompt=10, new=6, reps=3, group=1):
     run()
     best = float("inf")
     for _ in range(5):  # the best of several rounds, as bench/grpo-speed.ts times tsrl
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(reps):
             run()
-        best = min(best, (time.perf_counter() - t0) / reps)
+        best = min(best, (clock() - t0) / reps)
     return rows * new / best
 
 

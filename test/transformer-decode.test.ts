@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { Random } from "../src/rng/random.js";
 import { Transformer } from "../src/nn/transformer.js";
+import { wasmSpace } from "../src/nn/transformer-space.js";
+import { nodeKernelThreads } from "../src/node/kernel-threads.js";
 import { FusedDecoder } from "../src/nn/transformer-decode.js";
 import { type SampleOptions, sampleCompletions } from "../src/nn/transformer-sample.js";
 
@@ -61,4 +63,24 @@ test("shapes the fused kernel does not cover and plain-loop spaces use the plain
   assert.equal(FusedDecoder.for(new Transformer(config, { space: "js" }), 4), null);
   const model = new Transformer(config, { seed: 5, space: "wasm" });
   assert.throws(() => sampleCompletions(model, [Int32Array.from([1, 11])], { maxNewTokens: 2, temperature: 0 }), /prompt 0 has token 11 at position 1/);
+});
+
+test("on two threads the fused path splits each position's rows and still draws the plain path's tokens and log-probs", async () => {
+  const space = wasmSpace(nodeKernelThreads(2));
+  const parallel = space.parallel!;
+  after(() => parallel.close());
+  await parallel.ready();
+  const threaded = new Transformer(config, { seed: 3, space });
+  const single = new Transformer(config, { seed: 3, space: "wasm" });
+  // 37 prompts × 3: enough rows at every position for several 16-row chunks
+  const input = [...prompts(new Random(1)), ...prompts(new Random(2)), ...prompts(new Random(3))];
+  const options = { maxNewTokens: 6, temperature: 1, stopToken: 2 };
+  const helped = parallel.helperChunks;
+  for (let round = 0; round < 20 && parallel.helperChunks === helped; round++) {
+    const fused = sampleCompletions(threaded, input, { ...options, random: new Random(7) });
+    const plain = sampleCompletions(single, input, { ...options, plain: true, random: new Random(7) });
+    assert.deepEqual(fused.completions, plain.completions);
+    assert.deepEqual(fused.logProbs, plain.logProbs);
+  }
+  assert.ok(parallel.helperChunks > helped, "the helper thread computed some of the rows");
 });

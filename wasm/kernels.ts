@@ -1200,10 +1200,11 @@ export function attentionDecode(rows: i32, ctx: i32, pos: i32, c: i32, nh: i32, 
 // distinct prefix); its logits go to logits + i·V.
 // full = 0: only the keys and values are needed (a prompt position before the last), so the last
 // layer stops after its k, v and no logits are made. `plan` holds the shapes and offsets (i32):
-// C, NH, H, V, ctx, layers, tile, wte, wpe, lnfw, lnfb, tokens, rows, logits, and the tile's
-// scratch x, ln, qkv, y, h, tmp, stats (2·tile), scores (ctx + 4); then per layer ln1w, ln1b,
-// qkvw, qkvb, projw, projb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb, keys, values. C, H and C/NH
-// must be multiples of 4.
+// C, NH, H, V, ctx, layers, tile, wte, wpe, lnfw, lnfb, tokens, rows, logits, and scratch for
+// every compact row x, ln, qkv, y, h, tmp, mean, scores (ctx + 4 per row), rstd — a tile uses the
+// rows of its own compact rows, so threads running disjoint rows share the plan; then per layer
+// ln1w, ln1b, qkvw, qkvb, projw, projb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb, keys, values.
+// C, H and C/NH must be multiples of 4.
 
 // @ts-ignore: decorator
 @inline function planAt(plan: i32, i: i32): i32 {
@@ -1215,20 +1216,20 @@ export function decodeStep(plan: i32, from: i32, to: i32, pos: i32, full: i32): 
   const ctx = planAt(plan, 4), layers = planAt(plan, 5), tile = planAt(plan, 6);
   const wte = planAt(plan, 7), wpe = planAt(plan, 8), lnfw = planAt(plan, 9), lnfb = planAt(plan, 10);
   const tokens = planAt(plan, 11), rows = planAt(plan, 12), logits = planAt(plan, 13);
-  const x = planAt(plan, 14), ln = planAt(plan, 15), qkv = planAt(plan, 16), y = planAt(plan, 17);
-  const h = planAt(plan, 18), tmp = planAt(plan, 19), mean = planAt(plan, 20), scores = planAt(plan, 21);
-  const rstd = mean + tile;
-  const cb = (<usize>c) << 2;
   const pe = addr(wpe + pos * c);
+  const cb = (<usize>c) << 2;
   for (let t0 = from; t0 < to; t0 += tile) {
     const m = min(tile, to - t0);
+    const x = planAt(plan, 14) + t0 * c, ln = planAt(plan, 15) + t0 * c, qkv = planAt(plan, 16) + t0 * 3 * c;
+    const y = planAt(plan, 17) + t0 * c, h = planAt(plan, 18) + t0 * hid, tmp = planAt(plan, 19) + t0 * c;
+    const mean = planAt(plan, 20) + t0, scores = planAt(plan, 21) + t0 * (ctx + 4), rstd = planAt(plan, 22) + t0;
     for (let i = 0; i < m; i++) {
       const te = addr(wte + load<i32>(addr(tokens + t0 + i)) * c);
       const px = addr(x + i * c);
       for (let o: usize = 0; o < cb; o += 16) v128.store(px + o, f32x4.add(v128.load(te + o), v128.load(pe + o)));
     }
     for (let l = 0; l < layers; l++) {
-      const p = plan + 22 + l * 14;
+      const p = plan + 23 + l * 14;
       layerNormForward(m, c, x, planAt(p, 0), planAt(p, 1), ln, mean, rstd);
       linearForward(m, c, 3 * c, ln, planAt(p, 2), planAt(p, 3), qkv);
       const kvOnly = full == 0 && l == layers - 1;

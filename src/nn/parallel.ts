@@ -38,6 +38,8 @@ export interface ProductExports {
   linearForward(m: number, k: number, n: number, x: number, w: number, b: number, y: number): void;
   matmulNT(m: number, k: number, n: number, a: number, b: number, c: number, accumulate: number): void;
   matmulTNRows(m: number, k: number, n: number, a: number, b: number, c: number, accumulate: number, i0: number, i1: number): void;
+  /** one fused decoding position for compact rows from … to−1 (src/nn/transformer-decode.ts) */
+  decodeStep(plan: number, from: number, to: number, pos: number, full: number): void;
 }
 
 // control block layout (Int32 indices)
@@ -63,6 +65,10 @@ const OP_LINEAR = 1;
 const OP_NT = 2;
 const OP_TN = 3;
 const OP_STOP = 4;
+const OP_DECODE = 5;
+
+/** Rows per chunk of a decoding position: one tile of decodeStep (its rows are independent). */
+const DECODE_CHUNK_ROWS = 16;
 
 /**
  * Products below this many multiply-adds stay on one thread: publishing one, waking a helper and
@@ -149,6 +155,17 @@ export class ProductSplitter {
     else this.run(OP_TN, m, k, n, a, b, c, acc);
   }
 
+  /**
+   * One fused decoding position for compact rows from … to−1, in chunks of rows: each row's
+   * layers read only its own cache, so the rows split like a product's (same bytes).
+   */
+  decodeStep(plan: number, from: number, to: number, pos: number, full: number): void {
+    const rows = to - from;
+    // two chunks or more; a position is tens of microseconds per tile, always worth the publish
+    if (rows < 2 * DECODE_CHUNK_ROWS || !this.worthSplitting(rows, 1, MIN_SPLIT_MACS)) this.k.decodeStep(plan, from, to, pos, full);
+    else this.run(OP_DECODE, rows, 0, 0, plan, from, pos, full, DECODE_CHUNK_ROWS);
+  }
+
   /** Helpers that have started. */
   get helpersReady(): number {
     return Atomics.load(this.control, READY);
@@ -207,9 +224,9 @@ export class ProductSplitter {
     return this.seq;
   }
 
-  private run(op: number, m: number, k: number, n: number, a: number, b: number, c: number, extra: number): void {
+  private run(op: number, m: number, k: number, n: number, a: number, b: number, c: number, extra: number, fixedChunkRows?: number): void {
     const ctl = this.control;
-    const chunkRows = Math.min(Math.max(4, Math.ceil(CHUNK_MACS / (k * n) / 4) * 4), Math.ceil(m / this.threads / 4) * 4);
+    const chunkRows = fixedChunkRows ?? Math.min(Math.max(4, Math.ceil(CHUNK_MACS / (k * n) / 4) * 4), Math.ceil(m / this.threads / 4) * 4);
     const chunks = Math.ceil(m / chunkRows);
     const args = this.args;
     args[0] = m;
@@ -268,6 +285,7 @@ function runChunks(k: ProductExports, ctl: Int32Array, seq: number): number {
     const op = ctl[OP]!;
     if (op === OP_LINEAR) k.linearForward(i1 - i0, kk, n, a + i0 * kk, b, extra, c + i0 * n);
     else if (op === OP_NT) k.matmulNT(i1 - i0, kk, n, a + i0 * kk, b, c + i0 * n, extra);
+    else if (op === OP_DECODE) k.decodeStep(a, b + i0, b + i1, c, extra);
     else k.matmulTNRows(m, kk, n, a, b, c, extra, i0, i1);
     computed++;
     if (Atomics.add(ctl, DONE, 1) === chunks - 1) Atomics.notify(ctl, DONE);

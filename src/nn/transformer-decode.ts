@@ -12,9 +12,9 @@ interface DecodeExports {
   decodeStep(plan: number, from: number, to: number, pos: number, full: number): void;
 }
 
-/** Rows per tile: the tile's activations (about 24 KB at d 64, MLP 256) stay in the L1 cache. */
+/** Rows per tile: the tile's activations (about 44 KB at d 64, MLP 256) stay in the L1 cache. */
 const TILE = 16;
-const PLAN_HEAD = 22;
+const PLAN_HEAD = 23;
 const PLAN_PER_LAYER = 14;
 
 export class FusedDecoder {
@@ -38,7 +38,8 @@ export class FusedDecoder {
     this.planAt = s.alloc(PLAN_HEAD + PLAN_PER_LAYER * layers);
     this.tokensAt = s.alloc(capacity);
     this.rowsAt = s.alloc(capacity);
-    const scratch = [TILE * C, TILE * C, TILE * 3 * C, TILE * C, TILE * H, TILE * C, 2 * TILE, ctx + 4].map((n) => s.alloc(n));
+    // scratch per compact row: a tile works in its rows' part, so threads can run disjoint tiles
+    const scratch = [C, C, 3 * C, C, H, C, 1, ctx + 4, 1].map((n) => s.alloc(capacity * n));
     // the weights' offsets: `params` is a view of the space's array at the parameter block
     const base = model.params.byteOffset / Float32Array.BYTES_PER_ELEMENT;
     const at = new Map(model.layout.map((e) => [e.name, base + e.offset]));
@@ -108,7 +109,11 @@ export class FusedDecoder {
    * with `full`, their logits land at the cache's logits + i·V, else only keys and values are made.
    */
   run(from: number, to: number, pos: number, full: boolean): void {
-    if (to > from) this.step(this.planAt, from, to, pos, full ? 1 : 0);
+    if (to <= from) return;
+    // a space on shared memory splits the rows across its helper threads (bytes unchanged)
+    const parallel = this.model.space.parallel;
+    if (parallel) parallel.decodeStep(this.planAt, from, to, pos, full ? 1 : 0);
+    else this.step(this.planAt, from, to, pos, full ? 1 : 0);
   }
 }
 
