@@ -1,6 +1,7 @@
 /**
- * WASM SIMD versions of built-in kernels' fused next-step loops (wasm/envs.ts), bit-identical to
- * the JS loops (tests compare them over long random rollouts with resets). A vector env of a
+ * WASM SIMD versions of built-in kernels' next-step loops (wasm/envs.ts: CartPole, MountainCar,
+ * MountainCarContinuous), bit-identical to the JS loops (tests compare them over long random
+ * rollouts with resets). A vector env of a
  * kernel naming one (`EnvKernel.wasmNextStep`) keeps its arrays in a WebAssembly.Memory — the
  * observations it returns are views of that memory, not copies — and steps through the module.
  * The JS loop stays the reference and the fallback: without WASM SIMD, or where the engine's
@@ -10,7 +11,7 @@ import type { PCG64Bank } from "../rng/pcg64.js";
 import type { BatchBuffers, GeneratorBank, KernelParams } from "./kernel.js";
 import { ENVS_SHARED_WASM_BASE64, ENVS_WASM_BASE64 } from "./wasm/envs-binary.js";
 
-/** The fused loops the module has (its exports without the `NextStep` suffix). */
+/** The loops the module has (its exports without the `NextStep` suffix). */
 export type WasmNextStep = "cartPole" | "mountainCar" | "mountainCarContinuous";
 
 /** Bytes of memory a vector env sets aside for the module (its loops' constant tables). */
@@ -59,10 +60,9 @@ let usable: boolean | undefined;
 
 /**
  * Whether this engine runs the module and computes Math.sin/Math.cos as it does (checked once per
- * thread on 2^16 inputs spread over the CartPole kernels' range, tiny ones included, and 2^16 over
- * MountainCar's). An engine whose
- * sin/cos differ (not fdlibm), or that refuses to compile the module synchronously (a browser's
- * main thread may), gets the JS loops.
+ * thread on 2^16 inputs over CartPole's range, tiny ones included, and 2^16 over MountainCar's).
+ * An engine whose sin/cos differ (not fdlibm), or that refuses to compile the module
+ * synchronously (a browser's main thread may), gets the JS loops.
  */
 export function wasmEnvStepsUsable(): boolean {
   if (usable !== undefined) return usable;
