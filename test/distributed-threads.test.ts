@@ -114,7 +114,8 @@ describe("distributed PPO on actor threads over shared memory", () => {
     assert.ok(made - stats.segments - stats.dropped >= 0 && made - stats.segments - stats.dropped <= 4, `${made} made, ${stats.segments} trained on, ${stats.dropped} dropped`);
   });
 
-  it("without SharedArrayBuffer the run is refused with what to do", async () => {
+  it("without SharedArrayBuffer the run is refused with what to do; so are no actors", async () => {
+    await assert.rejects(learnOnThreads(new PPO(config), { actors: 0, log: quiet }), /actors must be an integer in \[1, 256\], got 0/);
     const saved = globalThis.SharedArrayBuffer;
     try {
       (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer = undefined;

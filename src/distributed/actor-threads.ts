@@ -7,7 +7,7 @@
  *   bench/scale.ts) and the threads join, fail and stop as remote actors do.
  */
 import { Worker } from "node:worker_threads";
-import type { TrainCallbacks, TrainResult } from "../algos/common.js";
+import { ConfigError, type TrainCallbacks, type TrainResult } from "../algos/common.js";
 import type { PPO } from "../algos/ppo.js";
 import type { ActorSummary } from "./actor.js";
 import { type LearnerStats, assertDistributable, learnFromActors } from "./learner.js";
@@ -76,6 +76,9 @@ export async function learnOnThreads(agent: PPO, options: ThreadsLearnerOptions,
   assertDistributable(agent);
   const sync = options.sync ?? false;
   const envs = options.envs ?? agent.config.numEnvs;
+  for (const [name, value, max] of [["actors", options.actors, 256], ["envs", envs, 1 << 16], ["slots", options.slots ?? 2, 64]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new ConfigError(`learnOnThreads: ${name} must be an integer in [1, ${max}], got ${value}`);
+  }
   const transport = new SharedMemoryTransport(agent, options.actors, envs, sync, options.slots);
   const envModule = options.envModule ?? null;
   const threads = startActorThreads(
