@@ -173,6 +173,8 @@ async function kernelTable(): Promise<void> {
   const ratio = (x: number, ref: number | null) => (ref ? `${(x / ref).toFixed(2)}×` : "-");
   const rounds = Number(values.rounds);
   const lines: Record<keyof Speed, string[]> = { window: [], overall: [] };
+  // CPU time per wall time while the two threads step: how much of two cores the machine gave them
+  let coresUsed = 0;
   for (const n of values.sizes!.split(",").map(Number)) {
     const plainVec = new VectorEnv(kernelOf("CartPole-v1")!, { id: "CartPole-v1", numEnvs: n, maxEpisodeSteps: 500, wasm: false });
     const wasmVec = makeVec("CartPole-v1", { numEnvs: n, vectorizationMode: "kernel" });
@@ -186,7 +188,10 @@ async function kernelTable(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       keep(best.plain, measureBatches(plainVec));
       keep(best.wasm, measureBatches(wasmVec));
+      const cpu0 = process.cpuUsage(), wall0 = performance.now();
       keep(best.wasm2, measureBatches(threaded));
+      const cpu = process.cpuUsage(cpu0);
+      coresUsed = Math.max(coresUsed, (cpu.user + cpu.system) / 1000 / (performance.now() - wall0));
       const np = gymnasiumNumpy(n);
       if (np) keep((best.numpy ??= { window: 0, overall: 0 }), np);
     }
@@ -200,5 +205,5 @@ async function kernelTable(): Promise<void> {
   console.log(`\nCartPole-v1 kernel vs Gymnasium's numpy CartPoleVectorEnv, env-steps/s (random actions, autoreset inside the timed loop; best of ${rounds} rounds of ${seconds} s per cell)`);
   console.log(`at the 10th-percentile-fastest 16-step window:\n${header}\n${lines.window.join("\n")}`);
   console.log(`over whole rounds:\n${header}\n${lines.overall.join("\n")}`);
-  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} cores`);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} cores; the 2-thread runs got at most ${coresUsed.toFixed(2)} cores`);
 }
