@@ -32,8 +32,11 @@ test("IQL --online-steps: fine-tunes online after the offline steps (transitions
     let saved: Uint8Array | null = null;
     again.learn({ checkpoint: (step) => void (step === at && (saved = again.saveCheckpoint())) });
     assert.deepEqual(Array.from(again.actor.parameterView()), Array.from(whole.actor.parameterView()));
+    // a checkpoint saved again straight after loading holds the same run
+    const reloaded = build();
+    reloaded.loadCheckpoint(saved!);
     const resumed = build();
-    resumed.loadCheckpoint(saved!);
+    resumed.loadCheckpoint(reloaded.saveCheckpoint());
     resumed.learn();
     assert.deepEqual(Array.from(resumed.actor.parameterView()), Array.from(whole.actor.parameterView()), `resumed from step ${at}`);
     assert.deepEqual(Array.from(resumed.qf1.parameterView()), Array.from(whole.qf1.parameterView()));

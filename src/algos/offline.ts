@@ -339,7 +339,8 @@ export class OfflineLoop {
 
   /** The buffer's tensors once the online phase has added to it (a resume restores them), else none (the dataset is read again). */
   tensors(): NamedTensor[] {
-    return this.trainEnv && this.data ? this.data.buffer.tensors() : [];
+    if (!this.trainEnv) return [];
+    return this.data ? this.data.buffer.tensors() : [...this.pendingOnline!.tensors.values()];
   }
 
   getState(): OfflineLoopState {
@@ -353,8 +354,9 @@ export class OfflineLoop {
       normalization: this.normalization,
       dataset: this.fingerprint ?? "",
       started: this.started,
-      ...(this.trainEnv && this.data
-        ? { online: { env: this.trainEnv.getState(), current: Array.from(this.trainCurrent), episodeReturn: this.episodeReturn, episodeLength: this.episodeLength, buffer: this.data.buffer.getState() } }
+      // (restored and not yet learning: the buffer is still the checkpoint's)
+      ...(this.trainEnv
+        ? { online: { env: this.trainEnv.getState(), current: Array.from(this.trainCurrent), episodeReturn: this.episodeReturn, episodeLength: this.episodeLength, buffer: this.data ? this.data.buffer.getState() : this.pendingOnline!.state.buffer } }
         : {}),
     };
   }
