@@ -57,6 +57,8 @@ const ARGS = 6; // m, k, n, a, b, c, bias or accumulate: 7 values
 const READY = 13;
 /** chunks the helpers computed (for tests and benchmarks) */
 const HELPER_CHUNKS = 14;
+/** set by a helper whose chunk threw (then its chunk never finishes: the main thread must not wait for it) */
+const FAILED = 15;
 const CONTROL_INTS = 16;
 /** the chunk field of a closed product's ticket: above any chunk count */
 const CLOSED = 0xffff;
@@ -244,6 +246,10 @@ export class ProductSplitter {
     for (let spins = 0; ; spins++) {
       const done = Atomics.load(ctl, DONE);
       if (done >= chunks) break;
+      if (Atomics.load(ctl, FAILED)) {
+        this.closed = true;
+        throw new Error("nn kernels: a helper thread failed while computing a matrix product (its error is reported by the worker); later products run on this thread");
+      }
       if (spins > 2000) Atomics.wait(ctl, DONE, done, 1);
     }
     // the time this product took against what it would have taken on this thread alone (its own chunks' pace)
@@ -313,7 +319,14 @@ export function serveKernelHelper(init: KernelHelperInit): void {
     }
     seen = seq;
     if (ctl[OP] === OP_STOP) return;
-    const computed = runChunks(k, ctl, seq);
+    let computed: number;
+    try {
+      computed = runChunks(k, ctl, seq);
+    } catch (err) {
+      Atomics.store(ctl, FAILED, 1);
+      Atomics.notify(ctl, DONE);
+      throw err;
+    }
     if (computed > 0) Atomics.add(ctl, HELPER_CHUNKS, computed);
   }
 }

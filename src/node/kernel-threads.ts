@@ -47,6 +47,9 @@ function startHelper(init: KernelHelperInit): Worker {
     const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); });`;
     worker = new Worker(bootstrap, { eval: true, workerData: init });
   }
+  // a helper that throws has told the main thread through the control block (which then stops
+  // splitting and throws); this only says why, instead of crashing the process from the worker
+  worker.on("error", (err) => console.error(`tsrl: an nn kernel helper thread failed: ${err.message}`));
   worker.unref();
   return worker;
 }
