@@ -11,9 +11,12 @@
 import { randomBytes, createHash, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { RunBusyError, StoreError, storeDirectory } from "../track/store.js";
 import { tsrlVersion } from "../track/versions.js";
+import { DatasetError } from "../data/format.js";
 import { clientBundle, echartsBundle, envModuleBundle } from "./bundle.js";
+import { DatasetReader } from "./datasets.js";
 import { PAGE_CSS, PAGE_HTML } from "./page.js";
 import { PolicySource, PolicyUnavailableError } from "./policies.js";
 import { textSamples } from "./text-samples.js";
@@ -74,6 +77,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const allowEdit = (options.allowEdit ?? false) || (options.allowDelete ?? false);
   const reader = new StoreReader(storeDir);
   const policies = new PolicySource(reader);
+  const datasets = new DatasetReader(storeDir);
   const client = await clientBundle();
   const events = new Set<ServerResponse>();
 
@@ -151,6 +155,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       return sendJson(res, 200, body);
     }
     if (path === "/api/events") return openEvents(req, res);
+    if (path === "/api/datasets") return sendJson(res, 200, { dir: join(storeDir, "datasets"), datasets: datasets.list() });
+    const datasetRoute = /^\/api\/datasets\/([^/]+)$/.exec(path);
+    if (datasetRoute) return sendJson(res, 200, datasets.detail(decodeURIComponent(datasetRoute[1]!)));
 
     const runRoute = /^\/api\/runs\/([^/]+)(\/policy|\/samples|\/env-module\.js|\/artifacts\/(checkpoint|policy)\/(\d+))?$/.exec(path);
     if (runRoute) {
@@ -276,6 +283,7 @@ function sendError(res: ServerResponse, err: unknown): void {
     err instanceof BadRequestError || err instanceof URIError ? 400
     : err instanceof NotFoundError ? 404
     : err instanceof PolicyUnavailableError || err instanceof RunBusyError ? 409
+    : err instanceof DatasetError ? 422 // a damaged dataset: the message says which file and what to do
     : err instanceof StoreUnavailableError ? 503
     : err instanceof StoreError ? 400 // a refused change: a taken name, a bad tag, a read-only store
     : 500;

@@ -118,3 +118,33 @@ export interface TextSamplesResponse {
   /** a GRPO run's training rollouts (temperature sampling) kept at its evaluation steps, newest first */
   rollouts: { step: number; prompt: string; completion: string; reward: number }[];
 }
+
+/** GET /api/datasets: one row per dataset in <store>/datasets (a manifest that cannot be read is listed with its error). */
+export interface DatasetSummary {
+  name: string;
+  /** why the dataset cannot be read (the other fields are then absent) */
+  error?: string;
+  envId?: string;
+  episodes?: number;
+  steps?: number;
+  returns?: { mean: number; std: number; min: number; max: number };
+  lengths?: { mean: number; std: number; min: number; max: number };
+  /** the manifest's `source`: what recorded it (a policy, random, a function, a merge, a Minari import) */
+  source?: Record<string, unknown>;
+  createdAt?: string;
+}
+
+/** GET /api/datasets/:name: the manifest's facts and histograms of its episodes' returns and lengths. */
+export interface DatasetDetail extends Required<Omit<DatasetSummary, "error">> {
+  envModule: string | null;
+  /** the spaces as tsrl prints them, e.g. "Box(-2.0, 2.0, (1,), float32)", and as recorded */
+  observationSpace: { text: string; json: unknown };
+  actionSpace: { text: string; json: unknown };
+  obsSize: number;
+  actionSize: number;
+  infos: boolean;
+  chunks: number;
+  bytes: number;
+  returnHistogram: { edges: number[]; counts: number[] };
+  lengthHistogram: { edges: number[]; counts: number[] };
+}

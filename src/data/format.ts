@@ -24,8 +24,8 @@ import type { Space } from "../envs/spaces.js";
 export const DATASET_FORMAT = "tsrl.dataset";
 export const DATASET_FORMAT_VERSION = 1;
 export const MANIFEST_FILE = "dataset.json";
-const MAGIC = "TSRLDS01";
-const HEADER_BYTES = 32;
+export const CHUNK_MAGIC = "TSRLDS01";
+export const CHUNK_HEADER_BYTES = 32;
 
 /** A dataset that cannot be used: unreadable, damaged, empty or made for another env. */
 export class DatasetError extends Error {
@@ -96,7 +96,7 @@ export interface DatasetSource {
 const align = (n: number, to: number) => Math.ceil(n / to) * to;
 
 function layout(episodes: number, steps: number, obsSize: number, actionSize: number, infoBytes: number) {
-  const rewards = HEADER_BYTES;
+  const rewards = CHUNK_HEADER_BYTES;
   const lengths = rewards + 8 * steps;
   const observations = lengths + 4 * episodes;
   const actions = observations + 4 * (steps + episodes) * obsSize;
@@ -117,7 +117,7 @@ export function encodeChunk(chunk: Omit<DatasetChunk, "episodes" | "steps"> & { 
   const at = layout(E, T, chunk.obsSize, chunk.actionSize, info.length);
   const bytes = new Uint8Array(align(at.end, 8));
   const view = new DataView(bytes.buffer);
-  for (let i = 0; i < MAGIC.length; i++) bytes[i] = MAGIC.charCodeAt(i);
+  for (let i = 0; i < CHUNK_MAGIC.length; i++) bytes[i] = CHUNK_MAGIC.charCodeAt(i);
   [E, T, chunk.obsSize, chunk.actionSize, info.length, 0].forEach((v, i) => view.setUint32(8 + 4 * i, v, true));
   for (let t = 0; t < T; t++) view.setFloat64(at.rewards + 8 * t, chunk.rewards[t]!, true);
   for (let e = 0; e < E; e++) view.setInt32(at.lengths + 4 * e, chunk.lengths[e]!, true);
@@ -138,8 +138,8 @@ function jsonTypedArrays(_key: string, value: unknown): unknown {
 /** Decodes a chunk, checking its header, its length and that its episodes are whole; `source` names it in errors. */
 export function decodeChunk(bytes: Uint8Array, source: string): DatasetChunk {
   const bad = (what: string) => new DatasetError(`${source}: ${what}; the file is damaged or not a tsrl dataset chunk (record the dataset again)`);
-  if (bytes.length < HEADER_BYTES) throw bad(`only ${bytes.length} bytes`);
-  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) throw bad("wrong magic bytes");
+  if (bytes.length < CHUNK_HEADER_BYTES) throw bad(`only ${bytes.length} bytes`);
+  for (let i = 0; i < CHUNK_MAGIC.length; i++) if (bytes[i] !== CHUNK_MAGIC.charCodeAt(i)) throw bad("wrong magic bytes");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const [E, T, obsSize, actionSize, infoBytes] = [0, 1, 2, 3, 4].map((i) => view.getUint32(8 + 4 * i, true)) as [number, number, number, number, number];
   const at = layout(E, T, obsSize, actionSize, infoBytes);

@@ -1,5 +1,5 @@
 /** Calls to the dashboard's JSON API (same origin: the token cookie goes along). */
-import type { ChangeEvent, RunChanges, RunDetail, RunSeriesData, RunSummary, ScoresResponse, StatusResponse, TextSamplesResponse } from "../types.js";
+import type { ChangeEvent, DatasetDetail, DatasetSummary, RunChanges, RunDetail, RunSeriesData, RunSummary, ScoresResponse, StatusResponse, TextSamplesResponse } from "../types.js";
 
 export class ApiError extends Error {
   constructor(message: string, readonly status: number) {
@@ -26,6 +26,8 @@ export const api = {
     if (range.to !== undefined) q.set("to", String(Math.max(0, Math.ceil(range.to))));
     return getJson<{ series: RunSeriesData[]; ms: number }>(`/api/series?${q}`);
   },
+  datasets: () => getJson<{ dir: string; datasets: DatasetSummary[] }>("/api/datasets"),
+  dataset: (name: string) => getJson<DatasetDetail>(`/api/datasets/${encodeURIComponent(name)}`),
   samples: (id: string) => getJson<TextSamplesResponse>(`/api/runs/${encodeURIComponent(id)}/samples`),
   scores: (runs: readonly string[]) => getJson<ScoresResponse>(`/api/scores?${new URLSearchParams({ runs: runs.join(",") })}`),
   async policy(runId: string, checkpoint?: number): Promise<Uint8Array> {

@@ -3,6 +3,7 @@ import type { ChangeEvent } from "../types.js";
 import { api, subscribe } from "./api.js";
 import type { AppContext, Page } from "./app.js";
 import { comparePage } from "./compare-page.js";
+import { datasetPage, datasetsPage } from "./datasets-page.js";
 import { h, replaceChildren } from "./dom.js";
 import { replayPage } from "./replay-page.js";
 import { runPage } from "./run-page.js";
@@ -12,8 +13,8 @@ const app = document.getElementById("app")!;
 const view = h("main", { id: "view" });
 const live = h("span", { class: "live", title: "live updates from the store" }, h("i"), "live");
 const storePath = h("span", { class: "store-path" });
-const nav = { runs: h("a", { href: "#/" }, "Runs"), compare: h("a", { href: "#/compare" }, "Compare") };
-replaceChildren(app, h("header", { class: "topbar" }, h("a", { class: "brand", href: "#/" }, "tsrl ", h("span", null, "dashboard")), h("nav", null, nav.runs, nav.compare), h("span", { class: "spacer" }), storePath, live), view);
+const nav = { runs: h("a", { href: "#/" }, "Runs"), compare: h("a", { href: "#/compare" }, "Compare"), datasets: h("a", { href: "#/datasets" }, "Datasets") };
+replaceChildren(app, h("header", { class: "topbar" }, h("a", { class: "brand", href: "#/" }, "tsrl ", h("span", null, "dashboard")), h("nav", null, nav.runs, nav.compare, nav.datasets), h("span", { class: "spacer" }), storePath, live), view);
 
 let page: Page = {};
 const ctx: AppContext = {
@@ -34,6 +35,10 @@ function route(): void {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   nav.runs.classList.toggle("active", parts.length === 0);
   nav.compare.classList.toggle("active", parts[0] === "compare");
+  nav.datasets.classList.toggle("active", parts[0] === "datasets" || parts[0] === "dataset");
+  // datasets are files beside the runs database: they show even when it is missing
+  if (parts[0] === "datasets") return void (page = datasetsPage(view, ctx));
+  if (parts[0] === "dataset" && parts[1]) return void (page = datasetPage(view, ctx, parts[1]));
   const store = ctx.status.store;
   if (store.state !== "ok") {
     replaceChildren(view, store.state === "missing"
