@@ -3,7 +3,7 @@
 4 layers, d 64, 4 heads, MLP 256, GELU (tanh), learned positions, tied LM head, vocabulary 14,
 context 16. Prints one JSON line: training tokens/s (forward+backward, and with the AdamW step) at
 batch 64 x 16, and KV-cache sampling tokens/s for 256 prompts x 6 new tokens (10-token prompts;
-and 32 prompts x groups of 8).
+and 32 prompts x groups of 8; and 16 prompts).
 Benchmark only: run by bench/grpo-speed.ts when python3 has torch; never in tests.
 Usage: python3 bench/grpo-speed.py [threads] [wall|cpu]   (cpu: process CPU time instead of wall time)
 """
@@ -109,4 +109,5 @@ if __name__ == "__main__":
     result.update(train_speed(model))
     result["sample_tokens_per_s"] = sample_speed(model)
     result["sample_grouped_tokens_per_s"] = sample_speed(model, group=8)  # 32 prompts x 8, every row computed
+    result["sample_16_tokens_per_s"] = sample_speed(model, rows=16, reps=20)
     print(json.dumps(result))
