@@ -68,5 +68,5 @@ test("IQL resumes exactly from a checkpoint", () => {
   resumed.learn();
   for (const net of ["actor", "qf1", "qf2Target", "vf"] as const) assert.deepEqual(Array.from(resumed[net].parameterView()), Array.from(whole[net].parameterView()), net);
   assert.deepEqual(resumed.episodes.returns, whole.episodes.returns);
-  assert.throws(() => new IQL({ ...config, envId: "CartPole-v1", data: new FileDatasetSource(dir) }), /IQL needs a continuous \(Box\) action space/);
+  assert.throws(() => new IQL({ ...config, envId: "CartPole-v1", data: new FileDatasetSource(dir) }), /IQL learns continuous \(Box\) actions only; CartPole-v1 has Discrete\(2\)\. For a dataset of discrete actions use BC \(tsrl train bc --dataset .+ --env CartPole-v1\), or learn online with DQN/);
 });

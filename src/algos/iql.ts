@@ -31,6 +31,7 @@ import { tanh } from "../nn/layers.js";
 import { Network, ParameterTensor, type Parameterized } from "../nn/network.js";
 import { Adam } from "../nn/optim.js";
 import { Random } from "../rng/random.js";
+import { type Box, Discrete } from "../envs/spaces.js";
 import { CHECKPOINT_KIND, ConfigError, type EpisodeLog, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, parseConfig, positiveInt, unitInterval } from "./common.js";
 import { actionScaling, assertFiniteValue, boundedBoxActions, mlp } from "./off-policy.js";
 import { OFFLINE_LOG_STD_MAX, OFFLINE_LOG_STD_MIN, OfflineLoop, type OfflineLoopState, openCheckedDataset, weightedGaussianNll } from "./offline.js";
@@ -97,8 +98,19 @@ const NOISE_CLIP = 0.5;
 
 export function resolveIQLConfig(overrides: Partial<IQLConfig> & { envId: string }, target?: TrainingTarget): IQLConfig {
   const c = parseConfig(iqlConfigSchema, { ...IQL_DEFAULTS, dataset: "", ...overrides }, "iql");
-  boundedBoxActions(target ?? trainingTarget({ envId: c.envId }, "iql"), "IQL");
+  iqlActionSpace(target ?? trainingTarget({ envId: c.envId }, "iql"), c.dataset);
   return c;
+}
+
+/** The actor is a Gaussian squashed into the Box bounds, so Discrete actions are refused with what to use instead. */
+function iqlActionSpace(target: TrainingTarget, dataset: string): Box {
+  if (target.actionSpace instanceof Discrete) {
+    throw new ConfigError(
+      `IQL learns continuous (Box) actions only; ${target.envId} has ${target.actionSpace}. ` +
+        `For a dataset of discrete actions use BC (tsrl train bc --dataset ${dataset || "<name>"} --env ${target.envId}), or learn online with DQN (tsrl train dqn --env ${target.envId}).`,
+    );
+  }
+  return boundedBoxActions(target, "IQL");
 }
 
 interface IQLState extends OfflineLoopState {
@@ -141,7 +153,7 @@ export class IQL {
     const target = (this.target = trainingTarget({ envId: overrides.envId, env: envSource }, "iql"));
     const c = (this.config = resolveIQLConfig({ ...overrides, envId: target.envId, ...(data && !overrides.dataset ? { dataset: data.manifest.name } : {}) }, target));
     this.source = openCheckedDataset(c.dataset, data, target, "iql");
-    const space = boundedBoxActions(target, "IQL");
+    const space = iqlActionSpace(target, c.dataset);
     const backend = options.backend ?? defaultBackend();
     const d = (this.actionDim = space.size);
     ({ scale: this.scale, bias: this.bias } = actionScaling(space));
