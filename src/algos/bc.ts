@@ -16,7 +16,7 @@ import { tanh } from "../nn/layers.js";
 import { Network, ParameterTensor, type Parameterized } from "../nn/network.js";
 import { Adam } from "../nn/optim.js";
 import { Random } from "../rng/random.js";
-import { CHECKPOINT_KIND, ConfigError, type EpisodeLog, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, parseConfig, positiveInt } from "./common.js";
+import { CHECKPOINT_KIND, ConfigError, type EpisodeLog, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, ENV_FIXED_ON_RESUME, envFieldDefaults, parseConfig, positiveInt } from "./common.js";
 import { actionScaling, assertFiniteValue, mlp } from "./off-policy.js";
 import { OfflineLoop, type OfflineLoopState, openCheckedDataset, weightedGaussianNll } from "./offline.js";
 import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
@@ -26,6 +26,8 @@ export const bcConfigSchema = z
   .object({
     envId: commonFields.envId.describe("the env the dataset was recorded on (the policy is evaluated there)"),
     seed: commonFields.seed.describe("seed of the weights, minibatch sampling and the evaluation env"),
+    envKwargs: commonFields.envKwargs,
+    maxEpisodeSteps: commonFields.maxEpisodeSteps,
     dataset: z.string().min(1, "name the dataset: --dataset <name> (see tsrl datasets list)").describe("the dataset to clone: a name in the run store's datasets, or a dataset directory"),
     totalTimesteps: commonFields.totalTimesteps.describe("gradient steps (BC learns from the dataset; the env is only used to evaluate)"),
     batchSize: positiveInt("batchSize").describe("minibatch size"),
@@ -42,6 +44,7 @@ export type BCConfig = z.infer<typeof bcConfigSchema>;
 
 /** CORL any_percent_bc.py's defaults (1M steps, eval every 5000 steps over 10 episodes). */
 export const BC_DEFAULTS: Omit<BCConfig, "envId" | "dataset"> = {
+  ...envFieldDefaults(),
   seed: 1,
   totalTimesteps: 1_000_000,
   batchSize: 256,
@@ -53,11 +56,11 @@ export const BC_DEFAULTS: Omit<BCConfig, "envId" | "dataset"> = {
   evalEpisodes: 10,
 };
 
-export const BC_FIXED_ON_RESUME = ["envId", "seed", "dataset", "hiddenSizes", "loss", "normalizeObservations"] as const;
+export const BC_FIXED_ON_RESUME = [...ENV_FIXED_ON_RESUME, "seed", "dataset", "hiddenSizes", "loss", "normalizeObservations"] as const;
 
 export function resolveBCConfig(overrides: Partial<BCConfig> & { envId: string }, target?: TrainingTarget): BCConfig {
   const c = parseConfig(bcConfigSchema, { ...BC_DEFAULTS, dataset: "", ...overrides }, "bc");
-  const t = target ?? trainingTarget({ envId: c.envId }, "bc");
+  const t = target ?? trainingTarget(c, "bc");
   requireActionSpace(t, "bc", { discrete: true, box: true }, "Record a dataset of an env with Discrete or Box actions.");
   if (t.actionSpace instanceof Box && !t.actionSpace.bounded) throw new ConfigError(`bc bounds its actions to the Box; ${t.envId} has unbounded ${t.actionSpace}`);
   return c;
@@ -85,7 +88,7 @@ export class BC {
   /** `data`: the dataset itself (else `dataset` is opened by name, in Node through tsrl/node). */
   constructor(input: Partial<BCConfig> & EnvInput & { data?: DatasetSource }, options: { backend?: Backend } = {}) {
     const { env: envSource, data, ...overrides } = input;
-    const target = (this.target = trainingTarget({ envId: overrides.envId, env: envSource }, "bc"));
+    const target = (this.target = trainingTarget({ ...overrides, env: envSource }, "bc"));
     const c = (this.config = resolveBCConfig({ ...overrides, envId: target.envId, ...(data && !overrides.dataset ? { dataset: data.manifest.name } : {}) }, target));
     this.source = openCheckedDataset(c.dataset, data, target, "bc");
     const backend = options.backend ?? defaultBackend();

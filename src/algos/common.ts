@@ -154,7 +154,19 @@ export const commonFields = {
   totalTimesteps: positiveInt("totalTimesteps").max(MAX_TOTAL_TIMESTEPS, `cannot be counted exactly; at most 2^50 (${MAX_TOTAL_TIMESTEPS})`).describe("env steps to train for"),
   learningRate: z.number().positive("must be > 0").max(1, "must be ≤ 1").describe("optimizer learning rate"),
   numEnvs: positiveInt("numEnvs").describe("parallel envs"),
+  envKwargs: z
+    .record(z.string(), z.unknown(), { error: "must be an object of keyword arguments, e.g. {\"sticky_action_prob\": 0}" })
+    .describe("keyword arguments of the env, as gym.make(id, **kwargs): a JSON object, e.g. '{\"sticky_action_prob\":0}' (registered ids only)"),
+  maxEpisodeSteps: positiveInt("maxEpisodeSteps").nullable().describe("truncate episodes after this many steps, as gym.make's max_episode_steps; none: the id's registered limit"),
 };
+
+/** Defaults of the env fields of `commonFields`: the id as registered. */
+export function envFieldDefaults(): { envKwargs: Record<string, unknown>; maxEpisodeSteps: number | null } {
+  return { envKwargs: {}, maxEpisodeSteps: null };
+}
+
+/** The env fields fix what is trained on: never changed on resume. */
+export const ENV_FIXED_ON_RESUME = ["envId", "envKwargs", "maxEpisodeSteps"] as const;
 
 /** Episode returns in arrival order, with the windows the CLI and results use. */
 export class EpisodeLog {
@@ -215,16 +227,26 @@ export function checkCheckpointMeta(meta: Record<string, unknown>, algo: string,
   if (meta.kind !== CHECKPOINT_KIND || meta.algo !== algo) {
     throw new ConfigError(`${source}: not a ${algo} checkpoint (kind ${JSON.stringify(meta.kind)}, algo ${JSON.stringify(meta.algo)})`);
   }
-  if (JSON.stringify(meta.config) !== JSON.stringify(config)) {
+  if (configKey(meta.config) !== configKey(config)) {
     throw new ConfigError(`${source}: the checkpoint was made with a different config; build the agent from the checkpoint's config`);
   }
   return meta.state;
 }
 
-/** The config a checkpoint was made with (null if the file holds none). */
+/**
+ * A config as it is compared with a checkpoint's: top-level keys sorted, and the env fields a
+ * checkpoint from before they existed lacks filled with their defaults (what it was made with).
+ */
+function configKey(config: unknown): string {
+  if (!config || typeof config !== "object" || Array.isArray(config)) return JSON.stringify(config);
+  const filled: Record<string, unknown> = { ...envFieldDefaults(), ...(config as Record<string, unknown>) };
+  return JSON.stringify(Object.fromEntries(Object.keys(filled).sort().map((k) => [k, filled[k]])));
+}
+
+/** The config a checkpoint was made with (null if the file holds none); env fields it predates are their defaults. */
 export function checkpointConfig(bytes: Uint8Array, source = "checkpoint"): Record<string, unknown> | null {
   const config = decodeTensorFile(bytes, source).meta.config;
-  return config && typeof config === "object" ? (config as Record<string, unknown>) : null;
+  return config && typeof config === "object" ? { ...envFieldDefaults(), ...(config as Record<string, unknown>) } : null;
 }
 
 /** Says which parameter first holds NaN/Inf, or that the parameters are all finite (so the data is not). */

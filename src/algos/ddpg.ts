@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Backend } from "../nn/backend.js";
-import { parseConfig } from "./common.js";
+import { ENV_FIXED_ON_RESUME, envFieldDefaults, parseConfig } from "./common.js";
 import { boundedBoxActions } from "./off-policy.js";
 import { TD3, deterministicActorCriticFields } from "./td3.js";
 import { type EnvInput, type TrainingTarget, trainingTarget } from "./training-env.js";
@@ -17,6 +17,7 @@ export type DDPGConfig = z.infer<typeof ddpgConfigSchema>;
 
 /** CleanRL `ddpg_continuous_action.py`'s defaults. */
 export const DDPG_DEFAULTS: Omit<DDPGConfig, "envId"> = {
+  ...envFieldDefaults(),
   seed: 1,
   totalTimesteps: 1_000_000,
   learningRate: 3e-4,
@@ -32,11 +33,11 @@ export const DDPG_DEFAULTS: Omit<DDPGConfig, "envId"> = {
 };
 
 /** Fields the saved state is shaped by: a resume cannot change them. */
-export const DDPG_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "bufferSize", "hiddenSizes"] as const;
+export const DDPG_FIXED_ON_RESUME = [...ENV_FIXED_ON_RESUME, "seed", "numEnvs", "bufferSize", "hiddenSizes"] as const;
 
 export function resolveDDPGConfig(overrides: Partial<DDPGConfig> & { envId: string }, target?: TrainingTarget): DDPGConfig {
   const c = parseConfig(ddpgConfigSchema, { ...DDPG_DEFAULTS, ...overrides }, "ddpg");
-  boundedBoxActions(target ?? trainingTarget({ envId: c.envId }, "ddpg"), "DDPG");
+  boundedBoxActions(target ?? trainingTarget(c, "ddpg"), "DDPG");
   return c;
 }
 

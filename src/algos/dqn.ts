@@ -35,6 +35,8 @@ import {
   positiveInt,
   unitInterval,
   commonFields,
+  ENV_FIXED_ON_RESUME,
+  envFieldDefaults,
   trainResult,
 } from "./common.js";
 import { Policy, expectedValues, encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
@@ -79,7 +81,7 @@ export const dqnConfigSchema = z
 export type DQNConfig = z.infer<typeof dqnConfigSchema>;
 
 /** Fields the saved state is shaped by (or that make it another run): never changed on resume. */
-export const DQN_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "hiddenSizes", "convChannels", "convKernel", "bufferSize", "loss", "hlGaussBins", "vMin", "vMax"] as const;
+export const DQN_FIXED_ON_RESUME = [...ENV_FIXED_ON_RESUME, "seed", "numEnvs", "hiddenSizes", "convChannels", "convKernel", "bufferSize", "loss", "hlGaussBins", "vMin", "vMax"] as const;
 
 interface DQNState {
   globalStep: number;
@@ -96,6 +98,7 @@ interface DQNState {
 }
 
 export const DQN_DEFAULTS: Omit<DQNConfig, "envId"> = {
+  ...envFieldDefaults(),
   seed: 1,
   totalTimesteps: 500_000,
   learningRate: 2.5e-4,
@@ -134,7 +137,7 @@ export function resolveDQNConfig(overrides: Partial<DQNConfig> & { envId: string
   const input = { ...DQN_DEFAULTS, ...overrides };
   checkConfigSizes(sizeFields(input), Infinity, WASM_MAX_BYTES);
   const c = parseConfig(dqnConfigSchema, input, "dqn");
-  requireActionSpace(target ?? trainingTarget({ envId: c.envId }, "dqn"), "DQN", { discrete: true, box: false }, `Use PPO for continuous actions (tsrl train ppo --env ${c.envId}).`);
+  requireActionSpace(target ?? trainingTarget(c, "dqn"), "DQN", { discrete: true, box: false }, `Use PPO for continuous actions (tsrl train ppo --env ${c.envId}).`);
   if (c.loss === "hl-gauss" && (c.vMin === null || c.vMax === null)) {
     const r = CONSTANT_STEP_REWARD[c.envId];
     if (r === undefined) throw new ConfigError(`HL-Gauss needs the value range for ${c.envId}: set vMin and vMax (--v-min, --v-max)`);
@@ -175,7 +178,7 @@ export class DQN {
   /** `{ envId }` trains on a registered env, `{ env: () => new MyEnv() }` on a factory, `{ env: vectorEnv }` on a vector env (same-step autoreset). */
   constructor(input: Partial<DQNConfig> & EnvInput, options: { backend?: Backend } = {}) {
     const { env: source, ...overrides } = input;
-    const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, "dqn"));
+    const target = (this.target = trainingTarget({ ...overrides, env: source }, "dqn"));
     const c = (this.config = resolveDQNConfig({ ...overrides, envId: target.envId }, target));
     const backend = options.backend ?? defaultBackend();
     const space = target.actionSpace as Discrete;

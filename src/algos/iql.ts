@@ -32,7 +32,7 @@ import { Network, ParameterTensor, type Parameterized } from "../nn/network.js";
 import { Adam } from "../nn/optim.js";
 import { Random } from "../rng/random.js";
 import { type Box, Discrete } from "../envs/spaces.js";
-import { CHECKPOINT_KIND, ConfigError, type EpisodeLog, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, parseConfig, positiveInt, unitInterval } from "./common.js";
+import { CHECKPOINT_KIND, ConfigError, type EpisodeLog, type TrainCallbacks, type TrainResult, checkCheckpointMeta, commonFields, ENV_FIXED_ON_RESUME, envFieldDefaults, parseConfig, positiveInt, unitInterval } from "./common.js";
 import { actionScaling, assertFiniteValue, boundedBoxActions, mlp } from "./off-policy.js";
 import { OFFLINE_LOG_STD_MAX, OFFLINE_LOG_STD_MIN, OfflineLoop, type OfflineLoopState, openCheckedDataset, weightedGaussianNll } from "./offline.js";
 import type { RandomState } from "../rng/random.js";
@@ -45,6 +45,8 @@ export const iqlConfigSchema = z
   .object({
     envId: commonFields.envId.describe("the env the dataset was recorded on (the policy is evaluated there; Box actions)"),
     seed: commonFields.seed.describe("seed of the weights, minibatch sampling and the evaluation env"),
+    envKwargs: commonFields.envKwargs,
+    maxEpisodeSteps: commonFields.maxEpisodeSteps,
     dataset: z.string().min(1, "name the dataset: --dataset <name> (see tsrl datasets list)").describe("the dataset to learn from: a name in the run store's datasets, or a dataset directory"),
     totalTimesteps: commonFields.totalTimesteps.describe("gradient steps (also the length of the actor's cosine learning-rate decay)"),
     batchSize: positiveInt("batchSize").describe("minibatch size"),
@@ -70,6 +72,7 @@ export type IQLConfig = z.infer<typeof iqlConfigSchema>;
 
 /** The paper's locomotion settings as CORL runs them (expectile 0.7, β 3, 256-256, lr 3e-4, 1M steps). */
 export const IQL_DEFAULTS: Omit<IQLConfig, "envId" | "dataset"> = {
+  ...envFieldDefaults(),
   seed: 1,
   totalTimesteps: 1_000_000,
   batchSize: 256,
@@ -90,7 +93,7 @@ export const IQL_DEFAULTS: Omit<IQLConfig, "envId" | "dataset"> = {
   onlineSteps: 0,
 };
 
-export const IQL_FIXED_ON_RESUME = ["envId", "seed", "dataset", "hiddenSizes", "deterministic", "normalizeObservations", "normalizeReward", "totalTimesteps", "onlineSteps"] as const;
+export const IQL_FIXED_ON_RESUME = [...ENV_FIXED_ON_RESUME, "seed", "dataset", "hiddenSizes", "deterministic", "normalizeObservations", "normalizeReward", "totalTimesteps", "onlineSteps"] as const;
 
 /** CORL finetune/iql.py's exploration noise of the deterministic actor (std, clip), in units of the action scale. */
 const EXPL_NOISE = 0.1;
@@ -98,7 +101,7 @@ const NOISE_CLIP = 0.5;
 
 export function resolveIQLConfig(overrides: Partial<IQLConfig> & { envId: string }, target?: TrainingTarget): IQLConfig {
   const c = parseConfig(iqlConfigSchema, { ...IQL_DEFAULTS, dataset: "", ...overrides }, "iql");
-  iqlActionSpace(target ?? trainingTarget({ envId: c.envId }, "iql"), c.dataset);
+  iqlActionSpace(target ?? trainingTarget(c, "iql"), c.dataset);
   return c;
 }
 
@@ -150,7 +153,7 @@ export class IQL {
   /** `data`: the dataset itself (else `dataset` is opened by name, in Node through tsrl/node). */
   constructor(input: Partial<IQLConfig> & EnvInput & { data?: DatasetSource }, options: { backend?: Backend } = {}) {
     const { env: envSource, data, ...overrides } = input;
-    const target = (this.target = trainingTarget({ envId: overrides.envId, env: envSource }, "iql"));
+    const target = (this.target = trainingTarget({ ...overrides, env: envSource }, "iql"));
     const c = (this.config = resolveIQLConfig({ ...overrides, envId: target.envId, ...(data && !overrides.dataset ? { dataset: data.manifest.name } : {}) }, target));
     this.source = openCheckedDataset(c.dataset, data, target, "iql");
     const space = iqlActionSpace(target, c.dataset);

@@ -53,6 +53,8 @@ import {
   positiveInt,
   unitInterval,
   commonFields,
+  ENV_FIXED_ON_RESUME,
+  envFieldDefaults,
   trainResult,
 } from "./common.js";
 import { Policy, type SavedPolicy, encodePolicy, policyEnv } from "./policy.js";
@@ -100,12 +102,12 @@ export const ppoConfigSchema = z
 export type PPOConfig = z.infer<typeof ppoConfigSchema>;
 
 /** Fields the saved state is shaped by (or that make it another run): never changed on resume. */
-export const PPO_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "hiddenSizes", "convChannels", "convKernel", "normalize", "demos", "demoRegCoef", "demoRegBcSteps"] as const;
+export const PPO_FIXED_ON_RESUME = [...ENV_FIXED_ON_RESUME, "seed", "numEnvs", "hiddenSizes", "convChannels", "convKernel", "normalize", "demos", "demoRegCoef", "demoRegBcSteps"] as const;
 
 /** CleanRL's defaults: `ppo.py` for discrete action spaces, `ppo_continuous_action.py` for Box ones. */
 export function ppoDefaults(env: string | Space): Omit<PPOConfig, "envId"> {
   const continuous = (typeof env === "string" ? trainingTarget({ envId: env }, "ppo").actionSpace : env) instanceof Box;
-  const shared = { seed: 1, annealLr: true, gamma: 0.99, gaeLambda: 0.95, normAdv: true, clipCoef: 0.2, clipVloss: true, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null, adamEps: 1e-5, hiddenSizes: [64, 64], convChannels: [], convKernel: 3, demos: "", ...DEMO_REG_DEFAULTS };
+  const shared = { ...envFieldDefaults(), seed: 1, annealLr: true, gamma: 0.99, gaeLambda: 0.95, normAdv: true, clipCoef: 0.2, clipVloss: true, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null, adamEps: 1e-5, hiddenSizes: [64, 64], convChannels: [], convKernel: 3, demos: "", ...DEMO_REG_DEFAULTS };
   return continuous
     ? { ...shared, totalTimesteps: 1_000_000, learningRate: 3e-4, numEnvs: 1, numSteps: 2048, numMinibatches: 32, updateEpochs: 10, entCoef: 0, normalize: true }
     : { ...shared, totalTimesteps: 500_000, learningRate: 2.5e-4, numEnvs: 4, numSteps: 128, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01, normalize: false };
@@ -113,7 +115,7 @@ export function ppoDefaults(env: string | Space): Omit<PPOConfig, "envId"> {
 
 /** Fills CleanRL's defaults for the env's action space (default: the registered env's) under `overrides`, then validates. */
 export function resolvePPOConfig(overrides: Partial<PPOConfig> & { envId: string }, actionSpace?: Space): PPOConfig {
-  const space = actionSpace ?? trainingTarget({ envId: overrides.envId }, "ppo").actionSpace;
+  const space = actionSpace ?? trainingTarget(overrides, "ppo").actionSpace;
   const input = { ...ppoDefaults(space), ...overrides };
   checkConfigSizes(sizeFields(input), Infinity, WASM_MAX_BYTES);
   const c = parseConfig(ppoConfigSchema, input, "ppo");
@@ -361,7 +363,7 @@ export class PPO {
   /** `demoData`: the demonstrations themselves (else `demos` is opened by name, in Node through tsrl/node). */
   constructor(input: Partial<PPOConfig> & EnvInput & { demoData?: DatasetSource }, options: { backend?: Backend } = {}) {
     const { env: source, demoData, ...overrides } = input;
-    const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, "ppo"));
+    const target = (this.target = trainingTarget({ ...overrides, env: source }, "ppo"));
     requireActionSpace(target, "PPO", { discrete: true, box: true }, "Wrap the env so that it takes one (e.g. a MultiDiscrete action as one Discrete index), or flatten a Dict/Tuple action into a Box.");
     const c = (this.config = resolvePPOConfig({ ...overrides, envId: target.envId }, target.actionSpace));
     const backend = options.backend ?? defaultBackend();

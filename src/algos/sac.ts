@@ -51,6 +51,8 @@ import {
   type TrainResult,
   checkCheckpointMeta,
   commonFields,
+  ENV_FIXED_ON_RESUME,
+  envFieldDefaults,
   now,
   parseConfig,
   positiveInt,
@@ -76,6 +78,8 @@ export const sacConfigSchema = z
     seed: commonFields.seed.describe("seed of everything: envs (env i gets seed + i), weights, exploration noise, sampling"),
     totalTimesteps: commonFields.totalTimesteps.describe("env steps to train for"),
     numEnvs: commonFields.numEnvs.describe("parallel envs (CleanRL: 1)"),
+    envKwargs: commonFields.envKwargs,
+    maxEpisodeSteps: commonFields.maxEpisodeSteps,
     bufferSize: positiveInt("bufferSize").describe("replay buffer capacity"),
     gamma: unitInterval.describe("discount factor"),
     tau: unitInterval.describe("target network Polyak coefficient: target ← τ·online + (1 − τ)·target"),
@@ -105,6 +109,7 @@ export type SACConfig = z.infer<typeof sacConfigSchema>;
 
 /** CleanRL `sac_continuous_action.py`'s defaults. */
 export const SAC_DEFAULTS: Omit<SACConfig, "envId"> = {
+  ...envFieldDefaults(),
   seed: 1,
   totalTimesteps: 1_000_000,
   numEnvs: 1,
@@ -142,13 +147,13 @@ export const RLPD_DEFAULTS = { numCritics: 10, criticSubset: 2, utd: 20, criticL
 export const DEMO_REG_SAC_DEFAULTS = { autotune: false, alpha: 0 } as const;
 
 /** Fields the saved state is shaped by: a resume cannot change them. */
-export const SAC_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "bufferSize", "hiddenSizes", "autotune", "demos", "rlpd", "numCritics", "criticLayerNorm", "demoRegCoef", "demoRegBcSteps", "init"] as const;
+export const SAC_FIXED_ON_RESUME = [...ENV_FIXED_ON_RESUME, "seed", "numEnvs", "bufferSize", "hiddenSizes", "autotune", "demos", "rlpd", "numCritics", "criticLayerNorm", "demoRegCoef", "demoRegBcSteps", "init"] as const;
 
 export function resolveSACConfig(overrides: Partial<SACConfig> & { envId: string }, target?: TrainingTarget): SACConfig {
   const c = parseConfig(sacConfigSchema, { ...SAC_DEFAULTS, ...(overrides.rlpd ? RLPD_DEFAULTS : {}), ...(overrides.demoRegCoef ? DEMO_REG_SAC_DEFAULTS : {}), ...overrides }, "sac");
   if (c.demoRegCoef > 0 && !c.demos) throw new ConfigError("invalid sac config:\n  demoRegCoef: demonstration regularization fits π_BC on demonstrations: name them with --demos <dataset>");
   if (c.demos && c.demoSampling && c.batchSize < 2) throw new ConfigError("invalid sac config:\n  batchSize: must be ≥ 2 with demos (half of each minibatch comes from them)");
-  boundedBoxActions(target ?? trainingTarget({ envId: c.envId }, "sac"), "SAC");
+  boundedBoxActions(target ?? trainingTarget(c, "sac"), "SAC");
   return c;
 }
 
@@ -235,7 +240,7 @@ export class SAC {
   /** `demoData`: the demonstrations themselves (else `demos` is opened by name, in Node through tsrl/node); `initData`: the `init` checkpoint's bytes (else read in Node). */
   constructor(input: Partial<SACConfig> & EnvInput & { demoData?: DatasetSource; initData?: Uint8Array }, options: { backend?: Backend } = {}) {
     const { env: source, demoData, initData, ...overrides } = input;
-    const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, "sac"));
+    const target = (this.target = trainingTarget({ ...overrides, env: source }, "sac"));
     const c = (this.config = resolveSACConfig({ ...overrides, envId: target.envId }, target));
     const space = boundedBoxActions(target, "SAC");
     const backend = options.backend ?? defaultBackend();

@@ -31,6 +31,8 @@ import {
   type TrainResult,
   checkCheckpointMeta,
   commonFields,
+  ENV_FIXED_ON_RESUME,
+  envFieldDefaults,
   now,
   parseConfig,
   positiveInt,
@@ -49,6 +51,8 @@ export const deterministicActorCriticFields = {
   totalTimesteps: commonFields.totalTimesteps.describe("env steps to train for"),
   learningRate: commonFields.learningRate.describe("actor and critic learning rate (Adam)"),
   numEnvs: commonFields.numEnvs.describe("parallel envs (CleanRL: 1)"),
+  envKwargs: commonFields.envKwargs,
+  maxEpisodeSteps: commonFields.maxEpisodeSteps,
   bufferSize: positiveInt("bufferSize").describe("replay buffer capacity"),
   gamma: unitInterval.describe("discount factor"),
   tau: unitInterval.describe("target network Polyak coefficient: target ← τ·online + (1 − τ)·target"),
@@ -71,6 +75,7 @@ export type TD3Config = z.infer<typeof td3ConfigSchema>;
 
 /** CleanRL `td3_continuous_action.py`'s defaults. */
 export const TD3_DEFAULTS: Omit<TD3Config, "envId"> = {
+  ...envFieldDefaults(),
   seed: 1,
   totalTimesteps: 1_000_000,
   learningRate: 3e-4,
@@ -88,11 +93,11 @@ export const TD3_DEFAULTS: Omit<TD3Config, "envId"> = {
 };
 
 /** Fields the saved state is shaped by: a resume cannot change them. */
-export const TD3_FIXED_ON_RESUME = ["envId", "seed", "numEnvs", "bufferSize", "hiddenSizes"] as const;
+export const TD3_FIXED_ON_RESUME = [...ENV_FIXED_ON_RESUME, "seed", "numEnvs", "bufferSize", "hiddenSizes"] as const;
 
 export function resolveTD3Config(overrides: Partial<TD3Config> & { envId: string }, target?: TrainingTarget): TD3Config {
   const c = parseConfig(td3ConfigSchema, { ...TD3_DEFAULTS, ...overrides }, "td3");
-  boundedBoxActions(target ?? trainingTarget({ envId: c.envId }, "td3"), "TD3");
+  boundedBoxActions(target ?? trainingTarget(c, "td3"), "TD3");
   return c;
 }
 
@@ -159,7 +164,7 @@ export class TD3 {
     this.variant = variant;
     const name = variant.algo.toUpperCase();
     const { env: source, ...overrides } = input;
-    const target = (this.target = trainingTarget({ envId: overrides.envId, env: source }, variant.algo));
+    const target = (this.target = trainingTarget({ ...overrides, env: source }, variant.algo));
     const c = (this.config = resolve({ ...overrides, envId: target.envId }, target));
     const space: Box = boundedBoxActions(target, name);
     const backend = options.backend ?? defaultBackend();

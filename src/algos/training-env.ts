@@ -20,6 +20,10 @@ export type EnvSource = (() => Env) | BaseVectorEnv;
 export interface EnvInput {
   envId?: string;
   env?: EnvSource;
+  /** keyword arguments of a registered id's entry point, as `gym.make(id, **kwargs)` */
+  envKwargs?: Record<string, unknown>;
+  /** a time limit replacing the registered one (undefined or null: the registered one) */
+  maxEpisodeSteps?: number | null;
 }
 
 /** The spaces of what will be trained on, and how to build `numEnvs` copies of it. */
@@ -38,8 +42,11 @@ export interface TrainingTarget {
 
 /** Resolves `{ envId }` or `{ env }` into a training target; bad input becomes a ConfigError that says what to pass. */
 export function trainingTarget(input: EnvInput, algo: string): TrainingTarget {
-  const { envId, env } = input;
+  const { envId, env, envKwargs = {}, maxEpisodeSteps = null } = input;
   if (env !== undefined) {
+    if (Object.keys(envKwargs).length || maxEpisodeSteps !== null) {
+      throw new ConfigError(`${algo}: envKwargs and maxEpisodeSteps apply to a registered id; build your env or vector env with them instead (e.g. make(id, { maxEpisodeSteps, ...kwargs }))`);
+    }
     if (env instanceof VectorWrapper) {
       throw new ConfigError(`${algo}: pass the vector env itself, not a wrapper of it (${env}); ${algo} adds the wrappers it needs`);
     }
@@ -85,8 +92,21 @@ export function trainingTarget(input: EnvInput, algo: string): TrainingTarget {
   } catch (err) {
     throw new ConfigError(`invalid ${algo} config:\n  envId: ${(err as Error).message}`);
   }
+  for (const reserved of ["maxEpisodeSteps", "max_episode_steps", "disableEnvChecker", "disable_env_checker"]) {
+    if (Object.hasOwn(envKwargs, reserved)) throw new ConfigError(`invalid ${algo} config:\n  envKwargs: ${reserved} is an option of make, not of ${envId}; use maxEpisodeSteps (--max-episode-steps) for a time limit`);
+  }
+  const limit = maxEpisodeSteps ?? s.maxEpisodeSteps;
+  // an env refusing the kwargs says which it takes; the error names the id and the field they came from
+  const withKwargs = <T>(build: () => T): T => {
+    if (!Object.keys(envKwargs).length) return build();
+    try {
+      return build();
+    } catch (err) {
+      throw new ConfigError(`invalid ${algo} config:\n  envKwargs: ${envId} refused ${JSON.stringify(envKwargs)}: ${(err as Error).message}`);
+    }
+  };
   // the kernel loop where the id has one (a kernel entry point, or a vector entry point such as MinAtar's)
-  const kernel = kernelOf(envId);
+  const kernel = withKwargs(() => kernelOf(envId, envKwargs));
   if (kernel) {
     return {
       envId,
@@ -94,10 +114,10 @@ export function trainingTarget(input: EnvInput, algo: string): TrainingTarget {
       actionSpace: kernel.actionSpace,
       observationSpace: kernel.observationSpace,
       registered: true,
-      build: (numEnvs, mode) => new VectorEnv(kernel, { id: envId, numEnvs, autoresetMode: mode, maxEpisodeSteps: s.maxEpisodeSteps }),
+      build: (numEnvs, mode) => new VectorEnv(kernel, { id: envId, numEnvs, autoresetMode: mode, maxEpisodeSteps: limit }),
     };
   }
-  const made = instantiate(s) as Env;
+  const made = withKwargs(() => instantiate(s, envKwargs)) as Env;
   const target: TrainingTarget = {
     envId,
     envModule: s.module,
@@ -106,7 +126,7 @@ export function trainingTarget(input: EnvInput, algo: string): TrainingTarget {
     registered: true,
     build: (numEnvs, mode) => {
       made.close();
-      return new SyncVectorEnv(Array.from({ length: numEnvs }, () => () => make(envId)), { id: envId, autoresetMode: mode });
+      return new SyncVectorEnv(Array.from({ length: numEnvs }, () => () => make(envId, { ...envKwargs, maxEpisodeSteps: limit })), { id: envId, autoresetMode: mode });
     },
   };
   return target;

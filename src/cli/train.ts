@@ -24,7 +24,7 @@ export const MAX_CONFIG_BYTES = 1 << 20;
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** Parses a flag value like the field's default: numbers, booleans, lists, 'none' for nullable fields. */
+/** Parses a flag value like the field's default: numbers, booleans, lists, JSON objects, 'none' for nullable fields. */
 export function parseFlag(key: string, raw: string, example: unknown): unknown {
   const flag = `--${kebab(key)}`;
   if (raw === "none" || raw === "null") return null;
@@ -39,6 +39,16 @@ export function parseFlag(key: string, raw: string, example: unknown): unknown {
     return values;
   }
   if (typeof example === "string") return raw;
+  if (example !== null && typeof example === "object") {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`${flag}: expected a JSON object, e.g. '{"sticky_action_prob":0}', got ${raw}`);
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ConfigError(`${flag}: expected a JSON object, e.g. '{"sticky_action_prob":0}', got ${raw}`);
+    return value;
+  }
   const n = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`${flag}: expected a number, got "${raw}"`);
   return n;
@@ -90,7 +100,7 @@ export function registerTrain(program: Command): void {
     for (const [key, value] of Object.entries(example)) {
       // each algorithm's schema carries its fields' help (flags are the kebab-case names: learningRate → --learning-rate)
       const help = (entry.schema.shape[key] as { description?: string } | undefined)?.description ?? key;
-      sub.option(`--${kebab(key)} <value>`, `${help} (default: ${Array.isArray(value) ? value.join(",") : String(value)})`);
+      sub.option(`--${kebab(key)} <value>`, `${help} (default: ${Array.isArray(value) ? value.join(",") : value !== null && typeof value === "object" ? JSON.stringify(value) : String(value)})`);
     }
     if (name === "ppo") addLearnerOptions(sub);
     sub.action(async (flags: TrainFlags) => trainCommand(name, flags, example));

@@ -74,7 +74,7 @@ async function readRun(redis: Redis, key: string, run: string, log: (m: string) 
  * from Random(seed + 1 + index·2^20), so actor 0 acts as the single-process run does.
  */
 export function seededActorWorker(c: PPOConfig, index: number, numEnvs: number): PPOActorWorker {
-  const worker = ppoActorWorker(c, trainingTarget({ envId: c.envId }, "ppo"), numEnvs, c.seed + 1 + index * SEED_STRIDE);
+  const worker = ppoActorWorker(c, trainingTarget(c, "ppo"), numEnvs, c.seed + 1 + index * SEED_STRIDE);
   worker.reset(c.seed + index * SEED_STRIDE);
   return worker;
 }

@@ -13,12 +13,28 @@ function idName(game: string): string {
   return game.replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
 }
 
+/** MinAtar's Python names (`Environment(sticky_action_prob=…)`, gym.py's `use_minimal_action_set`) → the options' names. */
+const PYTHON_NAMES: Record<string, string> = { sticky_action_prob: "stickyActionProb", difficulty_ramping: "difficultyRamping", use_minimal_action_set: "useMinimalActionSet" };
+
+/** The kwargs with MinAtar's Python names accepted too (make(id, { sticky_action_prob: 0 }), as gym.make takes them). */
+function options(kwargs: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...kwargs };
+  for (const [python, name] of Object.entries(PYTHON_NAMES)) {
+    if (!Object.hasOwn(kwargs, python)) continue;
+    // the registered useMinimalActionSet is a default that the Python name overrides
+    if (Object.hasOwn(kwargs, name) && name !== "useMinimalActionSet") throw new TypeError(`MinAtar: ${python} and ${name} name one option; give one`);
+    out[name] = kwargs[python];
+    delete out[python];
+  }
+  return out;
+}
+
 export const MINATAR_ENVS: RegisterOptions[] = GAME_NAMES.flatMap((game) =>
   [false, true].map((useMinimalActionSet) => ({
     id: `MinAtar/${idName(game)}-v${useMinimalActionSet ? 1 : 0}`,
-    entryPoint: (kwargs: Record<string, unknown>) => new MinAtarEnv(kwargs as unknown as MinAtarEnvOptions),
+    entryPoint: (kwargs: Record<string, unknown>) => new MinAtarEnv(options(kwargs) as unknown as MinAtarEnvOptions),
     // the same game as a kernel: makeVec and training step it in one loop
-    vectorEntryPoint: (kwargs: Record<string, unknown>) => minatarKernel(kwargs.game as GameName, kwargs as MinAtarKernelOptions),
+    vectorEntryPoint: (kwargs: Record<string, unknown>) => minatarKernel(kwargs.game as GameName, options(kwargs) as MinAtarKernelOptions),
     kwargs: { game, useMinimalActionSet },
   })),
 );
