@@ -128,11 +128,15 @@ describe("MinAtar Gymnasium ids", () => {
     }
   });
 
-  it("kwargs: stickyActionProb and difficultyRamping reach MinAtar's Environment; unknown ones are named", () => {
-    const env = make("MinAtar/Seaquest-v0", { stickyActionProb: 0, difficultyRamping: false }).unwrapped as MinAtarEnv;
-    assert.equal(env.environment.stickyActionProb, 0);
-    assert.equal((env.environment.game as unknown as { ramping: boolean }).ramping, false);
-    assert.throws(() => make("MinAtar/Seaquest-v0", { sticky_action_prob: 0 }), /unknown option sticky_action_prob; the options are game, useMinimalActionSet, stickyActionProb, difficultyRamping/);
+  it("kwargs: stickyActionProb and difficultyRamping (or MinAtar's Python names) reach MinAtar's Environment; unknown ones are named", () => {
+    for (const kwargs of [{ stickyActionProb: 0, difficultyRamping: false }, { sticky_action_prob: 0, difficulty_ramping: false }]) {
+      const env = make("MinAtar/Seaquest-v0", kwargs).unwrapped as MinAtarEnv;
+      assert.equal(env.environment.stickyActionProb, 0);
+      assert.equal((env.environment.game as unknown as { ramping: boolean }).ramping, false);
+    }
+    assert.equal((make("MinAtar/Seaquest-v1", { use_minimal_action_set: false }).unwrapped as MinAtarEnv).actionSpace.n, 6);
+    assert.throws(() => make("MinAtar/Seaquest-v0", { sticky: 0 }), /MinAtar\/Seaquest-v0 has no keyword argument "sticky"; it takes sticky_action_prob \(or stickyActionProb\), difficulty_ramping/);
+    assert.throws(() => make("MinAtar/Seaquest-v0", { sticky_action_prob: 0, stickyActionProb: 0 }), /sticky_action_prob and stickyActionProb name one option/);
   });
 
   it("render draws each cell in MinAtar's colour for its highest channel (seaborn's cubehelix palette)", () => {

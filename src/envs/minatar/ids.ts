@@ -17,12 +17,17 @@ function idName(game: string): string {
 const PYTHON_NAMES: Record<string, string> = { sticky_action_prob: "stickyActionProb", difficulty_ramping: "difficultyRamping", use_minimal_action_set: "useMinimalActionSet" };
 
 /** The kwargs with MinAtar's Python names accepted too (make(id, { sticky_action_prob: 0 }), as gym.make takes them). */
-function options(kwargs: Record<string, unknown>): Record<string, unknown> {
+function options(id: string, kwargs: Record<string, unknown>): Record<string, unknown> {
+  const names = Object.values(PYTHON_NAMES);
+  const unknown = Object.keys(kwargs).filter((k) => k !== "game" && !Object.hasOwn(PYTHON_NAMES, k) && !names.includes(k));
+  if (unknown.length) {
+    throw new TypeError(`${id} has no keyword argument ${unknown.map((k) => JSON.stringify(k)).join(", ")}; it takes ${Object.entries(PYTHON_NAMES).map(([python, name]) => `${python} (or ${name})`).join(", ")}`);
+  }
   const out: Record<string, unknown> = { ...kwargs };
   for (const [python, name] of Object.entries(PYTHON_NAMES)) {
     if (!Object.hasOwn(kwargs, python)) continue;
     // the registered useMinimalActionSet is a default that the Python name overrides
-    if (Object.hasOwn(kwargs, name) && name !== "useMinimalActionSet") throw new TypeError(`MinAtar: ${python} and ${name} name one option; give one`);
+    if (Object.hasOwn(kwargs, name) && name !== "useMinimalActionSet") throw new TypeError(`${id}: ${python} and ${name} name one option; give one`);
     out[name] = kwargs[python];
     delete out[python];
   }
@@ -30,11 +35,14 @@ function options(kwargs: Record<string, unknown>): Record<string, unknown> {
 }
 
 export const MINATAR_ENVS: RegisterOptions[] = GAME_NAMES.flatMap((game) =>
-  [false, true].map((useMinimalActionSet) => ({
-    id: `MinAtar/${idName(game)}-v${useMinimalActionSet ? 1 : 0}`,
-    entryPoint: (kwargs: Record<string, unknown>) => new MinAtarEnv(options(kwargs) as unknown as MinAtarEnvOptions),
-    // the same game as a kernel: makeVec and training step it in one loop
-    vectorEntryPoint: (kwargs: Record<string, unknown>) => minatarKernel(kwargs.game as GameName, options(kwargs) as MinAtarKernelOptions),
-    kwargs: { game, useMinimalActionSet },
-  })),
+  [false, true].map((useMinimalActionSet) => {
+    const id = `MinAtar/${idName(game)}-v${useMinimalActionSet ? 1 : 0}`;
+    return {
+      id,
+      entryPoint: (kwargs: Record<string, unknown>) => new MinAtarEnv(options(id, kwargs) as unknown as MinAtarEnvOptions),
+      // the same game as a kernel: makeVec and training step it in one loop
+      vectorEntryPoint: (kwargs: Record<string, unknown>) => minatarKernel(kwargs.game as GameName, options(id, kwargs) as MinAtarKernelOptions),
+      kwargs: { game, useMinimalActionSet },
+    };
+  }),
 );
