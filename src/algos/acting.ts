@@ -7,6 +7,12 @@
  *
  * Layout: a segment holds `numSteps` (T) steps of `numEnvs` (N) env columns, row `t·N + i`, as
  * CleanRL's rollout buffers; a column (one env's T steps) is the unit a learner batch is made of.
+ *
+ * Two kinds share that layout and differ in their named fields (`rowFields`, `columnFields`):
+ * a "rollout" (PPO: behaviour log-probs and values, episode starts, bootstrap values) and
+ * "transitions" (DQN, SAC: what a replay buffer stores — terminated and truncated per row, the
+ * final observations of the rows that ended an episode; the next observation of any other row is
+ * the same env's next row, or `nextObs` after the last: the replay buffer's frugal form).
  */
 
 /** One finished episode inside a segment: it ended at step `t` of env column `env`. */
@@ -17,7 +23,11 @@ export interface SegmentEpisode {
   length: number;
 }
 
+export type SegmentKind = "rollout" | "transitions";
+
 export interface SegmentShape {
+  /** default "rollout" */
+  kind?: SegmentKind;
   numEnvs: number;
   numSteps: number;
   obsSize: number;
@@ -25,6 +35,7 @@ export interface SegmentShape {
 }
 
 export interface Segment extends SegmentShape {
+  kind: SegmentKind;
   /** the actor that made it, and its sequence number there */
   actor: string;
   seq: number;
@@ -32,14 +43,19 @@ export interface Segment extends SegmentShape {
   versions: Float64Array;
   obs: Float32Array;
   actions: Float64Array;
-  /** the behaviour policy's log-probabilities of the actions */
+  /** rollout: the behaviour policy's log-probabilities of the actions */
   logProbs: Float64Array;
-  /** the behaviour critic's values of `obs` */
+  /** rollout: the behaviour critic's values of `obs` */
   values: Float64Array;
   rewards: Float64Array;
-  /** 1 where the row's observation starts a new episode (CleanRL's `dones`) */
+  /** rollout: 1 where the row's observation starts a new episode (CleanRL's `dones`) */
   dones: Float64Array;
-  /** the observation after the last step, whether it starts an episode, and its behaviour value */
+  /** transitions: 1 where the row's step terminated the episode, or truncated it */
+  terminated: Float64Array;
+  truncated: Float64Array;
+  /** transitions: the final observations of the rows that ended an episode, in row order (room for every row) */
+  finalObs: Float32Array;
+  /** the observation after the last step; rollout: whether it starts an episode, and its behaviour value */
   nextObs: Float32Array;
   nextDone: Float64Array;
   nextValues: Float64Array;
@@ -47,47 +63,69 @@ export interface Segment extends SegmentShape {
   episodes: SegmentEpisode[];
 }
 
-export function allocateSegment(shape: SegmentShape, actor = "", seq = 0): Segment {
-  const { numEnvs: N, numSteps: T, obsSize: d, actionDim: A } = shape;
-  const rows = N * T;
-  return {
-    ...shape,
-    actor,
-    seq,
-    versions: new Float64Array(N),
-    obs: new Float32Array(rows * d),
-    actions: new Float64Array(rows * A),
-    logProbs: new Float64Array(rows),
-    values: new Float64Array(rows),
-    rewards: new Float64Array(rows),
-    dones: new Float64Array(rows),
-    nextObs: new Float32Array(N * d),
-    nextDone: new Float64Array(N),
-    nextValues: new Float64Array(N),
-    episodes: [],
-  };
+/** A segment's typed-array fields. */
+export type SegmentField = "versions" | "obs" | "actions" | "logProbs" | "values" | "rewards" | "dones" | "terminated" | "truncated" | "finalObs" | "nextObs" | "nextDone" | "nextValues";
+
+/** Per-row fields of a kind with their width (values per row); the order is the wire order of `src/distributed`. */
+export function rowFields(kind: SegmentKind, obsSize: number, actionDim: number): [SegmentField, number][] {
+  return kind === "rollout"
+    ? [["obs", obsSize], ["actions", actionDim], ["logProbs", 1], ["values", 1], ["rewards", 1], ["dones", 1]]
+    : [["obs", obsSize], ["actions", actionDim], ["rewards", 1], ["terminated", 1], ["truncated", 1]];
 }
 
-/** Per-row arrays with their width (values per row); the order is the wire order of `src/distributed`. */
+/** Per-column fields of a kind with their width, in wire order. */
+export function columnFields(kind: SegmentKind, obsSize: number): [SegmentField, number][] {
+  return kind === "rollout" ? [["versions", 1], ["nextObs", obsSize], ["nextDone", 1], ["nextValues", 1]] : [["versions", 1], ["nextObs", obsSize]];
+}
+
+export function allocateSegment(shape: SegmentShape, actor = "", seq = 0): Segment {
+  const { numEnvs: N, numSteps: T, obsSize: d, actionDim: A } = shape;
+  const kind = shape.kind ?? "rollout";
+  const rows = N * T;
+  const s: Segment = { ...shape, kind, actor, seq, episodes: [], ...emptyArrays() };
+  const arrays = s as unknown as Record<SegmentField, Float32Array | Float64Array>;
+  for (const [field, w] of rowFields(kind, d, A)) arrays[field] = isFloat32Field(field) ? new Float32Array(rows * w) : new Float64Array(rows * w);
+  for (const [field, w] of columnFields(kind, d)) arrays[field] = isFloat32Field(field) ? new Float32Array(N * w) : new Float64Array(N * w);
+  if (kind === "transitions") s.finalObs = new Float32Array(rows * d);
+  return s;
+}
+
+/** Observations are float32 (as the networks take them); everything else float64. */
+export const isFloat32Field = (field: SegmentField): boolean => field === "obs" || field === "nextObs" || field === "finalObs";
+
+/** Every array field empty: a kind's own fields replace theirs. */
+export function emptyArrays(): Pick<Segment, SegmentField> {
+  const f64 = () => new Float64Array(0), f32 = () => new Float32Array(0);
+  return { versions: f64(), obs: f32(), actions: f64(), logProbs: f64(), values: f64(), rewards: f64(), dones: f64(), terminated: f64(), truncated: f64(), finalObs: f32(), nextObs: f32(), nextDone: f64(), nextValues: f64() };
+}
+
+/** Per-row arrays with their width, in wire order. */
 export function rowArrays(s: Segment): [Float32Array | Float64Array, number][] {
-  return [
-    [s.obs, s.obsSize],
-    [s.actions, s.actionDim],
-    [s.logProbs, 1],
-    [s.values, 1],
-    [s.rewards, 1],
-    [s.dones, 1],
-  ];
+  return rowFields(s.kind, s.obsSize, s.actionDim).map(([f, w]) => [s[f], w]);
 }
 
 /** Per-column arrays with their width, in wire order. */
 export function columnArrays(s: Segment): [Float32Array | Float64Array, number][] {
-  return [
-    [s.versions, 1],
-    [s.nextObs, s.obsSize],
-    [s.nextDone, 1],
-    [s.nextValues, 1],
-  ];
+  return columnFields(s.kind, s.obsSize).map(([f, w]) => [s[f], w]);
+}
+
+/** Transitions: how many rows ended an episode (and so have a final observation). */
+export function endedRows(s: Segment): number {
+  let n = 0;
+  for (let r = 0; r < s.terminated.length; r++) if (s.terminated[r] || s.truncated[r]) n++;
+  return n;
+}
+
+/**
+ * Transitions: the next observation of row `row` (step t, env i), given `final`, the index among
+ * the ended rows of this row if it ended: the final observation where the episode ended, else the
+ * same env's next row, or `nextObs` after the last step.
+ */
+export function nextObservation(s: Segment, row: number, final: number): Float32Array {
+  const d = s.obsSize, N = s.numEnvs;
+  if (s.terminated[row] || s.truncated[row]) return s.finalObs.subarray(final * d, final * d + d);
+  const next = row + N;
+  return next < N * s.numSteps ? s.obs.subarray(next * d, next * d + d) : s.nextObs.subarray((row % N) * d, (row % N) * d + d);
 }
 
 /**
@@ -95,6 +133,7 @@ export function columnArrays(s: Segment): [Float32Array | Float64Array, number][
  * T, obsSize and actionDim), episodes included (appended; `sortEpisodes` orders them).
  */
 export function copyColumns(src: Segment, from: number, dst: Segment, to: number, count: number): void {
+  if (src.kind !== "rollout" || dst.kind !== "rollout") throw new Error("copyColumns: rollout segments only (transitions go to a replay buffer row by row)");
   if (src.numSteps !== dst.numSteps || src.obsSize !== dst.obsSize || src.actionDim !== dst.actionDim) {
     throw new Error(`copyColumns: segments of different shapes (T ${src.numSteps}/${dst.numSteps}, obs ${src.obsSize}/${dst.obsSize}, action ${src.actionDim}/${dst.actionDim})`);
   }

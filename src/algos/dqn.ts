@@ -44,6 +44,7 @@ import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget 
 import { observationBody } from "./bodies.js";
 import { ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 import { WASM_MAX_BYTES, allocating, checkConfigSizes, sizeFields } from "./memory.js";
+import { type Segment, allocateSegment, nextObservation } from "./acting.js";
 
 export const dqnConfigSchema = z
   .object({
@@ -89,7 +90,10 @@ interface DQNState {
   iteration: number;
   elapsed: number;
   current: number[];
+  /** the acting stream (ε draws, random actions) */
   rng: RandomState;
+  /** replay sampling (checkpoints from before the two streams: continued from `rng`) */
+  replayRng?: RandomState;
   /** the vector env's own state (getState), restored by its setState */
   env: unknown;
   episodeStatistics: VectorRecordEpisodeStatisticsState;
@@ -147,6 +151,114 @@ export function resolveDQNConfig(overrides: Partial<DQNConfig> & { envId: string
   return c;
 }
 
+/** Q(s, ·) of `net`'s last forward, [batch × actions] (expected values over `centers` for HL-Gauss, else the raw output). */
+function qValues(net: Network, batch: number, numActions: number, centers: Float64Array, out: Float32Array): Float32Array {
+  const raw = net.backend.view32(net.output, batch * net.outputSize);
+  return centers.length ? expectedValues(raw, batch, numActions, centers, out) : raw;
+}
+
+/** HL-Gauss bin edges and centers for `c` (empty for the other losses). */
+function hlGaussBins(c: DQNConfig): { edges: Float64Array; centers: Float64Array } {
+  if (c.loss !== "hl-gauss") return { edges: new Float64Array(0), centers: new Float64Array(0) };
+  const lo = c.vMin!, hi = c.vMax!, bins = c.hlGaussBins;
+  const edges = Float64Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
+  return { edges, centers: Float64Array.from({ length: bins }, (_, i) => (edges[i]! + edges[i + 1]!) / 2) };
+}
+
+/**
+ * DQN's acting half (an Ape-X actor): steps `numEnvs` envs ε-greedily on the Q network's current
+ * parameters into transition segments; ε follows the config's schedule at the learner's iteration
+ * (the segment's `version`) plus the steps made since. `DQN.learn` runs one on its own network,
+ * one step per segment; a distributed actor runs one on parameters it receives.
+ */
+export class DQNActorWorker {
+  readonly numEnvs: number;
+  readonly obsSize: number;
+  readonly actionDim = 1;
+  readonly stats: RecordEpisodeStatistics;
+  readonly rng: Random;
+  /** the observations the next actions are chosen from */
+  readonly current: Float32Array;
+  private readonly numActions: number;
+  /** the env's Discrete `start`: the Q-network indexes actions from 0, the env takes start + that */
+  private readonly actionStart: number;
+  private readonly centers: Float64Array;
+  private readonly actions: Int32Array;
+  private readonly envActions: Int32Array;
+  private readonly q: Float32Array;
+
+  constructor(private readonly c: DQNConfig, space: Discrete, readonly env: BaseVectorEnv, readonly qNetwork: Network, seed: number) {
+    const N = (this.numEnvs = env.numEnvs);
+    this.obsSize = env.obsSize;
+    this.stats = new RecordEpisodeStatistics(env);
+    this.rng = new Random(seed);
+    this.numActions = space.n;
+    this.actionStart = space.start;
+    this.centers = hlGaussBins(c).centers;
+    this.current = new Float32Array(N * this.obsSize);
+    this.actions = new Int32Array(N);
+    this.envActions = this.actionStart ? new Int32Array(N) : this.actions;
+    this.q = new Float32Array(N * space.n);
+  }
+
+  /** Resets every env (env i with seed + i) and takes the first observations. */
+  reset(seed: number): void {
+    this.current.set(this.stats.reset({ seed })[0]);
+  }
+
+  /** Steps the envs `seg.numSteps` times into `seg` (a transitions segment), acting at learner iteration `version` + t. */
+  collect(seg: Segment, version: number): void {
+    const c = this.c, N = this.numEnvs, d = this.obsSize, nA = this.numActions;
+    const { actions, envActions, current } = this;
+    seg.versions.fill(version);
+    seg.episodes.length = 0;
+    let finals = 0;
+    for (let t = 0; t < seg.numSteps; t++) {
+      const row = t * N;
+      const epsilon = linearSchedule(c.startE, c.endE, c.explorationFraction * c.totalTimesteps, version + t);
+      if (this.rng.random() < epsilon) {
+        for (let i = 0; i < N; i++) actions[i] = this.rng.integer(nA);
+      } else {
+        this.qNetwork.inputView(N).set(current);
+        this.qNetwork.forward(N);
+        argmaxRows(qValues(this.qNetwork, N, nA, this.centers, this.q), N, nA, actions);
+      }
+      if (this.actionStart) for (let i = 0; i < N; i++) envActions[i] = actions[i]! + this.actionStart;
+      seg.obs.set(current, row * d);
+      const [next, rewards, terminations, truncations, info] = this.stats.step(envActions);
+      for (let i = 0; i < N; i++) {
+        seg.actions[row + i] = actions[i]!;
+        seg.rewards[row + i] = rewards[i]!;
+        seg.terminated[row + i] = terminations[i]!;
+        seg.truncated[row + i] = truncations[i]!;
+        // the transition's next observation is the final one where an episode ended (same-step autoreset)
+        if (terminations[i]! | truncations[i]!) seg.finalObs.set(this.env.finalObs.subarray(i * d, i * d + d), d * finals++);
+      }
+      const mask = info["_episode"] as Uint8Array | undefined;
+      if (mask) {
+        const ep = info["episode"] as { r: Float64Array; l: Int32Array };
+        for (let i = 0; i < N; i++) if (mask[i]) seg.episodes.push({ t, env: i, return: ep.r[i]!, length: ep.l[i]! });
+      }
+      current.set(next);
+    }
+    seg.nextObs.set(current);
+  }
+}
+
+/** DQN's Q network for `target` (a histogram of `hlGaussBins` per action with HL-Gauss). */
+export function dqnQNetwork(c: DQNConfig, target: TrainingTarget, obsSize: number, maxBatch: number, rng: Random, backend: Backend): Network {
+  const numActions = (target.actionSpace as Discrete).n;
+  const { inputShape, conv } = observationBody(target.observationSpace, obsSize, c);
+  const layers: LayerSpec[] = [...conv, ...c.hiddenSizes.flatMap((h) => [linear(h), relu()]), linear(numActions * (c.loss === "hl-gauss" ? c.hlGaussBins : 1))];
+  return new Network(layers, { inputShape, maxBatch, rng, backend });
+}
+
+/** A worker with a Q network of its own (a distributed actor's), stepping `numEnvs` fresh envs of `target`. */
+export function dqnActorWorker(c: DQNConfig, target: TrainingTarget, numEnvs: number, seed: number, backend: Backend = defaultBackend()): DQNActorWorker {
+  const env = target.build(numEnvs, "same-step");
+  return new DQNActorWorker(c, target.actionSpace as Discrete, env, dqnQNetwork(c, target, env.obsSize, numEnvs, new Random(c.seed), backend), seed);
+}
+
 export class DQN {
   readonly config: DQNConfig;
   readonly qNetwork: Network;
@@ -154,26 +266,32 @@ export class DQN {
   readonly optimizer: Adam | RMSprop;
   readonly episodes = new EpisodeLog();
   readonly buffer: ReplayBuffer;
-  private readonly env: BaseVectorEnv;
-  /** the env's Discrete `start`: the Q-network indexes actions from 0, the env takes start + that */
-  private readonly actionStart: number;
   readonly target: TrainingTarget;
-  private readonly stats: RecordEpisodeStatistics;
+  /** the acting half, on this agent's own Q network and `numEnvs` envs */
+  readonly worker: DQNActorWorker;
+  /** replay sampling (acting draws from the worker's own stream) */
   private readonly rng: Random;
   private readonly numActions: number;
   /** HL-Gauss bin edges and centers (empty for the MSE loss) */
   private readonly edges: Float64Array;
   private readonly centers: Float64Array;
   private readonly sigma: number;
-  private globalStep = 0;
+  private step = 0;
   /** the policy `predict` acts with, refreshed when training moved on */
   private acting: { step: number; policy: Policy } | null = null;
-  private updates = 0;
-  /** loop iterations done (each steps every env once) */
+  private updateCount = 0;
+  /** loop iterations done (each adds numEnvs env steps) */
   private iteration = 0;
   private elapsedBefore = 0;
-  /** the observations the next action is chosen from */
-  private readonly current: Float32Array;
+  private segment: Segment | null = null;
+  // learning scratch, allocated once
+  private readonly sample: Int32Array;
+  private readonly targets: Float64Array;
+  private readonly nextActions: Int32Array;
+  private readonly qBuffer: Float32Array;
+  private readonly targetQ: Float32Array;
+  private readonly probs: Float64Array;
+  private lastLoss = NaN;
 
   /** `{ envId }` trains on a registered env, `{ env: () => new MyEnv() }` on a factory, `{ env: vectorEnv }` on a vector env (same-step autoreset). */
   constructor(input: Partial<DQNConfig> & EnvInput, options: { backend?: Backend } = {}) {
@@ -183,121 +301,120 @@ export class DQN {
     const backend = options.backend ?? defaultBackend();
     const space = target.actionSpace as Discrete;
     this.numActions = space.n;
-    this.actionStart = space.start;
-    this.env = target.build(c.numEnvs, "same-step");
-    const obsSize = this.env.obsSize;
-    this.stats = new RecordEpisodeStatistics(this.env);
+    const env = target.build(c.numEnvs, "same-step");
+    const obsSize = env.obsSize;
     const bins = c.loss === "hl-gauss" ? c.hlGaussBins : 1;
-    if (c.loss === "hl-gauss") {
-      const lo = c.vMin!, hi = c.vMax!;
-      this.edges = Float64Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
-      this.centers = Float64Array.from({ length: bins }, (_, i) => (this.edges[i]! + this.edges[i + 1]!) / 2);
-      this.sigma = c.hlGaussSigmaRatio * ((hi - lo) / bins);
-    } else {
-      this.edges = new Float64Array(0);
-      this.centers = new Float64Array(0);
-      this.sigma = 0;
-    }
-    const { inputShape, conv } = observationBody(target.observationSpace, obsSize, c);
-    const layers = (): LayerSpec[] => [...conv, ...c.hiddenSizes.flatMap((h) => [linear(h), relu()]), linear(this.numActions * bins)];
+    ({ edges: this.edges, centers: this.centers } = hlGaussBins(c));
+    this.sigma = c.loss === "hl-gauss" ? c.hlGaussSigmaRatio * ((c.vMax! - c.vMin!) / bins) : 0;
     const initRng = new Random(c.seed);
     const maxBatch = Math.max(c.batchSize, c.numEnvs);
-    this.qNetwork = new Network(layers(), { inputShape, maxBatch, rng: initRng, backend });
-    this.targetNetwork = new Network(layers(), { inputShape, maxBatch, rng: initRng, backend });
+    this.qNetwork = dqnQNetwork(c, target, obsSize, maxBatch, initRng, backend);
+    this.targetNetwork = dqnQNetwork(c, target, obsSize, maxBatch, initRng, backend);
     this.targetNetwork.softUpdateFrom(this.qNetwork, 1);
     this.optimizer =
       c.optimizer === "adam"
         ? new Adam([this.qNetwork], { lr: c.learningRate, eps: c.adamEps })
         : new RMSprop([this.qNetwork], { lr: c.learningRate, alpha: c.rmspropAlpha, eps: c.rmspropEps, centered: true });
     this.buffer = allocating("bufferSize", `a replay buffer of ${c.bufferSize} transitions`, c.bufferSize * (2 * 4 * obsSize + 13), () => new ReplayBuffer({ capacity: c.bufferSize, obsSize, actions: "discrete", numEnvs: c.numEnvs }), { ErrorClass: ConfigError });
-    this.rng = new Random(c.seed + 1);
-    this.current = new Float32Array(c.numEnvs * obsSize);
+    this.worker = new DQNActorWorker(c, space, env, this.qNetwork, c.seed + 1);
+    this.rng = new Random(c.seed + 2);
+    const B = c.batchSize, nA = this.numActions;
+    this.sample = new Int32Array(B);
+    this.targets = new Float64Array(B);
+    this.nextActions = new Int32Array(B);
+    this.qBuffer = new Float32Array(B * nA);
+    this.targetQ = new Float32Array(B * nA);
+    this.probs = new Float64Array(c.hlGaussBins);
   }
 
-  /** Q(s, ·) of the network's last forward, [batch × actions] (expected values for HL-Gauss). */
-  private qValues(net: Network, batch: number, out: Float32Array): Float32Array {
-    const raw = net.backend.view32(net.output, batch * net.outputSize);
-    return this.config.loss === "hl-gauss" ? expectedValues(raw, batch, this.numActions, this.centers, out) : raw;
+  /** The policy version: learner iterations (batches of numEnvs env steps) received so far. */
+  get version(): number {
+    return this.iteration;
+  }
+
+  /** Iterations the run takes: ⌈totalTimesteps / numEnvs⌉. */
+  get numIterations(): number {
+    return Math.ceil(this.config.totalTimesteps / this.config.numEnvs);
+  }
+
+  get globalStep(): number {
+    return this.step;
+  }
+
+  /** Gradient steps applied. */
+  get updates(): number {
+    return this.updateCount;
   }
 
   learn(callbacks: TrainCallbacks = {}): TrainResult {
     const c = this.config;
-    const N = c.numEnvs, B = c.batchSize, nA = this.numActions;
-    const d = this.qNetwork.inputSize;
-    const iterations = Math.ceil(c.totalTimesteps / N);
-    const actions = new Int32Array(N);
-    const envActions = this.actionStart ? new Int32Array(N) : actions;
-    const sample = new Int32Array(B);
-    const targets = new Float64Array(B);
-    const nextActions = new Int32Array(B);
-    const qBuffer = new Float32Array(Math.max(B, N) * nA);
-    const targetQ = new Float32Array(B * nA);
-    const probs = new Float64Array(c.hlGaussBins);
-    let lastLoss = NaN, lastQ = NaN;
-
+    const segment = (this.segment ??= allocateSegment({ kind: "transitions", numEnvs: c.numEnvs, numSteps: 1, obsSize: this.worker.obsSize, actionDim: 1 }));
     const start = now() - this.elapsedBefore;
-    const current = this.current;
-    if (this.iteration === 0) current.set(this.stats.reset({ seed: c.seed })[0]);
-    for (let g = this.iteration; g < iterations; g++) {
-      const epsilon = linearSchedule(c.startE, c.endE, c.explorationFraction * c.totalTimesteps, g);
-      if (this.rng.random() < epsilon) {
-        for (let i = 0; i < N; i++) actions[i] = this.rng.integer(nA);
-      } else {
-        this.qNetwork.inputView(N).set(current);
-        this.qNetwork.forward(N);
-        argmaxRows(this.qValues(this.qNetwork, N, qBuffer), N, nA, actions);
-      }
-      if (this.actionStart) for (let i = 0; i < N; i++) envActions[i] = actions[i]! + this.actionStart;
-      const [next, rewards, terminations, truncations, info] = this.stats.step(envActions);
-      this.globalStep += N;
-      const mask = info["_episode"] as Uint8Array | undefined;
-      if (mask) {
-        const ep = info["episode"] as { r: Float64Array; l: Int32Array };
-        for (let i = 0; i < N; i++) {
-          if (!mask[i]) continue;
-          this.episodes.add(this.globalStep, ep.r[i]!, ep.l[i]!);
-          callbacks.onEpisode?.({ step: this.globalStep, return: ep.r[i]!, length: ep.l[i]!, wallSeconds: now() - start });
-        }
-      }
-      // The transition's next observation is the final one where an episode ended (same-step autoreset).
-      for (let i = 0; i < N; i++) {
-        const ended = terminations[i]! | truncations[i]!;
-        const nextObs = ended ? this.env.finalObs.subarray(i * d, i * d + d) : next.subarray(i * d, i * d + d);
-        this.buffer.add(current.subarray(i * d, i * d + d), nextObs, actions[i]!, rewards[i]!, terminations[i]!, truncations[i]!);
-      }
-      current.set(next);
-
-      if (g > c.learningStarts) {
-        if (g % c.trainFrequency === 0) {
-          this.buffer.sampleIndices(B, this.rng, sample);
-          lastLoss = this.trainStep(sample, targets, nextActions, qBuffer, targetQ, probs);
-          assertFinite(lastLoss, "the DQN loss", this.updates, this.globalStep, () => describeNonFinite([{ name: "q_network", network: this.qNetwork }]));
-          if (g % 100 === 0) {
-            lastQ = this.meanChosenQ(sample);
-            const elapsed = now() - start;
-            callbacks.onMetrics?.(this.globalStep, { "losses/td_loss": lastLoss, "losses/q_values": lastQ, "charts/epsilon": epsilon, "charts/SPS": this.globalStep / elapsed }, elapsed);
-          }
-        }
-        if (g % c.targetNetworkFrequency === 0) {
-          const bad = findNonFinite([{ name: "q_network", network: this.qNetwork }], "value");
-          if (bad) assertFinite(NaN, `parameter ${bad}`, this.updates, this.globalStep);
-          this.targetNetwork.softUpdateFrom(this.qNetwork, c.tau);
-        }
-      }
-      if (g % 500 === 0 || g === iterations - 1) {
-        const sps = this.globalStep / (now() - start);
-        callbacks.onProgress?.({ step: this.globalStep, totalSteps: iterations * N, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
-      }
-      this.iteration = g + 1;
+    if (this.iteration === 0) this.worker.reset(c.seed);
+    while (this.iteration < this.numIterations) {
+      this.worker.collect(segment, this.version);
+      this.observe(segment, callbacks, start);
       if (callbacks.checkpoint) {
         this.elapsedBefore = now() - start;
-        callbacks.checkpoint(this.globalStep, g === iterations - 1);
+        callbacks.checkpoint(this.step, this.iteration === this.numIterations);
       }
-      if (callbacks.shouldStop?.(this.globalStep)) break;
+      if (callbacks.shouldStop?.(this.step)) break;
     }
     const wall = now() - start;
     this.elapsedBefore = wall;
-    return trainResult("dqn", c, this.globalStep, wall, this.episodes);
+    return trainResult("dqn", c, this.step, wall, this.episodes);
+  }
+
+  /**
+   * DQN's learning half: the segment's transitions go into the replay buffer step by step, and
+   * each time numEnvs env steps have arrived (one iteration g) the single process's schedule runs:
+   * after `learningStarts`, a gradient step every `trainFrequency` iterations and a target update
+   * every `targetNetworkFrequency`. Steps past the run's end are not added. `start`: the run's
+   * start on the `now()` clock; `extraMetrics` are reported with the iteration's.
+   */
+  observe(seg: Segment, callbacks: TrainCallbacks, start: number, extraMetrics: Record<string, number> = {}): void {
+    const c = this.config;
+    const N = seg.numEnvs, B = c.batchSize;
+    const iterations = this.numIterations;
+    let final = 0, episode = 0;
+    for (let t = 0; t < seg.numSteps && this.iteration < iterations; t++) {
+      for (let i = 0; i < N; i++) {
+        const row = t * N + i;
+        const ended = seg.terminated[row]! || seg.truncated[row]!;
+        this.buffer.add(seg.obs.subarray(row * seg.obsSize, (row + 1) * seg.obsSize), nextObservation(seg, row, final), seg.actions[row]!, seg.rewards[row]!, seg.terminated[row]!, seg.truncated[row]!);
+        if (ended) final++;
+      }
+      this.step += N;
+      for (; episode < seg.episodes.length && seg.episodes[episode]!.t === t; episode++) {
+        const e = seg.episodes[episode]!;
+        this.episodes.add(this.step, e.return, e.length);
+        callbacks.onEpisode?.({ step: this.step, return: e.return, length: e.length, wallSeconds: now() - start });
+      }
+      for (; this.iteration < Math.min(iterations, Math.floor(this.step / c.numEnvs)); this.iteration++) {
+        const g = this.iteration;
+        if (g > c.learningStarts) {
+          if (g % c.trainFrequency === 0) {
+            this.buffer.sampleIndices(B, this.rng, this.sample);
+            this.lastLoss = this.trainStep(this.sample, this.targets, this.nextActions, this.qBuffer, this.targetQ, this.probs);
+            assertFinite(this.lastLoss, "the DQN loss", this.updateCount, this.step, () => describeNonFinite([{ name: "q_network", network: this.qNetwork }]));
+            if (g % 100 === 0) {
+              const elapsed = now() - start;
+              const epsilon = linearSchedule(c.startE, c.endE, c.explorationFraction * c.totalTimesteps, g);
+              callbacks.onMetrics?.(this.step, { "losses/td_loss": this.lastLoss, "losses/q_values": this.meanChosenQ(this.sample), "charts/epsilon": epsilon, "charts/SPS": this.step / elapsed, ...extraMetrics }, elapsed);
+            }
+          }
+          if (g % c.targetNetworkFrequency === 0) {
+            const bad = findNonFinite([{ name: "q_network", network: this.qNetwork }], "value");
+            if (bad) assertFinite(NaN, `parameter ${bad}`, this.updateCount, this.step);
+            this.targetNetwork.softUpdateFrom(this.qNetwork, c.tau);
+          }
+        }
+        if (g % 500 === 0 || g === iterations - 1) {
+          const sps = this.step / (now() - start);
+          callbacks.onProgress?.({ step: this.step, totalSteps: iterations * c.numEnvs, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
+        }
+      }
+    }
   }
 
   /** One gradient step on the sampled transitions; returns the loss. */
@@ -311,10 +428,10 @@ export class DQN {
     const input = target.inputView(B);
     for (let b = 0; b < B; b++) input.set(buf.nextObs.subarray(sample[b]! * d, sample[b]! * d + d), b * d);
     target.forward(B);
-    const qNext = this.qValues(target, B, targetQ);
+    const qNext = qValues(target, B, nA, this.centers, targetQ);
     if (c.doubleQ) {
       online.forward(B, target.input);
-      argmaxRows(this.qValues(online, B, qBuffer), B, nA, nextActions);
+      argmaxRows(qValues(online, B, nA, this.centers, qBuffer), B, nA, nextActions);
     } else argmaxRows(qNext, B, nA, nextActions);
     for (let b = 0; b < B; b++) {
       const i = sample[b]!;
@@ -370,11 +487,11 @@ export class DQN {
       const norm = clipGradientNorm([online], c.maxGradNorm);
       if (!Number.isFinite(norm)) {
         const bad = findNonFinite([{ name: "q_network", network: online }], "grad");
-        assertFinite(norm, `gradient norm${bad ? ` (first in ${bad})` : ""}`, this.updates + 1, this.globalStep);
+        assertFinite(norm, `gradient norm${bad ? ` (first in ${bad})` : ""}`, this.updateCount + 1, this.step);
       }
     }
     this.optimizer.update();
-    this.updates++;
+    this.updateCount++;
     return loss;
   }
 
@@ -396,7 +513,7 @@ export class DQN {
   /** Mean Q(s, a) of the last trained batch (CleanRL's losses/q_values). */
   private meanChosenQ(sample: Int32Array): number {
     const B = this.config.batchSize, nA = this.numActions;
-    const q = this.qValues(this.qNetwork, B, new Float32Array(B * nA));
+    const q = qValues(this.qNetwork, B, nA, this.centers, new Float32Array(B * nA));
     let s = 0;
     for (let b = 0; b < B; b++) s += q[b * nA + this.buffer.actions[sample[b]!]!]!;
     return s / B;
@@ -405,14 +522,15 @@ export class DQN {
   /** Everything needed to continue this run exactly (between two env steps), replay buffer included. */
   saveCheckpoint(): Uint8Array {
     const state: DQNState = {
-      globalStep: this.globalStep,
-      updates: this.updates,
+      globalStep: this.step,
+      updates: this.updateCount,
       iteration: this.iteration,
       elapsed: this.elapsedBefore,
-      current: Array.from(this.current),
-      rng: this.rng.getState(),
-      env: this.env.getState(),
-      episodeStatistics: this.stats.getState(),
+      current: Array.from(this.worker.current),
+      rng: this.worker.rng.getState(),
+      replayRng: this.rng.getState(),
+      env: this.worker.env.getState(),
+      episodeStatistics: this.worker.stats.getState(),
       episodes: this.episodes.getState(),
       buffer: this.buffer.getState(),
     };
@@ -423,14 +541,15 @@ export class DQN {
   loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
     const { meta, extra } = loadParameters(bytes, this.modules(), this.optimizer, source);
     const state = checkCheckpointMeta(meta, "dqn", madeWith, source) as DQNState;
-    this.globalStep = state.globalStep;
-    this.updates = state.updates;
+    this.step = state.globalStep;
+    this.updateCount = state.updates;
     this.iteration = state.iteration;
     this.elapsedBefore = state.elapsed;
-    this.current.set(state.current);
-    this.rng.setState(state.rng);
-    this.env.setState(state.env);
-    this.stats.setState(state.episodeStatistics);
+    this.worker.current.set(state.current);
+    this.worker.rng.setState(state.rng);
+    this.rng.setState(state.replayRng ?? state.rng);
+    this.worker.env.setState(state.env);
+    this.worker.stats.setState(state.episodeStatistics);
     this.episodes.setState(state.episodes);
     this.buffer.setState(state.buffer, extra);
   }
@@ -444,10 +563,10 @@ export class DQN {
    * unless `deterministic: false`), from the current weights.
    */
   predict(observation: unknown, options: { deterministic?: boolean; rng?: Random } = {}): number | Float32Array {
-    if (!this.acting) this.acting = { step: this.globalStep, policy: new Policy(this.savePolicy()) };
-    else if (this.acting.step !== this.globalStep) {
+    if (!this.acting) this.acting = { step: this.step, policy: new Policy(this.savePolicy()) };
+    else if (this.acting.step !== this.step) {
       this.acting.policy.update(this.savePolicy());
-      this.acting.step = this.globalStep;
+      this.acting.step = this.step;
     }
     return this.acting.policy.predict(observation, options);
   }

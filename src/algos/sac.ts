@@ -68,6 +68,8 @@ import { linear, relu } from "../nn/layers.js";
 import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
 import { type ReplayBatch, ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 import { type EnvInput, type TrainingTarget, trainingTarget } from "./training-env.js";
+import { type Segment, allocateSegment, nextObservation } from "./acting.js";
+import type { Box } from "../envs/spaces.js";
 import { type InitCheckpoint, copyNetwork, initTensor, openInitCheckpoint } from "./agent-init.js";
 import type { ObsNormalization } from "./offline.js";
 import { BCPrior, type BCPriorState, DEMO_REG_DEFAULTS, demoKlTerm, demoRegCoefAt, demoRegFields } from "./demo-reg.js";
@@ -164,7 +166,10 @@ interface SACState {
   elapsed: number;
   alpha: number;
   current: number[];
+  /** the acting stream (warm-up actions, exploration noise) */
   rng: RandomState;
+  /** the learner's (checkpoints from before the two streams: continued from `rng`) */
+  learnerRng?: RandomState;
   /** the vector env's own state (getState), restored by its setState */
   env: unknown;
   episodeStatistics: VectorRecordEpisodeStatisticsState;
@@ -179,6 +184,102 @@ interface SACState {
 /** The training env, built the way every algorithm builds it (same-step autoreset, as CleanRL's loop expects). */
 function buildEnv(target: TrainingTarget, numEnvs: number): BaseVectorEnv {
   return target.build(numEnvs, "same-step");
+}
+
+/**
+ * SAC's acting half (an Ape-X-style actor): steps `numEnvs` envs into transition segments —
+ * uniform random actions in the Box while the learner's iteration (the segment's `version`, plus
+ * the steps made since) is before `learningStarts` (no warm-up with `init`), then a sample of the
+ * actor's squashed Gaussian. `SAC.learn` runs one on its own actor, one step per segment; a
+ * distributed actor runs one on parameters it receives.
+ */
+export class SACActorWorker {
+  readonly numEnvs: number;
+  readonly obsSize: number;
+  readonly actionDim: number;
+  readonly stats: RecordEpisodeStatistics;
+  readonly rng: Random;
+  /** the observations the next actions are chosen from */
+  readonly current: Float32Array;
+  private readonly low: Float32Array;
+  private readonly high: Float32Array;
+  private readonly scale: Float32Array;
+  private readonly bias: Float32Array;
+  private readonly actions: Float32Array;
+  private readonly noise: Float64Array;
+  private readonly sampled: Float64Array;
+  private readonly logProb: Float64Array;
+  private readonly squashed: Float64Array;
+
+  constructor(private readonly c: SACConfig, space: Box, readonly env: BaseVectorEnv, readonly actor: Network, seed: number) {
+    const N = (this.numEnvs = env.numEnvs), d = (this.actionDim = space.size);
+    this.obsSize = env.obsSize;
+    this.stats = new RecordEpisodeStatistics(env);
+    this.rng = new Random(seed);
+    this.low = Float32Array.from(space.low);
+    this.high = Float32Array.from(space.high);
+    ({ scale: this.scale, bias: this.bias } = actionScaling(space));
+    this.current = new Float32Array(N * this.obsSize);
+    this.actions = new Float32Array(N * d);
+    this.noise = new Float64Array(N * d);
+    this.sampled = new Float64Array(N * d);
+    this.logProb = new Float64Array(N);
+    this.squashed = new Float64Array(N * d);
+  }
+
+  /** Resets every env (env i with seed + i) and takes the first observations. */
+  reset(seed: number): void {
+    this.current.set(this.stats.reset({ seed })[0]);
+  }
+
+  /** Steps the envs `seg.numSteps` times into `seg` (a transitions segment), acting at learner iteration `version` + t. */
+  collect(seg: Segment, version: number): void {
+    const c = this.c, N = this.numEnvs, d = this.actionDim, obsSize = this.obsSize;
+    const { actions, current } = this;
+    seg.versions.fill(version);
+    seg.episodes.length = 0;
+    let finals = 0;
+    for (let t = 0; t < seg.numSteps; t++) {
+      const row = t * N;
+      if (version + t < c.learningStarts && !c.init) {
+        for (let i = 0; i < N; i++) for (let k = 0; k < d; k++) actions[i * d + k] = this.low[k]! + (this.high[k]! - this.low[k]!) * this.rng.random();
+      } else {
+        this.actor.inputView(N).set(current);
+        this.actor.forward(N);
+        for (let i = 0; i < N * d; i++) this.noise[i] = this.rng.normal();
+        squashedGaussianForward(this.actor.outputView(N), N, d, this.noise, this.scale, this.bias, this.sampled, this.logProb, this.squashed);
+        for (let i = 0; i < N * d; i++) actions[i] = this.sampled[i]!;
+      }
+      seg.obs.set(current, row * obsSize);
+      for (let k = 0; k < N * d; k++) seg.actions[row * d + k] = actions[k]!;
+      const [next, rewards, terminations, truncations, info] = this.stats.step(actions);
+      for (let i = 0; i < N; i++) {
+        seg.rewards[row + i] = rewards[i]!;
+        seg.terminated[row + i] = terminations[i]!;
+        seg.truncated[row + i] = truncations[i]!;
+        if (terminations[i]! | truncations[i]!) seg.finalObs.set(this.env.finalObs.subarray(i * obsSize, (i + 1) * obsSize), obsSize * finals++);
+      }
+      const mask = info["_episode"] as Uint8Array | undefined;
+      if (mask) {
+        const ep = info["episode"] as { r: Float64Array; l: Int32Array };
+        for (let i = 0; i < N; i++) if (mask[i]) seg.episodes.push({ t, env: i, return: ep.r[i]!, length: ep.l[i]! });
+      }
+      current.set(next);
+    }
+    seg.nextObs.set(current);
+  }
+}
+
+/** SAC's actor network for `obsSize` observations and `actionDim` actions (mean and log-std per action). */
+export function sacActorNetwork(c: SACConfig, obsSize: number, actionDim: number, maxBatch: number, rng: Random, backend: Backend): Network {
+  return new Network(mlp(c.hiddenSizes, 2 * actionDim), { inputShape: obsSize, maxBatch, rng, backend });
+}
+
+/** A worker with an actor of its own (a distributed actor's), stepping `numEnvs` fresh envs of `target`. */
+export function sacActorWorker(c: SACConfig, target: TrainingTarget, numEnvs: number, seed: number, backend: Backend = defaultBackend()): SACActorWorker {
+  const space = boundedBoxActions(target, "SAC");
+  const env = buildEnv(target, numEnvs);
+  return new SACActorWorker(c, space, env, sacActorNetwork(c, env.obsSize, space.size, numEnvs, new Random(c.seed), backend), seed);
 }
 
 export class SAC {
@@ -201,21 +302,20 @@ export class SAC {
   readonly alphaOptimizer: Adam;
   readonly buffer: ReplayBuffer;
   readonly episodes = new EpisodeLog();
-  private readonly env: BaseVectorEnv;
-  private readonly stats: RecordEpisodeStatistics;
+  /** the acting half, on this agent's own actor and `numEnvs` envs */
+  readonly worker: SACActorWorker;
+  /** the learner's stream: replay sampling, update noise (acting draws from the worker's own) */
   private readonly rng: Random;
   private readonly actionDim: number;
-  private readonly low: Float32Array;
-  private readonly high: Float32Array;
   private readonly scale: Float32Array;
   private readonly bias: Float32Array;
   private readonly targetEntropy: number;
   private alpha: number;
-  private globalStep = 0;
+  private envSteps = 0;
   private iteration = 0;
   private updates = 0;
   private elapsedBefore = 0;
-  private readonly current: Float32Array;
+  private segment: Segment | null = null;
   // per-update scratch, allocated once
   private readonly batch: ReplayBatch;
   private readonly noise: Float64Array;
@@ -245,16 +345,13 @@ export class SAC {
     const space = boundedBoxActions(target, "SAC");
     const backend = options.backend ?? defaultBackend();
     this.actionDim = space.size;
-    this.low = Float32Array.from(space.low);
-    this.high = Float32Array.from(space.high);
     ({ scale: this.scale, bias: this.bias } = actionScaling(space));
-    this.env = buildEnv(target, c.numEnvs);
-    this.stats = new RecordEpisodeStatistics(this.env);
-    const obsSize = this.env.obsSize, d = this.actionDim, B = c.batchSize;
+    const env = buildEnv(target, c.numEnvs);
+    const obsSize = env.obsSize, d = this.actionDim, B = c.batchSize;
     const maxBatch = Math.max(B, c.numEnvs);
     // CleanRL's construction order: actor, qf1, qf2, then the targets (copied from qf1, qf2).
     const initRng = new Random(c.seed);
-    this.actor = new Network(mlp(c.hiddenSizes, 2 * d), { inputShape: obsSize, maxBatch, rng: initRng, backend });
+    this.actor = sacActorNetwork(c, obsSize, d, maxBatch, initRng, backend);
     const layers = c.criticLayerNorm ? [...c.hiddenSizes.flatMap((h) => [linear(h), layerNorm(), relu()]), linear(1)] : mlp(c.hiddenSizes, 1);
     const critic = () => new Network(layers, { inputShape: obsSize + d, inputParts: [obsSize, d], maxBatch, rng: initRng, backend });
     this.critics = Array.from({ length: c.numCritics }, critic);
@@ -269,8 +366,8 @@ export class SAC {
     this.targetEntropy = -d;
     this.alpha = c.autotune ? 1 : c.alpha;
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, obsSize, actions: d, numEnvs: c.numEnvs });
-    this.rng = new Random(c.seed + 1);
-    this.current = new Float32Array(c.numEnvs * obsSize);
+    this.worker = new SACActorWorker(c, space, env, this.actor, c.seed + 1);
+    this.rng = new Random(c.seed + 2);
     this.batch = this.buffer.batch(B);
     this.noise = new Float64Array(maxBatch * d);
     this.sampled = new Float64Array(maxBatch * d);
@@ -321,8 +418,8 @@ export class SAC {
     return `actor of iql (its mean; the log-std head starts fresh), its twin critics and their targets${rewardScale !== 1 ? ` (rewards unscaled by 1/${rewardScale.toPrecision(4)})` : ""}`;
   }
 
-  /** Checks the demonstrations are the run's, reads them (once) into a buffer of their own for symmetric sampling, fits π_BC (once). */
-  private ensureDemos(callbacks: TrainCallbacks): void {
+  /** Before learning: checks the demonstrations are the run's, reads them (once) into a buffer of their own for symmetric sampling, fits π_BC (once). */
+  prepare(callbacks: TrainCallbacks): void {
     if (!this.demoSource) return;
     const fingerprint = datasetFingerprint(this.demoSource);
     if (this.demoFingerprint !== null && this.demoFingerprint !== fingerprint) {
@@ -332,7 +429,7 @@ export class SAC {
     if (this.config.demoSampling && !this.demos) this.demos = loadTransitions(this.demoSource).buffer;
     if (this.prior && !this.prior.state) {
       const loss = this.prior.fit();
-      callbacks.onMetrics?.(this.globalStep, { "losses/demo_bc_loss": loss }, 0);
+      callbacks.onMetrics?.(this.envSteps, { "losses/demo_bc_loss": loss }, 0);
     }
   }
 
@@ -363,63 +460,79 @@ export class SAC {
     squashedGaussianForward(this.actor.outputView(rows), rows, d, this.noise, this.scale, this.bias, this.sampled, this.logProb, this.squashed);
   }
 
+  /** The policy version: learner iterations (batches of numEnvs env steps) received so far. */
+  get version(): number {
+    return this.iteration;
+  }
+
+  /** Iterations the run takes: ⌈totalTimesteps / numEnvs⌉. */
+  get numIterations(): number {
+    return Math.ceil(this.config.totalTimesteps / this.config.numEnvs);
+  }
+
+  get globalStep(): number {
+    return this.envSteps;
+  }
+
   learn(callbacks: TrainCallbacks = {}): TrainResult {
     const c = this.config;
-    const N = c.numEnvs, d = this.actionDim, obsSize = this.env.obsSize;
-    const iterations = Math.ceil(c.totalTimesteps / N);
-    const actions = new Float32Array(N * d);
+    const segment = (this.segment ??= allocateSegment({ kind: "transitions", numEnvs: c.numEnvs, numSteps: 1, obsSize: this.worker.obsSize, actionDim: this.actionDim }));
     const start = now() - this.elapsedBefore;
-    const current = this.current;
-    let metrics: Record<string, number> = {};
-    this.ensureDemos(callbacks);
-    if (this.iteration === 0) current.set(this.stats.reset({ seed: c.seed })[0]);
-    for (let g = this.iteration; g < iterations; g++) {
-      if (g < c.learningStarts && !c.init) {
-        for (let i = 0; i < N; i++) for (let k = 0; k < d; k++) actions[i * d + k] = this.low[k]! + (this.high[k]! - this.low[k]!) * this.rng.random();
-      } else {
-        this.actor.inputView(N).set(current);
-        this.sampleActions(N);
-        for (let i = 0; i < N * d; i++) actions[i] = this.sampled[i]!;
-      }
-      const [next, rewards, terminations, truncations, info] = this.stats.step(actions);
-      this.globalStep += N;
-      const mask = info["_episode"] as Uint8Array | undefined;
-      if (mask) {
-        const ep = info["episode"] as { r: Float64Array; l: Int32Array };
-        for (let i = 0; i < N; i++) {
-          if (!mask[i]) continue;
-          this.episodes.add(this.globalStep, ep.r[i]!, ep.l[i]!);
-          callbacks.onEpisode?.({ step: this.globalStep, return: ep.r[i]!, length: ep.l[i]!, wallSeconds: now() - start });
-        }
-      }
-      for (let i = 0; i < N; i++) {
-        const ended = terminations[i]! | truncations[i]!;
-        const nextObs = ended ? this.env.finalObs.subarray(i * obsSize, (i + 1) * obsSize) : next.subarray(i * obsSize, (i + 1) * obsSize);
-        this.buffer.add(current.subarray(i * obsSize, (i + 1) * obsSize), nextObs, actions.subarray(i * d, (i + 1) * d), rewards[i]!, terminations[i]!, truncations[i]!);
-      }
-      current.set(next);
-
-      if (g > c.learningStarts) {
-        const m = this.update(g);
-        if (g % 100 === 0) {
-          const elapsed = now() - start;
-          metrics = { ...m, "charts/SPS": this.globalStep / elapsed };
-          callbacks.onMetrics?.(this.globalStep, metrics, elapsed);
-        }
-      }
-      if (g % 500 === 0 || g === iterations - 1) {
-        const sps = this.globalStep / (now() - start);
-        callbacks.onProgress?.({ step: this.globalStep, totalSteps: iterations * N, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
-      }
-      this.iteration = g + 1;
+    this.prepare(callbacks);
+    if (this.iteration === 0) this.worker.reset(c.seed);
+    while (this.iteration < this.numIterations) {
+      this.worker.collect(segment, this.version);
+      this.observe(segment, callbacks, start);
       if (callbacks.checkpoint) {
         this.elapsedBefore = now() - start;
-        callbacks.checkpoint(this.globalStep, g === iterations - 1);
+        callbacks.checkpoint(this.envSteps, this.iteration === this.numIterations);
       }
     }
     const wall = now() - start;
     this.elapsedBefore = wall;
-    return trainResult("sac", c, this.globalStep, wall, this.episodes);
+    return trainResult("sac", c, this.envSteps, wall, this.episodes);
+  }
+
+  /**
+   * SAC's learning half: the segment's transitions go into the replay buffer step by step, and
+   * each time numEnvs env steps have arrived (one iteration g) the single process's schedule runs
+   * (after `learningStarts`, `utd` critic updates and the delayed actor updates). Steps past the
+   * run's end are not added. `start`: the run's start on the `now()` clock; `extraMetrics` are
+   * reported with the iteration's. Call `prepare` once before.
+   */
+  observe(seg: Segment, callbacks: TrainCallbacks, start: number, extraMetrics: Record<string, number> = {}): void {
+    const c = this.config;
+    const N = seg.numEnvs, obsSize = seg.obsSize, d = this.actionDim;
+    const iterations = this.numIterations;
+    let final = 0, episode = 0;
+    for (let t = 0; t < seg.numSteps && this.iteration < iterations; t++) {
+      for (let i = 0; i < N; i++) {
+        const row = t * N + i;
+        const ended = seg.terminated[row]! || seg.truncated[row]!;
+        this.buffer.add(seg.obs.subarray(row * obsSize, (row + 1) * obsSize), nextObservation(seg, row, final), seg.actions.subarray(row * d, (row + 1) * d), seg.rewards[row]!, seg.terminated[row]!, seg.truncated[row]!);
+        if (ended) final++;
+      }
+      this.envSteps += N;
+      for (; episode < seg.episodes.length && seg.episodes[episode]!.t === t; episode++) {
+        const e = seg.episodes[episode]!;
+        this.episodes.add(this.envSteps, e.return, e.length);
+        callbacks.onEpisode?.({ step: this.envSteps, return: e.return, length: e.length, wallSeconds: now() - start });
+      }
+      for (; this.iteration < Math.min(iterations, Math.floor(this.envSteps / c.numEnvs)); this.iteration++) {
+        const g = this.iteration;
+        if (g > c.learningStarts) {
+          const m = this.update(g);
+          if (g % 100 === 0) {
+            const elapsed = now() - start;
+            callbacks.onMetrics?.(this.envSteps, { ...m, "charts/SPS": this.envSteps / elapsed, ...extraMetrics }, elapsed);
+          }
+        }
+        if (g % 500 === 0 || g === iterations - 1) {
+          const sps = this.envSteps / (now() - start);
+          callbacks.onProgress?.({ step: this.envSteps, totalSteps: iterations * c.numEnvs, sps, episodes: this.episodes.count, recentMeanReturn: this.episodes.meanReturn(20) });
+        }
+      }
+    }
   }
 
   /** `utd` critic updates (each on a fresh minibatch), and at every `policyFrequency`th step the actor (and α) updates; returns CleanRL's logged losses. */
@@ -443,7 +556,7 @@ export class SAC {
       first.forward(B);
       for (let k = 1; k < subset.length; k++) this.criticTargets[subset[k]!]!.forward(B, first.input);
       // demonstration regularization: the KL to π_BC is part of the regularized return, as the entropy is
-      const lambda = this.prior ? demoRegCoefAt(c, this.globalStep) : 0;
+      const lambda = this.prior ? demoRegCoefAt(c, this.envSteps) : 0;
       if (lambda > 0) {
         this.prior!.means(batch.nextObs, B, this.priorMeans);
         demoKlTerm(this.sampled, this.logProb, this.priorMeans, this.prior!.logStd.value, B, d, lambda, this.kl, null, null);
@@ -459,9 +572,9 @@ export class SAC {
       this.qf1.setInputPart(1, batch.actions, B);
       for (let k = 0; k < E; k++) {
         losses[k] = this.criticStep(this.critics[k]!, this.qf1.input);
-        values[k] = meanOutput(this.critics[k]!, B, `qf${k + 1} values (Q(s, a) of the sampled batch)`, this.updates, this.globalStep);
+        values[k] = meanOutput(this.critics[k]!, B, `qf${k + 1} values (Q(s, a) of the sampled batch)`, this.updates, this.envSteps);
       }
-      assertFiniteValue(losses.reduce((a, v) => a + v, 0), "the critics' loss", this.updates, this.globalStep);
+      assertFiniteValue(losses.reduce((a, v) => a + v, 0), "the critics' loss", this.updates, this.envSteps);
       this.qOptimizer.update();
       if (g % c.targetNetworkFrequency === 0) this.criticTargets.forEach((t, k) => t.softUpdateFrom(this.critics[k]!, c.tau));
     }
@@ -546,7 +659,7 @@ export class SAC {
       this.gradLogProb[b] = this.alpha / B;
     }
     loss /= B;
-    assertFiniteValue(loss, "the actor loss", this.updates, this.globalStep);
+    assertFiniteValue(loss, "the actor loss", this.updates, this.envSteps);
     // ∂L/∂a through the critics (only their input gradients: the critics are not updated here)
     this.gradAction.fill(0);
     for (const q of critics) {
@@ -555,11 +668,11 @@ export class SAC {
       for (let i = 0; i < B * d; i++) this.gradAction[i]! += this.actionGrad[i]!;
     }
     if (this.prior) {
-      const lambda = demoRegCoefAt(this.config, this.globalStep);
+      const lambda = demoRegCoefAt(this.config, this.envSteps);
       this.prior.means(batch.obs, B, this.priorMeans);
       const kl = demoKlTerm(this.sampled, this.logProb, this.priorMeans, this.prior.logStd.value, B, d, lambda, this.kl, this.gradAction, this.gradLogProb);
       loss += lambda * kl;
-      assertFiniteValue(loss, "the actor loss (with the KL to π_BC)", this.updates, this.globalStep);
+      assertFiniteValue(loss, "the actor loss (with the KL to π_BC)", this.updates, this.envSteps);
       metrics["losses/demo_kl"] = kl;
       metrics["losses/demo_reg_coef"] = lambda;
     }
@@ -582,7 +695,7 @@ export class SAC {
     this.logAlpha.grad[0] = -alpha * mean;
     this.alphaOptimizer.update();
     this.alpha = Math.exp(this.logAlpha.value[0]!);
-    assertFiniteValue(this.alpha, "the entropy coefficient α (log_alpha)", this.updates, this.globalStep);
+    assertFiniteValue(this.alpha, "the entropy coefficient α (log_alpha)", this.updates, this.envSteps);
     return -alpha * mean;
   }
 
@@ -599,15 +712,16 @@ export class SAC {
   /** Everything needed to continue this run exactly (between two env steps): networks, optimizers, α, replay buffer, RNGs, envs. */
   saveCheckpoint(): Uint8Array {
     const state: SACState = {
-      globalStep: this.globalStep,
+      globalStep: this.envSteps,
       iteration: this.iteration,
       updates: this.updates,
       elapsed: this.elapsedBefore,
       alpha: this.alpha,
-      current: Array.from(this.current),
-      rng: this.rng.getState(),
-      env: this.env.getState(),
-      episodeStatistics: this.stats.getState(),
+      current: Array.from(this.worker.current),
+      rng: this.worker.rng.getState(),
+      learnerRng: this.rng.getState(),
+      env: this.worker.env.getState(),
+      episodeStatistics: this.worker.stats.getState(),
       episodes: this.episodes.getState(),
       buffer: this.buffer.getState(),
       ...(this.demoFingerprint ? { demos: this.demoFingerprint } : {}),
@@ -620,15 +734,16 @@ export class SAC {
   loadCheckpoint(bytes: Uint8Array, source = "checkpoint", madeWith: unknown = this.config): void {
     const { meta, extra } = loadParameters(bytes, this.modules(), this.optimizers(), source);
     const state = checkCheckpointMeta(meta, "sac", madeWith, source) as SACState;
-    this.globalStep = state.globalStep;
+    this.envSteps = state.globalStep;
     this.iteration = state.iteration;
     this.updates = state.updates;
     this.elapsedBefore = state.elapsed;
     this.alpha = state.alpha;
-    this.current.set(state.current);
-    this.rng.setState(state.rng);
-    this.env.setState(state.env);
-    this.stats.setState(state.episodeStatistics);
+    this.worker.current.set(state.current);
+    this.worker.rng.setState(state.rng);
+    this.rng.setState(state.learnerRng ?? state.rng);
+    this.worker.env.setState(state.env);
+    this.worker.stats.setState(state.episodeStatistics);
     this.episodes.setState(state.episodes);
     this.buffer.setState(state.buffer, extra);
     this.demoFingerprint = state.demos ?? null;

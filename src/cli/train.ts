@@ -102,7 +102,7 @@ export function registerTrain(program: Command): void {
       const help = (entry.schema.shape[key] as { description?: string } | undefined)?.description ?? key;
       sub.option(`--${kebab(key)} <value>`, `${help} (default: ${Array.isArray(value) ? value.join(",") : value !== null && typeof value === "object" ? JSON.stringify(value) : String(value)})`);
     }
-    if (name === "ppo") addLearnerOptions(sub);
+    if (name === "ppo" || name === "dqn" || name === "sac") addLearnerOptions(sub, name);
     sub.action(async (flags: TrainFlags) => trainCommand(name, flags, example));
   }
   registerTextTrainers(train);

@@ -8,8 +8,8 @@
  */
 import { Worker } from "node:worker_threads";
 import { ConfigError, type TrainCallbacks, type TrainResult } from "../algos/common.js";
-import type { PPO } from "../algos/ppo.js";
 import type { ActorSummary } from "./actor.js";
+import { type DistributedAgent, actingSpec } from "./algos.js";
 import { type LearnerStats, assertDistributable, learnFromActors } from "./learner.js";
 import { type SharedActorInit, SharedMemoryTransport, requireSharedMemory } from "./shared-memory.js";
 
@@ -63,6 +63,8 @@ export interface ThreadsLearnerOptions {
   slots?: number;
   /** the module that registers the run's env, imported by each thread (null: built-in) */
   envModule?: string | null;
+  /** DQN, SAC: env steps per transition segment (default 32; 1 with `sync`) */
+  segmentSteps?: number;
   signal?: AbortSignal;
   log?: (message: string) => void;
 }
@@ -71,7 +73,7 @@ export interface ThreadsLearnerOptions {
  * Trains `agent` on segments of `actors` actor threads over shared memory (actor k seeded as
  * Redis actor k). A thread that fails ends the run with its error; `signal` ends it too.
  */
-export async function learnOnThreads(agent: PPO, options: ThreadsLearnerOptions, callbacks: TrainCallbacks = {}): Promise<{ result: TrainResult; stats: LearnerStats; actors: ActorSummary[] }> {
+export async function learnOnThreads(agent: DistributedAgent, options: ThreadsLearnerOptions, callbacks: TrainCallbacks = {}): Promise<{ result: TrainResult; stats: LearnerStats; actors: ActorSummary[] }> {
   requireSharedMemory();
   assertDistributable(agent);
   const sync = options.sync ?? false;
@@ -79,7 +81,7 @@ export async function learnOnThreads(agent: PPO, options: ThreadsLearnerOptions,
   for (const [name, value, max] of [["actors", options.actors, 256], ["envs", envs, 1 << 16], ["slots", options.slots ?? 2, 64]] as const) {
     if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new ConfigError(`learnOnThreads: ${name} must be an integer in [1, ${max}], got ${value}`);
   }
-  const transport = new SharedMemoryTransport(agent, options.actors, envs, sync, options.slots);
+  const transport = new SharedMemoryTransport(agent, options.actors, envs, sync, options.slots, actingSpec(agent, { sync, segmentSteps: options.segmentSteps }));
   const envModule = options.envModule ?? null;
   const threads = startActorThreads(
     Array.from({ length: options.actors }, (_, k) => ({ envId: agent.config.envId, envModule, envs, shared: transport.actorInit(k) })),

@@ -1,8 +1,8 @@
 /**
- * An actor of a distributed PPO run (SRL's actor worker, with its policy worker inside: small
- * nets run in the same process): reads the run's config, takes the newest parameters when their
- * version is published, steps `envs` envs and adds each segment to the run's stream (XADD, MAXLEN ~
- * as a safety bound). Actor k (from a counter in Redis) seeds env i with seed + k·2^20 + i and
+ * An actor of a distributed PPO, DQN or SAC run (SRL's actor worker, with its policy worker
+ * inside: small nets run in the same process): reads the run's config, takes the newest
+ * parameters when their version is published, steps `envs` envs and adds each segment (PPO's
+ * rollouts; DQN's and SAC's transitions) to the run's stream (XADD, MAXLEN ~ as a safety bound). Actor k (from a counter in Redis) seeds env i with seed + k·2^20 + i and
  * samples actions from Random(seed + 1 + k·2^20): actor 0 acts as the single-process run does.
  * It stops when the learner has finished, or on `signal`. A segment being made when the actor
  * dies is lost (it never reached the stream); the learner does not wait for it.
@@ -11,17 +11,15 @@ import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import { ConfigError } from "../algos/common.js";
 import { allocateSegment } from "../algos/acting.js";
-import { type PPOActorWorker, type PPOConfig, ppoActorWorker, ppoModules, resolvePPOConfig } from "../algos/ppo.js";
-import { trainingTarget } from "../algos/training-env.js";
 import { loadParameters } from "../nn/checkpoint.js";
 import { decodeTensorFile } from "../nn/serialize.js";
 import { encodeSegment } from "./codec.js";
 import { RUN_FORMAT, type RunDescription } from "./learner.js";
+import { type ActingSpec, resolveConfig, seededActorWorker } from "./algos.js";
 import { connect, runKeys } from "./redis.js";
 
 /** Parameters larger than this are refused (a foreign value under the run's key). */
 const MAX_PARAMS_BYTES = 1 << 30;
-const SEED_STRIDE = 2 ** 20;
 
 export interface ActorOptions {
   redis: string;
@@ -44,7 +42,7 @@ export interface ActorSummary {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reads and checks the run's description; waits for the learner to write it. */
-async function readRun(redis: Redis, key: string, run: string, log: (m: string) => void, signal?: AbortSignal): Promise<{ config: PPOConfig; description: RunDescription }> {
+async function readRun(redis: Redis, key: string, run: string, log: (m: string) => void, signal?: AbortSignal): Promise<{ spec: ActingSpec; description: RunDescription }> {
   let waited = false;
   for (;;) {
     const text = await redis.get(key);
@@ -55,12 +53,14 @@ async function readRun(redis: Redis, key: string, run: string, log: (m: string) 
       } catch {
         throw new ConfigError(`run ${run}: ${key} is not JSON; is another program using this key?`);
       }
-      if (parsed?.format !== RUN_FORMAT || parsed.algo !== "ppo" || typeof parsed.config !== "object" || parsed.config === null || typeof parsed.sync !== "boolean" || !Number.isSafeInteger(parsed.maxStreamLength) || parsed.maxStreamLength! < 1 || !Number.isSafeInteger(parsed.maxQueued) || parsed.maxQueued! < 1) {
-        throw new ConfigError(`run ${run}: ${key} is not a ${RUN_FORMAT} PPO run description`);
+      const algo = parsed?.algo;
+      if (parsed?.format !== RUN_FORMAT || (algo !== "ppo" && algo !== "dqn" && algo !== "sac") || typeof parsed.config !== "object" || parsed.config === null || typeof parsed.sync !== "boolean" || !Number.isSafeInteger(parsed.segmentSteps) || parsed.segmentSteps! < 1 || !Number.isSafeInteger(parsed.maxStreamLength) || parsed.maxStreamLength! < 1 || !Number.isSafeInteger(parsed.maxQueued) || parsed.maxQueued! < 1) {
+        throw new ConfigError(`run ${run}: ${key} is not a ${RUN_FORMAT} run description (of ppo, dqn or sac)`);
       }
       // the schema checks every field; the env must be registered here (built-in, or --env module:Id)
-      const config = resolvePPOConfig(parsed.config as Partial<PPOConfig> & { envId: string });
-      return { config, description: parsed as RunDescription };
+      const config = resolveConfig(algo, parsed.config);
+      const spec: ActingSpec = { algo, config, kind: algo === "ppo" ? "rollout" : "transitions", numSteps: parsed.segmentSteps! };
+      return { spec, description: parsed as RunDescription };
     }
     if (signal?.aborted) throw new Error("actor stopped before the run started");
     if (!waited) log(`actor: waiting for run ${run}'s learner`);
@@ -69,29 +69,20 @@ async function readRun(redis: Redis, key: string, run: string, log: (m: string) 
   }
 }
 
-/**
- * Actor `index`'s worker, its envs reset: env i seeded with seed + index·2^20 + i, actions sampled
- * from Random(seed + 1 + index·2^20), so actor 0 acts as the single-process run does.
- */
-export function seededActorWorker(c: PPOConfig, index: number, numEnvs: number): PPOActorWorker {
-  const worker = ppoActorWorker(c, trainingTarget(c, "ppo"), numEnvs, c.seed + 1 + index * SEED_STRIDE);
-  worker.reset(c.seed + index * SEED_STRIDE);
-  return worker;
-}
-
 export async function runActor(options: ActorOptions): Promise<ActorSummary> {
   const log = options.log ?? ((m: string) => console.error(m));
   const keys = runKeys(options.run);
   const redis = connect(options.redis, log);
   const subscriber = connect(options.redis, () => {});
   try {
-    const { config: c, description } = await readRun(redis, keys.run, options.run, log, options.signal);
+    const { spec, description } = await readRun(redis, keys.run, options.run, log, options.signal);
+    const c = spec.config;
     const numEnvs = options.envs ?? c.numEnvs;
     if (!Number.isSafeInteger(numEnvs) || numEnvs < 1 || numEnvs > 1 << 16) throw new ConfigError(`--envs: expected an integer in [1, 65536], got ${numEnvs}`);
     const index = (await redis.incr(keys.actors)) - 1;
     const name = `${index}@${hostname().replace(/[^\w.-]/g, "_").slice(0, 100)}`;
-    const worker = seededActorWorker(c, index, numEnvs);
-    const modules = ppoModules(worker.nets);
+    const worker = seededActorWorker(spec, index, numEnvs);
+    const modules = worker.modules;
 
     // a publication wakes the actor; polling every second covers notices lost in a reconnection.
     // Notices are counted so that one arriving between a check and the wait is not missed.
@@ -124,9 +115,9 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
       return true;
     };
 
-    const segment = allocateSegment({ numEnvs, numSteps: c.numSteps, obsSize: worker.obsSize, actionDim: worker.actionDim }, name);
+    const segment = allocateSegment({ kind: spec.kind, numEnvs, numSteps: spec.numSteps, obsSize: worker.obsSize, actionDim: worker.actionDim }, name);
     let segments = 0;
-    log(`actor ${name}: ${numEnvs} × ${c.envId} for run ${options.run} (${description.sync ? "synchronous" : "asynchronous"})`);
+    log(`actor ${name}: ${numEnvs} × ${c.envId} for ${spec.algo} run ${options.run} (${description.sync ? "synchronous" : "asynchronous"})`);
     for (;;) {
       const seen = notices;
       if (options.signal?.aborted || (options.maxSegments !== undefined && segments >= options.maxSegments)) break;
@@ -147,7 +138,7 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
       await redis.xadd(keys.segments, "MAXLEN", "~", description.maxStreamLength, "*", ...encodeSegment(segment));
       segments++;
     }
-    return { actor: name, index, segments, steps: segments * numEnvs * c.numSteps };
+    return { actor: name, index, segments, steps: segments * numEnvs * spec.numSteps };
   } finally {
     redis.disconnect();
     subscriber.disconnect();

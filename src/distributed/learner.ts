@@ -1,7 +1,8 @@
 /**
- * The learner of a distributed PPO run (SRL's trainer; IMPALA's learner): `learnFromActors` trains
- * on batches of `numEnvs` env columns from any transport's segments and publishes each new
- * parameter version. `learnDistributed` runs it over Redis: segments read from the run's stream
+ * The learner of a distributed run (SRL's trainer; IMPALA's and Ape-X's learner): `learnFromActors`
+ * trains on any transport's segments and publishes each new parameter version — PPO on batches of
+ * `numEnvs` env columns, DQN and SAC by adding each segment's transitions to the replay buffer and
+ * updating at the algorithm's own ratio per env step received. `learnDistributed` runs it over Redis: segments read from the run's stream
  * through a consumer group, parameters published with SET, then PUBLISH; actors anywhere
  * (`runActor`) join and leave at will. (Threads over shared memory: actor-threads.ts.)
  *
@@ -16,11 +17,13 @@
  */
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
-import { Box, type Discrete } from "../envs/spaces.js";
 import { type Segment, type SegmentShape, allocateSegment, copyColumns, sortEpisodes } from "../algos/acting.js";
 import { ConfigError, type TrainCallbacks, type TrainResult, now, trainResult } from "../algos/common.js";
-import { type PPO, ppoModules } from "../algos/ppo.js";
+import type { DQN } from "../algos/dqn.js";
+import { PPO } from "../algos/ppo.js";
+import { SAC } from "../algos/sac.js";
 import { saveParameters } from "../nn/checkpoint.js";
+import { type ActingSpec, type DistributedAgent, type DistributedAlgo, actingModules, actingSpec, algoOf, segmentShape } from "./algos.js";
 import { DEFAULT_MAX_SEGMENT_BYTES, SegmentError, decodeSegment } from "./codec.js";
 import { GROUP, type RunKeys, connect, runKeys } from "./redis.js";
 
@@ -29,8 +32,10 @@ export const RUN_FORMAT = "tsrl.distributed/1";
 /** What actors read from `tsrl:<run>:run`. */
 export interface RunDescription {
   format: typeof RUN_FORMAT;
-  algo: "ppo";
+  algo: DistributedAlgo;
   config: Record<string, unknown>;
+  /** env steps per segment (PPO: its num-steps) */
+  segmentSteps: number;
   sync: boolean;
   /** actors trim the stream to about this many segments (XADD MAXLEN ~): a safety bound, not flow control */
   maxStreamLength: number;
@@ -56,6 +61,8 @@ export interface LearnerOptions {
   consumer?: string;
   /** a learner resumed by `tsrl resume` (which checked that the one before is gone): it takes that one's pending segments at once, not after `claimIdleMs` */
   resumed?: boolean;
+  /** DQN, SAC: env steps per transition segment (default 32; 1 with `sync`) */
+  segmentSteps?: number;
   /** aborting it ends the run with its reason (checked at least every second while waiting for segments) */
   signal?: AbortSignal;
   log?: (message: string) => void;
@@ -94,9 +101,9 @@ export interface Incoming {
 export interface LearnerTransport {
   readonly skipped: number;
   /** makes the run known to actors (its description); called once, before the first `publish` */
-  start(agent: PPO): Promise<void>;
+  start(agent: DistributedAgent): Promise<void>;
   /** the policy version of `agent`, for actors to act with */
-  publish(agent: PPO): Promise<void>;
+  publish(agent: DistributedAgent): Promise<void>;
   /** the next segment not yet handed over, acted at `version` or before; null after waiting about a second for one */
   next(version: number, signal?: AbortSignal): Promise<Incoming | null>;
   /** segments trained on (after their update) or dropped: the transport lets them go */
@@ -109,9 +116,10 @@ export interface LearnerTransport {
  * Trains `agent` on segments from Redis until its `totalTimesteps`; `callbacks` as `learn`'s.
  * Fresh runs (version 0) clear the run's stream first.
  */
-export async function learnDistributed(agent: PPO, options: LearnerOptions, callbacks: TrainCallbacks = {}): Promise<{ result: TrainResult; stats: LearnerStats }> {
+export async function learnDistributed(agent: DistributedAgent, options: LearnerOptions, callbacks: TrainCallbacks = {}): Promise<{ result: TrainResult; stats: LearnerStats }> {
   const log = options.log ?? ((m: string) => console.error(m));
-  const transport = new RedisTransport(agent, options, log);
+  assertDistributable(agent);
+  const transport = new RedisTransport(agent, actingSpec(agent, options), options, log);
   try {
     return await learnFromActors(agent, transport, options, callbacks);
   } finally {
@@ -120,12 +128,51 @@ export async function learnDistributed(agent: PPO, options: LearnerOptions, call
 }
 
 /**
- * The learner's loop over any transport: batches of `numEnvs` env columns, oldest segments first
- * (an actor's segments need not be `numEnvs` wide: they are split across batches), one
- * `agent.update` per batch, each new version published. `sync` trains only on segments of the
- * current version; otherwise segments more than `maxPolicyLag` versions behind are dropped.
+ * The learner's loop over any transport, until the run's end: PPO's (`learnRollouts`) or the
+ * replay learners' (`learnTransitions`). `sync` trains only on segments of the current version.
  */
 export async function learnFromActors(
+  agent: DistributedAgent,
+  transport: LearnerTransport,
+  options: { sync?: boolean; maxPolicyLag?: number; signal?: AbortSignal },
+  callbacks: TrainCallbacks = {},
+): Promise<{ result: TrainResult; stats: LearnerStats }> {
+  return agent instanceof PPO ? learnRollouts(agent, transport, options, callbacks) : learnTransitions(agent, transport, options, callbacks);
+}
+
+/** Too stale for the learner at `version`, or acted by a version it never made (a learner resumed from an earlier checkpoint rolled back past it). */
+const tooOld = (segment: Segment, version: number, sync: boolean, maxLag: number) => {
+  const lag = version - segment.versions[0]!;
+  return lag < 0 || (sync ? lag > 0 : lag > maxLag);
+};
+
+/** The `distributed/*` and `actors/*` metrics. */
+function distributedMetrics(stats: LearnerStats, lagMean: number, lagMax: number): Record<string, number> {
+  const metrics: Record<string, number> = {
+    "distributed/policy_lag_mean": lagMean,
+    "distributed/policy_lag_max": lagMax,
+    "distributed/segments": stats.segments,
+    "distributed/skipped": stats.skipped,
+    "distributed/dropped": stats.dropped,
+    "distributed/reclaimed": stats.reclaimed,
+    "distributed/actors": stats.actors.size,
+  };
+  for (const [name, a] of stats.actors) metrics[`actors/${name}/samples_per_s`] = a.steps / Math.max(1e-9, now() - a.since);
+  return metrics;
+}
+
+function countSteps(stats: LearnerStats, actor: string, steps: number): void {
+  const a = stats.actors.get(actor) ?? { steps: 0, since: now() };
+  a.steps += steps;
+  stats.actors.set(actor, a);
+}
+
+/**
+ * PPO's loop: batches of `numEnvs` env columns, oldest segments first (an actor's segments need
+ * not be `numEnvs` wide: they are split across batches), one `agent.update` per batch, each new
+ * version published. Segments more than `maxPolicyLag` (8) versions behind are dropped.
+ */
+async function learnRollouts(
   agent: PPO,
   transport: LearnerTransport,
   options: { sync?: boolean; maxPolicyLag?: number; signal?: AbortSignal },
@@ -142,11 +189,6 @@ export async function learnFromActors(
   const batch = allocateSegment({ numSteps: c.numSteps, obsSize: agent.worker.obsSize, actionDim: agent.worker.actionDim, numEnvs: c.numEnvs });
   const queue: Held[] = [];
   const start = now();
-  /** too stale, or acted by a version this learner never made (a learner resumed from an earlier checkpoint rolled back past it) */
-  const tooOld = (segment: Segment) => {
-    const lag = agent.version - segment.versions[0]!;
-    return lag < 0 || (sync ? lag > 0 : lag > maxLag);
-  };
   while (agent.version < agent.numIterations) {
     let filled = 0;
     const used: Incoming[] = [];
@@ -154,7 +196,7 @@ export async function learnFromActors(
     let lagSum = 0, lagMax = 0;
     while (filled < c.numEnvs) {
       const head = queue[0];
-      if (head && head.next === 0 && tooOld(head.item.segment)) {
+      if (head && head.next === 0 && tooOld(head.item.segment, agent.version, sync, maxLag)) {
         // it waited while the policy moved on
         queue.shift();
         stats.dropped++;
@@ -168,9 +210,7 @@ export async function learnFromActors(
         const lag = agent.version - segment.versions[0]!;
         lagSum += lag * count;
         lagMax = Math.max(lagMax, lag);
-        const actor = stats.actors.get(segment.actor) ?? { steps: 0, since: now() };
-        actor.steps += count * c.numSteps;
-        stats.actors.set(segment.actor, actor);
+        countSteps(stats, segment.actor, count * c.numSteps);
         filled += count;
         head.next += count;
         if (head.next === segment.numEnvs) {
@@ -184,7 +224,7 @@ export async function learnFromActors(
       const item = await transport.next(agent.version, options.signal);
       stats.skipped = transport.skipped;
       if (!item) continue;
-      if (tooOld(item.segment)) {
+      if (tooOld(item.segment, agent.version, sync, maxLag)) {
         stats.dropped++;
         await transport.finish([item]);
         continue;
@@ -193,17 +233,7 @@ export async function learnFromActors(
       queue.push({ item, next: 0 });
     }
     sortEpisodes(batch);
-    const metrics: Record<string, number> = {
-      "distributed/policy_lag_mean": lagSum / c.numEnvs,
-      "distributed/policy_lag_max": lagMax,
-      "distributed/segments": stats.segments,
-      "distributed/skipped": stats.skipped,
-      "distributed/dropped": stats.dropped,
-      "distributed/reclaimed": stats.reclaimed,
-      "distributed/actors": stats.actors.size,
-    };
-    for (const [name, a] of stats.actors) metrics[`actors/${name}/samples_per_s`] = a.steps / Math.max(1e-9, now() - a.since);
-    agent.update(batch, callbacks, start, metrics);
+    agent.update(batch, callbacks, start, distributedMetrics(stats, lagSum / c.numEnvs, lagMax));
     await transport.finish(used);
     // the last version is not published: synchronous actors would act once more, for nobody
     if (agent.version < agent.numIterations) await transport.publish(agent);
@@ -215,9 +245,72 @@ export async function learnFromActors(
   return { result: trainResult("ppo", c, globalStep(agent), wall, agent.episodes), stats };
 }
 
+/**
+ * DQN's and SAC's loop (Ape-X's learner): each segment, oldest first, goes to `agent.observe`,
+ * which adds its transitions to the replay buffer and updates at the algorithm's ratio (DQN's
+ * train frequency, SAC's UTD) per env step received, as the single process does; the parameters
+ * are published after every segment, stamped with the learner's iteration (env steps received ÷
+ * numEnvs) that actors' schedules (ε, learning starts) read. Stale transitions are what a replay
+ * buffer holds anyway: none are dropped unless `maxPolicyLag` (in iterations) is given. The
+ * lag metrics are over the segments since the previous report.
+ */
+async function learnTransitions(
+  agent: DQN | SAC,
+  transport: LearnerTransport,
+  options: { sync?: boolean; maxPolicyLag?: number; signal?: AbortSignal },
+  callbacks: TrainCallbacks = {},
+): Promise<{ result: TrainResult; stats: LearnerStats }> {
+  const sync = options.sync ?? false;
+  const maxLag = options.maxPolicyLag ?? Infinity;
+  const stats: LearnerStats = { segments: 0, skipped: 0, dropped: 0, reclaimed: 0, actors: new Map() };
+  await transport.start(agent);
+  if (agent instanceof SAC) agent.prepare(callbacks);
+  await transport.publish(agent);
+  const start = now();
+  let lagSum = 0, lagMax = 0, lagCount = 0;
+  const observed: TrainCallbacks = {
+    ...callbacks,
+    onMetrics: (step, metrics, elapsed) => {
+      callbacks.onMetrics?.(step, metrics, elapsed);
+      lagSum = lagMax = lagCount = 0;
+    },
+  };
+  while (agent.version < agent.numIterations) {
+    options.signal?.throwIfAborted();
+    const item = await transport.next(agent.version, options.signal);
+    stats.skipped = transport.skipped;
+    if (!item) continue;
+    const { segment } = item;
+    if (tooOld(segment, agent.version, sync, maxLag)) {
+      stats.dropped++;
+      await transport.finish([item]);
+      continue;
+    }
+    if (item.reclaimed) stats.reclaimed++;
+    const lag = agent.version - segment.versions[0]!;
+    lagSum += lag;
+    lagCount++;
+    lagMax = Math.max(lagMax, lag);
+    const before = agent.globalStep;
+    sortEpisodes(segment);
+    agent.observe(segment, observed, start, distributedMetrics(stats, lagSum / lagCount, lagMax));
+    stats.segments++;
+    countSteps(stats, segment.actor, agent.globalStep - before);
+    await transport.finish([item]);
+    const done = agent.version >= agent.numIterations;
+    // the last version is not published: synchronous actors would act once more, for nobody
+    if (!done) await transport.publish(agent);
+    callbacks.checkpoint?.(agent.globalStep, done);
+    if (callbacks.shouldStop?.(agent.globalStep)) break;
+  }
+  await transport.end();
+  const wall = now() - start;
+  return { result: trainResult(algoOf(agent), agent.config, agent.globalStep, wall, agent.episodes), stats };
+}
+
 /** What a distributed learner cannot do yet, refused before anything starts. */
-export function assertDistributable(agent: PPO): void {
-  if (agent.worker.obsRms) throw new ConfigError("distributed PPO: normalize (observation statistics) would differ per actor; pass --normalize false");
+export function assertDistributable(agent: DistributedAgent): void {
+  if (agent instanceof PPO && agent.worker.obsRms) throw new ConfigError("distributed PPO: normalize (observation statistics) would differ per actor; pass --normalize false");
 }
 
 /** The learner's side of Redis Streams: a consumer group reads segments, XACK + XDEL lets them go. */
@@ -229,6 +322,7 @@ class RedisTransport implements LearnerTransport {
   private readonly claimIdleMs: number;
   private readonly shape: Omit<SegmentShape, "numEnvs">;
   private readonly numActions: number | null;
+  private readonly spec: ActingSpec;
   /** read from the stream, not yet handed over */
   private readonly pending: Incoming[] = [];
   /** handed over and not finished: never taken twice */
@@ -240,18 +334,19 @@ class RedisTransport implements LearnerTransport {
   /** a resumed learner takes every pending segment at once: tsrl resume has checked that the learner before it is gone */
   private claimIdle: number;
 
-  constructor(agent: PPO, private readonly options: LearnerOptions, private readonly log: (m: string) => void) {
+  constructor(agent: DistributedAgent, spec: ActingSpec, private readonly options: LearnerOptions, private readonly log: (m: string) => void) {
     this.keys = runKeys(options.run);
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}`;
     this.claimIdleMs = options.claimIdleMs ?? 30_000;
     this.claimIdle = this.claimIdleMs;
-    this.shape = { numSteps: agent.config.numSteps, obsSize: agent.worker.obsSize, actionDim: agent.worker.actionDim };
-    const space = agent.target.actionSpace;
-    this.numActions = space instanceof Box ? null : (space as Discrete).n;
+    this.spec = spec;
+    const { numActions, ...shape } = segmentShape(agent, spec);
+    this.shape = shape;
+    this.numActions = numActions;
     this.redis = connect(options.redis, log);
   }
 
-  async start(agent: PPO): Promise<void> {
+  async start(agent: DistributedAgent): Promise<void> {
     const { redis, keys } = this;
     if (agent.version === 0) await redis.del(keys.segments, keys.params, keys.version, keys.done, keys.actors);
     else {
@@ -259,13 +354,13 @@ class RedisTransport implements LearnerTransport {
       if (this.options.resumed) this.claimIdle = 0;
     }
     await createGroup(redis, keys);
-    const description: RunDescription = { format: RUN_FORMAT, algo: "ppo", config: agent.config, sync: this.options.sync ?? false, maxStreamLength: this.options.maxStreamLength ?? 1000, maxQueued: this.options.maxQueued ?? 4 };
+    const description: RunDescription = { format: RUN_FORMAT, algo: this.spec.algo, config: this.spec.config, segmentSteps: this.spec.numSteps, sync: this.options.sync ?? false, maxStreamLength: this.options.maxStreamLength ?? 1000, maxQueued: this.options.maxQueued ?? 4 };
     await redis.set(keys.run, JSON.stringify(description));
   }
 
   /** the value first (SET of parameters and version together), then the notice */
-  async publish(agent: PPO): Promise<void> {
-    const bytes = saveParameters(ppoModules(agent.networks), undefined, { policyVersion: agent.version });
+  async publish(agent: DistributedAgent): Promise<void> {
+    const bytes = saveParameters(actingModules(agent), undefined, { policyVersion: agent.version });
     await this.redis.multi().set(this.keys.params, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).set(this.keys.version, String(agent.version)).exec();
     await this.redis.publish(this.keys.channel, String(agent.version));
   }

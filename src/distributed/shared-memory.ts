@@ -14,12 +14,12 @@
  * - Waiting: actors block on Atomics.wait (worker threads may); the learner, on the main thread,
  *   on Atomics.waitAsync, so the process' event loop (thread errors, signals) keeps running.
  */
-import type { Segment, SegmentShape } from "../algos/acting.js";
+import { type Segment, type SegmentField, type SegmentShape, columnFields, emptyArrays, isFloat32Field, rowFields } from "../algos/acting.js";
 import { ConfigError } from "../algos/common.js";
-import { type PPO, type PPOConfig, ppoModules, resolvePPOConfig } from "../algos/ppo.js";
 import type { Parameterized } from "../nn/network.js";
 import type { Incoming, LearnerTransport } from "./learner.js";
-import { type ActorSummary, seededActorWorker } from "./actor.js";
+import type { ActorSummary } from "./actor.js";
+import { type ActingSpec, type DistributedAgent, actingModules, actingSpec, seededActorWorker, segmentShape } from "./algos.js";
 
 const EMPTY = 0;
 const FULL = 1;
@@ -37,11 +37,11 @@ const atomicsWaitAsync = (): WaitAsync | undefined => (Atomics as unknown as { w
 /** Everything an actor thread needs, all of it structured-cloneable (the buffers are shared, not copied). */
 export interface SharedActorInit {
   index: number;
-  config: PPOConfig;
+  spec: ActingSpec;
   numEnvs: number;
   sync: boolean;
   control: Int32Array;
-  /** every network parameter, float32, in `ppoModules` order (the actor's networks are the learner's shapes) */
+  /** every parameter of the acting networks, float32, in `actingModules` order (the actor's networks are the learner's shapes) */
   parameters: Float32Array;
   ring: SharedArrayBuffer;
   slots: number;
@@ -54,51 +54,39 @@ export function requireSharedMemory(): void {
   }
 }
 
-/** Bytes of one slot's data: float64 arrays first (8-byte aligned), then float32 ones, rounded up to 8. */
-function slotBytes(s: SegmentShape): number {
+/** A slot's arrays in layout order (float64 ones first, 8-byte aligned, then float32), with their lengths; `episodes` holds (t, env, return, length) records. */
+function slotLayout(s: Required<SegmentShape>): [SegmentField | "episodes", number][] {
   const N = s.numEnvs, rows = N * s.numSteps;
-  const f64 = N + rows * s.actionDim + 4 * rows + 2 * N + 4 * rows; // versions, actions, 4 per-row, nextDone/Values, episodes
-  const f32 = rows * s.obsSize + N * s.obsSize;
-  return Math.ceil((8 * f64 + 4 * f32) / 8) * 8;
+  const fields: [SegmentField | "episodes", number][] = [
+    ...rowFields(s.kind, s.obsSize, s.actionDim).map(([f, w]) => [f, rows * w] as [SegmentField, number]),
+    ...columnFields(s.kind, s.obsSize).map(([f, w]) => [f, N * w] as [SegmentField, number]),
+    ...(s.kind === "transitions" ? [["finalObs", rows * s.obsSize] as [SegmentField, number]] : []),
+  ];
+  const f32 = (f: SegmentField | "episodes") => f !== "episodes" && isFloat32Field(f);
+  return [...fields.filter(([f]) => !f32(f)), ["episodes", 4 * rows], ...fields.filter(([f]) => f32(f))];
+}
+
+/** Bytes of one slot's data, rounded up to 8. */
+function slotBytes(s: Required<SegmentShape>): number {
+  const bytes = slotLayout(s).reduce((n, [f, length]) => n + (f !== "episodes" && isFloat32Field(f) ? 4 : 8) * length, 0);
+  return Math.ceil(bytes / 8) * 8;
 }
 
 /** A ring's slot `k` as a Segment of views on the shared memory, and its episode records (t, env, return, length). */
-function slotViews(ring: SharedArrayBuffer, slots: number, k: number, shape: SegmentShape, actor: string): { segment: Segment; episodes: Float64Array } {
-  const N = shape.numEnvs, rows = N * shape.numSteps, d = shape.obsSize;
+function slotViews(ring: SharedArrayBuffer, slots: number, k: number, shape: Required<SegmentShape>, actor: string): { segment: Segment; episodes: Float64Array } {
   let at = Math.ceil((slots * SLOT_WORDS * 4) / 8) * 8 + k * slotBytes(shape);
-  const f64 = (n: number) => {
-    const a = new Float64Array(ring, at, n);
-    at += 8 * n;
-    return a;
-  };
-  const f32 = (n: number) => {
-    const a = new Float32Array(ring, at, n);
-    at += 4 * n;
-    return a;
-  };
-  const segment: Segment = {
-    ...shape,
-    actor,
-    seq: 0,
-    versions: f64(N),
-    actions: f64(rows * shape.actionDim),
-    logProbs: f64(rows),
-    values: f64(rows),
-    rewards: f64(rows),
-    dones: f64(rows),
-    nextDone: f64(N),
-    nextValues: f64(N),
-    obs: new Float32Array(0),
-    nextObs: new Float32Array(0),
-    episodes: [],
-  };
-  const episodes = f64(4 * rows);
-  segment.obs = f32(rows * d);
-  segment.nextObs = f32(N * d);
+  const segment: Segment = { ...shape, actor, seq: 0, episodes: [], ...emptyArrays() };
+  const arrays = segment as unknown as Record<SegmentField, Float32Array | Float64Array>;
+  let episodes: Float64Array = new Float64Array(0);
+  for (const [field, length] of slotLayout(shape)) {
+    if (field === "episodes") episodes = new Float64Array(ring, at, length);
+    else arrays[field] = isFloat32Field(field) ? new Float32Array(ring, at, length) : new Float64Array(ring, at, length);
+    at += (field !== "episodes" && isFloat32Field(field) ? 4 : 8) * length;
+  }
   return { segment, episodes };
 }
 
-function ringBytes(shape: SegmentShape, slots: number): number {
+function ringBytes(shape: Required<SegmentShape>, slots: number): number {
   return Math.ceil((slots * SLOT_WORDS * 4) / 8) * 8 + slots * slotBytes(shape);
 }
 
@@ -121,17 +109,20 @@ export class SharedMemoryTransport implements LearnerTransport {
   /** the ring read next: actors take turns */
   private turn = 0;
 
+  /** `spec`: what actors make (default: the algorithm's, as `actingSpec`) */
   constructor(
-    private readonly agent: PPO,
+    agent: DistributedAgent,
     private readonly actors: number,
     private readonly numEnvs: number,
     private readonly sync: boolean,
     private readonly slots = 2,
+    private readonly spec: ActingSpec = actingSpec(agent, { sync }),
   ) {
     requireSharedMemory();
-    const shape: SegmentShape = { numEnvs, numSteps: agent.config.numSteps, obsSize: agent.worker.obsSize, actionDim: agent.worker.actionDim };
+    const { kind, numSteps, obsSize, actionDim } = segmentShape(agent, spec);
+    const shape = { kind, numEnvs, numSteps, obsSize, actionDim };
     this.control = new Int32Array(new SharedArrayBuffer(CTRL_WORDS * 4));
-    const size = parameterViews(ppoModules(agent.networks)).reduce((n, v) => n + v.length, 0);
+    const size = parameterViews(actingModules(agent)).reduce((n, v) => n + v.length, 0);
     this.parameters = new Float32Array(new SharedArrayBuffer(size * 4));
     for (let a = 0; a < actors; a++) {
       const buffer = new SharedArrayBuffer(ringBytes(shape, slots));
@@ -141,16 +132,16 @@ export class SharedMemoryTransport implements LearnerTransport {
   }
 
   actorInit(index: number): SharedActorInit {
-    return { index, config: this.agent.config, numEnvs: this.numEnvs, sync: this.sync, control: this.control, parameters: this.parameters, ring: this.rings[index]!.buffer, slots: this.slots };
+    return { index, spec: this.spec, numEnvs: this.numEnvs, sync: this.sync, control: this.control, parameters: this.parameters, ring: this.rings[index]!.buffer, slots: this.slots };
   }
 
   async start(): Promise<void> {}
 
-  async publish(agent: PPO): Promise<void> {
+  async publish(agent: DistributedAgent): Promise<void> {
     const c = this.control;
     Atomics.add(c, CTRL_LOCK, 1);
     let at = 0;
-    for (const view of parameterViews(ppoModules(agent.networks))) {
+    for (const view of parameterViews(actingModules(agent))) {
       this.parameters.set(view, at);
       at += view.length;
     }
@@ -238,10 +229,9 @@ export function takeParameters(init: Pick<SharedActorInit, "control" | "paramete
  */
 export function runSharedActor(init: SharedActorInit, maxSegments = Infinity): ActorSummary {
   const { control, slots } = init;
-  const c = resolvePPOConfig(init.config);
-  const worker = seededActorWorker(c, init.index, init.numEnvs);
-  const modules = ppoModules(worker.nets);
-  const shape: SegmentShape = { numEnvs: init.numEnvs, numSteps: c.numSteps, obsSize: worker.obsSize, actionDim: worker.actionDim };
+  const worker = seededActorWorker(init.spec, init.index, init.numEnvs);
+  const modules = worker.modules;
+  const shape = { kind: init.spec.kind, numEnvs: init.numEnvs, numSteps: init.spec.numSteps, obsSize: worker.obsSize, actionDim: worker.actionDim };
   const name = threadActorName(init.index);
   const state = new Int32Array(init.ring, 0, slots * SLOT_WORDS);
   const views = Array.from({ length: slots }, (_, k) => slotViews(init.ring, slots, k, shape, name));
@@ -287,5 +277,5 @@ export function runSharedActor(init: SharedActorInit, maxSegments = Infinity): A
     slot = (slot + 1) % slots;
     segments++;
   }
-  return { actor: name, index: init.index, segments, steps: segments * init.numEnvs * c.numSteps };
+  return { actor: name, index: init.index, segments, steps: segments * init.numEnvs * init.spec.numSteps };
 }
