@@ -43,7 +43,7 @@ function must(...args: string[]): void {
 }
 
 /** `command` run in namespace `ns` (ip netns exec runs it in place: the child is the command itself). */
-function inNamespace(ns: string, command: string, args: string[]): ChildProcess {
+function inNamespace(ns: string, command: string, args: readonly string[]): ChildProcess {
   return spawn(IP!, ["netns", "exec", ns, command, ...args], { stdio: ["ignore", "pipe", "pipe"] });
 }
 
