@@ -1,16 +1,14 @@
 /** Distributed PPO over rediss:// (TLS) with a password: a throwaway CA, Debian's redis-server with TLS, learner and actor through the CLI. */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PPO } from "../src/algos/ppo.js";
 import { RunStore } from "../src/track/store.js";
-import { REDIS_SERVER, skipRedis } from "./redis-server.js";
+import { OPENSSL, REDIS_SERVER, freePort, makeCertificates, skipRedis } from "./redis-server.js";
 
-const OPENSSL = "/usr/bin/openssl";
 const PASSWORD = "tls-s3cret";
 
 /** why these tests are skipped (no redis-server, no openssl, a redis-server built without TLS), or false */
@@ -24,30 +22,6 @@ function whySkip(): string | false {
   return false;
 }
 const skip = whySkip();
-
-function openssl(dir: string, ...args: string[]): void {
-  const r = spawnSync(OPENSSL, args, { cwd: dir, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
-}
-
-/** A CA and a server certificate for 127.0.0.1 signed by it, in `dir`. */
-function makeCertificates(dir: string): void {
-  openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=tsrl test CA");
-  openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=tsrl test server");
-  writeFileSync(join(dir, "san.cnf"), "subjectAltName=IP:127.0.0.1\n");
-  openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.cnf");
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The CLI from source; `ca`: the CA file Node is told to trust (NODE_EXTRA_CA_CERTS), as a user would. */
 function cli(args: string[], ca?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -1,6 +1,6 @@
 /** A private redis-server for a test: random port, AOF in a temp dir, a password; restartable. */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +9,7 @@ export const REDIS_SERVER = "/usr/bin/redis-server";
 /** why the Redis tests are skipped, or false when they run */
 export const skipRedis: string | false = existsSync(REDIS_SERVER) ? false : `${REDIS_SERVER} is absent (apt-get install redis-server; .ci/run installs it)`;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -67,4 +67,18 @@ export async function startRedis(): Promise<TestRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export const OPENSSL = "/usr/bin/openssl";
+
+/** A throwaway CA (ca.pem) and a certificate for `address` signed by it (server.pem, server.key), made in `dir`. */
+export function makeCertificates(dir: string, address = "127.0.0.1"): void {
+  const openssl = (...args: string[]) => {
+    const r = spawnSync(OPENSSL, args, { cwd: dir, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
+  };
+  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=tsrl test CA");
+  openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=tsrl test server");
+  writeFileSync(join(dir, "san.cnf"), `subjectAltName=IP:${address}\n`);
+  openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.cnf");
 }
