@@ -107,11 +107,14 @@ test("kwargs an env does not take: a ConfigError naming the id, the field and th
   assert.deepEqual(parseFlag("envKwargs", '{"sticky_action_prob":0}', {}), { sticky_action_prob: 0 });
 });
 
-test("a checkpoint from before the env fields existed still matches its config (they were the defaults)", () => {
+test("a checkpoint from before the env fields (and PPO's activation) existed still matches its config", () => {
   const c = resolvePPOConfig({ envId: "CartPole-v1" });
-  const { envKwargs: _, maxEpisodeSteps: __, ...old } = c;
-  assert.deepEqual(checkCheckpointMeta({ kind: "tsrl.checkpoint", algo: "ppo", config: old, state: 1 }, "ppo", c, "old"), 1);
-  assert.throws(() => checkCheckpointMeta({ kind: "tsrl.checkpoint", algo: "ppo", config: old, state: 1 }, "ppo", { ...c, maxEpisodeSteps: 5 }, "old"), ConfigError);
+  const { envKwargs: _, maxEpisodeSteps: __, activation: ___, ...old } = c;
+  const meta = (config: unknown) => ({ kind: "tsrl.checkpoint", algo: "ppo", config, state: 1 });
+  assert.deepEqual(checkCheckpointMeta(meta(old), "ppo", c, "old"), 1);
+  // key order does not matter; a field both hold must agree
+  assert.deepEqual(checkCheckpointMeta(meta(Object.fromEntries(Object.entries(c).reverse())), "ppo", c, "reordered"), 1);
+  assert.throws(() => checkCheckpointMeta(meta(old), "ppo", { ...c, gamma: 0.9 }, "old"), ConfigError);
 });
 
 test("the CLI takes --env-kwargs and --max-episode-steps; a resume keeps them and refuses to change them", async () => {

@@ -227,26 +227,33 @@ export function checkCheckpointMeta(meta: Record<string, unknown>, algo: string,
   if (meta.kind !== CHECKPOINT_KIND || meta.algo !== algo) {
     throw new ConfigError(`${source}: not a ${algo} checkpoint (kind ${JSON.stringify(meta.kind)}, algo ${JSON.stringify(meta.algo)})`);
   }
-  if (configKey(meta.config) !== configKey(config)) {
+  const saved = meta.config && typeof meta.config === "object" && config && typeof config === "object" ? withNewerFields(meta.config as Record<string, unknown>, config as Record<string, unknown>) : meta.config;
+  if (configKey(saved) !== configKey(config)) {
     throw new ConfigError(`${source}: the checkpoint was made with a different config; build the agent from the checkpoint's config`);
   }
   return meta.state;
 }
 
-/**
- * A config as it is compared with a checkpoint's: top-level keys sorted, and the env fields a
- * checkpoint from before they existed lacks filled with their defaults (what it was made with).
- */
+/** A config with its top-level keys sorted, so that comparisons do not depend on key order. */
 function configKey(config: unknown): string {
   if (!config || typeof config !== "object" || Array.isArray(config)) return JSON.stringify(config);
-  const filled: Record<string, unknown> = { ...envFieldDefaults(), ...(config as Record<string, unknown>) };
-  return JSON.stringify(Object.fromEntries(Object.keys(filled).sort().map((k) => [k, filled[k]])));
+  const c = config as Record<string, unknown>;
+  return JSON.stringify(Object.fromEntries(Object.keys(c).sort().map((k) => [k, c[k]])));
 }
 
-/** The config a checkpoint was made with (null if the file holds none); env fields it predates are their defaults. */
+/**
+ * A checkpoint's config with the fields it predates taken from `current` (the run's config):
+ * a checkpoint made before a field existed was made with the field's default, which is what a
+ * resumed run's config holds for it (such fields are fixed on resume).
+ */
+export function withNewerFields(saved: Record<string, unknown>, current: Record<string, unknown>): Record<string, unknown> {
+  return { ...current, ...saved };
+}
+
+/** The config a checkpoint was made with (null if the file holds none). */
 export function checkpointConfig(bytes: Uint8Array, source = "checkpoint"): Record<string, unknown> | null {
   const config = decodeTensorFile(bytes, source).meta.config;
-  return config && typeof config === "object" ? { ...envFieldDefaults(), ...(config as Record<string, unknown>) } : null;
+  return config && typeof config === "object" ? (config as Record<string, unknown>) : null;
 }
 
 /** Says which parameter first holds NaN/Inf, or that the parameters are all finite (so the data is not). */

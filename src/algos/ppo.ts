@@ -28,7 +28,7 @@ import {
   gaussianEvaluate,
   gaussianSample,
 } from "../nn/distributions.js";
-import { type LayerSpec, linear, tanh } from "../nn/layers.js";
+import { type LayerSpec, linear, relu, tanh } from "../nn/layers.js";
 import { Network, ParameterTensor, type Parameterized } from "../nn/network.js";
 import { Adam, clipGradientNorm, findNonFinite } from "../nn/optim.js";
 import { Random, type RandomState } from "../rng/random.js";
@@ -82,6 +82,7 @@ export const ppoConfigSchema = z
     targetKl: z.number().positive("must be > 0").nullable().describe("stop an update's epochs early above this approx KL; 'none' disables"),
     adamEps: z.number().positive("must be > 0").describe("Adam epsilon (CleanRL's 1e-5)"),
     hiddenSizes: z.array(positiveInt("hiddenSizes entries")).min(1, "needs at least one hidden layer").describe("hidden layer widths, comma separated"),
+    activation: z.enum(["tanh", "relu"], { error: 'must be "tanh" (CleanRL) or "relu" (gymnax-blines, PureJaxRL)' }).describe("activation of the hidden layers: tanh (CleanRL) or relu"),
     convChannels: z.array(positiveInt("convChannels entries")).describe("channels of 2-D convolutions (ReLU) before the hidden layers, for image observations [h, w, c]; comma separated, empty for none (MinAtar: 16)"),
     convKernel: positiveInt("convKernel").describe("kernel size of those convolutions"),
     /** continuous actions only: normalize observations and rewards as ppo_continuous_action.py does */
@@ -102,12 +103,12 @@ export const ppoConfigSchema = z
 export type PPOConfig = z.infer<typeof ppoConfigSchema>;
 
 /** Fields the saved state is shaped by (or that make it another run): never changed on resume. */
-export const PPO_FIXED_ON_RESUME = [...ENV_FIXED_ON_RESUME, "seed", "numEnvs", "hiddenSizes", "convChannels", "convKernel", "normalize", "demos", "demoRegCoef", "demoRegBcSteps"] as const;
+export const PPO_FIXED_ON_RESUME = [...ENV_FIXED_ON_RESUME, "seed", "numEnvs", "hiddenSizes", "activation", "convChannels", "convKernel", "normalize", "demos", "demoRegCoef", "demoRegBcSteps"] as const;
 
 /** CleanRL's defaults: `ppo.py` for discrete action spaces, `ppo_continuous_action.py` for Box ones. */
 export function ppoDefaults(env: string | Space): Omit<PPOConfig, "envId"> {
   const continuous = (typeof env === "string" ? trainingTarget({ envId: env }, "ppo").actionSpace : env) instanceof Box;
-  const shared = { ...envFieldDefaults(), seed: 1, annealLr: true, gamma: 0.99, gaeLambda: 0.95, normAdv: true, clipCoef: 0.2, clipVloss: true, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null, adamEps: 1e-5, hiddenSizes: [64, 64], convChannels: [], convKernel: 3, demos: "", ...DEMO_REG_DEFAULTS };
+  const shared = { ...envFieldDefaults(), seed: 1, annealLr: true, gamma: 0.99, gaeLambda: 0.95, normAdv: true, clipCoef: 0.2, clipVloss: true, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null, adamEps: 1e-5, hiddenSizes: [64, 64], activation: "tanh" as const, convChannels: [], convKernel: 3, demos: "", ...DEMO_REG_DEFAULTS };
   return continuous
     ? { ...shared, totalTimesteps: 1_000_000, learningRate: 3e-4, numEnvs: 1, numSteps: 2048, numMinibatches: 32, updateEpochs: 10, entCoef: 0, normalize: true }
     : { ...shared, totalTimesteps: 500_000, learningRate: 2.5e-4, numEnvs: 4, numSteps: 128, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01, normalize: false };
@@ -146,7 +147,8 @@ export function ppoNetworks(c: PPOConfig, target: TrainingTarget, obsSize: numbe
   const outputs = space instanceof Box ? space.size : (space as Discrete).n;
   const initRng = new Random(c.seed);
   const { inputShape, conv } = observationBody(target.observationSpace, obsSize, c, { orthogonal: Math.SQRT2 });
-  const body = (): LayerSpec[] => [...conv, ...c.hiddenSizes.flatMap((h) => [linear(h, { orthogonal: Math.SQRT2 }), tanh()])];
+  const act = c.activation === "relu" ? relu : tanh;
+  const body = (): LayerSpec[] => [...conv, ...c.hiddenSizes.flatMap((h) => [linear(h, { orthogonal: Math.SQRT2 }), act()])];
   const critic = new Network([...body(), linear(1, { orthogonal: 1 })], { inputShape, maxBatch, rng: initRng, backend });
   const actor = new Network([...body(), linear(outputs, { orthogonal: 0.01 })], { inputShape, maxBatch, rng: initRng, backend });
   const logStd = space instanceof Box ? new ParameterTensor("actor_logstd", [outputs], { backend }) : null;
