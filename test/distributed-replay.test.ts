@@ -202,19 +202,26 @@ describe("distributed DQN and SAC on Redis Streams", { skip: skipRedis }, () => 
     assert.equal(stats.skipped, 0);
   });
 
-  it("tsrl train dqn --redis URL --name … learns from a tsrl actor process", async () => {
+  it("tsrl train dqn --redis URL --name … learns from a tsrl actor process; killed with kill -9, tsrl resume continues it while the actor keeps running", async () => {
     const store = mkdtempSync(join(tmpdir(), "tsrl-replay-redis-"));
     try {
-      const learner = cli(["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", "2000", "--learning-starts", "300", "--redis", redis.url, "--name", "cli-dqn", "--store", store, "--json"]);
       const actor = cli(["actor", "--redis", redis.url, "--run", "cli-dqn", "--envs", "2", "--json"]);
-      const [l, a] = await Promise.all([learner, actor]);
-      assert.equal(l.code, 0, l.stderr);
+      const total = 6000;
+      await killAfterCheckpoints(["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", String(total), "--learning-starts", "300", "--redis", redis.url, "--name", "cli-dqn", "--store", store, "--checkpoint-every", "1500", "--quiet"], store, "cli-dqn", 2);
+      const resumed = await cli(["resume", "cli-dqn", "--store", store, "--redis", redis.url, "--json"]);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal((JSON.parse(resumed.stdout.trim().split("\n").at(-1)!) as { total_timesteps: number }).total_timesteps, total);
+      // the same actor process acted for both learners and stopped with the second
+      const a = await actor;
       assert.equal(a.code, 0, a.stderr);
-      assert.equal((JSON.parse(l.stdout.trim().split("\n").at(-1)!) as { total_timesteps: number }).total_timesteps, 2000);
       const summary = JSON.parse(a.stdout.trim()) as { actor: string; steps: number };
       assert.match(summary.actor, /^0@/);
-      assert.ok(summary.steps >= 2000, String(summary.steps));
       assert.match(a.stderr, /2 × CartPole-v1 for dqn run cli-dqn \(asynchronous\)/);
+      const runs = new RunStore(store, { create: false });
+      const run = runs.getRun("cli-dqn");
+      assert.equal(run.status, "finished");
+      assert.ok(runs.metricKeys(run.id).some((k) => /^actors\/0@.+\/samples_per_s$/.test(k)));
+      runs.close();
     } finally {
       rmSync(store, { recursive: true, force: true });
     }
