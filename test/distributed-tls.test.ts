@@ -59,7 +59,7 @@ describe("distributed PPO over rediss:// (TLS) with a password", { skip }, () =>
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("a learner and an actor train a run through TLS (the server has no plain port), the CA given to Node with NODE_EXTRA_CA_CERTS; the run equals the single-process one", async () => {
+  it("a learner and an actor train a run through TLS (the server has no plain port), the CA given to Node with NODE_EXTRA_CA_CERTS; the run equals the single-process one; actor threads connect too", async () => {
     const store = join(dir, "store");
     const ca = join(dir, "ca.pem");
     const steps = 4 * 128 * 3;
@@ -81,6 +81,10 @@ describe("distributed PPO over rediss:// (TLS) with a password", { skip }, () =>
     assert.equal(run.status, "finished");
     assert.deepEqual(runs.metrics(run.id, "distributed/segments").map((m) => m.value), [1, 2, 3]);
     runs.close();
+    // actor threads of the learner's process have the CA too (NODE_EXTRA_CA_CERTS is process-wide)
+    const threaded = await cli(["train", "ppo", "--env", "CartPole-v1", "--total-timesteps", String(steps), "--redis", url(PASSWORD), "--actors", "1", "--name", "tls-threads", "--no-track", "--json"], ca);
+    assert.equal(threaded.code, 0, threaded.stderr);
+    assert.equal(JSON.parse(threaded.stdout.trim().split("\n").at(-1)!).total_timesteps, steps);
   });
 
   it("a wrong or missing password, an untrusted certificate or another host name fail at once with what to do, no stack trace", async () => {
