@@ -68,7 +68,8 @@ describe("distributed DQN and SAC on actor threads", () => {
     assert.deepEqual(actors.map((a) => a.actor), ["0@thread", "1@thread"]);
     // every step received was trained on once: the actors' counts add up to the run's
     assert.equal([...stats.actors.values()].reduce((n, a) => n + a.steps, 0), 40_000);
-    assert.ok(lags.length > 0 && lags.every((l) => l >= 0 && l < 200), lags.join());
+    // no bound on the lag: nothing is dropped, and an actor descheduled mid-segment on a loaded machine falls far behind
+    assert.ok(lags.length > 0 && lags.every((l) => Number.isSafeInteger(l) && l >= 0), lags.join());
   });
 
   it("SAC on Pendulum with two actor threads: every transition in the replay buffer once", async () => {
@@ -121,6 +122,25 @@ describe("distributed DQN and SAC on actor threads", () => {
     } finally {
       rmSync(store, { recursive: true, force: true });
     }
+  });
+});
+
+describe("actors' streams", () => {
+  it("actor k's transitions from the same parameters are the same bytes in every run; actor 0 acts as the single process", () => {
+    const spec = actingSpec(new SAC(sacSmall), { segmentSteps: 30 });
+    const segment = (index: number) => {
+      const seg = allocateSegment({ kind: "transitions", numEnvs: 2, numSteps: 30, obsSize: 3, actionDim: 1 });
+      const worker = seededActorWorker(spec, index, 2);
+      worker.collect(seg, 250); // past learning starts: the actor's Gaussian, not uniform actions
+      return Buffer.concat([seg.obs, seg.actions, seg.rewards, seg.nextObs].map(bytes));
+    };
+    assert.deepEqual(segment(1), segment(1));
+    assert.notDeepEqual(segment(1), segment(0));
+    const single = new SAC({ ...sacSmall, numEnvs: 2 });
+    single.worker.reset(sacSmall.seed);
+    const seg = allocateSegment({ kind: "transitions", numEnvs: 2, numSteps: 30, obsSize: 3, actionDim: 1 });
+    single.worker.collect(seg, 250);
+    assert.deepEqual(Buffer.concat([seg.obs, seg.actions, seg.rewards, seg.nextObs].map(bytes)), segment(0));
   });
 });
 
