@@ -12,8 +12,8 @@ test("examples/minatar/ppo.yaml resolves to gymnax-blines' settings on gymnax's 
   const file = camelCaseKeys(parse(readFileSync("examples/minatar/ppo.yaml", "utf8")) as Record<string, unknown>);
   const c = resolvePPOConfig({ ...file, envId: "MinAtar/Breakout-v1" });
   assert.deepEqual(
-    [c.numEnvs, c.numSteps, c.numMinibatches, c.updateEpochs, c.learningRate, c.annealLr, c.gamma, c.hiddenSizes, c.envKwargs, c.maxEpisodeSteps],
-    [64, 128, 8, 4, 5e-4, false, 0.999, [256, 256], { sticky_action_prob: 0 }, 1000],
+    [c.numEnvs, c.numSteps, c.numMinibatches, c.updateEpochs, c.learningRate, c.annealLr, c.gamma, c.hiddenSizes, c.activation, c.envKwargs, c.maxEpisodeSteps],
+    [64, 128, 8, 4, 5e-4, false, 0.999, [256, 256], "relu", { sticky_action_prob: 0 }, 1000],
   );
 });
 
