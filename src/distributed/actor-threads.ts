@@ -1,6 +1,6 @@
 /**
  * Actors in worker threads of the learner's process: N cores of this host act.
- * - `learnOnThreads` (`tsrl train ppo --actors N`, no Redis): the threads hand segments and
+ * - `learnOnThreads` (`tsrl train ppo|dqn|sac --actors N`, no Redis): the threads hand segments and
  *   parameters over shared memory (shared-memory.ts), nothing serialized.
  * - With `--redis`, each thread is an ordinary actor (`runActor`) on the run's Redis, beside any
  *   remote actors: its segments go through the stream (serialized; ~1.5 µs per CartPole step,

@@ -1,5 +1,5 @@
 /**
- * Actors and a learner in one process (`tsrl train ppo --actors N`, no Redis): actor threads
+ * Actors and a learner in one process (`tsrl train ppo|dqn|sac --actors N`, no Redis): actor threads
  * write segments straight into SharedArrayBuffer slots and the learner reads the same memory —
  * nothing is serialized or copied on the way, only `copyColumns` into the learner's batch.
  *
