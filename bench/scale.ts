@@ -11,9 +11,13 @@
  * `--shared [--repeats R]`: only the single process and 1 and 2 shared-memory threads, each the
  * best of R runs (default 3) taken in turns (about a minute per repeat at 16 iterations), then
  * the shared-memory transport's own cost per segment (`--overhead-only`: that alone).
- * `--returns`: instead, PPO CartPole-v1 (CleanRL's config, 500k steps) for seeds 1–5 in one process
- * and with 2 asynchronous actor processes of 2 envs each: the final mean returns side by side.
- * Run: nice -n 10 node --import tsx bench/scale.ts [--iterations N] [--returns | --shared [--repeats R] [--overhead-only]]
+ * `--returns [--seeds S]`: instead, PPO CartPole-v1 (CleanRL's config, 500k steps) for seeds 1…S (5)
+ * in one process, with 2 asynchronous actor threads over shared memory (`--actors 2`) and with 2
+ * asynchronous `tsrl actor` processes over Redis, each actor with the run's 4 envs (the CLI's
+ * defaults): the final mean returns per seed, then per mode mean ± std and, against the single
+ * process, an exact permutation test of the difference of means and rliable's probability of
+ * improvement with its bootstrap interval.
+ * Run: nice -n 10 node --import tsx bench/scale.ts [--iterations N] [--returns [--seeds S] | --shared [--repeats R] [--overhead-only]]
  */
 import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
@@ -26,6 +30,7 @@ import { decodeSegment, encodeSegment } from "../src/distributed/codec.js";
 import { GROUP } from "../src/distributed/redis.js";
 import { Redis } from "ioredis";
 import { startRedis } from "../test/redis-server.js";
+import { meanStd, probabilityOfImprovementInterval } from "../src/stats/index.js";
 import { learnOnThreads, startActorThreads } from "../src/distributed/actor-threads.js";
 import "./envs/slow-cartpole.js";
 
@@ -126,12 +131,57 @@ if (process.argv.includes("--shared")) {
   process.exit(0);
 }
 
+/**
+ * Two-sided exact permutation test of the difference of means of `a` and `b`: the share of the
+ * C(n, |a|) ways to split the pooled values whose |difference| is at least the observed one
+ * (no normality assumed: 5 final returns near CartPole's 500 cap are not normal)
+ */
+function permutationP(a: readonly number[], b: readonly number[]): number {
+  const pooled = [...a, ...b];
+  const total = pooled.reduce((x, y) => x + y, 0);
+  const observed = Math.abs(meanStd(a).mean - meanStd(b).mean);
+  let extreme = 0, splits = 0;
+  const visit = (from: number, left: number, sum: number): void => {
+    if (left === 0) {
+      splits++;
+      if (Math.abs(sum / a.length - (total - sum) / b.length) >= observed - 1e-9) extreme++;
+      return;
+    }
+    for (let i = from; i <= pooled.length - left; i++) visit(i + 1, left - 1, sum + pooled[i]!);
+  };
+  visit(0, a.length, 0);
+  return extreme / splits;
+}
+
 if (process.argv.includes("--returns")) {
+  const s = process.argv.indexOf("--seeds");
+  const seeds = s > 0 ? Number(process.argv[s + 1]) : 5;
   const iters = Math.floor(500_000 / 512);
-  for (let seed = 1; seed <= 5; seed++) {
+  const modes = { single: [] as number[], threads2: [] as number[], redis2: [] as number[] };
+  for (let seed = 1; seed <= seeds; seed++) {
+    let t = now();
     const single = new PPO({ envId: "CartPole-v1", seed, totalTimesteps: 512 * iters }).learn().final_mean_return;
-    const { finalMeanReturn, sps } = await distributed("CartPole-v1", 2, iters, seed, 2);
-    console.log(JSON.stringify({ seed, steps: 512 * iters, single_process_final_mean_return: +single.toFixed(1), actors2_async_final_mean_return: +finalMeanReturn.toFixed(1), actors2_sps: Math.round(sps), load_average: +loadavg()[0]!.toFixed(1) }));
+    const singleSeconds = now() - t;
+    t = now();
+    const threads = (await learnOnThreads(new PPO({ envId: "CartPole-v1", seed, totalTimesteps: 512 * iters }), { actors: 2, log: () => {} })).result.final_mean_return;
+    const threadsSeconds = now() - t;
+    t = now();
+    const redis2 = (await distributed("CartPole-v1", 2, iters, seed)).finalMeanReturn;
+    const redisSeconds = now() - t;
+    modes.single.push(single);
+    modes.threads2.push(threads);
+    modes.redis2.push(redis2);
+    console.log(JSON.stringify({ seed, steps: 512 * iters, single_process_final_mean_return: +single.toFixed(1), threads2_async_final_mean_return: +threads.toFixed(1), redis2_async_final_mean_return: +redis2.toFixed(1), seconds: [+singleSeconds.toFixed(1), +threadsSeconds.toFixed(1), +redisSeconds.toFixed(1)], load_average: +loadavg()[0]!.toFixed(1) }));
+  }
+  for (const [mode, returns] of Object.entries(modes)) {
+    const { mean, std } = meanStd(returns);
+    const row: Record<string, unknown> = { mode, seeds, final_mean_return_mean: +mean.toFixed(1), final_mean_return_std: +std.toFixed(1) };
+    if (mode !== "single") {
+      // P(a run of this mode ends above a single-process run), 0.5 = no difference
+      const poi = probabilityOfImprovementInterval(returns.map((r) => [r]), modes.single.map((r) => [r]), { reps: 20_000, seed: 1 });
+      Object.assign(row, { difference_vs_single: +(mean - meanStd(modes.single).mean).toFixed(1), permutation_p: +permutationP(returns, modes.single).toFixed(3), probability_of_improvement: [+poi.estimate.toFixed(2), +poi.lower.toFixed(2), +poi.upper.toFixed(2)] });
+    }
+    console.log(JSON.stringify(row));
   }
   await redis.close();
   process.exit(0);
