@@ -1,4 +1,4 @@
-/** Distributed PPO over Redis Streams: exactness in synchronous mode, bad entries, dead actors and learners, Redis restarts. */
+/** Distributed PPO over Redis Streams: exactness in synchronous mode, bad entries, dead actors and learners, Redis restarts, each segment accounted for. */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
@@ -7,7 +7,8 @@ import { PPO } from "../src/algos/ppo.js";
 import { allocateSegment } from "../src/algos/acting.js";
 import { runActor } from "../src/distributed/actor.js";
 import { encodeSegment } from "../src/distributed/codec.js";
-import { learnDistributed } from "../src/distributed/learner.js";
+import { type LearnerTransport, RedisTransport, learnDistributed, learnFromActors } from "../src/distributed/learner.js";
+import { actingSpec } from "../src/distributed/algos.js";
 import { GROUP, runKeys } from "../src/distributed/redis.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -69,37 +70,111 @@ describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
     assert.deepEqual(Buffer.from(agent.savePolicy()), Buffer.from(single.savePolicy()));
   });
 
-  it("an actor killed with kill -9 leaves the learner training on the others' segments", async () => {
-    const agent = new PPO({ ...config, totalTimesteps: 4 * 128 * 1000 });
+  it("an actor killed with kill -9 and Redis restarted mid-run: the run finishes with the expected return, and every segment on the stream is trained on once, dropped, or left unread at the end (a resent copy skipped, none lost)", async () => {
+    const iterations = 60;
+    const agent = new PPO({ ...config, totalTimesteps: 4 * 128 * iterations });
+    const run = "faults";
     const spawnActor = () => {
-      const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/distributed-actor.ts", redis.url, "kill", "2"], { stdio: ["ignore", "pipe", "pipe"] });
-      let err = "";
+      const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/distributed-actor.ts", redis.url, run, "2"], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "", err = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       const waiting = new Promise<void>((resolve) => child.stderr.on("data", (d: Buffer) => (err += d.toString()).includes("waiting for run") && resolve()));
-      return { child, waiting, exited: new Promise<{ signal: string | null; code: number | null; err: string }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, err }))) };
+      return { child, waiting, exited: new Promise<{ signal: string | null; code: number | null; out: string; err: string }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, out, err }))) };
     };
     const [victim, survivor] = [spawnActor(), spawnActor()];
     await Promise.all([victim.waiting, survivor.waiting]);
-    let killedAt = -1;
-    const lagMax: number[] = [];
-    const { stats } = await learnDistributed(agent, { redis: redis.url, run: "kill", log: quiet }, {
-      onMetrics: (_step, m) => {
-        lagMax.push(m["distributed/policy_lag_max"]!);
-        if (m["distributed/actors"] === 2 && killedAt < 0) {
-          killedAt = agent.version;
-          victim.child.kill("SIGKILL");
-        }
+    // the Redis transport, watched: each segment handed to the learner and each one let go (after
+    // the update that trained on it, or dropped), by actor/seq
+    const options = { redis: redis.url, run, log: quiet };
+    const logs: string[] = [];
+    const redisTransport = new RedisTransport(agent, actingSpec(agent), options, (m) => logs.push(m));
+    const handed: string[] = [], finished: string[] = [];
+    const named = new Map<string, string>();
+    const transport: LearnerTransport = {
+      get skipped() {
+        return redisTransport.skipped;
       },
-      // ten more updates after the kill, on the survivor's segments
-      shouldStop: () => killedAt >= 0 && agent.version >= killedAt + 10,
-    });
-    assert.ok(killedAt > 0);
+      start: (a) => redisTransport.start(a),
+      publish: (a) => redisTransport.publish(a),
+      next: async (version, signal) => {
+        const item = await redisTransport.next(version);
+        if (item) {
+          named.set(item.id, `${item.segment.actor}#${item.segment.seq}`);
+          handed.push(named.get(item.id)!);
+        }
+        return item;
+      },
+      finish: (items) => {
+        finished.push(...items.map((item) => named.get(item.id)!));
+        return redisTransport.finish(items);
+      },
+      end: () => redisTransport.end(),
+    };
+    let killedAt = -1;
+    let restart: Promise<void> | null = null;
+    const lagMax: number[] = [];
+    let learned: Awaited<ReturnType<typeof learnFromActors>>;
+    try {
+      learned = await learnFromActors(agent, transport, {}, {
+        onMetrics: (_step, m) => {
+          lagMax.push(m["distributed/policy_lag_max"]!);
+          if (m["distributed/actors"] === 2 && killedAt < 0) {
+            killedAt = agent.version;
+            victim.child.kill("SIGKILL");
+          }
+          // three updates later, on the survivor's segments, Redis goes down and comes back (AOF)
+          if (killedAt >= 0 && agent.version === killedAt + 3 && !restart) restart = redis.stop().then(() => new Promise((r) => setTimeout(r, 300))).then(() => redis.start());
+        },
+      });
+    } finally {
+      redisTransport.close();
+    }
+    const { result, stats } = learned;
+    assert.ok(killedAt > 0 && restart, "an actor was killed and Redis restarted");
+    await restart;
     assert.equal((await victim.exited).signal, "SIGKILL");
     const done = await survivor.exited;
     assert.equal(done.code, 0, done.err);
-    assert.equal(agent.version, killedAt + 10);
+    assert.equal(agent.version, iterations);
+    assert.equal(result.total_timesteps, 4 * 128 * iterations);
+    // as the single process learns by then (seeds 1-5: 108-150 after 60 iterations; a random policy ~22)
+    assert.ok(result.final_mean_return >= 80, `final mean return ${result.final_mean_return}`);
     assert.equal(stats.actors.size, 2, [...stats.actors.keys()].join());
     // asynchronous actors run ahead of the learner: columns of older versions, at most maxPolicyLag behind
     assert.ok(lagMax.every((l) => l >= 0 && l <= 8));
+
+    // what is still on the stream was never handed to the learner (acted after it had enough)
+    const client = new Redis(redis.url);
+    const keys = runKeys(run);
+    const leftIds: string[] = [];
+    const left = ((await client.xrange(keys.segments, "-", "+")) as [string, string[]][]).map(([id, fields]) => {
+      leftIds.push(id);
+      const meta = JSON.parse(fields[fields.indexOf("meta") + 1]!) as { actor: string; seq: number };
+      return `${meta.actor}#${meta.seq}`;
+    });
+    const pendingIds = new Set(((await client.xpending(keys.segments, GROUP, "-", "+", 1000)) as [string, ...unknown[]][]).map(([id]) => id));
+    const info = (await client.xinfo("STREAM", keys.segments)) as unknown[];
+    const added = info[info.indexOf("entries-added") + 1] as number;
+    client.disconnect();
+    // an XADD whose reply the restart lost is resent: its second copy is skipped, not trained on
+    assert.equal(logs.filter((m) => /skipped stream entry .*: a second copy of actor/.test(m)).length, stats.skipped, logs.join("\n"));
+    assert.equal(new Set(handed).size, handed.length, "no segment handed to the learner twice");
+    assert.deepEqual([...finished].sort(), [...handed].sort(), "each handed segment let go once: trained on or dropped");
+    assert.equal(stats.segments + stats.dropped, finished.length);
+    assert.equal(new Set(left).size, left.length);
+    // a segment both trained on and left on the stream: an XREADGROUP whose reply the restart lost
+    // left the original pending with the learner, and ioredis' resent XADD handed over its copy
+    left.forEach((k, i) => handed.includes(k) && assert.ok(pendingIds.has(leftIds[i]!), `${k} trained on and still on the stream, not pending`));
+    // every entry added to the stream is accounted for
+    assert.equal(handed.length + stats.skipped + left.length, added);
+    // each actor's segments are its seq 0, 1, …: none lost, the survivor's as many as it added
+    const seqs = (actor: string) => [...new Set([...handed, ...left])].filter((k) => k.startsWith(`${actor}#`)).map((k) => Number(k.split("#")[1])).sort((a, b) => a - b);
+    const summary = JSON.parse(done.out) as { actor: string; segments: number };
+    assert.deepEqual(seqs(summary.actor), Array.from({ length: summary.segments }, (_, k) => k));
+    const killed = [...stats.actors.keys()].find((a) => a !== summary.actor)!;
+    const victimSeqs = seqs(killed);
+    assert.ok(victimSeqs.length > 0);
+    assert.deepEqual(victimSeqs, Array.from({ length: victimSeqs.length }, (_, k) => k));
   });
 
   it("a dead learner's unacknowledged segments are reclaimed (XAUTOCLAIM) by the next learner and trained on once", async () => {
@@ -125,6 +200,29 @@ describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
     const pending = (await client.xpending(keys.segments, GROUP)) as [number, ...unknown[]];
     assert.equal(pending[0], 0);
     client.disconnect();
+  });
+
+  it("a second copy of an actor's segment (an XADD resent after a reconnection) is skipped, not trained on twice", async () => {
+    const agent = new PPO({ ...config, totalTimesteps: 4 * 128 * 3 });
+    agent.learn({ shouldStop: () => true }); // version 1: a resumed learner keeps what is on the stream
+    const keys = runKeys("copies");
+    const client = new Redis(redis.url);
+    agent.worker.reset(99);
+    for (const seq of [0, 1]) {
+      const segment = allocateSegment({ numEnvs: 4, numSteps: 128, obsSize: 4, actionDim: 1 }, "7@elsewhere", seq);
+      agent.worker.collect(segment, 1);
+      const fields = encodeSegment(segment);
+      await client.xadd(keys.segments, "*", ...fields);
+      if (seq === 0) await client.xadd(keys.segments, "*", ...fields);
+    }
+    const remaining = await client.xlen(keys.segments).finally(() => client.disconnect());
+    const logs: string[] = [];
+    const { stats } = await learnDistributed(agent, { redis: redis.url, run: "copies", log: (m) => logs.push(m) });
+    assert.equal(remaining, 3);
+    assert.equal(stats.skipped, 1);
+    assert.equal(stats.segments, 2);
+    assert.equal(agent.version, 3);
+    assert.equal(logs.filter((m) => /skipped stream entry \S+: a second copy of actor 7@elsewhere's segment 0 \(an XADD resent after a reconnection\)/.test(m)).length, 1, logs.join("\n"));
   });
 
   it("Redis restarted mid-run (AOF): learner and actor reconnect and finish", async () => {

@@ -13,7 +13,8 @@
  *   new one), which with one actor of `numEnvs` envs is the single-process run exactly. Otherwise
  *   columns of older versions get V-trace (see PPO.update), and segments more than `maxPolicyLag`
  *   versions behind are dropped and counted. Actors pause while `maxQueued` segments wait.
- * - Malformed or foreign entries are logged, acknowledged and skipped (see codec.ts).
+ * - Malformed or foreign entries are logged, acknowledged and skipped (see codec.ts), and so is
+ *   a second copy of an actor's segment (same actor and seq: an XADD resent after a reconnection).
  */
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
@@ -313,8 +314,8 @@ export function assertDistributable(agent: DistributedAgent): void {
   if (agent instanceof PPO && agent.worker.obsRms) throw new ConfigError("distributed PPO: normalize (observation statistics) would differ per actor; pass --normalize false");
 }
 
-/** The learner's side of Redis Streams: a consumer group reads segments, XACK + XDEL lets them go. */
-class RedisTransport implements LearnerTransport {
+/** The learner's side of Redis Streams: a consumer group reads segments, XACK + XDEL lets them go. (Exported for tests that account for each segment.) */
+export class RedisTransport implements LearnerTransport {
   skipped = 0;
   private readonly redis: Redis;
   private readonly keys: RunKeys;
@@ -327,6 +328,11 @@ class RedisTransport implements LearnerTransport {
   private readonly pending: Incoming[] = [];
   /** handed over and not finished: never taken twice */
   private readonly held = new Set<string>();
+  /**
+   * the last seqs taken from each actor: an XADD whose reply a Redis restart lost is resent on
+   * reconnection, adding the same segment twice (the copy is that actor's next entry)
+   */
+  private readonly recent = new Map<string, number[]>();
   private claimCursor = "0-0";
   private lastClaim = 0;
   /** the version a previous learner of the run published last: its actors' segments may carry up to it */
@@ -428,9 +434,25 @@ class RedisTransport implements LearnerTransport {
         await this.ack([id]);
         continue;
       }
+      if (this.seen(segment.actor, segment.seq)) {
+        this.log(`learner: skipped stream entry ${id}: a second copy of actor ${segment.actor}'s segment ${segment.seq} (an XADD resent after a reconnection)`);
+        this.skipped++;
+        await this.ack([id]);
+        continue;
+      }
       this.held.add(id);
       this.pending.push({ id, segment, reclaimed });
     }
+  }
+
+  /** whether `actor`'s segment `seq` was taken lately (among its last 64); remembers it */
+  private seen(actor: string, seq: number): boolean {
+    let seqs = this.recent.get(actor);
+    if (!seqs) this.recent.set(actor, (seqs = []));
+    if (seqs.includes(seq)) return true;
+    seqs.push(seq);
+    if (seqs.length > 64) seqs.shift();
+    return false;
   }
 }
 
