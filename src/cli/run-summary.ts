@@ -64,7 +64,7 @@ function distributedLines(store: RunStore, run: RunRecord): string[] {
   const lagMean = last("distributed/policy_lag_mean"), lagMax = last("distributed/policy_lag_max");
   const table: [string, string][] = [
     ["policy lag", `${lagMean === null ? "–" : lagMean.toFixed(2)} versions on average, at most ${lagMax === null ? "–" : int(lagMax)}`],
-    ["segments", `${count("distributed/segments")} trained on, ${count("distributed/skipped")} skipped (malformed), ${count("distributed/dropped")} dropped (too stale), ${count("distributed/reclaimed")} reclaimed`],
+    ["segments", `${count("distributed/segments")} trained on, ${count("distributed/skipped")} skipped (malformed or a resent copy), ${count("distributed/dropped")} dropped (too stale), ${count("distributed/reclaimed")} reclaimed`],
   ];
   for (const key of keys) {
     const actor = /^actors\/(.+)\/samples_per_s$/.exec(key);
