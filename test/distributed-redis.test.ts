@@ -321,7 +321,7 @@ describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
       assert.equal(runs.metrics(run.id, perActor[0]).length, 3);
       const shown = await cli(["runs", "show", "big", "--store", store]);
       assert.equal(shown.code, 0, shown.stderr);
-      assert.match(shown.stdout, /distributed \(1 actor seen\)\n\s+policy lag\s+0\.00 versions on average, at most 0\n\s+segments\s+3 trained on, 0 skipped \(malformed\), 0 dropped \(too stale\), 0 reclaimed\n\s+actor 0@\S+\s+[\d,]+ samples\/s/);
+      assert.match(shown.stdout, /distributed \(1 actor seen\)\n\s+policy lag\s+0\.00 versions on average, at most 0\n\s+segments\s+3 trained on, 0 skipped \(malformed or a resent copy\), 0 dropped \(too stale\), 0 reclaimed\n\s+actor 0@\S+\s+[\d,]+ samples\/s/);
 
       // --actors 2: two actor threads in the learner's process
       const threaded = await cli(["train", "ppo", "--env", "CartPole-v1", "--total-timesteps", String(4 * 128 * 6), "--redis", redis.url, "--actors", "2", "--name", "threads", "--store", store, "--json"]);
