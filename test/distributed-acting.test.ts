@@ -94,3 +94,30 @@ describe("acting and learning apart", () => {
     assert.notDeepEqual(stale.policy, fresh.policy);
   });
 });
+
+describe("the learner's memory of the seqs it took from an actor (resent copies skipped)", () => {
+  it("refuses every seq taken before, however many came after, and takes out-of-order ones once", async () => {
+    const { TakenSeqs } = await import("../src/distributed/learner.js");
+    const taken = new TakenSeqs();
+    for (let seq = 0; seq < 5000; seq++) assert.equal(taken.add(seq), true);
+    assert.equal(taken.add(0), false);
+    assert.equal(taken.add(4999), false);
+    assert.equal(taken.add(5001), true); // out of order: 5000 pending elsewhere
+    assert.equal(taken.add(5001), false);
+    assert.equal(taken.add(5000), true); // the pending original, reclaimed late
+    assert.equal(taken.add(5000), false);
+    assert.equal(taken.add(5002), true);
+  });
+
+  it("forgets a gap that never fills only after maxOutOfOrder seqs taken above it", async () => {
+    const { TakenSeqs } = await import("../src/distributed/learner.js");
+    const taken = new TakenSeqs(4);
+    assert.equal(taken.add(0), true);
+    for (const seq of [2, 3, 4, 5]) assert.equal(taken.add(seq), true); // 1 never came: held above the gap
+    assert.equal(taken.add(1), true);
+    for (const seq of [7, 8, 9, 10, 11]) assert.equal(taken.add(seq), true); // the 5th past the gap at 6 moves the mark to 7
+    assert.equal(taken.add(6), false);
+    for (const seq of [7, 8, 9, 10, 11]) assert.equal(taken.add(seq), false);
+    assert.equal(taken.add(12), true);
+  });
+});

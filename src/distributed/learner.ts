@@ -329,10 +329,11 @@ export class RedisTransport implements LearnerTransport {
   /** handed over and not finished: never taken twice */
   private readonly held = new Set<string>();
   /**
-   * the last seqs taken from each actor: an XADD whose reply a Redis restart lost is resent on
-   * reconnection, adding the same segment twice (the copy is that actor's next entry)
+   * the seqs taken from each actor: an XADD whose reply a Redis restart lost is resent on
+   * reconnection, adding the same segment twice (the copy is that actor's next entry, the
+   * original possibly reclaimed much later)
    */
-  private readonly recent = new Map<string, number[]>();
+  private readonly taken = new Map<string, TakenSeqs>();
   private claimCursor = "0-0";
   private lastClaim = 0;
   /** the version a previous learner of the run published last: its actors' segments may carry up to it */
@@ -445,14 +446,34 @@ export class RedisTransport implements LearnerTransport {
     }
   }
 
-  /** whether `actor`'s segment `seq` was taken lately (among its last 64); remembers it */
+  /** whether `actor`'s segment `seq` was taken before; remembers it */
   private seen(actor: string, seq: number): boolean {
-    let seqs = this.recent.get(actor);
-    if (!seqs) this.recent.set(actor, (seqs = []));
-    if (seqs.includes(seq)) return true;
-    seqs.push(seq);
-    if (seqs.length > 64) seqs.shift();
-    return false;
+    let seqs = this.taken.get(actor);
+    if (!seqs) this.taken.set(actor, (seqs = new TakenSeqs()));
+    return !seqs.add(seq);
+  }
+}
+
+/**
+ * The seqs taken from one actor, exactly: every seq below `below`, and the ones above it in
+ * `above`. An actor numbers its segments 0, 1, 2, … so `below` follows them and `above` holds
+ * only those taken out of order. A seq that never arrives (trimmed by MAXLEN unread, or lost with
+ * a killed actor) would hold `below` back forever: past `maxOutOfOrder` seqs above it, `below`
+ * jumps to the smallest taken one, forgetting only gaps that far behind.
+ */
+export class TakenSeqs {
+  private below = 0;
+  private readonly above = new Set<number>();
+
+  constructor(private readonly maxOutOfOrder = 1 << 16) {}
+
+  /** false if `seq` was taken already */
+  add(seq: number): boolean {
+    if (seq < this.below || this.above.has(seq)) return false;
+    this.above.add(seq);
+    if (this.above.size > this.maxOutOfOrder) this.below = Math.min(...this.above);
+    while (this.above.delete(this.below)) this.below++;
+    return true;
   }
 }
 
