@@ -41,6 +41,17 @@ function dqnSegment() {
 }
 
 describe("distributed DQN and SAC on actor threads", () => {
+  it("actors make their envs as the learner's config says: maxEpisodeSteps and envKwargs reach them", () => {
+    for (const [algo, agent] of [["dqn", new DQN({ ...dqnSmall, maxEpisodeSteps: 7 })], ["sac", new SAC({ ...sacSmall, maxEpisodeSteps: 7, envKwargs: { g: 10.0 } })]] as const) {
+      const spec = actingSpec(agent, { segmentSteps: 20 });
+      const worker = seededActorWorker(spec, 1, 2);
+      const seg = allocateSegment({ kind: "transitions", numEnvs: 2, numSteps: 20, obsSize: worker.obsSize, actionDim: worker.actionDim }, "a1");
+      worker.collect(seg, 0);
+      assert.ok(seg.episodes.length >= 4, `${algo}: ${seg.episodes.length} episodes in 20 steps of 2 envs`);
+      assert.ok(seg.episodes.every((e) => e.length <= 7), `${algo}: ${JSON.stringify(seg.episodes)}`);
+    }
+  });
+
   it("DQN: synchronous mode with one actor thread equals the single-process run exactly", async () => {
     const single = new DQN(dqnSmall);
     const singleEpisodes: number[] = [];

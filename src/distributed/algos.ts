@@ -82,7 +82,7 @@ export function resolveConfig(algo: DistributedAlgo, config: Record<string, unkn
  */
 export function seededActorWorker(spec: ActingSpec, index: number, numEnvs: number): ActorWorker {
   const c = resolveConfig(spec.algo, spec.config);
-  const target = trainingTarget({ envId: c.envId }, spec.algo);
+  const target = trainingTarget(c, spec.algo);
   const seed = c.seed + 1 + index * SEED_STRIDE;
   if (spec.algo === "ppo") {
     const w = ppoActorWorker(c as PPOConfig, target, numEnvs, seed);
