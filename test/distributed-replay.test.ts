@@ -258,3 +258,10 @@ describe("distributed DQN and SAC on Redis Streams", { skip: skipRedis }, () => 
     }
   });
 });
+
+describe("synchronous DQN/SAC takes one actor of num-envs envs", () => {
+  it("several actor threads, or another envs count, are refused with what to do (they would stall or waste the run)", async () => {
+    await assert.rejects(learnOnThreads(new DQN(dqnSmall), { actors: 2, sync: true, log: quiet }), /--sync with DQN\/SAC takes one actor of num-envs \(1\) envs.*got 2 actor\(s\) of 1: drop --sync/);
+    await assert.rejects(learnOnThreads(new SAC(sacSmall), { actors: 1, envs: 3, sync: true, log: quiet }), /got 1 actor\(s\) of 3/);
+  });
+});

@@ -9,7 +9,7 @@
 import { Worker } from "node:worker_threads";
 import { ConfigError, type TrainCallbacks, type TrainResult } from "../algos/common.js";
 import type { ActorSummary } from "./actor.js";
-import { type DistributedAgent, actingSpec } from "./algos.js";
+import { type DistributedAgent, actingSpec, algoOf } from "./algos.js";
 import { type LearnerStats, assertDistributable, learnFromActors } from "./learner.js";
 import { type SharedActorInit, SharedMemoryTransport, requireSharedMemory } from "./shared-memory.js";
 
@@ -80,6 +80,9 @@ export async function learnOnThreads(agent: DistributedAgent, options: ThreadsLe
   const envs = options.envs ?? agent.config.numEnvs;
   for (const [name, value, max] of [["actors", options.actors, 256], ["envs", envs, 1 << 16], ["slots", options.slots ?? 2, 64]] as const) {
     if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new ConfigError(`learnOnThreads: ${name} must be an integer in [1, ${max}], got ${value}`);
+  }
+  if (sync && algoOf(agent) !== "ppo" && (options.actors !== 1 || envs !== agent.config.numEnvs)) {
+    throw new ConfigError(`--sync with DQN/SAC takes one actor of num-envs (${agent.config.numEnvs}) envs, which acts as the single process does; got ${options.actors} actor(s) of ${envs}: drop --sync for several actors`);
   }
   const transport = new SharedMemoryTransport(agent, options.actors, envs, sync, options.slots, actingSpec(agent, { sync, segmentSteps: options.segmentSteps }));
   const envModule = options.envModule ?? null;

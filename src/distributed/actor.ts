@@ -79,6 +79,8 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
     const c = spec.config;
     const numEnvs = options.envs ?? c.numEnvs;
     if (!Number.isSafeInteger(numEnvs) || numEnvs < 1 || numEnvs > 1 << 16) throw new ConfigError(`--envs: expected an integer in [1, 65536], got ${numEnvs}`);
+    // a synchronous DQN/SAC run moves one version per num-envs env steps: other envs counts would stall it
+    if (description.sync && spec.algo !== "ppo" && numEnvs !== c.numEnvs) throw new ConfigError(`--envs ${numEnvs}: the synchronous ${spec.algo} run ${options.run} takes actors of its num-envs (${c.numEnvs}) envs`);
     const index = (await redis.incr(keys.actors)) - 1;
     const name = `${index}@${hostname().replace(/[^\w.-]/g, "_").slice(0, 100)}`;
     const worker = seededActorWorker(spec, index, numEnvs);
