@@ -121,3 +121,13 @@ describe("the learner's memory of the seqs it took from an actor (resent copies 
     assert.equal(taken.add(12), true);
   });
 });
+
+describe("Redis URLs in messages and run records", () => {
+  it("hide the whole password, also one with an unencoded @ or :", async () => {
+    const { redactUrl } = await import("../src/distributed/redis.js");
+    assert.equal(redactUrl("redis://:p@ss@host:6379"), "redis://:***@host:6379");
+    assert.equal(redactUrl("redis://user:pa:ss@host:1/0"), "redis://user:***@host:1/0");
+    assert.equal(redactUrl("rediss://:PW@10.0.0.7:6380"), "rediss://:***@10.0.0.7:6380");
+    assert.equal(redactUrl("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+  });
+});

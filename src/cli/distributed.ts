@@ -14,6 +14,7 @@ import { runActor } from "../distributed/actor.js";
 import type { DistributedAgent } from "../distributed/algos.js";
 import { learnOnThreads, startActorThreads } from "../distributed/actor-threads.js";
 import { learnDistributed } from "../distributed/learner.js";
+import { redactUrl } from "../distributed/redis.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { loadEnvArg } from "../node/env-module.js";
 import { type Tracker, startRun } from "../track/tracker.js";
@@ -21,8 +22,6 @@ import { NotCheckpointableError } from "../envs/sync-vector.js";
 import { integer } from "./options.js";
 import { type TrainFlags, report } from "./train.js";
 
-/** A URL as it may be shown: the password hidden. */
-export const redactUrl = (url: string) => url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, "$1***@");
 
 /** The `--redis`, `--actors`, `--sync`, `--max-policy-lag` (and for DQN, SAC `--segment-steps`) options of `tsrl train ppo|dqn|sac`. */
 export function addLearnerOptions(sub: Command, algo: string): void {

@@ -36,9 +36,18 @@ export type RunKeys = ReturnType<typeof runKeys>;
 
 export const GROUP = "learners";
 
-/** `url` with its password hidden. */
-function shown(url: string): string {
-  return url.replace(/:[^:@/]*@/, ":***@");
+/**
+ * `url` with its password hidden, for messages and run records. Everything between the scheme and
+ * the host's last "@" is credentials (a URL parser splits there too, so an unencoded "@" or ":"
+ * in a password stays hidden); a user name before the first ":" is kept.
+ */
+export function redactUrl(url: string): string {
+  const match = /^([a-z]+:\/\/)([^/?#]*)@/i.exec(url);
+  if (!match) return url;
+  const credentials = match[2]!;
+  const colon = credentials.indexOf(":");
+  const user = colon < 0 ? "" : credentials.slice(0, colon);
+  return `${match[1]}${user}:***@${url.slice(match[0].length)}`;
 }
 
 /** What to do about an error that reconnecting cannot cure (a refused password, an untrusted TLS certificate); null for any other. */
@@ -53,7 +62,7 @@ function lasting(err: Error & { code?: string }): string | null {
 
 /** A client for `url` that logs connection trouble through `log` once per outage instead of throwing. */
 export function connect(url: string, log: (message: string) => void): Redis {
-  if (!/^rediss?:\/\//.test(url)) throw new ConfigError(`--redis ${shown(url)}: expected redis://[user:password@]host:port or rediss:// (TLS)`);
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError(`--redis ${redactUrl(url)}: expected redis://[user:password@]host:port or rediss:// (TLS)`);
   const redis = new Redis(url, {
     maxRetriesPerRequest: null, // wait for a restarting Redis instead of failing the command
     retryStrategy: (times) => Math.min(100 * times, 2000),
@@ -65,7 +74,7 @@ export function connect(url: string, log: (message: string) => void): Redis {
     if (fix) {
       // ioredis would retry forever; stop, so the waiting commands fail. A refused password already
       // rejected them with this very error (renamed here before their handlers run): no log line twice.
-      err.message = `redis ${shown(url)}: ${fix}`;
+      err.message = `redis ${redactUrl(url)}: ${fix}`;
       if (err.name !== "ReplyError") log(err.message);
       redis.disconnect();
       return;
