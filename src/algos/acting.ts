@@ -109,6 +109,36 @@ export function columnArrays(s: Segment): [Float32Array | Float64Array, number][
   return columnFields(s.kind, s.obsSize).map(([f, w]) => [s[f], w]);
 }
 
+/** Appends to `seg` the episodes a vector step (its `t`) finished, from RecordEpisodeStatistics' `episode`/`_episode` info. */
+export function recordEpisodes(seg: Segment, t: number, info: Record<string, unknown>): void {
+  const mask = info["_episode"] as Uint8Array | undefined;
+  if (!mask) return;
+  const episode = info["episode"] as { r: Float64Array; l: Int32Array };
+  for (let i = 0; i < seg.numEnvs; i++) if (mask[i]) seg.episodes.push({ t, env: i, return: episode.r[i]!, length: episode.l[i]! });
+}
+
+/**
+ * Transitions: writes a vector step's rewards and end flags at step `t` of `seg`, the final
+ * observations (`finalObs`, the env's, same-step autoreset) of the rows that ended after the
+ * `finals` already written, and the episodes it finished; returns the new count of final observations.
+ */
+export function recordTransitionStep(
+  seg: Segment, t: number, finals: number,
+  [rewards, terminations, truncations, info]: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>, Record<string, unknown>],
+  finalObs: Float32Array,
+): number {
+  const N = seg.numEnvs, d = seg.obsSize, row = t * N;
+  for (let i = 0; i < N; i++) {
+    seg.rewards[row + i] = rewards[i]!;
+    seg.terminated[row + i] = terminations[i]!;
+    seg.truncated[row + i] = truncations[i]!;
+    // the transition's next observation is the final one where an episode ended
+    if (terminations[i]! | truncations[i]!) seg.finalObs.set(finalObs.subarray(i * d, i * d + d), d * finals++);
+  }
+  recordEpisodes(seg, t, info);
+  return finals;
+}
+
 /** Transitions: how many rows ended an episode (and so have a final observation). */
 export function endedRows(s: Segment): number {
   let n = 0;

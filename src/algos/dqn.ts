@@ -44,7 +44,7 @@ import { type EnvInput, type TrainingTarget, requireActionSpace, trainingTarget 
 import { observationBody } from "./bodies.js";
 import { ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 import { WASM_MAX_BYTES, allocating, checkConfigSizes, sizeFields } from "./memory.js";
-import { type Segment, allocateSegment, nextObservation } from "./acting.js";
+import { type Segment, allocateSegment, nextObservation, recordTransitionStep } from "./acting.js";
 
 export const dqnConfigSchema = z
   .object({
@@ -225,20 +225,9 @@ export class DQNActorWorker {
       }
       if (this.actionStart) for (let i = 0; i < N; i++) envActions[i] = actions[i]! + this.actionStart;
       seg.obs.set(current, row * d);
-      const [next, rewards, terminations, truncations, info] = this.stats.step(envActions);
-      for (let i = 0; i < N; i++) {
-        seg.actions[row + i] = actions[i]!;
-        seg.rewards[row + i] = rewards[i]!;
-        seg.terminated[row + i] = terminations[i]!;
-        seg.truncated[row + i] = truncations[i]!;
-        // the transition's next observation is the final one where an episode ended (same-step autoreset)
-        if (terminations[i]! | truncations[i]!) seg.finalObs.set(this.env.finalObs.subarray(i * d, i * d + d), d * finals++);
-      }
-      const mask = info["_episode"] as Uint8Array | undefined;
-      if (mask) {
-        const ep = info["episode"] as { r: Float64Array; l: Int32Array };
-        for (let i = 0; i < N; i++) if (mask[i]) seg.episodes.push({ t, env: i, return: ep.r[i]!, length: ep.l[i]! });
-      }
+      for (let i = 0; i < N; i++) seg.actions[row + i] = actions[i]!;
+      const [next, ...outcome] = this.stats.step(envActions);
+      finals = recordTransitionStep(seg, t, finals, outcome, this.env.finalObs);
       current.set(next);
     }
     seg.nextObs.set(current);

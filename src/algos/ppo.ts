@@ -59,7 +59,7 @@ import {
 } from "./common.js";
 import { Policy, type SavedPolicy, encodePolicy, policyEnv } from "./policy.js";
 import { WASM_MAX_BYTES, checkConfigSizes, sizeFields } from "./memory.js";
-import { type Segment, allocateSegment, gaeColumn, vtraceColumn } from "./acting.js";
+import { type Segment, allocateSegment, gaeColumn, recordEpisodes, vtraceColumn } from "./acting.js";
 import type { DatasetSource } from "../data/format.js";
 import { BCPrior, type BCPriorState, DEMO_REG_DEFAULTS, categoricalKlTerm, demoRegCoefAt, demoRegFields, gaussianKlTerm } from "./demo-reg.js";
 import { datasetFingerprint, openCheckedDataset } from "./offline.js";
@@ -262,11 +262,7 @@ export class PPOActorWorker {
         nextDone[i] = term[i]! | trunc[i]! ? 1 : 0;
       }
       this.normalizeObservations(o, N, nextObs);
-      const mask = info["_episode"] as Uint8Array | undefined;
-      if (mask) {
-        const episode = info["episode"] as { r: Float64Array; l: Int32Array };
-        for (let i = 0; i < N; i++) if (mask[i]) seg.episodes.push({ t: step, env: i, return: episode.r[i]!, length: episode.l[i]! });
-      }
+      recordEpisodes(seg, step, info);
     }
     seg.nextObs.set(nextObs);
     seg.nextDone.set(nextDone);

@@ -68,7 +68,7 @@ import { linear, relu } from "../nn/layers.js";
 import { encodePolicy, policyEnv, type SavedPolicy } from "./policy.js";
 import { type ReplayBatch, ReplayBuffer, type ReplayBufferState } from "./replay-buffer.js";
 import { type EnvInput, type TrainingTarget, trainingTarget } from "./training-env.js";
-import { type Segment, allocateSegment, nextObservation } from "./acting.js";
+import { type Segment, allocateSegment, nextObservation, recordTransitionStep } from "./acting.js";
 import type { Box } from "../envs/spaces.js";
 import { type InitCheckpoint, copyNetwork, initTensor, openInitCheckpoint } from "./agent-init.js";
 import type { ObsNormalization } from "./offline.js";
@@ -252,18 +252,8 @@ export class SACActorWorker {
       }
       seg.obs.set(current, row * obsSize);
       for (let k = 0; k < N * d; k++) seg.actions[row * d + k] = actions[k]!;
-      const [next, rewards, terminations, truncations, info] = this.stats.step(actions);
-      for (let i = 0; i < N; i++) {
-        seg.rewards[row + i] = rewards[i]!;
-        seg.terminated[row + i] = terminations[i]!;
-        seg.truncated[row + i] = truncations[i]!;
-        if (terminations[i]! | truncations[i]!) seg.finalObs.set(this.env.finalObs.subarray(i * obsSize, (i + 1) * obsSize), obsSize * finals++);
-      }
-      const mask = info["_episode"] as Uint8Array | undefined;
-      if (mask) {
-        const ep = info["episode"] as { r: Float64Array; l: Int32Array };
-        for (let i = 0; i < N; i++) if (mask[i]) seg.episodes.push({ t, env: i, return: ep.r[i]!, length: ep.l[i]! });
-      }
+      const [next, ...outcome] = this.stats.step(actions);
+      finals = recordTransitionStep(seg, t, finals, outcome, this.env.finalObs);
       current.set(next);
     }
     seg.nextObs.set(current);
