@@ -1,7 +1,9 @@
 /** Running the CLI from source in tests: synchronously, and killed with SIGKILL mid-run. */
+import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { type PPOConfig, PPO } from "../src/algos/ppo.js";
 import { RunStore } from "../src/track/store.js";
 
 export function tsrl(...args: string[]) {
@@ -33,4 +35,13 @@ export async function killAfterCheckpoints(args: string[], dir: string, name: st
   }
   child.kill("SIGKILL");
   await exited;
+}
+
+/** Asserts that the last line of a `tsrl train ppo … --json` learner's stdout reports the single-process run of `config`: the same steps, episodes and final mean return. */
+export function assertSingleProcessResult(stdout: string, config: Partial<PPOConfig> & { envId: string; totalTimesteps: number }): void {
+  const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { total_timesteps: number; final_mean_return: number; episodes: number };
+  const expected = new PPO(config).learn();
+  assert.equal(result.total_timesteps, config.totalTimesteps);
+  assert.equal(result.episodes, expected.episodes);
+  assert.equal(result.final_mean_return, expected.final_mean_return);
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { PPO } from "../src/algos/ppo.js";
+import { assertSingleProcessResult } from "./cli-run.js";
 import { RunStore } from "../src/track/store.js";
 import { REDIS_SERVER, skipRedis } from "./redis-server.js";
 
@@ -106,11 +106,7 @@ describe("distributed PPO across two network namespaces (a learner host and an a
     assert.equal(learner.code, 0, both);
     assert.equal(actor.code, 0, both);
     assert.equal(JSON.parse(actor.stdout).segments, 4);
-    const result = JSON.parse(learner.stdout.trim().split("\n").at(-1)!) as { total_timesteps: number; final_mean_return: number; episodes: number };
-    const expected = new PPO({ envId: "CartPole-v1", seed: 4, totalTimesteps: steps }).learn();
-    assert.equal(result.total_timesteps, steps);
-    assert.equal(result.episodes, expected.episodes);
-    assert.equal(result.final_mean_return, expected.final_mean_return);
+    assertSingleProcessResult(learner.stdout, { envId: "CartPole-v1", seed: 4, totalTimesteps: steps });
     const runs = new RunStore(store, { create: false });
     const run = runs.getRun("netns");
     assert.equal(run.status, "finished");

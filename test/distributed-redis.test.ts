@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunStore } from "../src/track/store.js";
 import { type TestRedis, skipRedis, startRedis } from "./redis-server.js";
-import { killAfterCheckpoints, tsrl } from "./cli-run.js";
+import { assertSingleProcessResult, killAfterCheckpoints, tsrl } from "./cli-run.js";
 
 const config = { envId: "CartPole-v1", seed: 4, totalTimesteps: 4 * 128 * 6 };
 const quiet = () => {};
@@ -306,12 +306,8 @@ describe("distributed PPO on Redis Streams", { skip: skipRedis }, () => {
       assert.equal(learner.code, 0, learner.stderr);
       assert.equal(actor.code, 0, actor.stderr);
       assert.ok(!learner.stderr.includes("s3cret"), "the password is not shown");
-      const result = JSON.parse(learner.stdout.trim().split("\n").at(-1)!) as { final_mean_return: number; episodes: number };
       assert.equal(JSON.parse(actor.stdout).segments, 3);
-      const single = new PPO({ ...config, totalTimesteps: Number(steps) });
-      const expected = single.learn();
-      assert.equal(result.final_mean_return, expected.final_mean_return);
-      assert.equal(result.episodes, expected.episodes);
+      assertSingleProcessResult(learner.stdout, { ...config, totalTimesteps: Number(steps) });
       const runs = new RunStore(store, { create: false });
       const run = runs.getRun("big");
       assert.equal(run.status, "finished");

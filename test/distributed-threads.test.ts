@@ -11,7 +11,7 @@ import { PPO } from "../src/algos/ppo.js";
 import { learnOnThreads } from "../src/distributed/actor-threads.js";
 import { SharedMemoryTransport, runSharedActor } from "../src/distributed/shared-memory.js";
 import { RunStore } from "../src/track/store.js";
-import { killAfterCheckpoints } from "./cli-run.js";
+import { assertSingleProcessResult, killAfterCheckpoints } from "./cli-run.js";
 
 const config = { envId: "CartPole-v1", seed: 5, totalTimesteps: 4 * 128 * 5 };
 const quiet = () => {};
@@ -131,10 +131,7 @@ describe("distributed PPO on actor threads over shared memory", () => {
       const steps = 4 * 128 * 3;
       const out = await cli(["train", "ppo", "--env", "CartPole-v1", "--seed", "5", "--total-timesteps", String(steps), "--actors", "1", "--sync", "--name", "t1", "--store", store, "--json"]);
       assert.equal(out.code, 0, out.stderr);
-      const result = JSON.parse(out.stdout.trim().split("\n").at(-1)!) as { final_mean_return: number; episodes: number };
-      const expected = new PPO({ ...config, totalTimesteps: steps }).learn();
-      assert.equal(result.final_mean_return, expected.final_mean_return);
-      assert.equal(result.episodes, expected.episodes);
+      assertSingleProcessResult(out.stdout, { ...config, totalTimesteps: steps });
       const runs = new RunStore(store, { create: false });
       const run = runs.getRun("t1");
       assert.equal(run.status, "finished");

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { PPO } from "../src/algos/ppo.js";
+import { assertSingleProcessResult } from "./cli-run.js";
 import { RunStore } from "../src/track/store.js";
 import { OPENSSL, REDIS_SERVER, freePort, makeCertificates, skipRedis } from "./redis-server.js";
 
@@ -71,11 +71,7 @@ describe("distributed PPO over rediss:// (TLS) with a password", { skip }, () =>
     assert.equal(actor.code, 0, actor.stderr);
     assert.ok(!`${learner.stdout}${learner.stderr}${actor.stdout}${actor.stderr}`.includes(PASSWORD), "the password is never shown");
     assert.equal(JSON.parse(actor.stdout).segments, 3);
-    const result = JSON.parse(learner.stdout.trim().split("\n").at(-1)!) as { total_timesteps: number; final_mean_return: number; episodes: number };
-    const expected = new PPO({ envId: "CartPole-v1", seed: 4, totalTimesteps: steps }).learn();
-    assert.equal(result.total_timesteps, steps);
-    assert.equal(result.episodes, expected.episodes);
-    assert.equal(result.final_mean_return, expected.final_mean_return);
+    assertSingleProcessResult(learner.stdout, { envId: "CartPole-v1", seed: 4, totalTimesteps: steps });
     const runs = new RunStore(store, { create: false });
     const run = runs.getRun("tls");
     assert.equal(run.status, "finished");
