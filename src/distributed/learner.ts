@@ -471,7 +471,11 @@ export class TakenSeqs {
   add(seq: number): boolean {
     if (seq < this.below || this.above.has(seq)) return false;
     this.above.add(seq);
-    if (this.above.size > this.maxOutOfOrder) this.below = Math.min(...this.above);
+    if (this.above.size > this.maxOutOfOrder) {
+      let smallest = seq;
+      for (const taken of this.above) if (taken < smallest) smallest = taken;
+      this.below = smallest; // one pass: spreading a set this large into Math.min risks the argument limit
+    }
     while (this.above.delete(this.below)) this.below++;
     return true;
   }
