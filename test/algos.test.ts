@@ -1,8 +1,9 @@
 /** PPO and DQN: loss gradients, determinism, learning, saved policies and clear errors. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, DQN, NonFiniteError, PPO, Policy, erf, fastErf, resolveDQNConfig, resolvePPOConfig } from "../src/algos/index.js";
+import { ConfigError, DQN, NonFiniteError, PPO, Policy, SAC, erf, fastErf, resolveDQNConfig, resolvePPOConfig } from "../src/algos/index.js";
 import { ppoLoss, type PPOLossTerms } from "../src/algos/ppo.js";
+import { decodeTensorFile, encodeTensorFile } from "../src/nn/serialize.js";
 import { Random } from "../src/rng/random.js";
 
 const terms = (): PPOLossTerms => ({ policyLoss: 0, valueLoss: 0, entropy: 0, oldApproxKl: 0, approxKl: 0, clipFraction: 0 });
@@ -220,6 +221,31 @@ describe("checkpoints", () => {
 
   it("DQN resumes exactly from a checkpoint, replay buffer included", () => {
     resumeMatches(() => new DQN({ envId: "CartPole-v1", seed: 3, totalTimesteps: 5000, learningStarts: 1000, bufferSize: 1500, targetNetworkFrequency: 200 }), 3333, (a) => a.qNetwork.parameterView().slice());
+  });
+
+  it("DQN and SAC: a checkpoint from before the separate replay stream starts replay from a fresh Random(seed + 2), not from the acting stream's state", () => {
+    /** The checkpoint as one made before `field` was saved. */
+    const withoutState = (bytes: Uint8Array, field: string): Uint8Array => {
+      const file = decodeTensorFile(bytes);
+      const { [field]: _, ...state } = file.meta.state as Record<string, unknown>;
+      return encodeTensorFile({ ...file.meta, state }, [...file.tensors.values()]);
+    };
+    type Streams = { rng: Random; worker: { rng: Random } };
+    const cases: [string, () => DQN | SAC][] = [
+      ["replayRng", () => new DQN({ envId: "CartPole-v1", seed: 5, totalTimesteps: 400, learningStarts: 100, bufferSize: 400 })],
+      ["learnerRng", () => new SAC({ envId: "Pendulum-v1", seed: 5, totalTimesteps: 300, learningStarts: 100, batchSize: 16, bufferSize: 300, hiddenSizes: [16, 16] })],
+    ];
+    for (const [field, make] of cases) {
+      const trained = make();
+      trained.learn();
+      const old = withoutState(trained.saveCheckpoint(), field);
+      const loaded = make();
+      loaded.loadCheckpoint(old);
+      const { rng: replay, worker } = loaded as unknown as Streams;
+      assert.deepEqual(worker.rng.getState(), (trained as unknown as Streams).worker.rng.getState(), `${field}: the acting stream continues`);
+      assert.deepEqual(replay.getState(), new Random(5 + 2).getState(), `${field}: the replay stream starts afresh`);
+      assert.notDeepEqual(replay.getState(), worker.rng.getState());
+    }
   });
 
   it("refuses a checkpoint of another algorithm or config", () => {

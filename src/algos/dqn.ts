@@ -92,7 +92,7 @@ interface DQNState {
   current: number[];
   /** the acting stream (ε draws, random actions) */
   rng: RandomState;
-  /** replay sampling (checkpoints from before the two streams: continued from `rng`) */
+  /** replay sampling (absent in checkpoints from before the two streams: a fresh Random(seed + 2) then) */
   replayRng?: RandomState;
   /** the vector env's own state (getState), restored by its setState */
   env: unknown;
@@ -536,7 +536,11 @@ export class DQN {
     this.elapsedBefore = state.elapsed;
     this.worker.current.set(state.current);
     this.worker.rng.setState(state.rng);
-    this.rng.setState(state.replayRng ?? state.rng);
+    // A checkpoint from before acting and replay sampling had streams of their own holds one
+    // generator: continuing both from its state would have them draw the same numbers (ε draws and
+    // random actions in step with replay indices). Replay starts its own stream, as a new run's;
+    // the run differs from an uninterrupted old one either way (that one shared a single stream).
+    this.rng.setState(state.replayRng ?? new Random(this.config.seed + 2).getState());
     this.worker.env.setState(state.env);
     this.worker.stats.setState(state.episodeStatistics);
     this.episodes.setState(state.episodes);

@@ -168,7 +168,7 @@ interface SACState {
   current: number[];
   /** the acting stream (warm-up actions, exploration noise) */
   rng: RandomState;
-  /** the learner's (checkpoints from before the two streams: continued from `rng`) */
+  /** the learner's (absent in checkpoints from before the two streams: a fresh Random(seed + 2) then) */
   learnerRng?: RandomState;
   /** the vector env's own state (getState), restored by its setState */
   env: unknown;
@@ -731,7 +731,11 @@ export class SAC {
     this.alpha = state.alpha;
     this.worker.current.set(state.current);
     this.worker.rng.setState(state.rng);
-    this.rng.setState(state.learnerRng ?? state.rng);
+    // A checkpoint from before acting and learning had streams of their own holds one generator:
+    // continuing both from its state would have them draw the same numbers (warm-up actions and
+    // exploration noise in step with replay indices and the actor's samples). The learner starts
+    // its own stream, as a new run's; the run differs from an uninterrupted old one either way.
+    this.rng.setState(state.learnerRng ?? new Random(this.config.seed + 2).getState());
     this.worker.env.setState(state.env);
     this.worker.stats.setState(state.episodeStatistics);
     this.episodes.setState(state.episodes);
