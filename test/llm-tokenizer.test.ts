@@ -31,3 +31,13 @@ test("countdown's compact template: number tokens by longest match, the verifier
   assert.equal(setup.task.score(problemsOf(setup, "train", 1, 3)[0]!, "1+2</answer>").reward, 0.1);
   assert.ok(contextForTask(setup) <= 30, `context ${contextForTask(setup)}`);
 });
+
+test("arithmetic with fillerMax: the filler is one more token, only when the option is on", () => {
+  const setup = setupTask("addition", { fillerMax: 8 });
+  assert.deepEqual(setup.tokenizer.vocabulary, ["<pad>", "<eos>", ..."0123456789+=."]);
+  assert.equal(setupTask("addition").tokenizer.size, 14);
+  assert.equal(setupTask("multiplication", { fillerMax: 2 }).tokenizer.size, 15);
+  // the context covers the longest answer: prompt 10 + 5 digits + 8 filler + end
+  assert.equal(contextForTask(setup), 24);
+  for (const p of problemsOf(setup, "train", 20, 1)) assert.equal(setup.tokenizer.decode(setup.tokenizer.encode(p.prompt + p.answer)), p.prompt + p.answer);
+});

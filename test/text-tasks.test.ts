@@ -147,7 +147,7 @@ test("multi-turn: feedback after a wrong answer, truncated after maxTurns", () =
 
 test("bad options and ids are clear errors", () => {
   assert.throws(() => makeText("additon"), /no text task "additon".*did you mean addition/);
-  assert.throws(() => makeText("addition", { digit: 3 }), /no option "digit"; its options: digits, operandDigits, reversed, format/);
+  assert.throws(() => makeText("addition", { digit: 3 }), /no option "digit"; its options: digits, operandDigits, reversed, format, fillerMax, fillerPosition/);
   assert.throws(() => makeText("addition", { digits: 0 }), /digits must be in \[1, 60\], got 0/);
   assert.throws(() => makeText("addition", { digits: 2.5 }), /digits must be an integer/);
   assert.throws(() => makeText("addition", { reversed: "yes" }), /reversed must be true or false/);
@@ -168,4 +168,53 @@ test("format answer-tag: an instruction prompt, the answer read from <answer></a
   assert.equal(task.score(info.problem, reversed).reward, 0, "no tag");
   assert.equal(makeText("addition", { digits: 3, seed: 9 }).reset()[0], `${a}+${b}=`, "the same problem in plain format");
   assert.throws(() => makeText("addition", { format: "xml" }), /format must be one of plain, answer-tag/);
+});
+
+test("fillerMax: answers carry 0..N filler tokens drawn from the seeded generator, before or after the answer", () => {
+  const options = { digits: 4, reversed: true, fillerMax: 8, count: 400, seed: 5, split: "train" as const };
+  const before = sampleProblems("addition", options);
+  assert.deepEqual(sampleProblems("addition", options), before, "the same seed gives the same problems and filler counts");
+  assert.notDeepEqual(sampleProblems("addition", { ...options, seed: 6 }), before);
+  const counts = new Set<number>();
+  for (const p of before) {
+    const m = /^(\.*)(\d{5})$/.exec(p.answer);
+    assert.ok(m, `answer ${JSON.stringify(p.answer)} is filler then the 5 digits`);
+    assert.equal(m[2], [...(p.data as { result: string }).result].reverse().join(""));
+    counts.add(m[1]!.length);
+  }
+  assert.deepEqual([...counts].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8], "every count in 0..N occurs");
+  const after = sampleProblems("addition", { ...options, fillerPosition: "after" });
+  after.forEach((p, i) => {
+    assert.equal(p.prompt, before[i]!.prompt);
+    assert.equal(p.answer, before[i]!.answer.replace(/^(\.*)(\d+)$/, "$2$1"), "the same draw, the filler after the answer");
+  });
+  // off (the default): exactly the problems without the option, so existing data sets do not change
+  assert.deepEqual(sampleProblems("addition", { ...options, fillerMax: 0 }), sampleProblems("addition", { digits: 4, reversed: true, count: 400, seed: 5, split: "train" }));
+  assert.throws(() => makeText("addition", { fillerMax: 65 }), /fillerMax must be in \[0, 64\], got 65/);
+  assert.throws(() => makeText("addition", { fillerMax: 4, fillerPosition: "middle" }), /fillerPosition must be one of before, after/);
+});
+
+test("fillerMax: the verifier reads only the answer, ignoring any run of filler at either end", () => {
+  const task = makeTextTask("addition", { digits: 4, reversed: true, fillerMax: 4 });
+  const [problem] = sampleProblems("addition", { digits: 4, reversed: true, fillerMax: 4, count: 1, seed: 2 });
+  const answer = problem!.answer.replace(/\./g, "");
+  const wrong = answer === "00000" ? "00001" : "00000";
+  const cases: [string, number, boolean][] = [
+    [answer, 1, true],
+    [`...${answer}`, 1, true],
+    [`${".".repeat(30)}${answer}`, 1, true], // more filler than any reference answer has: still only the answer counts
+    [`${answer}.......`, 1, true],
+    [`..${answer}..\n`, 1, true],
+    [`....${wrong}`, 0.1, false],
+    [`${answer.slice(0, 2)}.${answer.slice(2)}`, 0, false], // filler inside the answer is not filler
+    ["....", 0, false],
+  ];
+  for (const [response, reward, correct] of cases) {
+    const score = task.score(problem!, response);
+    assert.equal(score.reward, reward, JSON.stringify(response));
+    assert.equal(score.correct, correct, JSON.stringify(response));
+  }
+  // without the option a leading "." is not filler: the old reward rule, unchanged
+  const plain = makeTextTask("addition", { digits: 4, reversed: true });
+  assert.equal(plain.score({ ...problem!, answer }, `.${answer}`).reward, 0);
 });

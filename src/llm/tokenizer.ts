@@ -4,6 +4,7 @@
  *
  *   addition        <pad> <eos> 0 1 2 3 4 5 6 7 8 9 + =    (14 tokens, one per character)
  *   multiplication  <pad> <eos> 0 1 2 3 4 5 6 7 8 9 * =    (14 tokens)
+ *   either with fillerMax > 0: the same and the filler "." last   (15 tokens)
  *   countdown with template=compact (see src/text/tasks/countdown.ts)
  *                   <pad> <eos> 0 1 2 … 100 + - * / ( ) = " " \n "Assistant:" "<answer>" "</answer>"
  *                   (115 tokens: every number up to 100 is one token, so "25" is one token and
@@ -13,6 +14,8 @@
  * The vocabulary is stored in every saved model (`vocabulary` in its metadata) and checked against
  * the task when a model is loaded for training or evaluation. Browser-safe.
  */
+
+import { ARITHMETIC_FILLER } from "../text/tasks/arithmetic.js";
 
 export const PAD_TOKEN = 0;
 export const EOS_TOKEN = 1;
@@ -50,7 +53,11 @@ export class CharTokenizer {
   /** The tokenizer a task's models use (countdown's compact template has number tokens). */
   static forTask(taskId: string, options: Record<string, unknown> = {}): CharTokenizer {
     if (taskId === "countdown" && options.template === "compact") return new CharTokenizer(COUNTDOWN_COMPACT_TOKENS);
-    return new CharTokenizer(TASK_ALPHABETS[taskId] ?? printableAscii());
+    const alphabet = TASK_ALPHABETS[taskId];
+    if (alphabet === undefined) return new CharTokenizer(printableAscii());
+    // the arithmetic tasks' filler token exists only when the task uses it, so models without it keep their 14 tokens
+    const filler = typeof options.fillerMax === "number" && options.fillerMax > 0 ? ARITHMETIC_FILLER : "";
+    return new CharTokenizer(alphabet + filler);
   }
 
   /** Rebuilds a tokenizer from a saved vocabulary. */

@@ -11,7 +11,19 @@
  * as the answer has (n+1 for addition, 2n for multiplication) and nothing else — but wrong; 0
  * otherwise. With `format: "answer-tag"` the prompt is an instruction for chat models and the
  * answer is read from the last `<answer>…</answer>` (none: 0). Operands are uniform over [0, 10^operandDigits), drawn digit by digit, so any width
- * works. Browser-safe.
+ * works.
+ *
+ * `fillerMax: N` (for studies of response length, e.g. GRPO's per-sequence 1/|o| against Dr.
+ * GRPO's constant): each reference answer carries 0..N filler tokens "." (the count uniform, drawn
+ * from the generator right after the operands) before the answer (`fillerPosition: "before"`,
+ * pause or "thinking" tokens) or after it ("after": tokens the answer no longer depends on):
+ *
+ *   addition, digits 4, reversed, fillerMax 8:   "0123+4567="  answer "...09640" or "09640......"
+ *
+ * The verifier then ignores any run of "." at either end of the response (any length, whatever
+ * the position option), so a response's length can change without changing its reward; the
+ * reward rule is otherwise the same. With N = 0 (the default) nothing is drawn and the problems,
+ * answers and rewards are exactly those without the option. Browser-safe.
  */
 import type { Random } from "../../rng/random.js";
 import { extractAnswerTag } from "../extract.js";
@@ -55,12 +67,24 @@ function drawOperand(random: Random, digits: number, significant: number): strin
   return s.padStart(digits, "0");
 }
 
+/** The filler token of the `fillerMax` option: a character the answers and operators never use. */
+export const ARITHMETIC_FILLER = ".";
+const FILLER_AT_ENDS = /^\.+|\.+$/g;
+
 function arithmeticTask(operation: Operation, options: Record<string, number | boolean | string>): TextTask<ArithmeticProblem> {
   const digits = options.digits as number;
   const operandDigits = (options.operandDigits as number) || digits;
   const reversed = options.reversed as boolean;
   const tagged = options.format === "answer-tag";
+  const fillerMax = (options.fillerMax as number | undefined) ?? 0;
+  const fillerAfter = options.fillerPosition === "after";
   if (operandDigits > digits) throw new RangeError(`text task ${operation}: operandDigits (${operandDigits}) must not exceed digits (${digits})`);
+  // the count is drawn only when the option is on, so the default keeps the generator's stream (and every problem) unchanged
+  const withFiller = (random: Random, answer: string): string => {
+    if (fillerMax === 0) return answer;
+    const filler = ARITHMETIC_FILLER.repeat(random.integer(fillerMax + 1));
+    return fillerAfter ? answer + filler : filler + answer;
+  };
   const symbol = operation === "addition" ? "+" : "*";
   const answerLength = operation === "addition" ? digits + 1 : 2 * digits;
   const wellFormed = new RegExp(`^[0-9]{${answerLength}}$`);
@@ -71,16 +95,18 @@ function arithmeticTask(operation: Operation, options: Record<string, number | b
       const b = drawOperand(random, digits, operandDigits);
       const result = operation === "addition" ? addDigits(a, b) : multiplyDigits(a, b);
       const answer = reverseIfNeeded(result, reversed);
-      if (!tagged) return { prompt: `${a}${symbol}${b}=`, answer, data: { a, b, result } };
+      if (!tagged) return { prompt: `${a}${symbol}${b}=`, answer: withFiller(random, answer), data: { a, b, result } };
       const what = operation === "addition" ? "sum" : "product";
       const order = reversed ? ", its digits in reverse order (least significant digit first)" : "";
       const prompt = `Compute ${a}${symbol}${b}. Write the ${what} as exactly ${answerLength} digits (pad with leading zeros)${order}, inside <answer></answer> tags, e.g. <answer>${"0".repeat(answerLength)}</answer>.`;
-      return { prompt, answer: `<answer>${answer}</answer>`, data: { a, b, result } };
+      return { prompt, answer: withFiller(random, `<answer>${answer}</answer>`), data: { a, b, result } };
     },
     key: (p) => `${p.data.a}${symbol}${p.data.b}`,
     score(problem, response): TextScore {
-      const expected = tagged ? reverseIfNeeded(problem.data.result, reversed) : problem.answer;
-      const text = tagged ? extractAnswerTag(response) : response.trim();
+      // (a reference answer with filler is not the expected text: the digits are)
+      const expected = tagged || fillerMax > 0 ? reverseIfNeeded(problem.data.result, reversed) : problem.answer;
+      // (filler outside the answer tag is ignored by the extraction already)
+      const text = tagged ? extractAnswerTag(response) : fillerMax > 0 ? response.trim().replace(FILLER_AT_ENDS, "") : response.trim();
       if (text === null) return { reward: 0, correct: false, wellFormed: false, extracted: null };
       const correct = text === expected;
       const formed = wellFormed.test(text);
@@ -95,12 +121,14 @@ const sharedOptions = (maxDigits: number, defaultDigits: number) =>
     operandDigits: { type: "integer", default: 0, min: 0, max: maxDigits, help: "operands drawn from [0, 10^k) for k = operandDigits (0: k = digits), still padded to digits" },
     reversed: { type: "boolean", default: false, help: "write the answer least-significant digit first" },
     format: { type: "string", default: "plain", choices: ["plain", "answer-tag"], help: "plain: a completion prompt (0123+4567=); answer-tag: an instruction, answer in <answer></answer>" },
+    fillerMax: { type: "integer", default: 0, min: 0, max: 64, help: `length studies: each reference answer carries 0..N filler "${ARITHMETIC_FILLER}" tokens (uniform per problem); the verifier ignores any run of them at either end of a response (0: off)` },
+    fillerPosition: { type: "string", default: "before", choices: ["before", "after"], help: "with fillerMax: the reference answers' filler before the answer (pause/thinking tokens) or after it" },
   }) as const;
 
 export const additionSpec: TextTaskSpec = {
   id: "addition",
   description: "n-digit addition, zero-padded operands (0123+4567=), answer the (n+1)-digit sum, plain or reversed",
-  rewardRule: "1.0 exact answer; 0.1 well-formed (exactly n+1 digits, surrounding whitespace ignored) but wrong; 0 otherwise",
+  rewardRule: "1.0 exact answer; 0.1 well-formed (exactly n+1 digits, surrounding whitespace ignored) but wrong; 0 otherwise; with fillerMax > 0, runs of \".\" at either end are ignored too",
   options: sharedOptions(60, 4),
   create: (o) => arithmeticTask("addition", o),
 };
@@ -108,7 +136,7 @@ export const additionSpec: TextTaskSpec = {
 export const multiplicationSpec: TextTaskSpec = {
   id: "multiplication",
   description: "n-digit multiplication, zero-padded operands (12*34=), answer the 2n-digit product, plain or reversed",
-  rewardRule: "1.0 exact answer; 0.1 well-formed (exactly 2n digits, surrounding whitespace ignored) but wrong; 0 otherwise",
+  rewardRule: "1.0 exact answer; 0.1 well-formed (exactly 2n digits, surrounding whitespace ignored) but wrong; 0 otherwise; with fillerMax > 0, runs of \".\" at either end are ignored too",
   options: sharedOptions(30, 2),
   create: (o) => arithmeticTask("multiplication", o),
 };
