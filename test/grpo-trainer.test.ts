@@ -70,6 +70,27 @@ test("GRPO steps log the issue's metrics, are deterministic, and refuse bad setu
   assert.throws(() => resolveTextConfig(GRPO_SPEC, { loss: "ppo" }), /--loss: must be one of grpo, bnpo, dr_grpo, dapo/);
 });
 
+test("GRPO logs completion lengths split by correctness, consistent with the overall mean", () => {
+  // a task whose answers vary in length (filler before the answer), so the split has something to show
+  const taskOptions = { digits: 2, fillerMax: 3 };
+  const sft = new SftTrainer({ ...sftConfig, taskOptions, steps: 150 });
+  for (let i = 0; i < 150; i++) sft.trainStep();
+  const trainer = new GrpoTrainer({ ...GRPO_DEFAULTS, taskOptions, promptsPerStep: 8, groupSize: 4, testProblems: 20 }, decodeLanguageModel(encodeLanguageModel(sft.languageModel())));
+  let both = 0;
+  for (let step = 0; step < 6; step++) {
+    const m = trainer.trainStep();
+    const accuracy = m["rollout/accuracy"]!;
+    const correct = m["completions/mean_length_correct"];
+    const incorrect = m["completions/mean_length_incorrect"];
+    assert.equal(correct === undefined, accuracy === 0, "the correct side is logged exactly when some completion is correct");
+    assert.equal(incorrect === undefined, accuracy === 1);
+    const recombined = (correct ?? 0) * accuracy + (incorrect ?? 0) * (1 - accuracy);
+    assert.ok(Math.abs(recombined - m["completions/mean_length"]!) < 1e-9, `${recombined} vs ${m["completions/mean_length"]}`);
+    if (correct !== undefined && incorrect !== undefined) both++;
+  }
+  assert.ok(both > 0, "some step had correct and incorrect completions");
+});
+
 test("tsrl train sft / grpo --json end stdout with the issue's result line", () => {
   const store = mkdtempSync(join(tmpdir(), "tsrl-lm-"));
   try {

@@ -145,6 +145,8 @@ interface Rollout {
   completions: Int32Array[];
   truncated: boolean[];
   rewards: Float64Array;
+  /** per completion: the task's verdict (for lengths split by correctness) */
+  correctFlags: boolean[];
   correct: number;
 }
 
@@ -202,14 +204,16 @@ export class GrpoTrainer {
     const out = this.sampling(() => sampleCompletions(this.model, prompts, { maxNewTokens: maxNew, temperature: this.config.temperature, topK: this.config.topK, topP: this.config.topP, stopToken: EOS_TOKEN, random: this.random }));
     this.sampleSeconds += (performance.now() - t0) / 1000;
     const rewards = new Float64Array(prompts.length);
+    const correctFlags: boolean[] = [];
     let correct = 0;
     out.completions.forEach((c, i) => {
       this.sampleTokens += c.length;
       const score = this.setup.task.score(problems[Math.floor(i / G)]!, this.setup.tokenizer.decode(c));
       rewards[i] = score.reward + (this.config.overlongCache > 0 ? dapoOverlongPenalty(c.length, maxNew, Math.min(this.config.overlongCache, maxNew)) : 0);
       if (score.correct) correct++;
+      correctFlags.push(score.correct);
     });
-    return { problems, prompts, completions: out.completions, truncated: out.truncated, rewards, correct };
+    return { problems, prompts, completions: out.completions, truncated: out.truncated, rewards, correctFlags, correct };
   }
 
   /** Runs a sampling pass; NaN logits stop the run with the step and the parameter that holds a non-finite value. */
@@ -228,7 +232,7 @@ export class GrpoTrainer {
     const first = this.rollout(P);
     const zeroStd = countZeroStdGroups(first.rewards, G);
     if (!dynamicSampling) return { batch: first, zeroStdFraction: zeroStd / P, drawnGroups: P };
-    const kept: Rollout = { problems: [], prompts: [], completions: [], truncated: [], rewards: new Float64Array(0), correct: first.correct };
+    const kept: Rollout = { problems: [], prompts: [], completions: [], truncated: [], rewards: new Float64Array(0), correctFlags: [], correct: first.correct };
     const rewards: number[] = [];
     let drawn = P;
     let round = first;
@@ -241,6 +245,7 @@ export class GrpoTrainer {
           kept.prompts.push(round.prompts[g]!);
           kept.completions.push(round.completions[g]!);
           kept.truncated.push(round.truncated[g]!);
+          kept.correctFlags.push(round.correctFlags[g]!);
           rewards.push(round.rewards[g]!);
         }
       }
@@ -294,6 +299,8 @@ export class GrpoTrainer {
     let lengthSum = 0;
     let lengthMax = 0;
     let truncatedCount = 0;
+    // lengths of correct and incorrect completions apart: GRPO's per-sequence 1/|o| pushes them in opposite directions (Dr. GRPO, Liu et al. 2025)
+    const lengthBy = { correct: { sum: 0, count: 0 }, incorrect: { sum: 0, count: 0 } };
     for (let i = 0; i < B; i++) {
       const prompt = batch.prompts[i]!;
       const completion = batch.completions[i]!;
@@ -307,10 +314,16 @@ export class GrpoTrainer {
       lengthSum += completion.length;
       lengthMax = Math.max(lengthMax, completion.length);
       if (batch.truncated[i]) truncatedCount++;
+      const side = batch.correctFlags[i] ? lengthBy.correct : lengthBy.incorrect;
+      side.sum += completion.length;
+      side.count++;
     }
     metrics["completions/mean_length"] = lengthSum / B;
     metrics["completions/max_length"] = lengthMax;
     metrics["completions/clipped_ratio"] = truncatedCount / B;
+    // (left out of a step with no completion of that kind, rather than logged as NaN)
+    if (lengthBy.correct.count > 0) metrics["completions/mean_length_correct"] = lengthBy.correct.sum / lengthBy.correct.count;
+    if (lengthBy.incorrect.count > 0) metrics["completions/mean_length_incorrect"] = lengthBy.incorrect.sum / lengthBy.incorrect.count;
     const promptLengths = batch.prompts.map((p) => p.length);
     const logpPositions = new Float64Array(B * T);
     const gather = (into: Float64Array) => {
