@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ConfigError, checkCheckpointMeta } from "../src/algos/common.js";
+import { ConfigError, checkCheckpointMeta, checkpointConfig } from "../src/algos/common.js";
 import { PPO, resolvePPOConfig } from "../src/algos/ppo.js";
-import { DQN } from "../src/algos/dqn.js";
+import { DQN, resolveDQNConfig } from "../src/algos/dqn.js";
+import { encodeTensorFile } from "../src/nn/serialize.js";
 import { trainingTarget } from "../src/algos/training-env.js";
 import { Env, type Info, type StepResult } from "../src/envs/env.js";
 import { register } from "../src/envs/registry.js";
@@ -115,6 +116,22 @@ test("a checkpoint from before the env fields (and PPO's activation) existed sti
   // key order does not matter; a field both hold must agree
   assert.deepEqual(checkCheckpointMeta(meta(Object.fromEntries(Object.entries(c).reverse())), "ppo", c, "reordered"), 1);
   assert.throws(() => checkCheckpointMeta(meta(old), "ppo", { ...c, gamma: 0.9 }, "old"), ConfigError);
+});
+
+test("a checkpoint from before a field existed was made with the field's value then, not the loading agent's: a ReLU or time-limited agent refuses it", () => {
+  const c = resolvePPOConfig({ envId: "MinAtar/Breakout-v1" });
+  const { envKwargs: _, maxEpisodeSteps: __, activation: ___, ...old } = c;
+  const meta = (algo: string, config: unknown) => ({ kind: "tsrl.checkpoint", algo, config, state: 1 });
+  for (const changed of [{ activation: "relu" }, { envKwargs: { sticky_action_prob: 0 } }, { maxEpisodeSteps: 1000 }]) {
+    assert.throws(() => checkCheckpointMeta(meta("ppo", old), "ppo", { ...c, ...changed }, "old"), /different config/, JSON.stringify(changed));
+  }
+  // the values filled in are the ones the fields had before they existed; activation is PPO's alone
+  assert.deepEqual(checkpointConfig(encodeTensorFile(meta("ppo", old), [])), c);
+  const d = resolveDQNConfig({ envId: "CartPole-v1" });
+  const { envKwargs: ____, maxEpisodeSteps: _____, ...oldDqn } = d;
+  assert.deepEqual(checkpointConfig(encodeTensorFile(meta("dqn", oldDqn), [])), d);
+  assert.equal(checkCheckpointMeta(meta("dqn", oldDqn), "dqn", d, "old"), 1);
+  assert.throws(() => checkCheckpointMeta(meta("dqn", oldDqn), "dqn", { ...d, maxEpisodeSteps: 1000 }, "old"), /different config/);
 });
 
 test("the CLI takes --env-kwargs and --max-episode-steps; a resume keeps them and refuses to change them", async () => {

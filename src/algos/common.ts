@@ -227,7 +227,7 @@ export function checkCheckpointMeta(meta: Record<string, unknown>, algo: string,
   if (meta.kind !== CHECKPOINT_KIND || meta.algo !== algo) {
     throw new ConfigError(`${source}: not a ${algo} checkpoint (kind ${JSON.stringify(meta.kind)}, algo ${JSON.stringify(meta.algo)})`);
   }
-  const saved = meta.config && typeof meta.config === "object" && config && typeof config === "object" ? withNewerFields(meta.config as Record<string, unknown>, config as Record<string, unknown>) : meta.config;
+  const saved = meta.config && typeof meta.config === "object" ? withPredatedFields(meta.config as Record<string, unknown>, algo) : meta.config;
   if (configKey(saved) !== configKey(config)) {
     throw new ConfigError(`${source}: the checkpoint was made with a different config; build the agent from the checkpoint's config`);
   }
@@ -242,18 +242,28 @@ function configKey(config: unknown): string {
 }
 
 /**
- * A checkpoint's config with the fields it predates taken from `current` (the run's config):
- * a checkpoint made before a field existed was made with the field's default, which is what a
- * resumed run's config holds for it (such fields are fixed on resume).
+ * Config fields added after checkpoints existed, with the value each had implicitly before it
+ * (what a checkpoint that lacks it was made with): under "*" the fields of every algorithm, else
+ * under the algorithm's name. Fixed values, not today's defaults nor the loading agent's config:
+ * a ReLU agent must refuse a checkpoint from before `activation`, whose weights are a tanh
+ * network's. A new field needs its entry here, or checkpoints from before it are refused.
  */
-export function withNewerFields(saved: Record<string, unknown>, current: Record<string, unknown>): Record<string, unknown> {
-  return { ...current, ...saved };
+const VALUES_BEFORE_FIELDS_EXISTED: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  "*": { envKwargs: {}, maxEpisodeSteps: null },
+  ppo: { activation: "tanh" },
+};
+
+/** A checkpoint's config (of `algo`) with the fields it predates at the values they had before they existed. */
+export function withPredatedFields(saved: Record<string, unknown>, algo: string): Record<string, unknown> {
+  return { ...structuredClone({ ...VALUES_BEFORE_FIELDS_EXISTED["*"], ...VALUES_BEFORE_FIELDS_EXISTED[algo] }), ...saved };
 }
 
-/** The config a checkpoint was made with (null if the file holds none). */
+/** The config a checkpoint was made with, fields it predates included (null if the file holds none). */
 export function checkpointConfig(bytes: Uint8Array, source = "checkpoint"): Record<string, unknown> | null {
-  const config = decodeTensorFile(bytes, source).meta.config;
-  return config && typeof config === "object" ? (config as Record<string, unknown>) : null;
+  const meta = decodeTensorFile(bytes, source).meta;
+  const config = meta.config;
+  if (!config || typeof config !== "object") return null;
+  return typeof meta.algo === "string" ? withPredatedFields(config as Record<string, unknown>, meta.algo) : (config as Record<string, unknown>);
 }
 
 /** Says which parameter first holds NaN/Inf, or that the parameters are all finite (so the data is not). */

@@ -3,7 +3,7 @@ import { ensureEnvRegistered } from "../node/env-module.js";
 import { type Command, Option } from "commander";
 import { createInterface } from "node:readline/promises";
 import { hostname } from "node:os";
-import { camelCase, checkpointConfig, similar, withNewerFields } from "../algos/common.js";
+import { camelCase, checkpointConfig, similar } from "../algos/common.js";
 import { ALGORITHMS } from "../algos/index.js";
 import { type BackendKind, createBackend } from "../nn/backend.js";
 import { assertWritableFile, writeFileAtomic } from "../node/atomic-write.js";
@@ -182,8 +182,7 @@ export function registerRuns(program: Command): void {
       // config, which may hold changes an earlier resume made with --set (recorded, so they apply
       // again), or with --force the checkpoint's where they differ otherwise (a tsrl with other defaults).
       let current = entry.resolve({ ...run.config, envId: run.env });
-      const inFile = bytes && checkpointConfig(bytes);
-      const saved = inFile && withNewerFields(inFile, current);
+      const saved = bytes && checkpointConfig(bytes);
       const madeWith: Record<string, unknown> = saved ?? current;
       if (saved) {
         const recorded = Object.assign({}, ...(versions.resumes ?? []).map((r) => r.config_changes ?? {})) as Record<string, [unknown, unknown]>;
