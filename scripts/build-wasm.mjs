@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -32,10 +33,14 @@ const targets = [
   {
     source: "wasm/kernels.ts",
     output: "src/nn/wasm/kernels-binary.ts",
-    // the shared variant runs the same code on a shared memory, where a helper thread splits the matrix products
+    // the shared variants run the same code on a shared memory, where a helper thread splits the
+    // matrix products; the FMA variants are built with relaxed SIMD, which turns the kernels'
+    // multiply-adds into f32x4.relaxed_madd (ASC_FEATURE_RELAXED_SIMD; opt-in, see setKernelFma)
     variants: [
       { name: "KERNELS_WASM_BASE64", flags: [] },
       { name: "KERNELS_SHARED_WASM_BASE64", flags: ["--enable", "threads", "--sharedMemory", "--maximumMemory", "65536"] },
+      { name: "KERNELS_FMA_WASM_BASE64", flags: ["--enable", "relaxed-simd"], relaxedSimd: true },
+      { name: "KERNELS_FMA_SHARED_WASM_BASE64", flags: ["--enable", "relaxed-simd", "--enable", "threads", "--sharedMemory", "--maximumMemory", "65536"], relaxedSimd: true },
     ],
     imports: [MEMORY],
   },
@@ -65,6 +70,10 @@ async function build({ source, output, variants, imports: expectedImports }) {
   let bytes = 0;
   for (const variant of variants) {
     const { binary, text } = await compile(source, variant.flags, Boolean(watDir));
+    // Node 20 validates relaxed SIMD (the FMA variants) only behind a V8 flag, later Nodes by
+    // default (where the flag may be gone: set only when needed)
+    if (variant.relaxedSimd && !WebAssembly.validate(binary)) setFlagsFromString("--experimental-wasm-relaxed-simd");
+    if (variant.relaxedSimd && !WebAssembly.validate(binary)) fail(`${source} (${variant.name}): this Node cannot validate relaxed SIMD; use Node ≥ 20`);
     // The modules share the host's memory: they must import it (and only the expected host
     // functions) and must not carry data segments, which would be written over the host's data
     // when the module is instantiated.

@@ -12,7 +12,13 @@
 // matmulNT takes dot products along k (2 rows × 4 columns of f32x4 partial sums, reduced
 // horizontally at the end). Narrow shapes (fewer than 4 columns left; k ≤ 4 in matmulNT) switch
 // to the other vectorization so that value and policy heads do not fall back to scalar code.
-// Relaxed SIMD (FMA) is not used: Node 20 lacks it by default.
+//
+// The same source is built twice more with relaxed SIMD enabled (ASC_FEATURE_RELAXED_SIMD is then
+// true at compile time): the multiply-adds of the products, attention, layer norm and GELU become
+// f32x4.relaxed_madd, a fused multiply-add on CPUs with FMA (one rounding instead of two), so
+// those builds are faster and differ from the default in the last bits. They are opt-in
+// (setKernelFma in src/nn/wasm-kernels.ts): Node 20 runs relaxed SIMD only behind a flag, and a
+// relaxed_madd may round once or twice depending on the CPU.
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -23,9 +29,10 @@
   return (<usize>p) << 2;
 }
 
-/** acc + s·w, lane-wise. */
+/** acc + s·w, lane-wise (fused, rounded once, in the relaxed-SIMD builds on CPUs with FMA). */
 // @ts-ignore: decorator
 @inline function mac(acc: v128, s: v128, w: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(s, w, acc);
   return f32x4.add(acc, f32x4.mul(s, w));
 }
 
@@ -499,10 +506,16 @@ function matmulNTShortK(m: i32, k: i32, n: i32, pa: usize, pb: usize, pc: usize,
     let o = pc + ((<usize>j) << 2);
     if (k == 4) {
       for (let i = 0; i < m; i++) {
-        let r = f32x4.add(
-          f32x4.add(f32x4.mul(v128.load32_splat(ar), t0), f32x4.mul(v128.load32_splat(ar, 4), t1)),
-          f32x4.add(f32x4.mul(v128.load32_splat(ar, 8), t2), f32x4.mul(v128.load32_splat(ar, 12), t3)),
-        );
+        // the same pairing in both builds; the relaxed-SIMD one fuses the second product of each pair
+        let r = ASC_FEATURE_RELAXED_SIMD
+          ? f32x4.add(
+              mac(f32x4.mul(v128.load32_splat(ar), t0), v128.load32_splat(ar, 4), t1),
+              mac(f32x4.mul(v128.load32_splat(ar, 8), t2), v128.load32_splat(ar, 12), t3),
+            )
+          : f32x4.add(
+              f32x4.add(f32x4.mul(v128.load32_splat(ar), t0), f32x4.mul(v128.load32_splat(ar, 4), t1)),
+              f32x4.add(f32x4.mul(v128.load32_splat(ar, 8), t2), f32x4.mul(v128.load32_splat(ar, 12), t3)),
+            );
         if (acc) r = f32x4.add(v128.load(o), r);
         v128.store(o, r);
         ar += kb;

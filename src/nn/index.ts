@@ -3,7 +3,7 @@ export { Backend, createBackend, defaultBackend, initBackend, setDefaultBackend 
 export type { BackendKind } from "./backend.js";
 export type { Kernels } from "./kernels.js";
 export { createJsKernels } from "./js-kernels.js";
-export { compileWasmKernels, createWasmKernels, wasmSimdAvailable } from "./wasm-kernels.js";
+export { FMA_UNAVAILABLE, compileWasmKernels, createWasmKernels, kernelFma, relaxedSimdAvailable, setKernelFma, wasmSimdAvailable } from "./wasm-kernels.js";
 export { ProductSplitter, setKernelThreads, kernelThreads, serveKernelHelper, sharedMemoryAvailable } from "./parallel.js";
 export type { KernelThreads, KernelHelper, KernelHelperInit } from "./parallel.js";
 export { linear, conv2d, tanh, relu, layerFromDescription } from "./layers.js";

@@ -9,7 +9,7 @@
  */
 import type { Kernels } from "./kernels.js";
 import { type KernelThreads, type ProductSplitter, kernelThreads } from "./parallel.js";
-import { instantiateKernels, kernelMemory, wasmSimdAvailable } from "./wasm-kernels.js";
+import { instantiateKernels, kernelFma, kernelMemory, wasmSimdAvailable } from "./wasm-kernels.js";
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -48,11 +48,12 @@ const PAGE_FLOATS = 65536 / 4;
 /**
  * A space in a WebAssembly memory with the SIMD kernels. With `threads` (default: the
  * `setKernelThreads` setting) of more than one, the memory is shared and the matrix products are
- * split across helper threads (`parallel`), with results identical to one thread's.
+ * split across helper threads (`parallel`), with results identical to one thread's. `fma`
+ * (default: the `setKernelFma` setting) picks the kernels with fused multiply-adds.
  */
-export function wasmSpace(threads: KernelThreads | null = kernelThreads()): Space {
+export function wasmSpace(threads: KernelThreads | null = kernelThreads(), fma = kernelFma()): Space {
   const memory = kernelMemory(threads);
-  const { exports, splitter } = instantiateKernels<TransformerKernels & Pick<ProductSplitter, "matmulTN">>(memory, threads);
+  const { exports, splitter } = instantiateKernels<TransformerKernels & Pick<ProductSplitter, "matmulTN">>(memory, threads, fma);
   const ops: TransformerKernels = splitter
     ? {
         ...exports,
