@@ -22,6 +22,7 @@ import { registerExport } from "./export.js";
 import { registerActor } from "./distributed.js";
 import { registerDatasets } from "./datasets.js";
 import { threadsSetting, useKernelThreads } from "../node/kernel-threads.js";
+import { fmaSetting, useKernelFma } from "../node/kernel-fma.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -31,8 +32,14 @@ const program = new Command()
   .version(pkg.version)
   .showHelpAfterError("(run with --help for usage)");
 
-// before any network exists: --threads (train) or TSRL_THREADS splits the nn kernels' matrix products across threads
-program.hook("preAction", (_program, action) => useKernelThreads(threadsSetting(action.opts().threads)));
+// before any network exists: --threads (train) or TSRL_THREADS splits the nn kernels' matrix products
+// across threads; --fma (train) or TSRL_FMA=1 picks the kernels with fused multiply-adds, turning on
+// Node 20's relaxed SIMD for this process first (tsrl resume then uses the run's recorded setting)
+program.hook("preAction", (_program, action) => {
+  const opts = action.opts();
+  useKernelThreads(threadsSetting(opts.threads));
+  useKernelFma(fmaSetting(opts.fma));
+});
 
 program
   .command("envs")

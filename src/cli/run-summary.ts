@@ -122,8 +122,8 @@ export function formatRunSummary(store: RunStore, run: RunRecord): string {
   if (checkpoints.length) files.push(["checkpoints", dirname(checkpoints[0]!.path)]);
   out.push("files", ...rows(files), "");
 
-  const v = run.versions as { tsrl?: string; node?: string; backend?: string; os?: string; git?: { commit: string; dirty: boolean } | null; resumes?: unknown[] };
-  const software = [v.tsrl && `tsrl ${v.tsrl}`, v.node && `Node ${v.node}`, v.backend && `${v.backend} kernels`, v.os, v.git ? `git ${v.git.commit.slice(0, 10)}${v.git.dirty ? " (uncommitted changes)" : ""}` : null, v.resumes?.length ? `resumed ${v.resumes.length}×` : null].filter(Boolean);
+  const v = run.versions as { tsrl?: string; node?: string; backend?: string; fma?: boolean; os?: string; git?: { commit: string; dirty: boolean } | null; resumes?: unknown[] };
+  const software = [v.tsrl && `tsrl ${v.tsrl}`, v.node && `Node ${v.node}`, v.backend && `${v.backend} kernels${v.fma ? " with FMA" : ""}`, v.os, v.git ? `git ${v.git.commit.slice(0, 10)}${v.git.dirty ? " (uncommitted changes)" : ""}` : null, v.resumes?.length ? `resumed ${v.resumes.length}×` : null].filter(Boolean);
   out.push(`made with ${software.join(", ")}`);
   const metrics = store.metricKeys(run.id);
   out.push(`metrics: ${metrics.length ? metrics.join(", ") : "none"}`);

@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { camelCase, checkpointConfig, similar } from "../algos/common.js";
 import { ALGORITHMS } from "../algos/index.js";
 import { type BackendKind, createBackend } from "../nn/backend.js";
+import { useKernelFma } from "../node/kernel-fma.js";
 import { assertWritableFile, writeFileAtomic } from "../node/atomic-write.js";
 import { decodeTensorFile } from "../nn/serialize.js";
 import { EXPORT_FORMATS, type ExportFormat, type ExportWhat, exportRows } from "../track/export.js";
@@ -151,7 +152,10 @@ export function registerRuns(program: Command): void {
       const repair = run.status === "finished";
       if (repair && store.hasIntactPolicy(run.id)) throw new StoreError(`run ${run.id} (${run.name}) already finished; start a new one with tsrl train`);
       if (!opts.takeover) store.refuseIfRunning(run.id, TAKEOVER_ADVICE); // again, atomically, when the run is taken over
-      const versions = run.versions as { tsrl?: string; backend?: BackendKind; envModule?: string; distributed?: LearnerSetup; resumes?: { config_changes?: Record<string, [unknown, unknown]> }[] };
+      const versions = run.versions as { tsrl?: string; backend?: BackendKind; fma?: boolean; envModule?: string; distributed?: LearnerSetup; resumes?: { config_changes?: Record<string, [unknown, unknown]> }[] };
+      // the kernels the run trained with, whatever TSRL_FMA says now, before any network exists (FMA
+      // kernels give other bits; runs recorded before they existed used the default ones)
+      useKernelFma(versions.fma === true);
       // a learner of separate actors learns with them again (checked before anything is resumed)
       const distributed = resumedSetup(run.id, versions, opts.redis);
       // an sft/grpo run trains on a text task, not an env: its checkpoints hold the whole run
@@ -217,7 +221,7 @@ export function registerRuns(program: Command): void {
       // What the run ran with before is kept, one entry per resume.
       const { resumes = [], ...before } = versions;
       const resume = { ...before, from_step: step, ...(Object.keys(changes).length ? { config_changes: changes } : {}) };
-      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, ...(versions.envModule ? { envModule: versions.envModule } : {}), ...(distributed ? { distributed: distributed.setup } : {}), resumes: [...resumes, resume], pid: process.pid, host: hostname() }, { takeover: opts.takeover, config });
+      store.resumeRun(run.id, step, { ...collectVersions(), backend: versions.backend, fma: versions.fma === true, ...(versions.envModule ? { envModule: versions.envModule } : {}), ...(distributed ? { distributed: distributed.setup } : {}), resumes: [...resumes, resume], pid: process.pid, host: hostname() }, { takeover: opts.takeover, config });
       store.removeLeftovers(run.id);
       const total = config.totalTimesteps as number;
       const tracker = new Tracker(store, run.id, { agent, checkpointEvery: run.checkpoint_every, startStep: step });

@@ -17,6 +17,8 @@ import { type RunRecord, RunStore, StoreError, storeDirectory } from "../track/s
 import { type TrackedAgent, Tracker, startRun } from "../track/tracker.js";
 import { collectVersions } from "../track/versions.js";
 import { THREADS_HELP } from "../node/kernel-threads.js";
+import { FMA_HELP } from "../node/kernel-fma.js";
+import { kernelFma } from "../nn/wasm-kernels.js";
 
 interface TextFlags {
   init?: string;
@@ -76,7 +78,9 @@ function addCommonOptions(cmd: Command, jsonKeys: readonly string[]): void {
     .option("--checkpoint-every <steps>", "steps between checkpoints (tsrl resume continues from the newest), 0 for none (default: a tenth of the run)")
     .option("--json", `end stdout with one JSON line: {${jsonKeys.join(", ")}}`)
     .option("-q, --quiet", "no progress bar")
-    .option("--threads <n>", THREADS_HELP);
+    .option("--threads <n>", THREADS_HELP)
+    .option("--fma", FMA_HELP)
+    .option("--no-fma", "the default kernels even if $TSRL_FMA is set");
 }
 
 /** Flag strings parsed like each field's default. */
@@ -274,7 +278,7 @@ function checkpointEvery(flags: TextFlags, totalSteps: number): number {
 
 function withTracker(flags: TextFlags, algo: string, config: { task: string; seed: number } & object, every: number, agent: TextRunAgent, body: (tracker: Tracker | null) => void): void {
   if (flags.track === false) return body(null);
-  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.task, seed: config.seed, agent, checkpointEvery: every, config: { ...config, init: flags.init ?? null, sftSteps: flags.sftSteps ?? null } });
+  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.task, seed: config.seed, agent, checkpointEvery: every, config: { ...config, init: flags.init ?? null, sftSteps: flags.sftSteps ?? null }, versions: { fma: kernelFma() } });
   guarded(tracker, () => body(tracker));
 }
 
@@ -356,9 +360,10 @@ export function resumeTextRun(store: RunStore, run: RunRecord, opts: { checkpoin
     from.grpo = new GrpoTrainer(plan.grpo!, checkpoint.lm);
     from.grpo.loadCheckpoint(checkpoint as DecodedTextCheckpoint<GrpoState>);
   }
-  const versions = run.versions as { resumes?: unknown[] };
+  // (tsrl resume has set the kernels the run trained with: versions.fma)
+  const versions = run.versions as { fma?: boolean; resumes?: unknown[] };
   const { resumes = [], ...before } = versions;
-  store.resumeRun(run.id, wanted.step, { ...collectVersions(), resumes: [...resumes, { ...before, from_step: wanted.step }], pid: process.pid, host: hostname() }, { takeover: opts.takeover });
+  store.resumeRun(run.id, wanted.step, { ...collectVersions(), fma: versions.fma === true, resumes: [...resumes, { ...before, from_step: wanted.step }], pid: process.pid, host: hostname() }, { takeover: opts.takeover });
   store.removeLeftovers(run.id);
   const agent = new TextRunAgent();
   const tracker = new Tracker(store, run.id, { agent, checkpointEvery: run.checkpoint_every, startStep: wanted.step });

@@ -16,6 +16,8 @@ import { NotCheckpointableError } from "../envs/sync-vector.js";
 import { totalmem } from "node:os";
 import { addLearnerOptions, trainDistributed } from "./distributed.js";
 import { THREADS_HELP } from "../node/kernel-threads.js";
+import { FMA_HELP } from "../node/kernel-fma.js";
+import { kernelFma } from "../nn/wasm-kernels.js";
 import { WASM_MAX_BYTES, checkConfigSizes, sizeFields } from "../algos/memory.js";
 
 /** A config file is a page of fields; anything near this is a mistake (a wrong path, /dev/zero), refused before it is parsed. */
@@ -65,6 +67,8 @@ export interface TrainFlags {
   json?: boolean;
   quiet?: boolean;
   backend?: "js" | "wasm";
+  /** --fma / --no-fma (applied with TSRL_FMA by the command line's preAction hook) */
+  fma?: boolean;
   [field: string]: unknown;
 }
 
@@ -94,7 +98,9 @@ export function registerTrain(program: Command): void {
       .option("--json", "end stdout with one JSON line: {algo, env, seed, total_timesteps, wall_s, sps, final_mean_return, episodes}")
       .option("-q, --quiet", "no progress bar")
       .addOption(new Option("--backend <kind>", "nn kernels: wasm (SIMD) or js (reference)").choices(["wasm", "js"]))
-      .option("--threads <n>", THREADS_HELP);
+      .option("--threads <n>", THREADS_HELP)
+      .option("--fma", FMA_HELP)
+      .option("--no-fma", "the default kernels even if $TSRL_FMA is set");
     // Flags for every config field; defaults shown are for discrete-action envs where they differ.
     const example = entry.defaults("CartPole-v1");
     for (const [key, value] of Object.entries(example)) {
@@ -150,6 +156,7 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
   // "./my-env.js:MyEnv-v0" imports the module that registers the id (recorded with the run)
   const envArg = flags.env ?? (fileConfig.envId as string | undefined);
   const { id: envId, module: envModule } = typeof envArg === "string" ? await loadEnvArg(envArg) : { id: envArg, module: null };
+  if (flags.fma === true && flags.backend === "js") throw new ConfigError("--fma: the js backend has no FMA kernels (they are WASM SIMD ones); drop --fma or --backend js");
   const backend = flags.backend ? createBackend(flags.backend) : undefined;
   // Sizes first, on the defaults with what was given: one that cannot fit is named, before the
   // config's rules between fields (e.g. a run shorter than one rollout) blame another field.
@@ -174,7 +181,10 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
   const agent = entry.create(config, { backend });
   const initSummary = (agent as { initSummary?: string | null }).initSummary;
   if (initSummary && !flags.quiet) console.error(`--init: starts from the ${initSummary}`);
-  if (typeof flags.redis === "string" || (flags.actors !== undefined && flags.actors !== "0")) return trainDistributed(algo, agent, config, flags, { backend: (backend ?? defaultBackend()).kind, ...(envModule ? { envModule } : {}) });
+  // the kernels are recorded so that `tsrl resume` uses the same ones (FMA kernels give other bits)
+  const backendKind = (backend ?? defaultBackend()).kind;
+  const kernels = { backend: backendKind, fma: backendKind === "wasm" && kernelFma() };
+  if (typeof flags.redis === "string" || (flags.actors !== undefined && flags.actors !== "0")) return trainDistributed(algo, agent, config, flags, { ...kernels, ...(envModule ? { envModule } : {}) });
   if (flags.track === false) {
     const result = runWithProgress(agent, config.totalTimesteps as number, flags, {});
     if (typeof flags.save === "string") writeFileAtomic(flags.save, agent.savePolicy());
@@ -192,7 +202,7 @@ async function trainCommand(algo: string, flags: TrainFlags, example: Record<str
       throw err;
     }
   }
-  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery, versions: { backend: (backend ?? defaultBackend()).kind, ...(envModule ? { envModule } : {}) } });
+  const tracker = startRun({ store: flags.store, name: flags.name, algo, env: config.envId, seed: config.seed, config, agent, checkpointEvery, versions: { ...kernels, ...(envModule ? { envModule } : {}) } });
   const { result, policy } = trackedTraining(tracker, (callbacks) => runWithProgress(agent, config.totalTimesteps as number, flags, callbacks));
   if (typeof flags.save === "string") writeFileAtomic(flags.save, tracker.store.readArtifact(policy));
   report(algo, result, flags, typeof flags.save === "string" ? flags.save : policy.path, tracker.run);

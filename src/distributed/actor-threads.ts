@@ -12,6 +12,7 @@ import type { ActorSummary } from "./actor.js";
 import { type DistributedAgent, actingSpec, algoOf } from "./algos.js";
 import { type LearnerStats, assertDistributable, learnFromActors } from "./learner.js";
 import { type SharedActorInit, SharedMemoryTransport, requireSharedMemory } from "./shared-memory.js";
+import { kernelFma } from "../nn/wasm-kernels.js";
 
 export interface ActorThreadInit {
   envId: string;
@@ -23,6 +24,8 @@ export interface ActorThreadInit {
   redis?: { url: string; run: string };
   /** an actor over the learner's shared memory */
   shared?: SharedActorInit;
+  /** the learner's `setKernelFma` setting (threads share no module state; set by startActorThreads) */
+  kernelFma?: boolean;
 }
 
 export interface ActorThreads {
@@ -33,7 +36,8 @@ export interface ActorThreads {
 }
 
 export function startActorThreads(inits: ActorThreadInit[], log: (message: string) => void): ActorThreads {
-  const workers = inits.map(startWorker);
+  // the actors' networks use the learner's kernels, so that acting matches the single process's
+  const workers = inits.map((init) => startWorker({ ...init, kernelFma: kernelFma() }));
   const finished = Promise.all(
     workers.map(
       (worker) =>

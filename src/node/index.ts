@@ -3,6 +3,7 @@ export { ThreadedVectorEnv, makeThreadedVec } from "./threaded-vector.js";
 export type { ThreadedVecOptions } from "./threaded-vector.js";
 export { writeFileAtomic } from "./atomic-write.js";
 export { nodeKernelThreads, useKernelThreads, threadsSetting } from "./kernel-threads.js";
+export { FMA_HELP, enableRelaxedSimd, fmaSetting, useKernelFma } from "./kernel-fma.js";
 export { loadEnvArg, ensureEnvRegistered, importEnvModule, splitEnvArg } from "./env-module.js";
 export { mineRepository, loadSweRecords, assertGitRepository, GitError } from "./swe-mine.js";
 export type { MineOptions, MineStats } from "./swe-mine.js";
