@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
 import { createJsKernels } from "../src/nn/js-kernels.js";
 import type { Kernels } from "../src/nn/kernels.js";
-import { createWasmKernels, wasmSimdAvailable } from "../src/nn/wasm-kernels.js";
+import { createWasmKernels, kernelFma, wasmSimdAvailable } from "../src/nn/wasm-kernels.js";
 import { uniforms } from "./random.js";
 
 const EPS32 = 2 ** -23;
@@ -146,7 +146,8 @@ const RL_SHAPES: [number, number, number][] = [
   [128, 120, 84], [128, 84, 2], [1, 4, 120], [512, 64, 64],
 ];
 
-describe("nn kernels: wasm SIMD against the JS reference", { skip: !wasmSimdAvailable() && "no WebAssembly SIMD" }, () => {
+// test/nn-fma.test.ts runs this suite again on the kernels with fused multiply-adds (setKernelFma)
+describe(`nn kernels: wasm SIMD${kernelFma() ? " with FMA (relaxed SIMD)" : ""} against the JS reference`, { skip: !wasmSimdAvailable() && "no WebAssembly SIMD" }, () => {
   it("probes SIMD support and names itself", () => {
     assert.equal(wasmSimdAvailable(), true);
     assert.equal(wasm.name, "wasm");
