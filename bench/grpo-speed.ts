@@ -8,7 +8,11 @@
  * tsrl runs with the WASM SIMD kernels (on one thread, and on two: products and decoding positions
  * split over a helper thread) and with the plain-loop reference. PyTorch runs when /usr/bin/python3 has torch (Debian's python3-torch).
  *
+ * With --fma, tsrl also runs on the kernels with fused multiply-adds (relaxed SIMD, setKernelFma),
+ * on one thread (and two, with the wall clock).
+ *
  *   node --import tsx bench/grpo-speed.ts [--steps 30] [--repeats 1] [--clock wall|cpu] [--no-reference]   (without the slow plain-loop row)
+ *     [--fma] [--no-two-threads]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -18,6 +22,7 @@ import { Transformer, type SpaceKind } from "../src/nn/transformer.js";
 import { sampleCompletions } from "../src/nn/transformer-sample.js";
 import { type Space, wasmSpace } from "../src/nn/transformer-space.js";
 import { nodeKernelThreads } from "../src/node/kernel-threads.js";
+import { enableRelaxedSimd } from "../src/node/kernel-fma.js";
 
 const argSteps = process.argv.indexOf("--steps");
 const steps = argSteps > 0 ? Number(process.argv[argSteps + 1]) : 30;
@@ -89,12 +94,19 @@ function pytorch(threads: number): Record<string, number> | null {
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, number>;
 }
 
+const withFma = process.argv.includes("--fma");
+if (withFma && !enableRelaxedSimd()) throw new Error("--fma: this Node has no relaxed SIMD");
+const withTwoThreads = !cpuClock && !process.argv.includes("--no-two-threads");
 // both cores: products and decoding positions split over a helper thread (same bytes as one thread)
-const twoThreads = wasmSpace(nodeKernelThreads(2));
-await twoThreads.parallel?.ready();
+const twoThreads = withTwoThreads ? wasmSpace(nodeKernelThreads(2)) : null;
+await twoThreads?.parallel?.ready();
+const twoThreadsFma = withTwoThreads && withFma ? wasmSpace(nodeKernelThreads(2), true) : null;
+await twoThreadsFma?.parallel?.ready();
 const measures: [string, () => Record<string, number> | null][] = [
   ["tsrl wasm", () => tsrl("wasm")],
-  ...(cpuClock ? [] : [["tsrl wasm 2 threads", () => tsrl(twoThreads)] as [string, () => Record<string, number>]]),
+  ...(twoThreads ? [["tsrl wasm 2 threads", () => tsrl(twoThreads)] as [string, () => Record<string, number>]] : []),
+  ...(withFma ? [["tsrl wasm FMA", () => tsrl(wasmSpace(null, true))] as [string, () => Record<string, number>]] : []),
+  ...(twoThreadsFma ? [["tsrl wasm FMA 2 threads", () => tsrl(twoThreadsFma)] as [string, () => Record<string, number>]] : []),
   ["PyTorch 1 thread", () => pytorch(1)],
   ...(process.argv.includes("--no-reference") ? [] : [["tsrl js (reference)", () => tsrl("js")] as [string, () => Record<string, number>]]),
 ];
@@ -118,4 +130,9 @@ if (torch)
   for (const [name, r] of rows.filter(([name]) => name.startsWith("tsrl wasm")))
     console.log(`ratio ${name} / PyTorch 1 thread: ${keys.map((k) => `${k.replace("_tokens_per_s", "")} ${(r![k]! / torch[k.replace("_plain", "")]!).toFixed(2)}×`).join(", ")}`);
 else console.log("PyTorch not measured (apt-get install python3-torch python3-numpy to compare)");
-twoThreads.parallel?.close();
+for (const [fma, plain] of [["tsrl wasm FMA", "tsrl wasm"], ["tsrl wasm FMA 2 threads", "tsrl wasm 2 threads"]]) {
+  const [a, b] = [rows.find(([name]) => name === fma)?.[1], rows.find(([name]) => name === plain)?.[1]];
+  if (a && b) console.log(`ratio ${fma} / ${plain}: ${keys.map((k) => `${k.replace("_tokens_per_s", "")} ${(a[k]! / b[k]!).toFixed(2)}×`).join(", ")}`);
+}
+twoThreads?.parallel?.close();
+twoThreadsFma?.parallel?.close();

@@ -16,7 +16,11 @@
  * spin against each other (a 2-thread SAC run took 300 s instead of 7 here), so a run over
  * `--timeout` seconds is stopped and reported as such.
  *
+ * `--fma` adds tsrl on the kernels with fused multiply-adds (relaxed SIMD, setKernelFma) at each
+ * thread count; `--threads 1` measures one thread only.
+ *
  *   node --import tsx bench/nn-threads.ts [--bench cores,sac,grpo] [--rounds 3] [--updates 500] [--torch-threads 1] [--timeout 120] [--python /usr/bin/python3]
+ *     [--threads 1,2] [--fma]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -25,6 +29,7 @@ import { SAC } from "../src/algos/sac.js";
 import { AdamW, clipGlobalNorm } from "../src/nn/adamw.js";
 import { Transformer } from "../src/nn/transformer.js";
 import { useKernelThreads } from "../src/node/kernel-threads.js";
+import { useKernelFma } from "../src/node/kernel-fma.js";
 import { Backend } from "../src/nn/backend.js";
 import { createWasmKernels } from "../src/nn/wasm-kernels.js";
 import { Random } from "../src/rng/random.js";
@@ -36,8 +41,9 @@ const WARMUP = 1000;
 const GRPO_MODEL = { vocabSize: 14, contextLength: 16, layers: 4, dModel: 64, heads: 4, mlpHidden: 256 };
 
 if (argv[0] === "--child") {
-  const [bench, threadsText, updatesText] = argv.slice(1);
+  const [bench, threadsText, updatesText, fmaText] = argv.slice(1);
   useKernelThreads(Number(threadsText));
+  useKernelFma(fmaText === "fma");
   const cpu = process.cpuUsage();
   let value: number;
   if (bench === "cores") value = productSeconds();
@@ -48,7 +54,7 @@ if (argv[0] === "--child") {
   } else value = grpoTokensPerSecond();
   const used = process.cpuUsage(cpu);
   // CPU seconds of all threads: beside the wall-clock, what the split costs in work (spinning included)
-  console.error(`  (${bench} ${threadsText} thread(s): ${((used.user + used.system) / 1e6).toFixed(2)} CPU-s)`);
+  console.error(`  (${bench} ${threadsText} thread(s)${fmaText === "fma" ? " FMA" : ""}: ${((used.user + used.system) / 1e6).toFixed(2)} CPU-s)`);
   console.log(JSON.stringify({ value }));
 } else {
   const benches = (flag("--bench") ?? "cores,sac,grpo").split(",");
@@ -57,6 +63,8 @@ if (argv[0] === "--child") {
   const updates = Number(flag("--updates") ?? 500);
   const python = flag("--python") ?? "/usr/bin/python3";
   const torchThreads = (flag("--torch-threads") ?? "1").split(",").map(Number);
+  const tsrlThreads = (flag("--threads") ?? "1,2").split(",").map(Number);
+  const kernelVariants = argv.includes("--fma") ? ["", "fma"] : [""];
   const here = fileURLToPath(import.meta.url);
   const withTorch = existsSync(python) && spawnSync(python, ["-c", "import torch"]).status === 0;
   if (!withTorch) console.log(`PyTorch not measured (${python} lacks torch)`);
@@ -75,7 +83,10 @@ if (argv[0] === "--child") {
       console.log(`cores: 256³ products take ${(alone * 1e6).toFixed(0)} µs in one process alone, ${(mean * 1e6).toFixed(0)} µs each in two at once: the machine gives two threads ${((2 * alone) / mean).toFixed(2)} cores`);
       continue;
     }
-    const runs: [string, () => number][] = [1, 2].map((t) => [`tsrl ${t} thread${t > 1 ? "s" : ""}`, () => child(process.execPath, ["--import", "tsx", here, "--child", bench, String(t), String(updates)], {}, timeout)]);
+    const tsrlName = (t: number, fma: string) => `tsrl ${t} thread${t > 1 ? "s" : ""}${fma ? " FMA" : ""}`;
+    const runs: [string, () => number][] = kernelVariants.flatMap((fma) =>
+      tsrlThreads.map((t): [string, () => number] => [tsrlName(t, fma), () => child(process.execPath, ["--import", "tsx", here, "--child", bench, String(t), String(updates), fma], {}, timeout)]),
+    );
     if (withTorch && bench === "sac") {
       const args = [new URL("./sac_reference.py", import.meta.url).pathname, "--seed", "1", "--total-timesteps", String(WARMUP + updates), "--learning-starts", String(WARMUP)];
       for (const t of torchThreads) runs.push([`PyTorch ${t} thread${t > 1 ? "s" : ""}`, () => child(python, args, torchEnv(t), timeout, "wall_s")]);
@@ -91,7 +102,7 @@ if (argv[0] === "--child") {
       for (const [name, run] of runs) {
         const v = run();
         results.get(name)!.push(v);
-        console.log(`${bench} round ${r + 1}: ${name.padEnd(17)} ${Number.isFinite(v) ? v.toFixed(seconds ? 2 : 0) : "stopped after the timeout"}`);
+        console.log(`${bench} round ${r + 1}: ${name.padEnd(21)} ${Number.isFinite(v) ? v.toFixed(seconds ? 2 : 0) : "stopped after the timeout"}`);
       }
     }
     const best = (name: string) => {
@@ -100,10 +111,11 @@ if (argv[0] === "--child") {
     };
     const speedup = (fast: string, slow: string) => (seconds ? best(slow) / best(fast) : best(fast) / best(slow)).toFixed(2);
     console.log(`${bench}, best of ${rounds} (${unit}):`);
-    for (const [name] of runs) console.log(`  ${name.padEnd(17)} ${best(name).toFixed(seconds ? 2 : 0)}`);
-    console.log(`  tsrl 2 threads vs 1 thread: ${speedup("tsrl 2 threads", "tsrl 1 thread")}×`);
+    for (const [name] of runs) console.log(`  ${name.padEnd(21)} ${best(name).toFixed(seconds ? 2 : 0)}`);
+    for (const fma of kernelVariants) if (tsrlThreads.includes(1) && tsrlThreads.includes(2)) console.log(`  tsrl 2 threads vs 1 thread${fma ? " (FMA)" : ""}: ${speedup(tsrlName(2, fma), tsrlName(1, fma))}×`);
+    if (kernelVariants.includes("fma")) for (const t of tsrlThreads) console.log(`  tsrl FMA vs default kernels, ${t} thread(s): ${speedup(tsrlName(t, "fma"), tsrlName(t, ""))}×`);
     for (const [torch] of runs.filter(([name]) => name.startsWith("PyTorch"))) {
-      console.log(`  vs ${torch}: tsrl 1 thread ${speedup("tsrl 1 thread", torch)}×, 2 threads ${speedup("tsrl 2 threads", torch)}×`);
+      console.log(`  vs ${torch}: ${runs.filter(([name]) => name.startsWith("tsrl")).map(([name]) => `${name} ${speedup(name, torch)}×`).join(", ")}`);
     }
   }
 }
