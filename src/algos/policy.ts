@@ -8,7 +8,7 @@ import { argmaxRows, categoricalSample, gaussianSample, squashedGaussianForward,
 import { Network, type NamedTensor, type NetworkDescription } from "../nn/network.js";
 import { TensorFileError, decodeTensorFile, encodeTensorFile } from "../nn/serialize.js";
 import { Random } from "../rng/random.js";
-import type { TrainingTarget } from "./training-env.js";
+import type { RegisteredEnv, TrainingTarget } from "./training-env.js";
 import { flatten } from "../envs/space-utils.js";
 import { Box, Discrete, type Space, spaceFromJSON } from "../envs/spaces.js";
 
@@ -100,6 +100,24 @@ export class Policy {
 
   get envId(): string {
     return this.saved.envId;
+  }
+
+  /**
+   * The env to play the policy on: `envId` (default its own) made as the policy trained — its own id
+   * with the envKwargs and maxEpisodeSteps of its training config (policies saved before configs
+   * had them: the id as registered), another id as registered (one env's kwargs mean nothing to
+   * another) — with `envKwargs` and `maxEpisodeSteps` replaced where given (null: the registered limit).
+   */
+  envToPlay(options: Partial<RegisteredEnv> = {}): RegisteredEnv {
+    const envId = options.envId ?? this.envId;
+    const config = this.saved.config !== null && typeof this.saved.config === "object" ? (this.saved.config as { envKwargs?: unknown; maxEpisodeSteps?: unknown }) : {};
+    const own = envId === this.envId;
+    const { envKwargs = own ? (config.envKwargs ?? {}) : {}, maxEpisodeSteps = own ? (config.maxEpisodeSteps ?? null) : null } = options;
+    if (envKwargs === null || typeof envKwargs !== "object" || Array.isArray(envKwargs)) throw new TensorFileError(`policy of ${this.envId}: its config's envKwargs is ${JSON.stringify(envKwargs)}, not an object of keyword arguments`);
+    if (maxEpisodeSteps !== null && !(typeof maxEpisodeSteps === "number" && Number.isSafeInteger(maxEpisodeSteps) && maxEpisodeSteps > 0)) {
+      throw new TensorFileError(`policy of ${this.envId}: its config's maxEpisodeSteps is ${JSON.stringify(maxEpisodeSteps)}, not a step count > 0 or null`);
+    }
+    return { envId, envKwargs: envKwargs as Record<string, unknown>, maxEpisodeSteps };
   }
 
   /** Loads newer weights and statistics of the same network (an agent's policy as it trains). */

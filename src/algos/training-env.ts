@@ -5,7 +5,7 @@
  * `SyncVectorEnv` for Env classes.
  */
 import { PassiveEnvChecker } from "../envs/checker.js";
-import { Env } from "../envs/env.js";
+import { type Action, Env } from "../envs/env.js";
 import { instantiate, kernelOf, make, spec } from "../envs/registry.js";
 import { SyncVectorEnv } from "../envs/sync-vector.js";
 import { Box, Discrete, type Space } from "../envs/spaces.js";
@@ -16,14 +16,18 @@ import { ConfigError } from "./common.js";
 /** An env factory (`() => new MyEnv()`) or a vector env (`makeVec(...)`, `new SyncVectorEnv(...)`). */
 export type EnvSource = (() => Env) | BaseVectorEnv;
 
-/** The env part of an algorithm's constructor argument: `envId`, or `env` (then `envId` only names it). */
-export interface EnvInput {
-  envId?: string;
-  env?: EnvSource;
+/** A registered id with the keyword arguments and time limit to make it with (a config's env fields). */
+export interface RegisteredEnv {
+  envId: string;
   /** keyword arguments of a registered id's entry point, as `gym.make(id, **kwargs)` */
   envKwargs?: Record<string, unknown>;
   /** a time limit replacing the registered one (undefined or null: the registered one) */
   maxEpisodeSteps?: number | null;
+}
+
+/** The env part of an algorithm's constructor argument: `envId`, or `env` (then `envId` only names it). */
+export interface EnvInput extends Partial<RegisteredEnv> {
+  env?: EnvSource;
 }
 
 /** The spaces of what will be trained on, and how to build `numEnvs` copies of it. */
@@ -86,25 +90,7 @@ export function trainingTarget(input: EnvInput, algo: string): TrainingTarget {
   if (typeof envId !== "string" || !envId) {
     throw new ConfigError(`${algo}: say what to train on: envId (a registered id, e.g. { envId: "CartPole-v1" }) or env (e.g. { env: () => new MyEnv() }); on the command line --env CartPole-v1`);
   }
-  let s;
-  try {
-    s = spec(envId);
-  } catch (err) {
-    throw new ConfigError(`invalid ${algo} config:\n  envId: ${(err as Error).message}`);
-  }
-  for (const reserved of ["maxEpisodeSteps", "max_episode_steps", "disableEnvChecker", "disable_env_checker"]) {
-    if (Object.hasOwn(envKwargs, reserved)) throw new ConfigError(`invalid ${algo} config:\n  envKwargs: ${reserved} is an option of make, not of ${envId}; use maxEpisodeSteps (--max-episode-steps) for a time limit`);
-  }
-  const limit = maxEpisodeSteps ?? s.maxEpisodeSteps;
-  // an env refusing the kwargs says which it takes; the error names the id and the field they came from
-  const withKwargs = <T>(build: () => T): T => {
-    if (!Object.keys(envKwargs).length) return build();
-    try {
-      return build();
-    } catch (err) {
-      throw new ConfigError(`invalid ${algo} config:\n  envKwargs: ${envId} refused ${JSON.stringify(envKwargs)}: ${(err as Error).message}`);
-    }
-  };
+  const { s, limit, withKwargs, makeOne } = registeredEnv({ envId, envKwargs, maxEpisodeSteps }, algo);
   // the kernel loop where the id has one (a kernel entry point, or a vector entry point such as MinAtar's)
   const kernel = withKwargs(() => kernelOf(envId, envKwargs));
   if (kernel) {
@@ -126,10 +112,46 @@ export function trainingTarget(input: EnvInput, algo: string): TrainingTarget {
     registered: true,
     build: (numEnvs, mode) => {
       made.close();
-      return new SyncVectorEnv(Array.from({ length: numEnvs }, () => () => make(envId, { ...envKwargs, maxEpisodeSteps: limit })), { id: envId, autoresetMode: mode });
+      return new SyncVectorEnv(Array.from({ length: numEnvs }, () => makeOne), { id: envId, autoresetMode: mode });
     },
   };
   return target;
+}
+
+/**
+ * One env of a config's env fields, made as training makes each of its envs (`make(id, {
+ * maxEpisodeSteps, ...kwargs })`, with the same checks and errors): to play, evaluate or record a
+ * policy on the env it trained on. `what` names the command or algorithm in errors.
+ */
+export function makeEnv<O = Float32Array, A = Action>(fields: RegisteredEnv, what: string): Env<O, A> {
+  const { withKwargs, makeOne } = registeredEnv(fields, what);
+  return withKwargs(makeOne) as Env<O, A>;
+}
+
+/** A registered id's spec and time limit, its kwargs checked, and how to make one env of it. */
+function registeredEnv(fields: RegisteredEnv, algo: string) {
+  const { envId, envKwargs = {}, maxEpisodeSteps = null } = fields;
+  let s;
+  try {
+    s = spec(envId);
+  } catch (err) {
+    throw new ConfigError(`invalid ${algo} config:\n  envId: ${(err as Error).message}`);
+  }
+  for (const reserved of ["maxEpisodeSteps", "max_episode_steps", "disableEnvChecker", "disable_env_checker"]) {
+    if (Object.hasOwn(envKwargs, reserved)) throw new ConfigError(`invalid ${algo} config:\n  envKwargs: ${reserved} is an option of make, not of ${envId}; use maxEpisodeSteps (--max-episode-steps) for a time limit`);
+  }
+  const limit = maxEpisodeSteps ?? s.maxEpisodeSteps;
+  // an env refusing the kwargs says which it takes; the error names the id and the field they came from
+  const withKwargs = <T>(build: () => T): T => {
+    if (!Object.keys(envKwargs).length) return build();
+    try {
+      return build();
+    } catch (err) {
+      throw new ConfigError(`invalid ${algo} config:\n  envKwargs: ${envId} refused ${JSON.stringify(envKwargs)}: ${(err as Error).message}`);
+    }
+  };
+  const makeOne = (): Env => make(envId, { ...envKwargs, maxEpisodeSteps: limit });
+  return { s, limit, withKwargs, makeOne };
 }
 
 function createChecked(factory: () => Env, algo: string): Env {

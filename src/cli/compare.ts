@@ -17,6 +17,7 @@ import { ALGORITHMS } from "../algos/index.js";
 import { ConfigError } from "../algos/common.js";
 import { evaluatePolicy } from "../algos/evaluate.js";
 import { Policy } from "../algos/policy.js";
+import { makeEnv } from "../algos/training-env.js";
 import { writeFileAtomic } from "../node/atomic-write.js";
 import { failureReason, pool, runTsrl } from "../node/run-pool.js";
 import { AdaStop, type AdaStopState, type LevelRule } from "../stats/adastop.js";
@@ -115,7 +116,7 @@ export function registerCompare(program: Command): void {
     .option("--seed <n>", "seed of the permutations; run seeds are 1, 2, … per agent", integer("--seed", 0), 0)
     .addOption(new Option("--level <rule>", "reference: AdaStop's reference quantile (~2·alpha under the null for 2 agents); strict: family-wise error ≤ alpha").choices(["reference", "strict"]).default("reference"))
     .option("--compare-to-first", "compare every agent with the first of --algos only (a baseline), not every pair")
-    .option("--eval-episodes <n>", "a run's score: the mean return of this many episodes of its final policy with greedy actions", integer("--eval-episodes", 1), 10)
+    .option("--eval-episodes <n>", "a run's score: the mean return of this many episodes of its final policy with greedy actions, on the env it trained on (--set env-kwargs=… and max-episode-steps=… included)", integer("--eval-episodes", 1), 10)
     .option("--store <dir>", "run store directory (default: $TSRL_STORE or ./tsrl-runs)")
     .option("--json", "print the result as one JSON line")
     .action((flags: CompareFlags) => compareCommand(flags));
@@ -255,7 +256,15 @@ function runEvaluation(store: RunStore, run: RunRecord, spec: CompareSpec): numb
   if (recorded && recorded.value !== null) return recorded.value;
   const policy = store.artifacts(run.id, "policy").at(-1);
   if (!policy) throw new StoreError(`run ${run.id} (${run.name}) has no saved policy to evaluate`);
-  const result = evaluatePolicy(new Policy(store.readArtifact(policy), { source: policy.path }), spec.env, { episodes: spec.evalEpisodes, seed: EVAL_SEED_OFFSET + run.seed });
+  const saved = new Policy(store.readArtifact(policy), { source: policy.path });
+  // on the env the run trained on: its envKwargs and maxEpisodeSteps (--set env-kwargs=… applies to evaluation too)
+  const env = makeEnv(saved.envToPlay(), "compare");
+  let result;
+  try {
+    result = evaluatePolicy(saved, env, { episodes: spec.evalEpisodes, seed: EVAL_SEED_OFFSET + run.seed });
+  } finally {
+    env.close();
+  }
   const step = policy.step;
   const wall = store.lastWall(run.id);
   store.appendRows(run.id, [], [

@@ -8,11 +8,13 @@ import { loadEnvArg, moduleUrl } from "../node/env-module.js";
 import { DatasetError } from "../data/format.js";
 import { type PolicyFunction, datasetPath, datasetsDirectory, listDatasets, mergeDatasets, openDatasetFile, recordDataset } from "../node/datasets.js";
 import { exportMinari, importMinari } from "../node/minari.js";
-import { integer } from "./options.js";
+import { envKwargsArg, integer, maxEpisodeStepsArg } from "./options.js";
 
 interface RecordFlags {
   policy: string;
   env: string;
+  envKwargs?: Record<string, unknown>;
+  maxEpisodeSteps?: number | null;
   episodes: number;
   out: string;
   seed: number;
@@ -54,7 +56,9 @@ export function registerDatasets(program: Command): void {
     .command("record")
     .description("Record episodes of a saved policy (or random actions) into a dataset in the run store")
     .requiredOption("-p, --policy <file|random|module:fn>", "a policy file (.tsrlpolicy, e.g. from tsrl train --save), 'random' (uniform actions), or ./module.js:name, a function your module exports: (observation, {episode, step}) => action")
-    .requiredOption("-e, --env <id>", "environment id (see `tsrl envs`), or ./module.js:Id for your own")
+    .requiredOption("-e, --env <id>", "environment id (see `tsrl envs`), or ./module.js:Id for your own; a policy file's own id is made with the env kwargs and time limit it trained with, another id as registered")
+    .option("--env-kwargs <json>", "the env's keyword arguments, replacing the policy's, e.g. '{\"sticky_action_prob\":0}'", envKwargsArg)
+    .option("--max-episode-steps <n>", "time limit, replacing the policy's (none: the id's registered one)", maxEpisodeStepsArg)
     .requiredOption("-n, --episodes <n>", "whole episodes to record", integer("--episodes", 1))
     .requiredOption("-o, --out <name>", "dataset name (written to <store>/datasets/<name>), or a directory path")
     .option("-s, --seed <n>", "seed of the first reset and of random/sampled actions", integer("--seed", 0), 0)
@@ -69,6 +73,8 @@ export function registerDatasets(program: Command): void {
       const out = datasetPath(flags.out, flags.store);
       const manifest = recordDataset({
         envId,
+        envKwargs: flags.envKwargs,
+        maxEpisodeSteps: flags.maxEpisodeSteps,
         policy,
         policyName: flags.policy,
         episodes: flags.episodes,

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { actionFor } from "../algos/evaluate.js";
 import { Policy } from "../algos/policy.js";
-import { make } from "../envs/registry.js";
+import { makeEnv } from "../algos/training-env.js";
 import { flatdim } from "../envs/space-utils.js";
 import { frameToAnsi } from "../envs/render/ansi.js";
 import { Box, Discrete } from "../envs/spaces.js";
@@ -19,6 +19,9 @@ import { isTextAlgo } from "../llm/text-algos.js";
 
 export interface EnjoyOptions {
   env?: string;
+  /** replace the policy's env kwargs / time limit (null: the registered limit) */
+  envKwargs?: Record<string, unknown>;
+  maxEpisodeSteps?: number | null;
   episodes: number;
   seed: number;
   stochastic?: boolean;
@@ -82,7 +85,8 @@ export async function enjoyCommand(target: string, opts: EnjoyOptions): Promise<
   // a user env: its module is recorded in the policy, or given as --env ./my-env.js:MyEnv-v0
   const envId = opts.env ? (await loadEnvArg(opts.env)).id : policy.envId;
   if (!opts.env) await ensureEnvRegistered(policy.envId, policy.saved.envModule);
-  const env = make<Float32Array, unknown>(envId);
+  // the env it trained on (its id with its kwargs and time limit) unless --env names another or the flags replace them
+  const env = makeEnv<Float32Array, unknown>(policy.envToPlay({ envId, envKwargs: opts.envKwargs, maxEpisodeSteps: opts.maxEpisodeSteps }), "enjoy");
   const net = policy.network;
   const obsSize = flatdim(env.observationSpace);
   if (obsSize !== net.inputSize) {

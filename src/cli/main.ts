@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { instantiate, isKernel, listEnvs } from "../envs/registry.js";
 import { registerDashboard } from "./dashboard.js";
 import { enjoyCommand } from "./enjoy.js";
-import { integer } from "./options.js";
+import { envKwargsArg, integer, maxEpisodeStepsArg } from "./options.js";
 import { registerPlot } from "./plot.js";
 import { registerReport } from "./report.js";
 import { registerAdaStop } from "./adastop.js";
@@ -103,7 +103,9 @@ program
   .command("enjoy")
   .description("Run a saved policy for a few episodes and report the returns (greedy actions unless --stochastic)")
   .argument("<run|policy>", "a run's id, id prefix or name (its saved policy), or a policy file (.tsrlpolicy)")
-  .option("-e, --env <id>", "environment (default: the one the policy was trained on)")
+  .option("-e, --env <id>", "environment (default: the one the policy was trained on, with the env kwargs and time limit it trained with; another id is made as registered)")
+  .option("--env-kwargs <json>", "the env's keyword arguments, replacing the policy's, e.g. '{\"sticky_action_prob\":0.1}'", envKwargsArg)
+  .option("--max-episode-steps <n>", "time limit, replacing the policy's (none: the id's registered one)", maxEpisodeStepsArg)
   .option("-n, --episodes <n>", "episodes to run", integer("--episodes", 1), 5)
   .option("-s, --seed <n>", "seed of the first reset (and of sampling with --stochastic)", integer("--seed", 0), 0)
   .option("--stochastic", "sample actions from the policy instead of taking the greedy/mean action")

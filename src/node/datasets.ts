@@ -10,7 +10,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { Policy } from "../algos/policy.js";
 import { type DatasetChunk, DatasetError, type DatasetManifest, type DatasetSource, DATASET_FORMAT, DATASET_FORMAT_VERSION, MANIFEST_FILE, type ChunkRecord, decodeChunk, encodeChunk, parseManifest, summarize } from "../data/format.js";
 import { ChunkBuilder, setDatasetOpener } from "../data/episodes.js";
-import { make, spec } from "../envs/registry.js";
+import { spec } from "../envs/registry.js";
+import { makeEnv } from "../algos/training-env.js";
 import { flatdim, flatten } from "../envs/space-utils.js";
 import { type Space, spaceFromJSON } from "../envs/spaces.js";
 import { readFileBounded } from "./atomic-write.js";
@@ -291,6 +292,12 @@ export type PolicyFunction = (observation: unknown, at: { episode: number; step:
 
 export interface RecordOptions {
   envId: string;
+  /**
+   * the env's keyword arguments and time limit (null: the registered one); with a saved policy of
+   * `envId`, each defaults to the one it trained with, otherwise to the id as registered
+   */
+  envKwargs?: Record<string, unknown>;
+  maxEpisodeSteps?: number | null;
   /** a saved policy's bytes, "random" (uniform actions from the action space, seeded), or a function */
   policy: Uint8Array | "random" | PolicyFunction;
   episodes: number;
@@ -316,14 +323,15 @@ function functionAction(fn: PolicyFunction, obs: unknown, episode: number, step:
   return action;
 }
 
-/** Runs `episodes` whole episodes of the policy in `make(envId)` and writes them as a dataset. */
+/** Runs `episodes` whole episodes of the policy in `envId` (made as `RecordOptions` says) and writes them as a dataset. */
 export function recordDataset(o: RecordOptions): DatasetManifest {
   if (!(Number.isSafeInteger(o.episodes) && o.episodes >= 1)) throw new DatasetError(`episodes must be an integer ≥ 1, got ${o.episodes}; an empty dataset is not written`);
   const seed = o.seed ?? 0;
-  const env = make(o.envId);
   const fn = typeof o.policy === "function" ? o.policy : null;
   if (fn && o.stochastic) throw new DatasetError("stochastic: a policy function chooses its own actions; drop --stochastic (draw random numbers in the function to sample)");
   const policy = o.policy === "random" || fn ? null : new Policy(o.policy as Uint8Array, { source: o.policyName ?? "policy" });
+  const overrides = { envId: o.envId, envKwargs: o.envKwargs, maxEpisodeSteps: o.maxEpisodeSteps };
+  const env = makeEnv(policy ? policy.envToPlay(overrides) : overrides, "record");
   if (policy) {
     for (const [what, mine, its] of [["observation", env.observationSpace, policy.observationSpace], ["action", env.actionSpace, policy.actionSpace]] as const) {
       if (JSON.stringify(mine.toJSON()) !== JSON.stringify(its.toJSON())) {
