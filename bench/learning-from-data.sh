@@ -5,6 +5,8 @@
 # demonstration-regularized SAC; SAC started from IQL agents (offline-to-online).
 # PPO on CartPole-v1 with demonstration regularization (its own expert and demos).
 # PART=prep|offline|online|demoreg|ppo runs one part (the later ones need prep's datasets); default all.
+# The same on Hopper-v5 (README: "Results on Hopper-v5"): PART=hopper-prep|hopper-offline|hopper-online,
+# not part of "all" (its own store is best: STORE=/tmp/tsrl-learning-from-data-hopper).
 # Summarize with: node --import tsx bench/learning-from-data.ts "$STORE"
 set -e
 PART=${PART:-all}
@@ -88,5 +90,42 @@ for seed in 1 2 3; do
   for lam in 0.1 1; do
     run train ppo --env CartPole-v1 --total-timesteps 300000 --checkpoint-every 0 --demos cartpole-demos10 --demo-reg-coef $lam --seed $seed --name cp-ppo-kl$lam-s$seed
   done
+done
+fi
+
+# Hopper-v5, with small networks (64-64, batch 64, as the README's MuJoCo results) for SAC so that
+# RLPD's 10 critics fit this machine. The expert: SAC for 300k steps (greedy return ~1,390; its
+# greedy policy at 150k fell after ~208 steps every episode: 496); the medium policy: SAC for 50k
+# steps, sampled (~500, a third of the expert).
+H="--env Hopper-v5 --hidden-sizes 64,64 --batch-size 64 --learning-starts 1000"
+if [ "$PART" = hopper-prep ]; then
+run train sac $H --total-timesteps 300000 --seed 1 --name sac-hopper-expert300k --save "$STORE/sac-hopper-expert300k.tsrlpolicy"
+run train sac $H --total-timesteps 50000 --seed 2 --name sac-hopper-medium --save "$STORE/sac-hopper-medium.tsrlpolicy"
+$TSRL record --policy "$STORE/sac-hopper-expert300k.tsrlpolicy" --env Hopper-v5 --episodes 50 --out hopper-expert --seed 100 $S -q
+$TSRL record --policy random --env Hopper-v5 --episodes 50 --out hopper-random --seed 200 $S -q
+$TSRL record --policy "$STORE/sac-hopper-medium.tsrlpolicy" --stochastic --env Hopper-v5 --episodes 50 --out hopper-medium --seed 300 $S -q
+$TSRL record --policy "$STORE/sac-hopper-expert300k.tsrlpolicy" --env Hopper-v5 --episodes 20 --out hopper-expert20 --seed 400 $S -q
+$TSRL record --policy "$STORE/sac-hopper-expert300k.tsrlpolicy" --env Hopper-v5 --episodes 10 --out hopper-demos10 --seed 500 $S -q
+$TSRL datasets merge hopper-random hopper-medium hopper-expert20 --out hopper-mixed $S
+fi
+
+# online: SAC alone vs SAC + RLPD (10 LayerNorm critics, min over 2, 4 critic updates per env step)
+# with the 10 expert episodes; summarized as the env step where the mean of the last 5 training
+# episodes first reaches 0.8 × the expert's greedy return. (In the 2026-12-05 results SAC alone's
+# seed 1 was read from sac-hopper-expert300k's first 150k steps: same config and seed, deterministic.)
+if [ "$PART" = hopper-online ]; then
+for seed in 1 2 3; do
+  run train sac $H --checkpoint-every 0 --total-timesteps 20000 --demos hopper-demos10 --rlpd true --utd 4 --seed $seed --name hopper-rlpd-s$seed
+  run train sac $H --checkpoint-every 0 --total-timesteps 150000 --seed $seed --name hopper-sac-s$seed
+done
+fi
+
+# offline: BC (256-256, its defaults) on expert and mixed data, IQL (its defaults) on the mixed data
+if [ "$PART" = hopper-offline ]; then
+for ds in hopper-expert hopper-mixed; do for seed in 1 2 3; do
+  run train bc --env Hopper-v5 --dataset $ds --total-timesteps 5000 --eval-frequency 1000 --eval-episodes 10 --seed $seed --name bc-$ds-s$seed
+done; done
+for seed in 1 2 3; do
+  run train iql --env Hopper-v5 --dataset hopper-mixed --total-timesteps 5000 --eval-frequency 1000 --eval-episodes 10 --seed $seed --name iql-hopper-mixed-s$seed
 done
 fi

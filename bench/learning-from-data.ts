@@ -1,19 +1,28 @@
 /**
- * Summarizes the runs of bench/learning-from-data.sh (learning from data on Pendulum-v1):
+ * Summarizes the runs of bench/learning-from-data.sh (learning from data on Pendulum-v1, and on
+ * Hopper-v5 when the store holds its runs):
  *   BC and IQL: the mean return of the last evaluation (10 greedy episodes) and of the best one;
  *   SAC, SAC + demos, SAC + RLPD, demonstration-regularized SAC, SAC from IQL, IQL fine-tuned
  *   online: the env step at which the mean return of the last 5 training episodes first reaches
  *   the threshold (default −200, the expert's level), per seed and mean, and the mean return of
  *   the first 5 training episodes (where a run starts). IQL's online episodes are its
  *   `charts/episodic_return` metric, counted from the end of its offline steps. PPO on
- *   CartPole-v1 (with and without demonstration regularization): the same, to 475.
+ *   CartPole-v1 (with and without demonstration regularization): the same, to 475. Hopper-v5's
+ *   online runs (`hopper-` prefixes): the same, to a fraction (default 0.8) of the return of the
+ *   `hopper-expert` dataset (the expert's greedy episodes).
  *
- *   node --import tsx bench/learning-from-data.ts <store> [threshold]
+ *   node --import tsx bench/learning-from-data.ts <store> [threshold] [hopper fraction]
  */
+import { existsSync } from "node:fs";
+import { datasetPath, openDatasetFile } from "../src/node/datasets.js";
 import { RunStore } from "../src/track/store.js";
 
-const [storeDir = "tsrl-runs", thresholdArg = "-200"] = process.argv.slice(2);
+const [storeDir = "tsrl-runs", thresholdArg = "-200", hopperFractionArg = "0.8"] = process.argv.slice(2);
 const threshold = Number(thresholdArg);
+const hopperFraction = Number(hopperFractionArg);
+// Hopper-v5's expert level is its recorded greedy episodes' mean return
+const hopperExpertReturn = existsSync(datasetPath("hopper-expert", storeDir)) ? openDatasetFile("hopper-expert", storeDir).manifest.returns.mean : NaN;
+const hopperThreshold = hopperFraction * hopperExpertReturn;
 const store = new RunStore(storeDir);
 const runs = store.listRuns().filter((r) => r.status === "finished");
 // a group is its prefix and a seed number: "dr-kl1-s" is not "dr-kl1-sampling-s"
@@ -22,7 +31,9 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
 
 console.log("offline (greedy evaluation, 10 episodes each): last / best evaluation");
-for (const prefix of ["bc-pendulum-expert-", "bc-pendulum-mixed-", "iql-pendulum-expert-", "iql-pendulum-mixed-", "iql64-pendulum-mixed-"]) {
+const offlinePrefixes = ["bc-pendulum-expert-", "bc-pendulum-mixed-", "iql-pendulum-expert-", "iql-pendulum-mixed-", "iql64-pendulum-mixed-"];
+const hopperOffline = ["bc-hopper-expert-", "bc-hopper-medium-", "bc-hopper-mixed-", "iql-hopper-medium-", "iql-hopper-mixed-"];
+for (const prefix of [...offlinePrefixes, ...hopperOffline]) {
   const rows = byPrefix(prefix).map((r) => {
     const evals = new Map<number, number[]>();
     for (const e of store.episodes(r.id)) evals.set(e.step, [...(evals.get(e.step) ?? []), e.return]);
@@ -37,9 +48,15 @@ const online = ["sac-s", "sac-demos-s", "rlpd-nodemos-s", "rlpd-s", "ls200-sac-s
 const demoReg = ["dr-sac-s", "dr-kl0.1-s", "dr-kl1-s", "dr-kl1-sampling-s", "dr-kl1decay-s", "dr-kl1decay-autotune-s", "o2o-iql-s", "o2o-iql-mixed-s", "iql64-online-s"];
 // PPO on CartPole-v1, with and without demonstration regularization: to 475 (CartPole's solved level)
 const cartpole = ["cp-ppo-s", "cp-ppo-kl0.1-s", "cp-ppo-kl1-s"];
-for (const [prefix, i] of [...online, ...demoReg, ...cartpole].map((p, k) => [p, k] as const)) {
-  if (i === 0 || prefix === cartpole[0]) console.log(`online: env steps until the mean of the last 5 training episodes ≥ ${prefix === cartpole[0] ? 475 : threshold}`);
-  const target = cartpole.includes(prefix) ? 475 : threshold;
+const hopper = ["hopper-sac-s", "hopper-rlpd-nodemos-s", "hopper-rlpd-s", "hopper-rlpd-utd20-s"];
+let header = "";
+for (const [prefix, i] of [...online, ...demoReg, ...cartpole, ...hopper].map((p, k) => [p, k] as const)) {
+  // each table's header is printed before its first group that has runs
+  if (i === 0 || prefix === cartpole[0]) header = `online: env steps until the mean of the last 5 training episodes ≥ ${prefix === cartpole[0] ? 475 : threshold}`;
+  if (prefix === hopper[0]) {
+    header = `Hopper-v5 online: env steps until the mean of the last 5 training episodes ≥ ${fmt(hopperThreshold)} (${hopperFraction} × the hopper-expert dataset's return ${fmt(hopperExpertReturn)})`;
+  }
+  const target = cartpole.includes(prefix) ? 475 : hopper.includes(prefix) ? hopperThreshold : threshold;
   const rows = byPrefix(prefix).map((r) => {
     const offline = r.algo === "iql" ? (r.config.totalTimesteps as number) : 0;
     const episodes = offline
@@ -56,6 +73,8 @@ for (const [prefix, i] of [...online, ...demoReg, ...cartpole].map((p, k) => [p,
     return { seed: r.seed, reached, first, steps: (r.summary?.total_timesteps as number) - offline, wall: r.summary?.wall_s as number };
   });
   if (!rows.length) continue;
+  if (header) console.log(header);
+  header = "";
   const all = rows.every((x) => Number.isFinite(x.reached));
   console.log(
     `  ${prefix.padEnd(12)} ${rows.map((x) => `s${x.seed} ${Number.isFinite(x.reached) ? x.reached : `> ${x.steps}`}`).join("   ")}   mean ${all ? mean(rows.map((x) => x.reached)).toFixed(0) : "—"}   first 5 episodes ${fmt(mean(rows.map((x) => x.first)))}   (wall ${rows.map((x) => `${x.wall?.toFixed(0)} s`).join(", ")})`,
