@@ -118,6 +118,8 @@ for seed in 1 2 3; do
   run train sac $H --checkpoint-every 0 --total-timesteps 20000 --demos hopper-demos10 --rlpd true --utd 4 --seed $seed --name hopper-rlpd-s$seed
   run train sac $H --checkpoint-every 0 --total-timesteps 150000 --seed $seed --name hopper-sac-s$seed
 done
+# ablation: RLPD's critic settings without the demos (one seed: 4-7 min per run here)
+run train sac $H --checkpoint-every 0 --total-timesteps 20000 --rlpd true --utd 4 --seed 1 --name hopper-rlpd-nodemos-s1
 fi
 
 # offline: BC (256-256, its defaults) on expert and mixed data, IQL (its defaults) on the mixed data
