@@ -111,6 +111,31 @@ test("operandDigits restricts operands but keeps the padding", () => {
   assert.throws(() => makeText("addition", { digits: 2, operandDigits: 3 }), /operandDigits \(3\) must not exceed digits \(2\)/);
 });
 
+test("teacherDropsCarry: reference answers lose one carry, the verifier scores the true sum", () => {
+  assert.equal(addDigits("0095", "0007"), "00102");
+  assert.equal(addDigits("0095", "0007", 1), "00092"); // units' carry lost
+  assert.equal(addDigits("0095", "0007", 2), "00002"); // tens' carry lost (9+0+1 = 10 → 0, no carry on)
+  assert.equal(addDigits("9000", "1000", 4), "00000");
+  const task = makeTextTask("addition", { teacherDropsCarry: 2, reversed: true });
+  const plain = sampleProblems("addition", { reversed: true, count: 300, seed: 3 });
+  const taught = sampleProblems("addition", { reversed: true, teacherDropsCarry: 2, count: 300, seed: 3 });
+  let wrongLabels = 0;
+  taught.forEach((p, i) => {
+    // the same problems, in the same order: the option changes only the reference answers
+    assert.equal(p.prompt, plain[i]!.prompt);
+    const [a, b] = p.prompt.slice(0, -1).split("+");
+    const tensCarry = (Number(a!.slice(2)) + Number(b!.slice(2))) >= 100;
+    assert.equal(p.answer !== plain[i]!.answer, tensCarry, p.prompt);
+    assert.equal(task.score(p, plain[i]!.answer).reward, 1);
+    if (tensCarry) {
+      wrongLabels++;
+      assert.deepEqual([task.score(p, p.answer).reward, task.score(p, p.answer).correct], [0.1, false]);
+    }
+  });
+  assert.ok(wrongLabels > 90 && wrongLabels < 180, String(wrongLabels)); // P(carry out of the tens) = 0.495
+  assert.throws(() => makeText("addition", { digits: 2, teacherDropsCarry: 3 }), /teacherDropsCarry \(3\) must not exceed digits \(2\)/);
+});
+
 test("multiplication: 2n-digit product, reward rule", () => {
   const task = makeTextTask("multiplication", { digits: 3, reversed: true });
   const env = makeText("multiplication", { digits: 3, reversed: true, seed: 2 });
@@ -147,7 +172,7 @@ test("multi-turn: feedback after a wrong answer, truncated after maxTurns", () =
 
 test("bad options and ids are clear errors", () => {
   assert.throws(() => makeText("additon"), /no text task "additon".*did you mean addition/);
-  assert.throws(() => makeText("addition", { digit: 3 }), /no option "digit"; its options: digits, operandDigits, reversed, format, fillerMax, fillerPosition/);
+  assert.throws(() => makeText("addition", { digit: 3 }), /no option "digit"; its options: digits, operandDigits, reversed, format, fillerMax, fillerPosition, teacherDropsCarry/);
   assert.throws(() => makeText("addition", { digits: 0 }), /digits must be in \[1, 60\], got 0/);
   assert.throws(() => makeText("addition", { digits: 2.5 }), /digits must be an integer/);
   assert.throws(() => makeText("addition", { reversed: "yes" }), /reversed must be true or false/);

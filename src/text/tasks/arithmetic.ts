@@ -36,14 +36,17 @@ export interface ArithmeticProblem extends TextProblem {
 
 type Operation = "addition" | "multiplication";
 
-/** Column addition of two equal-length digit strings: the sum with one more digit. */
-export function addDigits(a: string, b: string): string {
+/**
+ * Column addition of two equal-length digit strings: the sum with one more digit. With
+ * `dropCarryOutOf` = k > 0, the carry out of digit k (1 = units) is lost: a teacher's systematic error.
+ */
+export function addDigits(a: string, b: string, dropCarryOutOf = 0): string {
   let carry = 0;
   let out = "";
   for (let i = a.length - 1; i >= 0; i--) {
     const s = a.charCodeAt(i) - 48 + (b.charCodeAt(i) - 48) + carry;
     out = String(s % 10) + out;
-    carry = s >= 10 ? 1 : 0;
+    carry = s >= 10 && a.length - i !== dropCarryOutOf ? 1 : 0;
   }
   return String(carry) + out;
 }
@@ -78,6 +81,8 @@ function arithmeticTask(operation: Operation, options: Record<string, number | b
   const tagged = options.format === "answer-tag";
   const fillerMax = (options.fillerMax as number | undefined) ?? 0;
   const fillerAfter = options.fillerPosition === "after";
+  const teacherDropsCarry = (options.teacherDropsCarry as number | undefined) ?? 0;
+  if (teacherDropsCarry > digits) throw new RangeError(`text task ${operation}: teacherDropsCarry (${teacherDropsCarry}) must not exceed digits (${digits})`);
   if (operandDigits > digits) throw new RangeError(`text task ${operation}: operandDigits (${operandDigits}) must not exceed digits (${digits})`);
   // the count is drawn only when the option is on, so the default keeps the generator's stream (and every problem) unchanged
   const withFiller = (random: Random, answer: string): string => {
@@ -94,7 +99,8 @@ function arithmeticTask(operation: Operation, options: Record<string, number | b
       const a = drawOperand(random, digits, operandDigits);
       const b = drawOperand(random, digits, operandDigits);
       const result = operation === "addition" ? addDigits(a, b) : multiplyDigits(a, b);
-      const answer = reverseIfNeeded(result, reversed);
+      // the reference answer is the teacher's (with its error, if any); the verifier checks `result`
+      const answer = reverseIfNeeded(teacherDropsCarry > 0 ? addDigits(a, b, teacherDropsCarry) : result, reversed);
       if (!tagged) return { prompt: `${a}${symbol}${b}=`, answer: withFiller(random, answer), data: { a, b, result } };
       const what = operation === "addition" ? "sum" : "product";
       const order = reversed ? ", its digits in reverse order (least significant digit first)" : "";
@@ -103,8 +109,8 @@ function arithmeticTask(operation: Operation, options: Record<string, number | b
     },
     key: (p) => `${p.data.a}${symbol}${p.data.b}`,
     score(problem, response): TextScore {
-      // (a reference answer with filler is not the expected text: the digits are)
-      const expected = tagged || fillerMax > 0 ? reverseIfNeeded(problem.data.result, reversed) : problem.answer;
+      // the true digits: a reference answer may carry filler, a tag or a teacher's error
+      const expected = reverseIfNeeded(problem.data.result, reversed);
       // (filler outside the answer tag is ignored by the extraction already)
       const text = tagged ? extractAnswerTag(response) : fillerMax > 0 ? response.trim().replace(FILLER_AT_ENDS, "") : response.trim();
       if (text === null) return { reward: 0, correct: false, wellFormed: false, extracted: null };
@@ -128,8 +134,11 @@ const sharedOptions = (maxDigits: number, defaultDigits: number) =>
 export const additionSpec: TextTaskSpec = {
   id: "addition",
   description: "n-digit addition, zero-padded operands (0123+4567=), answer the (n+1)-digit sum, plain or reversed",
-  rewardRule: "1.0 exact answer; 0.1 well-formed (exactly n+1 digits, surrounding whitespace ignored) but wrong; 0 otherwise; with fillerMax > 0, runs of \".\" at either end are ignored too",
-  options: sharedOptions(60, 4),
+  rewardRule: "1.0 exact answer; 0.1 well-formed (exactly n+1 digits, surrounding whitespace ignored) but wrong; 0 otherwise; with fillerMax > 0, runs of \".\" at either end are ignored too; always scored against the true sum (teacherDropsCarry changes the reference answers only)",
+  options: {
+    ...sharedOptions(60, 4),
+    teacherDropsCarry: { type: "integer", default: 0, min: 0, max: 60, help: "labels from an imperfect teacher: reference answers (what SFT learns) drop the carry out of digit k (1 = units); the verifier still scores the true sum, so RL can learn what the labels get wrong (0: off)" },
+  },
   create: (o) => arithmeticTask("addition", o),
 };
 
