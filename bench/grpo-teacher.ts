@@ -15,11 +15,12 @@
  *   tsrl train grpo --init <sft run> --task-options '{"teacherDropsCarry":2}' --seed S      (the benchmark's GRPO settings)
  *   tsrl train sft  --init <sft run> ... --lr 1e-4 --min-lr 1e-4 --warmup 0                 (control: more of the same labels)
  *
- *   node --import tsx bench/grpo-teacher.ts [--problems 2000] [--seed 0] <model file> [<model file> ...]
+ *   node --import tsx bench/grpo-teacher.ts [--problems 2000] [--seed 0] [label=]<model file> [...]
  *
- * A model file is a run's `policy.tsrlpolicy` in the store (tsrl runs show <run> prints its path).
+ * A model file is a run's `policy.tsrlpolicy` in the store (tsrl runs show <run> prints its path);
+ * `label=` names its row (default: the path).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { EOS_TOKEN } from "../src/llm/tokenizer.js";
 import { decodeLanguageModel } from "../src/llm/model-file.js";
 import { problemsOf, setupTask } from "../src/llm/text-model.js";
@@ -35,13 +36,15 @@ const option = (name: string, fallback: number): number => {
 const count = option("--problems", 2000);
 const seed = option("--seed", 0);
 if (args.length === 0) {
-  console.error("usage: node --import tsx bench/grpo-teacher.ts [--problems N] [--seed S] <model file> [...]");
+  console.error("usage: node --import tsx bench/grpo-teacher.ts [--problems N] [--seed S] [label=]<model file> [...]");
   process.exit(2);
 }
 
 console.log(`${count} test problems (seed ${seed}), greedy decoding`);
 console.log(`${"model".padEnd(48)} ${"accuracy".padStart(9)} ${"on_taught".padStart(10)} ${"on_mistaught".padStart(13)} ${"as_teacher".padStart(11)}  (mistaught share)`);
-for (const file of args) {
+for (const arg of args) {
+  const [label, file] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, arg];
+  if (!existsSync(file)) throw new Error(`${arg}: no model file ${JSON.stringify(file)} (tsrl runs show <run> prints a finished run's policy path)`);
   const lm = decodeLanguageModel(new Uint8Array(readFileSync(file)), file);
   const k = Number(lm.taskOptions.teacherDropsCarry ?? 0);
   if (lm.task !== "addition" || !(k > 0)) throw new Error(`${file}: not an addition model trained with teacherDropsCarry (task ${lm.task}, options ${JSON.stringify(lm.taskOptions)})`);
@@ -70,7 +73,7 @@ for (const file of args) {
     });
   }
   const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)} %`;
-  const name = file.length > 48 ? `…${file.slice(-47)}` : file;
+  const name = label.length > 48 ? `…${label.slice(-47)}` : label;
   console.log(
     `${name.padEnd(48)} ${pct(tally.correct, problems.length).padStart(9)} ${pct(tally.taughtCorrect, tally.taught).padStart(10)} ${pct(tally.mistaughtCorrect, tally.mistaught).padStart(13)} ${pct(tally.asTeacher, tally.mistaught).padStart(11)}  (${pct(tally.mistaught, problems.length)})`,
   );
