@@ -52,3 +52,16 @@ test("tsrl record --policy ./module.js:fn records the function's actions; bad fu
   assert.match(tsrl("record", "--policy", `${module}:pd`, "--stochastic", "--env", "Pendulum-v1", "--episodes", "1", "--out", "x", "--store", dir).stderr, /a policy function chooses its own actions; drop --stochastic/);
   assert.match(tsrl("record", "--policy", "./nowhere.mjs:pd", "--env", "Pendulum-v1", "--episodes", "1", "--out", "x", "--store", dir).stderr, /--policy \.\/nowhere\.mjs:pd: no file \/.*nowhere\.mjs; pass a policy file, random, or \.\/module\.js:functionName/);
 });
+
+test("a MinAtar policy records on its env (bool grids, the kernel's float32 grids) and BC trains on the dataset", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsrl-record-minatar-"));
+  const policy = join(dir, "breakout.tsrlpolicy");
+  const train = tsrl("train", "dqn", "--env", "MinAtar/Breakout-v1", "--total-timesteps", "200", "--learning-starts", "100", "--store", dir, "--save", policy, "-q");
+  assert.equal(train.code, 0, train.stderr);
+  const rec = tsrl("record", "--policy", policy, "--env", "MinAtar/Breakout-v1", "--episodes", "2", "--out", "breakout", "--store", dir, "-q");
+  assert.equal(rec.code, 0, rec.stderr);
+  const source = new FileDatasetSource(join(dir, "datasets", "breakout"));
+  assert.deepEqual(source.manifest.observationSpace, { type: "Box", low: Array(400).fill(0), high: Array(400).fill(1), shape: [10, 10, 4], dtype: "bool" });
+  const bc = tsrl("train", "bc", "--env", "MinAtar/Breakout-v1", "--dataset", "breakout", "--total-timesteps", "20", "--store", dir, "-q");
+  assert.equal(bc.code, 0, bc.stderr);
+});

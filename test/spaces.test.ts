@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Box, Discrete } from "../src/index.js";
+import { Box, Discrete, spaces } from "../src/index.js";
 
 // numpy: g = np.random.default_rng(seed); [int(g.integers(n)) for _ in range(12)]
 const DISCRETE: Record<string, number[]> = {
@@ -163,5 +163,20 @@ describe("Box", () => {
     const unbounded = new Box(-Infinity, Infinity, [2]);
     unbounded.seed(0);
     assert.throws(() => unbounded.sample(), /unbounded/);
+  });
+});
+
+describe("sameValues", () => {
+  it("lets a bool Box match a Box of another dtype with the same shape and bounds, nothing else", () => {
+    const grid = (dtype: "bool" | "float32" | "uint8") => new Box(0, 1, [10, 10, 4], dtype);
+    assert.equal(spaces.sameValues(grid("bool"), grid("float32")), true);
+    assert.equal(spaces.sameValues(grid("float32"), grid("bool")), true);
+    assert.equal(spaces.sameValues(grid("float32"), grid("float32")), true);
+    // neither is bool: 0.5 fits one and not the other
+    assert.equal(spaces.sameValues(grid("float32"), grid("uint8")), false);
+    assert.equal(spaces.sameValues(grid("bool"), new Box(0, 1, [10, 10, 3], "float32")), false);
+    assert.equal(spaces.sameValues(grid("bool"), new Box(0, 2, [10, 10, 4], "float32")), false);
+    assert.equal(spaces.sameValues(new Discrete(2), new Box(0, 1, [1], "bool")), false);
+    assert.equal(spaces.sameValues(new Discrete(3), new Discrete(3)), true);
   });
 });

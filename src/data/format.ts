@@ -19,7 +19,7 @@
  * Observations and actions are stored flattened (Gymnasium's `flatten`: Box row-major, Discrete
  * one-hot, Tuple/Dict concatenated), so every space fits; the manifest keeps the spaces to unflatten.
  */
-import type { Space } from "../envs/spaces.js";
+import { sameValues, type Space, spaceFromJSON } from "../envs/spaces.js";
 
 export const DATASET_FORMAT = "tsrl.dataset";
 export const DATASET_FORMAT_VERSION = 1;
@@ -242,7 +242,7 @@ export function parseManifest(text: string, source: string): DatasetManifest {
  */
 export function checkDatasetSpaces(manifest: DatasetManifest, envId: string, observationSpace: Space, actionSpace: Space, what = `dataset ${manifest.name}`): void {
   for (const [name, recorded, space] of [["observation", manifest.observationSpace, observationSpace], ["action", manifest.actionSpace, actionSpace]] as const) {
-    if (JSON.stringify(recorded) !== JSON.stringify(space.toJSON())) {
+    if (JSON.stringify(recorded) !== JSON.stringify(space.toJSON()) && !sameValues(spaceFromJSON(recorded), space)) {
       throw new DatasetError(
         `${what} was recorded on ${manifest.envId} with ${name} space ${JSON.stringify(recorded)}, but ${envId} has ${String(space)}: ` +
           `train on ${manifest.envId} (--env ${manifest.envId}) or record a dataset on ${envId} (tsrl record --env ${envId})`,

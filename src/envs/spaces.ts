@@ -396,6 +396,19 @@ export function isNumericArray(x: unknown): x is ArrayLike<number> {
   return Array.isArray(x) && x.every((v) => typeof v === "number");
 }
 
+/**
+ * Whether two spaces hold the same values: equal, or Boxes of one shape and bounds where one dtype
+ * is bool (its 0/1 are exact in every dtype). MinAtar's env class observes bool grids (as its
+ * gym.py declares them) while its vector kernel writes the same grids as float32, so a policy or a
+ * dataset from one fits the other.
+ */
+export function sameValues(a: Space, b: Space): boolean {
+  const [ja, jb] = [a.toJSON() as Record<string, unknown>, b.toJSON() as Record<string, unknown>];
+  if (JSON.stringify(ja) === JSON.stringify(jb)) return true;
+  if (!(a instanceof Box && b instanceof Box) || (a.dtype !== "bool" && b.dtype !== "bool")) return false;
+  return JSON.stringify({ ...ja, dtype: null }) === JSON.stringify({ ...jb, dtype: null });
+}
+
 /** Rebuilds a space from its `toJSON()` form (saved policies and checkpoints record spaces this way). */
 export function spaceFromJSON(json: unknown): Space {
   const j = json as Record<string, unknown>;

@@ -13,7 +13,7 @@ import { ChunkBuilder, setDatasetOpener } from "../data/episodes.js";
 import { spec } from "../envs/registry.js";
 import { makeEnv } from "../algos/training-env.js";
 import { flatdim, flatten } from "../envs/space-utils.js";
-import { type Space, spaceFromJSON } from "../envs/spaces.js";
+import { sameValues, type Space, spaceFromJSON } from "../envs/spaces.js";
 import { readFileBounded } from "./atomic-write.js";
 import { Random } from "../rng/random.js";
 
@@ -334,7 +334,7 @@ export function recordDataset(o: RecordOptions): DatasetManifest {
   const env = makeEnv(policy ? policy.envToPlay(overrides) : overrides, "record");
   if (policy) {
     for (const [what, mine, its] of [["observation", env.observationSpace, policy.observationSpace], ["action", env.actionSpace, policy.actionSpace]] as const) {
-      if (JSON.stringify(mine.toJSON()) !== JSON.stringify(its.toJSON())) {
+      if (!sameValues(mine, its)) {
         env.close();
         throw new DatasetError(`the policy was trained on ${policy.envId} with ${what} space ${String(its)}, ${o.envId} has ${String(mine)}: record with --env ${policy.envId}`);
       }
