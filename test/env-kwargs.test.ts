@@ -117,6 +117,10 @@ test("a checkpoint from before the env fields (and PPO's activation) existed sti
   assert.deepEqual(checkCheckpointMeta(meta(old), "ppo", c, "old"), 1);
   // key order does not matter; a field both hold must agree
   assert.deepEqual(checkCheckpointMeta(meta(Object.fromEntries(Object.entries(c).reverse())), "ppo", c, "reordered"), 1);
+  // nested objects too (env kwargs given in another order)
+  const kw = { ...c, envKwargs: { sticky_action_prob: 0, difficulty_ramping: false } };
+  assert.deepEqual(checkCheckpointMeta(meta({ ...kw, envKwargs: { difficulty_ramping: false, sticky_action_prob: 0 } }), "ppo", kw, "reordered kwargs"), 1);
+  assert.throws(() => checkCheckpointMeta(meta({ ...kw, envKwargs: { difficulty_ramping: true, sticky_action_prob: 0 } }), "ppo", kw, "other kwargs"), ConfigError);
   assert.throws(() => checkCheckpointMeta(meta(old), "ppo", { ...c, gamma: 0.9 }, "old"), ConfigError);
 });
 

@@ -234,11 +234,13 @@ export function checkCheckpointMeta(meta: Record<string, unknown>, algo: string,
   return meta.state;
 }
 
-/** A config with its top-level keys sorted, so that comparisons do not depend on key order. */
+/** A config as JSON with the keys of every object sorted (nested ones too, e.g. env kwargs), so that comparisons do not depend on key order. */
 function configKey(config: unknown): string {
-  if (!config || typeof config !== "object" || Array.isArray(config)) return JSON.stringify(config);
-  const c = config as Record<string, unknown>;
-  return JSON.stringify(Object.fromEntries(Object.keys(c).sort().map((k) => [k, c[k]])));
+  return JSON.stringify(config, (_key, value: unknown) =>
+    value && typeof value === "object" && !Array.isArray(value) && !ArrayBuffer.isView(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]))
+      : value,
+  );
 }
 
 /**
