@@ -146,7 +146,7 @@ describe("tsrl dashboard", () => {
     // Two real PPO runs (one with checkpoints) trained by the CLI, side by side.
     const train = (name: string, seed: number, extra: string[] = []) =>
       tsrl(["train", "ppo", "--env", "CartPole-v1", "--total-timesteps", "4096", "--seed", String(seed), "--store", dir, "--name", name, "--quiet", ...extra]);
-    const results = await Promise.all([train("ppo-a", 1, ["--checkpoint-every", "2048"]), train("ppo-b", 2)]);
+    const results = await Promise.all([train("ppo-a", 1, ["--checkpoint-every", "2048"]), train("ppo-b", 2, ["--max-episode-steps", "25"])]);
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     // A hostile run: its name, config and metric key must show as text.
     const hostile = startRun({ store: dir, name: XSS_NAME, algo: "custom", env: "CartPole-v1", seed: 7, config: { note: "<script>alert(2)</script>" } });
@@ -227,8 +227,9 @@ describe("tsrl dashboard", () => {
     const [low, high] = cells[3]!.match(/\[(.+), (.+)\]/)!.slice(1).map(Number);
     const iqm = Number(cells[3]!.split(" ")[0]);
     assert.ok(low! <= iqm && iqm <= high!, cells[3]);
-    // The hyperparameter table: these two differ only in their seed; sortable by any column.
-    assert.match((await page.textContent("[data-card=hparams]"))!, /share every config field but the seed/);
+    // The hyperparameter table: these two differ in their seed and ppo-b's time limit, and it shows just those; sortable by any column.
+    assert.match((await page.textContent("[data-card=hparams]"))!, /Config fields that differ between the 2 runs/);
+    assert.deepEqual(await page.locator("[data-role=hparams] th[data-sort]").evaluateAll((ths) => ths.map((t) => t.getAttribute("data-sort")).filter((k) => k !== "score" && k !== "name")), ["seed", "config.maxEpisodeSteps"]);
     const order = () => page.locator("[data-role=hparams] tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-run")));
     await page.click("[data-role=hparams] th[data-sort=seed]");
     assert.deepEqual(await order(), [ids["ppo-b"], ids["ppo-a"]], "seed, descending");
@@ -341,6 +342,15 @@ describe("tsrl dashboard", () => {
     await page.waitForSelector("[data-role=replay-panel][data-state=ready]");
     for (let i = 0; i < 3; i++) await page.click("[data-action=step]");
     assert.equal(await page.textContent("[data-role=length]"), "3");
+
+    // A policy trained with a time limit plays on that env: its episodes end at 25 steps, truncated.
+    await page.goto(`${dashboard.url}#/replay/${ids["ppo-b"]}`);
+    await page.waitForSelector("[data-role=replay-panel][data-state=ready]");
+    await page.selectOption("[data-control=speed]", "16");
+    await page.click("[data-action=play]");
+    await page.waitForSelector("[data-role=replay-panel][data-state=ended]", { timeout: 30_000 });
+    assert.equal(await page.textContent("[data-role=length]"), "25");
+    assert.match((await page.textContent("[data-role=episode-state]"))!, /Episode over: truncated/);
     assert.deepEqual(dialogs, [], "no alert, no page error");
   });
 

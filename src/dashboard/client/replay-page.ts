@@ -3,7 +3,7 @@
  * kernels, renderer and nn code (WASM SIMD when the browser has it), drawn on a canvas.
  */
 import { Policy } from "../../algos/policy.js";
-import { make } from "../../envs/registry.js";
+import { makeEnv } from "../../algos/training-env.js";
 import { initBackend } from "../../nn/backend.js";
 import { Random } from "../../rng/random.js";
 import { GifRecorder } from "../../video/gif.js";
@@ -43,7 +43,7 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
       kind = nn;
       policy = new Policy(bytes, { source: checkpoint === undefined ? "the run's policy" : `checkpoint at step ${checkpoint}` });
       await ensureEnv(run, policy.envId); // a user's env: its module, recorded with the run
-      make(policy.envId).close(); // an env that cannot be made is reported here, not as a blank canvas
+      makeEnv(policy.envToPlay(), "replay").close(); // an env that cannot be made is reported here, not as a blank canvas
     } catch (err) {
       const noRun = /no run with id/.test((err as Error).message);
       replaceChildren(panel, h("div", { class: "banner error" }, `Cannot replay: ${(err as Error).message}`), noRun ? h("a", { href: "#/" }, "← all runs") : h("a", { href: `#/run/${encodeURIComponent(id)}` }, "← back to the run"));
@@ -63,7 +63,8 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
   })();
 
   function startPlayer(run: RunDetail, policy: Policy): void {
-    const env = make<Float32Array, unknown>(policy.envId);
+    // the env it trained on: its id with the run's env kwargs and time limit
+    const env = makeEnv<Float32Array, unknown>(policy.envToPlay(), "replay");
     const head = policy.saved.head;
     const continuous = head.kind === "gaussian";
     const action = continuous ? new Float64Array(head.actionDim) : new Int32Array(1);
@@ -183,7 +184,7 @@ export function replayPage(root: HTMLElement, _ctx: AppContext, id: string, para
       await new Promise((resolve) => setTimeout(resolve, 0)); // let the note show before the work
       try {
         const recorder = new GifRecorder(fps);
-        const recordEnv = make<Float32Array, unknown>(policy.envId);
+        const recordEnv = makeEnv<Float32Array, unknown>(policy.envToPlay(), "replay");
         const recordRng = sampled ? new Random(seed + episode) : undefined;
         const recordAction = continuous ? new Float64Array(head.actionDim) : new Int32Array(1);
         let [o] = recordEnv.reset({ seed: seed + episode });
