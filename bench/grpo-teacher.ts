@@ -21,10 +21,8 @@
  * `label=` names its row (default: the path).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { EOS_TOKEN } from "../src/llm/tokenizer.js";
 import { decodeLanguageModel } from "../src/llm/model-file.js";
-import { problemsOf, setupTask } from "../src/llm/text-model.js";
-import { sampleCompletions } from "../src/nn/transformer-sample.js";
+import { evaluateGreedy, problemsOf, setupTask } from "../src/llm/text-model.js";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -50,28 +48,21 @@ for (const arg of args) {
   if (lm.task !== "addition" || !(k > 0)) throw new Error(`${file}: not an addition model trained with teacherDropsCarry (task ${lm.task}, options ${JSON.stringify(lm.taskOptions)})`);
   const setup = setupTask(lm.task, lm.taskOptions);
   const problems = problemsOf(setup, "test", count, seed);
-  const prompts = problems.map((p) => setup.tokenizer.encode(p.prompt));
-  const longest = Math.max(...prompts.map((p) => p.length));
   const tally = { correct: 0, taught: 0, taughtCorrect: 0, mistaught: 0, mistaughtCorrect: 0, asTeacher: 0 };
-  for (let start = 0; start < problems.length; start += 256) {
-    const out = sampleCompletions(lm.model, prompts.slice(start, start + 256), { maxNewTokens: lm.model.config.contextLength - longest, temperature: 0, stopToken: EOS_TOKEN });
-    out.completions.forEach((tokens, i) => {
-      const problem = problems[start + i]!;
-      const completion = setup.tokenizer.decode(tokens).trim();
-      const correct = setup.task.score(problem, completion).correct;
-      // the teacher's label is the reference answer; the verifier scores the true sum
-      const teacherRight = setup.task.score(problem, problem.answer).correct;
+  evaluateGreedy(lm.model, setup, problems, {
+    onAnswer(problem, completion, { correct }) {
       if (correct) tally.correct++;
-      if (teacherRight) {
+      // the teacher's label is the reference answer; the verifier scores the true sum
+      if (setup.task.score(problem, problem.answer).correct) {
         tally.taught++;
         if (correct) tally.taughtCorrect++;
       } else {
         tally.mistaught++;
         if (correct) tally.mistaughtCorrect++;
-        if (completion === problem.answer) tally.asTeacher++;
+        if (completion.trim() === problem.answer) tally.asTeacher++;
       }
-    });
-  }
+    },
+  });
   const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)} %`;
   const name = label.length > 48 ? `…${label.slice(-47)}` : label;
   console.log(

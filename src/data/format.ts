@@ -236,13 +236,22 @@ export function parseManifest(text: string, source: string): DatasetManifest {
   return m as DatasetManifest;
 }
 
+/** Whether a manifest's recorded space holds the same values as `space`; one that does not rebuild (a hand-edited manifest) does not. */
+function recordedFits(recorded: object, space: Space): boolean {
+  try {
+    return sameValues(spaceFromJSON(recorded), space);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Throws a DatasetError unless the dataset was recorded with these spaces; names both so the user
  * can pick the right env or dataset.
  */
 export function checkDatasetSpaces(manifest: DatasetManifest, envId: string, observationSpace: Space, actionSpace: Space, what = `dataset ${manifest.name}`): void {
   for (const [name, recorded, space] of [["observation", manifest.observationSpace, observationSpace], ["action", manifest.actionSpace, actionSpace]] as const) {
-    if (JSON.stringify(recorded) !== JSON.stringify(space.toJSON()) && !sameValues(spaceFromJSON(recorded), space)) {
+    if (!recordedFits(recorded, space)) {
       throw new DatasetError(
         `${what} was recorded on ${manifest.envId} with ${name} space ${JSON.stringify(recorded)}, but ${envId} has ${String(space)}: ` +
           `train on ${manifest.envId} (--env ${manifest.envId}) or record a dataset on ${envId} (tsrl record --env ${envId})`,

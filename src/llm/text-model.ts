@@ -5,7 +5,7 @@
 import type { Transformer, TransformerConfig } from "../nn/transformer.js";
 import { sampleCompletions } from "../nn/transformer-sample.js";
 import { makeTextTask, sampleProblems } from "../text/registry.js";
-import type { TextProblem, TextSplit, TextTask } from "../text/env.js";
+import type { TextProblem, TextScore, TextSplit, TextTask } from "../text/env.js";
 import { CharTokenizer, EOS_TOKEN } from "./tokenizer.js";
 
 export type ModelShape = Omit<TransformerConfig, "vocabSize" | "contextLength">;
@@ -69,8 +69,15 @@ export interface Evaluation {
   samples: { prompt: string; completion: string; reward: number }[];
 }
 
+export interface EvaluateGreedyOptions {
+  /** problems decoded at once (default 256) */
+  batch?: number;
+  /** called with every problem's completion and score, for breakdowns beyond the totals */
+  onAnswer?: (problem: TextProblem, completion: string, score: TextScore) => void;
+}
+
 /** Greedy decoding of every problem, scored by the task: share correct and mean reward. */
-export function evaluateGreedy(model: Transformer, setup: TaskSetup, problems: readonly TextProblem[], batch = 256): Evaluation {
+export function evaluateGreedy(model: Transformer, setup: TaskSetup, problems: readonly TextProblem[], { batch = 256, onAnswer }: EvaluateGreedyOptions = {}): Evaluation {
   let correct = 0;
   let reward = 0;
   let tokens = 0;
@@ -87,6 +94,7 @@ export function evaluateGreedy(model: Transformer, setup: TaskSetup, problems: r
       const completion = setup.tokenizer.decode(out.completions[i]!);
       tokens += out.completions[i]!.length;
       const score = setup.task.score(problem, completion);
+      onAnswer?.(problem, completion, score);
       if (score.correct) correct++;
       reward += score.reward;
       if (samples.length < 4) samples.push({ prompt: problem.prompt, completion, reward: score.reward });
